@@ -1,0 +1,259 @@
+"""Build a believable demo council: pages, departments, groups and one user a role.
+
+Idempotent: everything is looked up before it is created, so a second run changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.files.images import ImageFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from PIL import Image as PILImage
+from PIL import ImageDraw
+from wagtail.images import get_image_model
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+)
+
+from council_site.core.demo_content import ANNOUNCEMENTS, DEPARTMENTS, POLICIES
+from council_site.core.models import Department
+from council_site.home.models import HomePage
+from council_site.news.models import AnnouncementPage, NewsIndexPage
+from council_site.policies.models import PolicyIndexPage, PolicyPage
+
+DEMO_PASSWORD = "council-demo"  # noqa: S105 - local demo logins, printed on purpose
+
+# role -> (group, username, page permissions on the home page, other permissions)
+ROLES = {
+    "editor": (
+        "Editors",
+        ["add_page", "change_page", "lock_page"],
+        ["wagtailadmin.access_admin", "core.view_department"],
+    ),
+    "moderator": (
+        "Moderators",
+        ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
+        [
+            "wagtailadmin.access_admin",
+            "core.view_department",
+            "core.add_department",
+            "core.change_department",
+        ],
+    ),
+    "comms": (
+        "Comms managers",
+        [],
+        ["wagtailadmin.access_admin", "core.view_department"],
+    ),
+}
+COLLECTION_PERMISSIONS = {
+    "Editors": ["add_image", "change_image", "choose_image", "add_document",
+                "change_document", "choose_document"],
+    "Moderators": ["add_image", "change_image", "choose_image", "add_document",
+                   "change_document", "choose_document"],
+    "Comms managers": ["choose_image", "choose_document"],
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo council site, its groups and one user per role."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            home = self.ensure_home()
+            departments = self.ensure_departments()
+            self.ensure_policies(home, departments)
+            self.ensure_news(home, departments)
+            self.ensure_roles(home)
+            created_users = self.ensure_users()
+        self.report(created_users)
+
+    # Pages -----------------------------------------------------------------------
+
+    def ensure_home(self) -> HomePage:
+        home = HomePage.objects.first()
+        if home is None:
+            root = Page.get_first_root_node()
+            home = HomePage(
+                title=settings.WAGTAIL_SITE_NAME,
+                slug="home-council",
+                introduction="Find out about council services, policies and news, "
+                "and follow us on social media.",
+            )
+            root.add_child(instance=home)
+            home.save_revision().publish()
+            # Wagtail's own "Welcome" page is replaced as the site root.
+            Site.objects.update_or_create(
+                is_default_site=True,
+                defaults={"hostname": "localhost", "root_page": home,
+                          "site_name": settings.WAGTAIL_SITE_NAME, "port": 80},
+            )
+            Page.objects.filter(depth=2).exclude(pk=home.pk).delete()
+        return home
+
+    def ensure_departments(self) -> dict[str, Department]:
+        departments = {}
+        for name, description in DEPARTMENTS:
+            departments[name], _ = Department.objects.get_or_create(
+                name=name, defaults={"description": description}
+            )
+        return departments
+
+    def ensure_policies(self, home: HomePage, departments) -> None:
+        index = PolicyIndexPage.objects.first()
+        if index is None:
+            index = PolicyIndexPage(
+                title="Policies and strategies",
+                slug="policies",
+                show_in_menus=True,
+                introduction="The plans and policies that guide how we run services.",
+            )
+            home.add_child(instance=index)
+            index.save_revision().publish()
+        today = date.today()
+        for number, data in enumerate(POLICIES):
+            if PolicyPage.objects.filter(title=data["title"]).exists():
+                continue
+            page = PolicyPage(
+                title=data["title"],
+                summary=data["summary"],
+                department=departments[data["department"]],
+                policy_status=data["status"],
+                featured=data["featured"],
+                effective_date=today - timedelta(days=200 + 30 * number),
+                next_review_date=today + timedelta(days=300 + 20 * number),
+                body=[("paragraph", f"<p>{text}</p>") for text in data["paragraphs"]],
+            )
+            index.add_child(instance=page)
+            page.save_revision().publish()
+
+    def ensure_news(self, home: HomePage, departments) -> None:
+        index = NewsIndexPage.objects.first()
+        if index is None:
+            index = NewsIndexPage(
+                title="News",
+                slug="news",
+                show_in_menus=True,
+                introduction="News, service changes and urgent notices.",
+            )
+            home.add_child(instance=index)
+            index.save_revision().publish()
+        for data in ANNOUNCEMENTS:
+            if AnnouncementPage.objects.filter(title=data["title"]).exists():
+                continue
+            image, alt = None, ""
+            if data["image"]:
+                alt, colour = data["image"]
+                image = self.ensure_image(alt, colour)
+            page = AnnouncementPage(
+                title=data["title"],
+                summary=data["summary"],
+                department=departments[data["department"]],
+                urgent=data["urgent"],
+                hero_image=image,
+                hero_image_alt=alt,
+                body=[("paragraph", f"<p>{data['summary']}</p>")],
+            )
+            index.add_child(instance=page)
+            page.save_revision().publish()
+
+    def ensure_image(self, title: str, colour: str):
+        image_model = get_image_model()
+        existing = image_model.objects.filter(title=title).first()
+        if existing:
+            return existing
+        picture = PILImage.new("RGB", (1200, 630), colour)
+        ImageDraw.Draw(picture).text((60, 280), title, fill="white")
+        buffer = io.BytesIO()
+        picture.save(buffer, format="PNG")
+        filename = title.lower().replace(" ", "-")[:40] + ".png"
+        return image_model.objects.create(
+            title=title, file=ImageFile(buffer, name=filename)
+        )
+
+    # People ----------------------------------------------------------------------
+
+    def ensure_roles(self, home: HomePage) -> None:
+        root_collection = Collection.get_first_root_node()
+        for group_name, page_permissions, permissions in ROLES.values():
+            group, _ = Group.objects.get_or_create(name=group_name)
+            for codename in page_permissions:
+                GroupPagePermission.objects.get_or_create(
+                    group=group,
+                    page=home,
+                    permission=Permission.objects.get(
+                        content_type__app_label="wagtailcore", codename=codename
+                    ),
+                )
+            group.permissions.add(*self.permissions(permissions))
+            for codename in COLLECTION_PERMISSIONS[group_name]:
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group,
+                    collection=root_collection,
+                    permission=Permission.objects.get(codename=codename),
+                )
+
+    @staticmethod
+    def permissions(names: list[str]) -> list[Permission]:
+        found = []
+        for name in names:
+            app_label, codename = name.split(".")
+            found.append(
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        return found
+
+    def ensure_users(self) -> list[str]:
+        user_model = get_user_model()
+        created = []
+        people = [
+            ("admin", "Alex", "Admin", None),
+            ("editor", "Erin", "Editor", "Editors"),
+            ("moderator", "Morgan", "Moderator", "Moderators"),
+            ("comms", "Chris", "Comms", "Comms managers"),
+        ]
+        for username, first, last, group_name in people:
+            if user_model.objects.filter(username=username).exists():
+                continue
+            user = user_model.objects.create_user(
+                username=username,
+                email=f"{username}@exampleshire.gov.uk",
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                is_staff=username == "admin",
+                is_superuser=username == "admin",
+            )
+            if group_name:
+                user.groups.add(Group.objects.get(name=group_name))
+            created.append(username)
+        return created
+
+    def report(self, created_users: list[str]) -> None:
+        admin_url = f"{settings.WAGTAILADMIN_BASE_URL}/admin/"
+        self.stdout.write(self.style.SUCCESS("Demo council is ready."))
+        self.stdout.write(f"  Site:  {settings.WAGTAILADMIN_BASE_URL}/")
+        self.stdout.write(f"  Admin: {admin_url}")
+        self.stdout.write(f"  Logins (password '{DEMO_PASSWORD}'):")
+        for username, role in [
+            ("admin", "superuser"),
+            ("editor", "writes pages, chooses channels"),
+            ("moderator", "approves and publishes pages"),
+            ("comms", "owns the social accounts and the dashboard"),
+        ]:
+            self.stdout.write(f"    {username:<10} {role}")
+        if created_users:
+            self.stdout.write(f"  Created users: {', '.join(created_users)}")

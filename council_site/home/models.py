@@ -1,0 +1,52 @@
+from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+
+class HomePage(Page):
+    """The council's front page: introduction, latest news, featured policies."""
+
+    introduction = models.TextField(
+        blank=True, help_text="One or two sentences under the council's name."
+    )
+    body = RichTextField(blank=True, features=["bold", "italic", "link", "ul"])
+    featured_policies_title = models.CharField(
+        max_length=80, default="Featured policies"
+    )
+    latest_news_count = models.PositiveSmallIntegerField(default=4)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("introduction"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("featured_policies_title"), FieldPanel("latest_news_count")],
+            heading="Home page sections",
+        ),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("introduction")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["policies.PolicyIndexPage", "news.NewsIndexPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from council_site.news.models import AnnouncementPage
+        from council_site.policies.models import PolicyPage
+
+        context = super().get_context(request, *args, **kwargs)
+        context["latest_news"] = (
+            AnnouncementPage.objects.live()
+            .public()
+            .order_by("-first_published_at")
+            .select_related("hero_image")[: self.latest_news_count]
+        )
+        context["featured_policies"] = (
+            PolicyPage.objects.live()
+            .public()
+            .filter(featured=True)
+            .select_related("department")
+            .order_by("title")[:6]
+        )
+        return context

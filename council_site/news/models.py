@@ -1,0 +1,117 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from council_site.core.blocks import BodyBlock
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm", ".m4v")
+
+
+class NewsIndexPage(Page):
+    """The council's news and announcements, newest first."""
+
+    introduction = models.TextField(blank=True)
+    per_page = 10
+
+    content_panels = Page.content_panels + [FieldPanel("introduction")]
+    search_fields = Page.search_fields + [index.SearchField("introduction")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["news.AnnouncementPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from django.core.paginator import Paginator
+
+        context = super().get_context(request, *args, **kwargs)
+        announcements = (
+            AnnouncementPage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("hero_image", "department")
+            .order_by("-urgent", "-first_published_at")
+        )
+        context["announcements"] = Paginator(announcements, self.per_page).get_page(
+            request.GET.get("page")
+        )
+        return context
+
+
+class AnnouncementPage(Page):
+    """News, a service change or an urgent notice."""
+
+    summary = models.TextField(
+        max_length=300,
+        help_text="A plain-English summary of up to 300 characters. Used in lists, "
+        "search results and social posts.",
+    )
+    body = StreamField(BodyBlock(), blank=True)
+    department = models.ForeignKey(
+        "core.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="announcements",
+    )
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    hero_image_alt = models.CharField(
+        "Hero image alt text",
+        max_length=250,
+        blank=True,
+        help_text="Describe the image for people who cannot see it. Required when "
+        "an image is set; it is also posted to social media.",
+    )
+    video = models.ForeignKey(
+        "wagtaildocs.Document",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="An optional video file (MP4, MOV or WebM) to publish on YouTube.",
+    )
+    urgent = models.BooleanField(
+        default=False,
+        help_text="Urgent notices go to the top of the news list and are posted "
+        "before anything else.",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("department"),
+        FieldPanel("urgent"),
+        MultiFieldPanel(
+            [FieldPanel("hero_image"), FieldPanel("hero_image_alt")],
+            heading="Hero image",
+        ),
+        FieldPanel("body"),
+        FieldPanel("video"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("urgent"),
+    ]
+    parent_page_types = ["news.NewsIndexPage"]
+    subpage_types = []
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.hero_image_id and not self.hero_image_alt.strip():
+            errors["hero_image_alt"] = (
+                "Add alt text: describe the image for people who cannot see it."
+            )
+        if self.video_id and not self.video.file.name.lower().endswith(
+            VIDEO_EXTENSIONS
+        ):
+            errors["video"] = "The video must be an MP4, MOV, M4V or WebM file."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,301 @@
+"""Settings shared by every environment.
+
+Values come from the environment through django-environ; see the README's
+configuration table. The embedded defaults (SQLite, Celery's filesystem transport,
+the local platform sandbox) let ``make run`` work on a machine with nothing else.
+"""
+
+from pathlib import Path
+
+import environ
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = PROJECT_DIR.parent
+VAR_DIR = BASE_DIR / "var"  # git-ignored: local database, broker files, keys
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# GENERAL
+# ------------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "council_site.core",
+    "council_site.home",
+    "council_site.policies",
+    "council_site.news",
+    "publishing",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.contrib.sitemaps",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
+    "django_celery_beat",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "council_site.urls"
+WSGI_APPLICATION = "council_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+                "council_site.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# DATABASES
+# ------------------------------------------------------------------------------
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-db-url
+DATABASES = {
+    "default": env.db(
+        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'council.sqlite3'}"
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server, the worker and beat share one file: wait for locks instead of
+    # failing at once, and let readers proceed beside the writer.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60)
+
+# CACHES
+# ------------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# AUTH
+# ------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+LOGIN_URL = "wagtailadmin_login"
+
+# STATIC AND MEDIA
+# ------------------------------------------------------------------------------
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "var" / "static_collected"
+STATIC_URL = "/static/"
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+    },
+}
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# CELERY
+# ------------------------------------------------------------------------------
+# https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
+if not REDIS_URL:
+    # Producers and workers share one folder; 0.1 s polling keeps local latency low.
+    # https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.filesystem.html
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+else:
+    # Longer than the longest task (a video upload), so Redis never redelivers a
+    # message that a worker is still working on.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Text posts and video uploads have queues of their own, so a long YouTube upload
+# never delays a tweet. Workers consume all three unless told otherwise.
+COUNCIL_TASK_QUEUES = ("crosspost", "uploads", "celery")
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 60 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# WAGTAIL
+# ------------------------------------------------------------------------------
+WAGTAIL_SITE_NAME = env("COUNCIL_NAME", default="Exampleshire County Council")
+WAGTAILADMIN_BASE_URL = SITE_URL
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_EXTENSIONS = [
+    *("csv", "docx", "odt", "pdf", "rtf", "txt", "xlsx"),
+    *("mp4", "mov", "m4v", "webm"),  # announcement videos for YouTube
+    *("vtt", "srt"),  # captions
+]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 500 * 1024 * 1024  # videos are documents
+WAGTAIL_ENABLE_UPDATE_CHECK = env.bool("WAGTAIL_ENABLE_UPDATE_CHECK", default=False)
+WAGTAIL_I18N_ENABLED = False
+
+# CHANNELS
+# ------------------------------------------------------------------------------
+# One entry per platform, shaped like CACHES. In development and tests every URL
+# points at the local sandbox (python -m sandbox); production.py requires real ones.
+SANDBOX_URL = env("SANDBOX_URL", default="http://127.0.0.1:8700")
+TOKEN_ENCRYPTION_KEY = env("TOKEN_ENCRYPTION_KEY", default="")
+SOCIAL_CHANNELS = {
+    "facebook": {
+        "BACKEND": "channels.facebook.FacebookAdapter",
+        "API_URL": env("FACEBOOK_API_URL", default=f"{SANDBOX_URL}/facebook"),
+        "API_VERSION": env("FACEBOOK_API_VERSION", default="v24.0"),
+        "AUTHORIZE_URL": env(
+            "FACEBOOK_AUTHORIZE_URL",
+            default=f"{SANDBOX_URL}/facebook/v24.0/dialog/oauth",
+        ),
+        "TOKEN_URL": env(
+            "FACEBOOK_TOKEN_URL",
+            default=f"{SANDBOX_URL}/facebook/v24.0/oauth/access_token",
+        ),
+        "WEB_URL": env("FACEBOOK_WEB_URL", default=f"{SANDBOX_URL}/facebook/web"),
+        "CLIENT_ID": env("FACEBOOK_APP_ID", default="100200300400500"),
+        "CLIENT_SECRET": env(
+            "FACEBOOK_APP_SECRET", default="sandbox-facebook-app-secret"
+        ),
+        "TIMEOUT": env.float("FACEBOOK_TIMEOUT", default=15.0),
+        "OPTIONS": {},
+    },
+    "x": {
+        "BACKEND": "channels.x.XAdapter",
+        "API_URL": env("X_API_URL", default=f"{SANDBOX_URL}/x"),
+        "AUTHORIZE_URL": env(
+            "X_AUTHORIZE_URL", default=f"{SANDBOX_URL}/x/i/oauth2/authorize"
+        ),
+        "TOKEN_URL": env("X_TOKEN_URL", default=f"{SANDBOX_URL}/x/2/oauth2/token"),
+        "WEB_URL": env("X_WEB_URL", default=f"{SANDBOX_URL}/x/web"),
+        "CLIENT_ID": env("X_CLIENT_ID", default="sandbox-x-client-id"),
+        "CLIENT_SECRET": env("X_CLIENT_SECRET", default="sandbox-x-client-secret"),
+        "TIMEOUT": env.float("X_TIMEOUT", default=15.0),
+        # "leave": an edited page leaves the tweet as it is; "repost": delete and
+        # post again (X has no edit API for most accounts).
+        "OPTIONS": {"update_policy": env("X_UPDATE_POLICY", default="leave")},
+    },
+    "youtube": {
+        "BACKEND": "channels.youtube.YouTubeAdapter",
+        "API_URL": env("YOUTUBE_API_URL", default=f"{SANDBOX_URL}/youtube/"),
+        "AUTHORIZE_URL": env(
+            "YOUTUBE_AUTHORIZE_URL", default=f"{SANDBOX_URL}/youtube/o/oauth2/auth"
+        ),
+        "TOKEN_URL": env("YOUTUBE_TOKEN_URL", default=f"{SANDBOX_URL}/youtube/token"),
+        "WEB_URL": env("YOUTUBE_WEB_URL", default=f"{SANDBOX_URL}/youtube/web"),
+        "CLIENT_ID": env(
+            "GOOGLE_CLIENT_ID",
+            default="sandbox-google-client-id.apps.googleusercontent.com",
+        ),
+        "CLIENT_SECRET": env(
+            "GOOGLE_CLIENT_SECRET", default="sandbox-google-client-secret"
+        ),
+        "TIMEOUT": env.float("YOUTUBE_TIMEOUT", default=60.0),
+        "OPTIONS": {
+            "retract_policy": env("YOUTUBE_RETRACT_POLICY", default="private"),
+            "chunk_size": env.int("YOUTUBE_CHUNK_SIZE", default=1024 * 1024),
+        },
+    },
+}
+
+# LOGGING
+# ------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # urllib3 and oauthlib log request URLs at DEBUG, which can carry tokens.
+        "urllib3": {"level": "WARNING"},
+        "oauthlib": {"level": "WARNING"},
+        "requests_oauthlib": {"level": "WARNING"},
+        "googleapiclient": {"level": "WARNING"},
+        # Wagtail 8 runs its search-index and reference-index updates as
+        # django-tasks, which log every run at INFO.
+        "django_tasks": {"level": "WARNING"},
+    },
+}

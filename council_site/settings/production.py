@@ -1,0 +1,84 @@
+"""Production: every secret comes from the environment, with no default."""
+
+from .base import *  # noqa: F403
+from .base import SOCIAL_CHANNELS, env
+
+DEBUG = False
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+TOKEN_ENCRYPTION_KEY = env("TOKEN_ENCRYPTION_KEY")
+DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60)
+REDIS_URL = env("REDIS_URL")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
+}
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+}
+
+# SECURITY: https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+
+# Real platforms: the sandbox defaults of base.py must not leak into production.
+_PRODUCTION_CHANNELS = {
+    "facebook": {
+        "API_URL": env("FACEBOOK_API_URL", default="https://graph.facebook.com"),
+        "AUTHORIZE_URL": env(
+            "FACEBOOK_AUTHORIZE_URL",
+            default="https://www.facebook.com/v24.0/dialog/oauth",
+        ),
+        "TOKEN_URL": env(
+            "FACEBOOK_TOKEN_URL",
+            default="https://graph.facebook.com/v24.0/oauth/access_token",
+        ),
+        "WEB_URL": env("FACEBOOK_WEB_URL", default="https://www.facebook.com"),
+        "CLIENT_ID": env("FACEBOOK_APP_ID"),
+        "CLIENT_SECRET": env("FACEBOOK_APP_SECRET"),
+    },
+    "x": {
+        "API_URL": env("X_API_URL", default="https://api.twitter.com"),
+        "AUTHORIZE_URL": env(
+            "X_AUTHORIZE_URL", default="https://x.com/i/oauth2/authorize"
+        ),
+        "TOKEN_URL": env("X_TOKEN_URL", default="https://api.x.com/2/oauth2/token"),
+        "WEB_URL": env("X_WEB_URL", default="https://x.com"),
+        "CLIENT_ID": env("X_CLIENT_ID"),
+        "CLIENT_SECRET": env("X_CLIENT_SECRET"),
+    },
+    "youtube": {
+        "API_URL": env("YOUTUBE_API_URL", default="https://youtube.googleapis.com/"),
+        "AUTHORIZE_URL": env(
+            "YOUTUBE_AUTHORIZE_URL",
+            default="https://accounts.google.com/o/oauth2/v2/auth",
+        ),
+        "TOKEN_URL": env(
+            "YOUTUBE_TOKEN_URL", default="https://oauth2.googleapis.com/token"
+        ),
+        "WEB_URL": env("YOUTUBE_WEB_URL", default="https://www.youtube.com"),
+        "CLIENT_ID": env("GOOGLE_CLIENT_ID"),
+        "CLIENT_SECRET": env("GOOGLE_CLIENT_SECRET"),
+    },
+}
+for _platform, _overrides in _PRODUCTION_CHANNELS.items():
+    SOCIAL_CHANNELS[_platform].update(_overrides)

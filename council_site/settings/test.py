@@ -1,0 +1,43 @@
+"""Tests: PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI), else
+SQLite and the filesystem broker. Nothing here reaches the internet."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, SOCIAL_CHANNELS, VAR_DIR
+
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+# A fixed throwaway key: tests check that tokens are stored encrypted.
+TOKEN_ENCRYPTION_KEY = "u5HGm8ab1s1XvJmSjVYdVwGqkFK2wGkLlbF6H5AOE9Y="  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILADMIN_BASE_URL = "http://testserver"
+MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", str(VAR_DIR / "test-media"))
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the Celery worker process under test opens it too.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+# Short timeouts so hang faults are found quickly.
+for _channel in SOCIAL_CHANNELS.values():
+    _channel["TIMEOUT"] = float(os.environ.get("CHANNEL_TIMEOUT", "2"))
+
+# The Celery worker under test is a separate process: it must open the database
+# that pytest created (tests/worker_fixtures.py passes its name) and share a
+# broker folder of its own when there is no Redis.
+if os.environ.get("WORKER_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["WORKER_DATABASE_NAME"]
+CELERY_BROKER_DIR = VAR_DIR / "test-broker"
+if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
+    CELERY_BROKER_TRANSPORT_OPTIONS = {  # noqa: F405
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
