@@ -1,7 +1,281 @@
-"""Cross-posting records. Nothing here lives on the Page row: publishing rebuilds
-pages from revisions and would overwrite it."""
+"""Connected accounts, the cross-post outbox and the site's social settings.
 
+Nothing a worker computes lives on the Page row or in a ParentalKey child: every
+publish rebuilds the page from its revision and would overwrite it. Results live
+here, keyed by page and account.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+from channels.base import Credentials
+
+from .crypto import EncryptedTextField
+
+PLATFORM_CHOICES = [("facebook", "Facebook"), ("x", "X"), ("youtube", "YouTube")]
+
+
+class ChannelAccount(models.Model):
+    """A Facebook Page, X account or YouTube channel the council has connected.
+
+    Tokens are encrypted at rest and never rendered once connected.
+    """
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    platform = models.CharField(max_length=20, choices=PLATFORM_CHOICES)
+    display_name = models.CharField(max_length=200)
+    remote_id = models.CharField("Account id on the platform", max_length=100)
+    access_token = EncryptedTextField(blank=True, editable=False)
+    refresh_token = EncryptedTextField(blank=True, editable=False)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list, blank=True)
+    extra = models.JSONField(
+        default=dict, blank=True, help_text="Non-secret details, e.g. the X username."
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.CONNECTED
+    )
+    status_message = models.CharField(max_length=500, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    connected_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    daily_post_cap = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most posts a day for this account. Blank: the platform default.",
+    )
+
+    class Meta:
+        ordering = ["platform", "display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "remote_id"], name="one_row_per_remote_account"
+            )
+        ]
+        permissions = [("manage_channels", "Can connect and disconnect accounts")]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()}: {self.display_name}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+    def credentials(self) -> Credentials:
+        return Credentials(
+            account_id=self.remote_id,
+            access_token=self.access_token,
+            refresh_token=self.refresh_token,
+            expires_at=self.token_expires_at,
+            scopes=tuple(self.scopes),
+            extra=dict(self.extra),
+        )
+
+    def store_credentials(self, credentials: Credentials) -> None:
+        """Save refreshed tokens. A missing refresh token never erases the old one."""
+        self.access_token = credentials.access_token
+        if credentials.refresh_token:
+            self.refresh_token = credentials.refresh_token
+        self.token_expires_at = credentials.expires_at
+        if credentials.scopes:
+            self.scopes = list(credentials.scopes)
+        self.save(
+            update_fields=[
+                "access_token",
+                "refresh_token",
+                "token_expires_at",
+                "scopes",
+            ]
+        )
+
+
+class CrossPostQuerySet(models.QuerySet):
+    def for_page(self, page):
+        return self.filter(page_id=page.pk).select_related("account")
+
+    def due(self, now=None):
+        """Rows a worker should pick up now (the sweeper's query)."""
+        now = now or timezone.now()
+        S = CrossPost.State
+        not_leased = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+        not_waiting = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        return self.filter(
+            Q(state__in=[S.PENDING, S.UPDATING, S.RETRACTING, S.RETRYING])
+            & not_leased
+            & not_waiting
+            | Q(state=S.SENDING, lease_expires_at__lt=now)
+        )
+
+    def needs_attention(self):
+        S = CrossPost.State
+        return self.filter(state__in=[S.FAILED, S.HELD, S.NEEDS_RECONNECT])
+
+
+class CrossPost(models.Model):
+    """One page on one account: the outbox row and, once sent, the link back.
+
+    ``operation`` is what the row needs done next (publish, update or retract);
+    ``state`` is where it is. A worker claims a row by taking its lease, so two
+    workers never send the same row.
+    """
+
+    class State(models.TextChoices):
+        HELD = "held", "Held for approval"
+        PENDING = "pending", "Waiting to send"
+        SENDING = "sending", "Sending"
+        POSTED = "posted", "Posted"
+        RETRYING = "retrying", "Will retry"
+        FAILED = "failed", "Failed"
+        NEEDS_RECONNECT = "needs_reconnect", "Waiting for reconnection"
+        CANCELLED = "cancelled", "Cancelled"
+        UPDATING = "updating", "Updating"
+        RETRACTING = "retracting", "Retracting"
+        RETRACTED = "retracted", "Retracted"
+
+    class Operation(models.TextChoices):
+        PUBLISH = "publish", "Publish"
+        UPDATE = "update", "Update"
+        RETRACT = "retract", "Retract"
+
+    FINAL_STATES = {State.POSTED, State.FAILED, State.CANCELLED, State.RETRACTED}
+    IN_FLIGHT_STATES = {
+        State.PENDING,
+        State.SENDING,
+        State.RETRYING,
+        State.UPDATING,
+        State.RETRACTING,
+    }
+
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="crossposts",
+    )
+    account = models.ForeignKey(
+        ChannelAccount, on_delete=models.PROTECT, related_name="crossposts"
+    )
+    platform = models.CharField(max_length=20, choices=PLATFORM_CHOICES)
+    revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    page_title = models.CharField(max_length=255)
+    department = models.CharField(max_length=120, blank=True)
+    urgent = models.BooleanField(default=False)
+
+    # What is (or was last) sent, exactly: for previews, audits and FOI requests.
+    text = models.TextField()
+    link = models.URLField(max_length=500)
+    marker = models.URLField(
+        max_length=500, help_text="The page's canonical URL, found in the post."
+    )
+    media = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64)
+    posted_hash = models.CharField(max_length=64, blank=True)
+
+    operation = models.CharField(
+        max_length=10, choices=Operation.choices, default=Operation.PUBLISH
+    )
+    state = models.CharField(max_length=20, choices=State.choices, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    outcome_unknown = models.BooleanField(
+        default=False,
+        help_text="An earlier attempt may have reached the platform: look for the "
+        "post before sending again.",
+    )
+
+    remote_id = models.CharField(max_length=200, blank=True)
+    permalink = models.URLField(max_length=500, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_kind = models.CharField(max_length=20, blank=True)
+    guard_findings = models.JSONField(default=list, blank=True)
+
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    review_reason = models.TextField(blank=True)
+
+    likes = models.PositiveIntegerField(null=True, blank=True)
+    shares = models.PositiveIntegerField(null=True, blank=True)
+    comments = models.PositiveIntegerField(null=True, blank=True)
+    views = models.PositiveIntegerField(null=True, blank=True)
+    metrics_updated_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    posted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    retracted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CrossPostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "account"], name="one_crosspost_per_page_and_account"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["platform", "state"]),
+            models.Index(fields=["account", "posted_at"]),
+            models.Index(fields=["department", "created_at"]),
+        ]
+        permissions = [
+            ("approve_crosspost", "Can approve or reject held cross-posts"),
+            ("retry_crosspost", "Can retry, cancel and retract cross-posts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page_title} on {self.account}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL_STATES
+
+    @property
+    def queue(self) -> str:
+        return "uploads" if self.media.get("video") else "crosspost"
 
 
 class WorkerHeartbeat(models.Model):
@@ -13,3 +287,52 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen_at:%H:%M:%S}"
+
+    @classmethod
+    def latest(cls, within: timedelta = timedelta(minutes=2)):
+        return cls.objects.filter(seen_at__gte=timezone.now() - within).first()
+
+
+@register_setting(icon="site")
+class SocialSettings(BaseSiteSetting):
+    """How pages are cross-posted by default. Secrets never go here."""
+
+    default_accounts = models.ManyToManyField(
+        ChannelAccount,
+        blank=True,
+        related_name="+",
+        help_text="Accounts a page is posted to unless its editor chooses others.",
+    )
+    facebook_template = models.TextField(
+        default="{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
+        help_text="Placeholders: {title}, {summary}, {link}, {hashtags}.",
+    )
+    x_template = models.TextField(default="{title}: {summary} {link} {hashtags}")
+    youtube_description_template = models.TextField(
+        default="{summary}\n\nRead more: {link}\n\n{hashtags}"
+    )
+    add_utm_tags = models.BooleanField(
+        default=True,
+        help_text="Add utm_source/utm_medium to links so analytics show which "
+        "platform a visitor came from.",
+    )
+    utm_campaign = models.CharField(max_length=60, blank=True, default="council-social")
+
+    panels = [
+        FieldPanel("default_accounts", widget=forms.CheckboxSelectMultiple),
+        MultiFieldPanel(
+            [
+                FieldPanel("facebook_template"),
+                FieldPanel("x_template"),
+                FieldPanel("youtube_description_template"),
+            ],
+            heading="Message templates",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("add_utm_tags"), FieldPanel("utm_campaign")],
+            heading="Link tracking",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "Social publishing"

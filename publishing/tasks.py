@@ -3,7 +3,35 @@
 from celery import shared_task
 from django.utils import timezone
 
+from . import services
 from .models import WorkerHeartbeat
+
+
+def _owner(task) -> str:
+    return f"{task.request.hostname}:{task.request.id}"
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def deliver_crosspost(self, row_id: int) -> None:
+    """Send one outbox row (text and image posts: the ``crosspost`` queue)."""
+    services.deliver(row_id, _owner(self))
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def deliver_upload(self, row_id: int) -> None:
+    """Send one outbox row with a video (the ``uploads`` queue)."""
+    services.deliver(row_id, _owner(self))
+
+
+@shared_task(ignore_result=True)
+def sweep_crossposts() -> int:
+    """Re-enqueue due rows: retries, expired leases, anything the broker lost."""
+    return services.sweep()
+
+
+@shared_task(ignore_result=True)
+def refresh_tokens() -> int:
+    return services.refresh_expiring_tokens()
 
 
 @shared_task(bind=True, ignore_result=True)

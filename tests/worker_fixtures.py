@@ -96,6 +96,8 @@ def wait_for(condition, timeout: float = 30.0, interval: float = 0.1, message=""
         if result:
             return result
         time.sleep(interval)
+    if callable(message):
+        message = message()
     pytest.fail(message or f"condition not met within {timeout}s")
 
 

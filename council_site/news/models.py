@@ -1,11 +1,17 @@
 from django.core.exceptions import ValidationError
 from django.db import models
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
 from council_site.core.blocks import BodyBlock
+from publishing.page_mixins import SocialPostingMixin
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm", ".m4v")
 
@@ -39,7 +45,7 @@ class NewsIndexPage(Page):
         return context
 
 
-class AnnouncementPage(Page):
+class AnnouncementPage(SocialPostingMixin, Page):
     """News, a service change or an urgent notice."""
 
     summary = models.TextField(
@@ -82,6 +88,33 @@ class AnnouncementPage(Page):
         help_text="Urgent notices go to the top of the news list and are posted "
         "before anything else.",
     )
+    youtube_title = models.CharField(
+        "YouTube title",
+        max_length=100,
+        blank=True,
+        help_text="Up to 100 characters. Leave blank to use the page title.",
+    )
+    youtube_tags = models.CharField(
+        "YouTube tags", max_length=400, blank=True, help_text="Separate with commas."
+    )
+    youtube_privacy = models.CharField(
+        "YouTube visibility",
+        max_length=10,
+        choices=[
+            ("public", "Public"),
+            ("unlisted", "Unlisted"),
+            ("private", "Private"),
+        ],
+        default="public",
+    )
+    captions = models.ForeignKey(
+        "wagtaildocs.Document",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Optional captions for the video (WebVTT or SRT).",
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -92,8 +125,26 @@ class AnnouncementPage(Page):
             heading="Hero image",
         ),
         FieldPanel("body"),
-        FieldPanel("video"),
     ]
+    video_panels = [
+        FieldPanel("video"),
+        FieldPanel("youtube_title"),
+        FieldPanel("youtube_tags"),
+        FieldPanel("youtube_privacy"),
+        FieldPanel("captions"),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Content"),
+            ObjectList(
+                SocialPostingMixin.social_panels
+                + [MultiFieldPanel(video_panels, heading="Video for YouTube")],
+                heading="Social",
+            ),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList(Page.settings_panels, heading="Settings"),
+        ]
+    )
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
         index.SearchField("body"),
@@ -101,6 +152,24 @@ class AnnouncementPage(Page):
     ]
     parent_page_types = ["news.NewsIndexPage"]
     subpage_types = []
+
+    def social_image(self):
+        if self.hero_image_id:
+            return self.hero_image, self.hero_image_alt
+        return None
+
+    def social_video(self):
+        if not self.video_id:
+            return None
+        return {
+            "document_id": self.video_id,
+            "title": self.youtube_title or self.title[:100],
+            "tags": [
+                tag.strip() for tag in self.youtube_tags.split(",") if tag.strip()
+            ],
+            "privacy": self.youtube_privacy,
+            "captions_document_id": self.captions_id,
+        }
 
     def clean(self):
         super().clean()

@@ -1,12 +1,20 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from council_site.core.blocks import BodyBlock
+from publishing.page_mixins import SocialPostingMixin
 
 
 class PolicyIndexPage(Page):
@@ -47,7 +55,7 @@ class PolicyIndexPage(Page):
         return context
 
 
-class PolicyPage(Page):
+class PolicyPage(SocialPostingMixin, Page):
     """A council policy, strategy or plan."""
 
     class Status(models.TextChoices):
@@ -90,6 +98,14 @@ class PolicyPage(Page):
         FieldPanel("body"),
         InlinePanel("related_documents", label="Related documents"),
     ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Content"),
+            ObjectList(SocialPostingMixin.social_panels, heading="Social"),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList(Page.settings_panels, heading="Settings"),
+        ]
+    )
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
         index.SearchField("body"),
@@ -107,8 +123,10 @@ class PolicyPage(Page):
             and self.next_review_date < self.effective_date
         ):
             raise ValidationError(
-                {"next_review_date": "The review date must be after the date the "
-                 "policy takes effect."}
+                {
+                    "next_review_date": "The review date must be after the date the "
+                    "policy takes effect."
+                }
             )
 
 

@@ -196,7 +196,53 @@ CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Publishing never waits long for a broker that is down: the row is already in
+# the database and the sweeper sends it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_ROUTES = {
+    "publishing.tasks.deliver_crosspost": {"queue": "crosspost"},
+    "publishing.tasks.deliver_upload": {"queue": "uploads"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-crossposts": {
+        "task": "publishing.tasks.sweep_crossposts",
+        "schedule": env.float("CROSSPOST_SWEEP_SECONDS", default=30.0),
+    },
+    "refresh-tokens": {
+        "task": "publishing.tasks.refresh_tokens",
+        "schedule": 300.0,
+    },
+    "worker-heartbeat": {
+        "task": "publishing.tasks.record_worker_heartbeat",
+        "schedule": 30.0,
+    },
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# CROSS-POSTING
+# ------------------------------------------------------------------------------
+# A worker's claim on a row. Longer than one attempt can take, so a live worker
+# never loses its lease; after it, a stopped worker's row is reconciled and resent.
+CROSSPOST_LEASE_SECONDS = env.int("CROSSPOST_LEASE_SECONDS", default=300)
+CROSSPOST_UPLOAD_LEASE_SECONDS = env.int(
+    "CROSSPOST_UPLOAD_LEASE_SECONDS", default=90 * 60
+)
+CROSSPOST_MAX_ATTEMPTS = env.int("CROSSPOST_MAX_ATTEMPTS", default=12)
+CROSSPOST_RETRY_BASE_SECONDS = env.float("CROSSPOST_RETRY_BASE_SECONDS", default=15.0)
+CROSSPOST_RETRY_MAX_SECONDS = env.float("CROSSPOST_RETRY_MAX_SECONDS", default=3600.0)
+# Posts per account per 24 hours, honoured before sending rather than discovered
+# by a 429. An account's own cap (set on the account) wins.
+CROSSPOST_DAILY_CAPS = {
+    "facebook": env.int("FACEBOOK_DAILY_POST_CAP", default=100),
+    "x": env.int("X_DAILY_POST_CAP", default=100),
+    "youtube": env.int("YOUTUBE_DAILY_UPLOAD_CAP", default=50),
+}
 
 # WAGTAIL
 # ------------------------------------------------------------------------------

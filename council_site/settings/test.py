@@ -4,7 +4,7 @@ SQLite and the filesystem broker. Nothing here reaches the internet."""
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, SOCIAL_CHANNELS, VAR_DIR
+from .base import DATABASES, SANDBOX_URL, SOCIAL_CHANNELS, VAR_DIR
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 DEBUG = False
@@ -22,8 +22,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the Celery worker process under test opens it too.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
-# Short timeouts so hang faults are found quickly.
+# Short leases and backoff so fault tests finish in seconds, not minutes.
+CROSSPOST_LEASE_SECONDS = int(os.environ.get("CROSSPOST_LEASE_SECONDS", "6"))
+CROSSPOST_UPLOAD_LEASE_SECONDS = 30
+CROSSPOST_RETRY_BASE_SECONDS = 0.5
+CROSSPOST_RETRY_MAX_SECONDS = 2.0
+
+# The sandbox that tests start (tests/sandbox_fixtures.py) listens on its own port,
+# so a `make run` sandbox on 8700 can keep running beside the suite.
+TEST_SANDBOX_PORT = int(os.environ.get("TEST_SANDBOX_PORT", "8799"))
+_TEST_SANDBOX_URL = f"http://127.0.0.1:{TEST_SANDBOX_PORT}"
 for _channel in SOCIAL_CHANNELS.values():
+    for _key, _value in list(_channel.items()):
+        if isinstance(_value, str) and _value.startswith(SANDBOX_URL):
+            _channel[_key] = _TEST_SANDBOX_URL + _value[len(SANDBOX_URL) :]
+    # Short timeouts so hang faults are found quickly.
     _channel["TIMEOUT"] = float(os.environ.get("CHANNEL_TIMEOUT", "2"))
 
 # The Celery worker under test is a separate process: it must open the database

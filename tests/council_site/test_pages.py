@@ -80,6 +80,7 @@ class PageCreationAndRenderingTests(WagtailPageTestCase):
                     "policy_status": "adopted",
                     "body": streamfield([]),
                     "related_documents": inline_formset([]),
+                    "social_mode": "default",
                 }
             ),
         )
@@ -91,6 +92,8 @@ class PageCreationAndRenderingTests(WagtailPageTestCase):
                     "slug": announcement.slug,
                     "summary": announcement.summary,
                     "body": streamfield([]),
+                    "social_mode": "default",
+                    "youtube_privacy": "public",
                 }
             ),
         )
@@ -110,6 +113,7 @@ class PageCreationAndRenderingTests(WagtailPageTestCase):
                         [("paragraph", rich_text("<p>Wardens patrol every day.</p>"))]
                     ),
                     "related_documents": inline_formset([]),
+                    "social_mode": "default",
                 }
             ),
         )
@@ -124,6 +128,8 @@ class PageCreationAndRenderingTests(WagtailPageTestCase):
                     "slug": "road-closed",
                     "summary": "High Street is closed on Sunday.",
                     "body": streamfield([]),
+                    "social_mode": "default",
+                    "youtube_privacy": "public",
                 }
             ),
         )

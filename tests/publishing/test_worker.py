@@ -8,8 +8,9 @@ from tests.worker_fixtures import wait_for
 
 
 @pytest.mark.integration
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_runs_a_task_sent_through_the_broker(
-    transactional_db, celery_worker_process
+    celery_worker_process
 ):
     assert not WorkerHeartbeat.objects.exists()
     record_worker_heartbeat.delay()

@@ -1,0 +1,1 @@
+"""Platform adapters: the only code that speaks to Facebook, X and YouTube."""

@@ -1,0 +1,145 @@
+"""Message composition shared by every channel.
+
+Pure functions of strings: no Wagtail page, no settings. The publishing service
+passes in a page's title, summary and canonical link; adapters call
+:func:`fit_x` to squeeze the result into X's weighted 280 characters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from twitter_text import parse_tweet
+
+ELLIPSIS = "…"
+DEFAULT_TEMPLATE = "{title}\n\n{summary}\n\n{link} {hashtags}"
+
+# Only these names are substituted; anything else in a template stays literal, so
+# a template can never reach attributes the way str.format's "{x.__class__}" can.
+_PLACEHOLDER = re.compile(r"\{(title|summary|link|hashtags)\}")
+# Characters X refuses outright (twitter-text's "invalid characters").
+_INVALID = re.compile("[\ufffe\ufeff\uffff\u202a-\u202e]")
+
+
+def hashtag(name: str) -> str:
+    """A hashtag from a department or topic name.
+
+    "Waste & Recycling" becomes "#WasteAndRecycling"; a name with no letters
+    gives "" (X does not link a hashtag made only of digits).
+    """
+    words = re.findall(r"[^\W_]+", name.replace("&", " and "))
+    tag = "".join(word[:1].upper() + word[1:] for word in words)
+    return f"#{tag}" if any(ch.isalpha() for ch in tag) else ""
+
+
+def compose(
+    template: str,
+    *,
+    title: str,
+    summary: str,
+    link: str,
+    hashtags: Iterable[str] = (),
+    override: str = "",
+) -> str:
+    """The post text for one channel.
+
+    ``override`` (an editor's own wording) wins over the template, but the link
+    is appended when the editor left it out: it is what reconciliation and
+    readers follow back to the page. Empty parts leave no blank gaps.
+    """
+    if override.strip():
+        text = override.strip()
+        return text if link in text else f"{text}\n\n{link}"
+    tags = " ".join(tag if tag.startswith("#") else hashtag(tag) for tag in hashtags)
+    values = {"title": title, "summary": summary, "link": link, "hashtags": tags}
+    text = _PLACEHOLDER.sub(lambda m: values[m.group(1)].strip(), template)
+    text = "\n".join(line.strip() for line in text.splitlines())
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if link and link not in text:
+        text = f"{text}\n\n{link}"
+    return text
+
+
+def with_utm(
+    link: str, *, source: str, medium: str = "social", campaign: str = ""
+) -> str:
+    """``link`` with UTM tracking parameters, replacing any it already had."""
+    parts = urlsplit(link)
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.startswith("utm_")
+    ]
+    query += [("utm_source", source), ("utm_medium", medium)]
+    if campaign:
+        query.append(("utm_campaign", campaign))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def weighted_length(text: str) -> int:
+    """Length as X counts it: URLs 23, CJK and emoji 2, most Latin text 1."""
+    return parse_tweet(text).weightedLength
+
+
+def fit_x(text: str, link: str, limit: int = 280) -> str:
+    """``text`` shortened to X's weighted ``limit``, with ``link`` intact.
+
+    When the text is too long it is cut at a word boundary, "…" marks the cut
+    and the link goes on its own line at the end. The link is never shortened
+    and is added if the text lacked it. Raises ``ValueError`` when the link
+    alone does not fit.
+    """
+    text = _INVALID.sub("", unicodedata.normalize("NFC", text)).strip()
+    if link and not _has_token(text, link):
+        text = f"{text}\n\n{link}".strip()
+    if weighted_length(text) <= limit:
+        return text
+    if weighted_length(link) > limit:
+        raise ValueError("The link alone is longer than X allows.")
+    body = _without_token(text, link) if link else text
+
+    def candidate(cut: int) -> str:
+        kept = body[:cut].rstrip()
+        parts = [f"{kept}{ELLIPSIS}" if kept else "", link]
+        return "\n".join(p for p in parts if p)
+
+    # Binary search for the longest prefix that fits, then back off to a word
+    # boundary; the final loop re-checks, because URLs and emoji inside the
+    # body make the weight grow unevenly.
+    low, high = 0, len(body)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if weighted_length(candidate(mid)) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    cut = _word_boundary(body, low)
+    while cut > 0 and weighted_length(candidate(cut)) > limit:
+        cut = _word_boundary(body, cut - 1)
+    return candidate(cut)
+
+
+def _word_boundary(body: str, cut: int) -> int:
+    """The largest position <= ``cut`` that does not split a word.
+
+    Text written without spaces (Chinese, Japanese) has no word boundary to
+    find, so it is cut at the character.
+    """
+    if cut >= len(body) or body[cut].isspace():
+        return cut
+    space = max(body.rfind(" ", 0, cut), body.rfind("\n", 0, cut))
+    if space > 0:
+        return space
+    return cut if not any(ch.isspace() for ch in body) else 0
+
+
+def _has_token(text: str, link: str) -> bool:
+    return re.search(rf"(?<!\S){re.escape(link)}(?!\S)", text) is not None
+
+
+def _without_token(text: str, link: str) -> str:
+    text = re.sub(rf"(?<!\S){re.escape(link)}(?!\S)", " ", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()

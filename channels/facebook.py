@@ -1,0 +1,336 @@
+"""Facebook Pages through the Graph API, with plain requests.
+
+Publishing uses a long-lived Page token, which does not expire but cannot be
+refreshed either: when Facebook rejects it the Page must be connected again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+import requests
+
+from .base import (
+    ChannelAdapter,
+    ConnectedAccount,
+    Credentials,
+    FeedItem,
+    FeedMedia,
+    Image,
+    Metrics,
+    Post,
+    PostResult,
+    contains_marker,
+    exchange_code,
+    image_problems,
+    json_body,
+    oauth_session,
+    parse_time,
+    retry_after,
+)
+from .errors import (
+    AuthError,
+    ChannelError,
+    RateLimitedError,
+    RejectedError,
+    TemporaryError,
+)
+
+SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement"]
+# Graph error codes: https://developers.facebook.com/docs/graph-api/guides/error-handling
+AUTH_CODES = {102, 190, 10} | set(range(200, 300))
+RATE_CODES = {4, 17, 32, 341, 613, 80001}
+TEMPORARY_CODES = {1, 2}
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
+POST_FIELDS = "id,message,permalink_url,created_time,attachments{url,unshimmed_url}"
+
+
+class FacebookAdapter(ChannelAdapter):
+    id = "facebook"
+    name = "Facebook"
+    max_text_length = 63206
+    default_web_url = "https://www.facebook.com"
+
+    def __init__(self, config: Mapping[str, Any], credentials: Credentials, **kw: Any):
+        super().__init__(config, credentials, **kw)
+        self.version = str(config.get("API_VERSION") or "v24.0")
+
+    # Steps ---------------------------------------------------------------------------
+
+    def _publish(self, post: Post) -> PostResult:
+        page = self.credentials.account_id
+        if not post.images:
+            body = self._graph(
+                "POST", f"{page}/feed", data={"message": post.text, "link": post.link}
+            )
+            return PostResult(str(body["id"]), self._permalink(str(body["id"])))
+        # Photo posts get no link preview, so the link goes into the text.
+        text = post.text if post.link in post.text else f"{post.text}\n\n{post.link}"
+        if len(post.images) == 1:
+            body = self._photo(post.images[0], caption=text, published=True)
+            post_id = str(body.get("post_id") or body["id"])
+        else:
+            # Several photos: upload each unpublished, then one post holding all.
+            data = {"message": text}
+            for index, image in enumerate(post.images):
+                photo = self._photo(image, caption="", published=False)
+                data[f"attached_media[{index}]"] = json.dumps(
+                    {"media_fbid": photo["id"]}
+                )
+            post_id = str(self._graph("POST", f"{page}/feed", data=data)["id"])
+        return PostResult(post_id, self._permalink(post_id))
+
+    def _photo(self, image: Image, *, caption: str, published: bool) -> dict[str, Any]:
+        with image.path.open("rb") as fh:
+            return self._graph(
+                "POST",
+                f"{self.credentials.account_id}/photos",
+                data={
+                    "caption": caption,
+                    "published": str(published).lower(),
+                    "alt_text_custom": image.alt_text,
+                },
+                files={"source": (image.path.name, fh, image.content_type)},
+            )
+
+    def _update(self, remote_id: str, post: Post) -> PostResult:
+        self._graph("POST", remote_id, data={"message": post.text})
+        return PostResult(remote_id, self._permalink(remote_id))
+
+    def _retract(self, remote_id: str) -> None:
+        try:
+            self._graph("DELETE", remote_id)
+        except RejectedError as exc:
+            # Code 100 (subcode 33) is "object does not exist": already gone.
+            if exc.status != 404 and not (exc.code == 100 and "exist" in exc.message):
+                raise
+
+    def _find_by_marker(self, marker: str, limit: int) -> PostResult | None:
+        for item in self._page_posts(POST_FIELDS, limit):
+            links = [
+                unquote(str(a.get(key, "")))
+                for a in item.get("attachments", {}).get("data", [])
+                for key in ("unshimmed_url", "url")
+            ]
+            if any(contains_marker(t, marker) for t in [item.get("message"), *links]):
+                permalink = item.get("permalink_url") or self._permalink(item["id"])
+                return PostResult(str(item["id"]), permalink)
+        return None
+
+    def _recent_posts(self, limit: int) -> list[FeedItem]:
+        fields = "id,message,permalink_url,created_time,full_picture"
+        return [
+            FeedItem(
+                remote_id=str(item["id"]),
+                text=item.get("message", ""),
+                permalink=item.get("permalink_url", ""),
+                created_at=parse_time(item.get("created_time")),
+                media=(FeedMedia(item["full_picture"]),)
+                if item.get("full_picture")
+                else (),
+            )
+            for item in self._page_posts(fields, limit)
+        ]
+
+    def _metrics(self, remote_id: str) -> Metrics:
+        fields = (
+            "reactions.summary(true).limit(0),shares,comments.summary(true).limit(0)"
+        )
+        body = self._graph("GET", remote_id, params={"fields": fields})
+        return Metrics(
+            likes=body.get("reactions", {}).get("summary", {}).get("total_count"),
+            shares=body.get("shares", {}).get("count", 0),
+            comments=body.get("comments", {}).get("summary", {}).get("total_count"),
+        )
+
+    def validate(self, post: Post) -> list[str]:
+        problems: list[str] = []
+        if len(post.text) > self.max_text_length:
+            problems.append(
+                f"Facebook posts can be {self.max_text_length} characters at most; "
+                f"this one has {len(post.text)}."
+            )
+        problems += image_problems(
+            post.images,
+            platform=self.name,
+            max_count=10,
+            max_bytes=4 * 1024 * 1024,
+            types=IMAGE_TYPES,
+        )
+        return problems
+
+    def refresh(self) -> Credentials:
+        raise AuthError(
+            "Facebook Page tokens cannot be refreshed; reconnect the Page to "
+            "keep posting."
+        )
+
+    # Graph plumbing ------------------------------------------------------------------
+
+    def _graph(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One Graph API call; a Graph error becomes a ChannelError."""
+        # The token travels in a header, never in a URL that could be logged.
+        headers = {"Authorization": f"OAuth {self.credentials.access_token}"}
+        url = f"{self.api_url}/{self.version}/{path.lstrip('/')}"
+        response = self.session.request(method, url, headers=headers, **kwargs)
+        body = json_body(response, self.name)
+        if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
+            raise self._graph_error(response, body)
+        return body if isinstance(body, dict) else {}
+
+    def _graph_error(self, response: requests.Response, body: Any) -> ChannelError:
+        # Graph answers 400 for most failures; the error code says what happened.
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        code = error.get("code")
+        message = (
+            error.get("error_user_msg")
+            or error.get("message")
+            or (f"Facebook answered HTTP {response.status_code}.")
+        )
+        info = {"status": response.status_code, "code": code, "body": response.content}
+        if code in AUTH_CODES:
+            return AuthError(message, **info)
+        if code in RATE_CODES:
+            return RateLimitedError(message, retry_at=_regain_at(response), **info)
+        if (
+            code in TEMPORARY_CODES
+            or response.status_code >= 500
+            or error.get("is_transient")
+        ):
+            return TemporaryError(message, **info)
+        return RejectedError(message, **info)
+
+    def _permalink(self, post_id: str) -> str:
+        body = self._graph("GET", post_id, params={"fields": "permalink_url"})
+        if body.get("permalink_url"):
+            return str(body["permalink_url"])
+        page, _, post = post_id.partition("_")
+        return f"{self.web_url}/{page}/posts/{post or page}"
+
+    def _page_posts(self, fields: str, limit: int) -> Iterator[dict[str, Any]]:
+        """The Page's own posts, newest first, following cursor paging."""
+        params = {"fields": fields, "limit": str(min(limit, 100))}
+        seen = 0
+        while seen < limit:
+            body = self._graph(
+                "GET", f"{self.credentials.account_id}/posts", params=params
+            )
+            for item in body.get("data", [])[: limit - seen]:
+                seen += 1
+                yield item
+            after = body.get("paging", {}).get("cursors", {}).get("after")
+            if not body.get("paging", {}).get("next") or not after:
+                return
+            params = {**params, "after": after}
+
+    # Connecting a Page ---------------------------------------------------------------
+
+    @classmethod
+    def begin_connect(
+        cls, config: Mapping[str, Any], redirect_uri: str, state: str
+    ) -> tuple[str, str]:
+        oauth = oauth_session(config, redirect_uri, state=state, scope=SCOPES)
+        return oauth.authorization_url(config["AUTHORIZE_URL"])[0], ""
+
+    @classmethod
+    def complete_connect(
+        cls,
+        config: Mapping[str, Any],
+        redirect_uri: str,
+        params: Mapping[str, str],
+        state: str,
+        code_verifier: str,
+    ) -> list[ConnectedAccount]:
+        token = exchange_code(
+            config,
+            redirect_uri,
+            params,
+            state,
+            "Facebook",
+            client_secret=config["CLIENT_SECRET"],
+            include_client_id=True,  # Facebook wants the app id in the body
+        )
+        user = cls(config, Credentials("me", access_token=token["access_token"]))
+        # Facebook has no refresh tokens: swap the short-lived user token for a
+        # 60-day one, whose Page tokens then never expire.
+        long_lived = user._classified(
+            lambda: user._graph(
+                "POST",
+                "oauth/access_token",
+                data={
+                    "grant_type": "fb_exchange_token",
+                    "client_id": config["CLIENT_ID"],
+                    "client_secret": config["CLIENT_SECRET"],
+                    "fb_exchange_token": token["access_token"],
+                },
+            )
+        )
+        user.credentials = user.credentials.with_tokens(
+            access_token=long_lived["access_token"]
+        )
+        pages = user._classified(
+            lambda: user._graph(
+                "GET", "me/accounts", params={"fields": "id,name,access_token,tasks"}
+            )
+        )
+        return [
+            ConnectedAccount(
+                platform=cls.id,
+                remote_id=str(page["id"]),
+                display_name=page.get("name", ""),
+                credentials=Credentials(
+                    account_id=str(page["id"]), access_token=page["access_token"]
+                ),
+            )
+            for page in pages.get("data", [])
+            if "CREATE_CONTENT" in page.get("tasks", []) and page.get("access_token")
+        ]
+
+    @classmethod
+    def check_token(cls, config: Mapping[str, Any], token: str) -> dict[str, Any]:
+        """What Facebook says about ``token`` (debug_token), refusing user tokens.
+
+        Raises ``AuthError`` for a personal user token or an invalid one.
+        """
+        app_token = f"{config['CLIENT_ID']}|{config['CLIENT_SECRET']}"
+        app = cls(config, Credentials(account_id="app", access_token=app_token))
+        body = app._classified(
+            lambda: app._graph("GET", "debug_token", params={"input_token": token})
+        )
+        data = body.get("data", {})
+        if data.get("type") == "USER":
+            raise AuthError(
+                "This is a personal user token; connect a Facebook Page instead."
+            )
+        if not data.get("is_valid"):
+            raise AuthError(
+                "Facebook says this token is not valid; connect the Page again."
+            )
+        return data
+
+
+def _regain_at(response: requests.Response) -> datetime | None:
+    """When a throttled Page may call again.
+
+    The X-Business-Use-Case-Usage header maps business ids to lists of usage
+    entries whose estimated_time_to_regain_access is in minutes.
+    """
+    try:
+        usage = json.loads(response.headers.get("X-Business-Use-Case-Usage", "{}"))
+        minutes = max(
+            (
+                float(entry.get("estimated_time_to_regain_access") or 0)
+                for entries in usage.values()
+                for entry in entries
+            ),
+            default=0.0,
+        )
+    except (ValueError, AttributeError, TypeError):
+        minutes = 0.0
+    if minutes > 0:
+        return datetime.now(UTC) + timedelta(minutes=minutes)
+    return retry_after(response.headers)

@@ -1,0 +1,350 @@
+"""X through tweepy's v2 ``Client`` with an OAuth 2.0 user token.
+
+tweepy 4.17 has no v2 media upload, so images go through ``self.session``
+against ``/2/media/upload`` and ``/2/media/metadata`` (alt text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+from oauthlib.oauth2 import WebApplicationClient
+
+from .base import (
+    ChannelAdapter,
+    ConnectedAccount,
+    Credentials,
+    FeedItem,
+    FeedMedia,
+    Metrics,
+    Post,
+    PostResult,
+    TimeoutAdapter,
+    contains_marker,
+    exchange_code,
+    image_problems,
+    json_body,
+    oauth_session,
+    parse_time,
+    retry_after,
+    token_credentials,
+)
+from .compose import fit_x
+from .errors import (
+    AuthError,
+    ChannelError,
+    RateLimitedError,
+    RejectedError,
+    TemporaryError,
+)
+
+# tweepy.Client hard-codes this origin; a mounted adapter redirects it.
+TWEEPY_HOST = "https://api.twitter.com"
+SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access", "media.write"]
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+UPDATE_POLICIES = ("leave", "repost")
+
+
+class XAdapter(ChannelAdapter):
+    id = "x"
+    name = "X"
+    max_text_length = 280
+    supports_update = False
+    default_web_url = "https://x.com"
+
+    def __init__(self, config: Mapping[str, Any], credentials: Credentials, **kw: Any):
+        super().__init__(config, credentials, **kw)
+        self.update_policy = self.option("update_policy", "leave", UPDATE_POLICIES)
+        self._username = credentials.extra.get("username", "")
+        self._client = tweepy.Client(bearer_token="", return_type=dict)
+        rewrite = None
+        if self.api_url != TWEEPY_HOST:
+            rewrite = (f"{TWEEPY_HOST}/", f"{self.api_url}/")
+        # tweepy's Client takes no timeout: the adapter adds it to every request.
+        self._client.session.mount(
+            f"{TWEEPY_HOST}/", TimeoutAdapter(self.timeout, rewrite=rewrite)
+        )
+
+    @property
+    def client(self) -> tweepy.Client:
+        # Always the current token, including one just refreshed. Every call
+        # passes user_auth=False: tweepy's default means OAuth 1.0a.
+        self._client.bearer_token = self.credentials.access_token
+        return self._client
+
+    # Steps ---------------------------------------------------------------------------
+
+    def _publish(self, post: Post) -> PostResult:
+        media_ids = [self._upload(image) for image in post.images]
+        body = self.client.create_tweet(
+            text=fit_x(post.text, post.link),
+            media_ids=media_ids or None,
+            user_auth=False,
+        )
+        tweet_id = str(body["data"]["id"])
+        return PostResult(tweet_id, self._permalink(tweet_id))
+
+    def _update(self, remote_id: str, post: Post) -> PostResult:
+        # X offers no edit to most accounts: leave the post, or delete and repost.
+        if self.update_policy == "repost":
+            self._retract(remote_id)
+            return self._publish(post)
+        return PostResult(remote_id, self._permalink(remote_id))
+
+    def _retract(self, remote_id: str) -> None:
+        try:
+            self.client.delete_tweet(remote_id, user_auth=False)
+        except tweepy.NotFound:
+            return
+
+    def _find_by_marker(self, marker: str, limit: int) -> PostResult | None:
+        for tweet, _media in self._timeline(limit, tweet_fields=["entities"]):
+            urls = [
+                url.get("expanded_url") or url.get("unwound_url") or url.get("url")
+                for url in tweet.get("entities", {}).get("urls", [])
+            ]
+            if any(
+                contains_marker(text, marker) for text in [tweet.get("text"), *urls]
+            ):
+                return PostResult(str(tweet["id"]), self._permalink(str(tweet["id"])))
+        return None
+
+    def _recent_posts(self, limit: int) -> list[FeedItem]:
+        items = []
+        for tweet, media in self._timeline(
+            limit,
+            tweet_fields=["created_at", "attachments"],
+            expansions=["attachments.media_keys"],
+            media_fields=["url", "preview_image_url", "alt_text", "type"],
+            exclude=["replies", "retweets"],
+        ):
+            keys = tweet.get("attachments", {}).get("media_keys", [])
+            items.append(
+                FeedItem(
+                    remote_id=str(tweet["id"]),
+                    text=tweet.get("text", ""),
+                    permalink=self._permalink(str(tweet["id"])),
+                    created_at=parse_time(tweet.get("created_at")),
+                    media=tuple(
+                        FeedMedia(
+                            url=m.get("url") or m.get("preview_image_url", ""),
+                            alt_text=m.get("alt_text", ""),
+                            kind="image" if m.get("type") == "photo" else "video",
+                        )
+                        for key in keys
+                        if (m := media.get(key))
+                    ),
+                )
+            )
+        return items
+
+    def _metrics(self, remote_id: str) -> Metrics:
+        body = self.client.get_tweet(
+            remote_id, tweet_fields=["public_metrics"], user_auth=False
+        )
+        counts = body.get("data", {}).get("public_metrics", {})
+        return Metrics(
+            likes=counts.get("like_count"),
+            shares=counts.get("retweet_count", 0) + counts.get("quote_count", 0),
+            comments=counts.get("reply_count"),
+            views=counts.get("impression_count"),
+        )
+
+    def validate(self, post: Post) -> list[str]:
+        problems = []
+        try:
+            fit_x(post.text, post.link)
+        except ValueError:
+            problems.append("The link is too long for X's 280 characters.")
+        problems += image_problems(
+            post.images,
+            platform=self.name,
+            max_count=4,
+            max_bytes=5 * 1024 * 1024,
+            types=IMAGE_TYPES,
+        )
+        problems += [
+            f"Alt text for {image.path.name} is over X's 1,000 characters."
+            for image in post.images
+            if len(image.alt_text) > 1000
+        ]
+        return problems
+
+    def refresh(self) -> Credentials:
+        """Renew the access token. X rotates refresh tokens on every use."""
+        response = self.session.post(
+            self.config["TOKEN_URL"],
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": self.credentials.refresh_token,
+                "client_id": self.config["CLIENT_ID"],
+            },
+            auth=(self.config["CLIENT_ID"], self.config.get("CLIENT_SECRET", "")),
+        )
+        body = json_body(response, self.name)
+        if response.status_code in (400, 401):
+            raise AuthError(
+                "X would not renew the sign-in; reconnect the account.",
+                status=response.status_code,
+                code=body.get("error"),
+            )
+        if response.status_code >= 400:
+            raise self._error(response)
+        return token_credentials(body, self.credentials)
+
+    def classify_error(self, exc: Exception) -> ChannelError | None:
+        if isinstance(exc, tweepy.HTTPException):
+            return self._error(exc.response)
+        if isinstance(exc, requests.exceptions.JSONDecodeError):
+            return TemporaryError(
+                "X sent an unreadable answer (not JSON or cut short)."
+            )
+        return super().classify_error(exc)
+
+    # Plumbing ------------------------------------------------------------------------
+
+    def _upload(self, image: Any) -> str:
+        """Upload one image with the v2 one-shot endpoint, then set its alt text."""
+        with image.path.open("rb") as fh:
+            body = self._api(
+                "POST",
+                "2/media/upload",
+                data={
+                    "media_category": "tweet_image",
+                    "media_type": image.content_type,
+                },
+                files={"media": (image.path.name, fh, image.content_type)},
+            )
+        media_id = str(body["data"]["id"])
+        self._api(
+            "POST",
+            "2/media/metadata",
+            json={"id": media_id, "metadata": {"alt_text": {"text": image.alt_text}}},
+        )
+        return media_id
+
+    def _api(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.credentials.access_token}"}
+        response = self.session.request(
+            method, f"{self.api_url}/{path}", headers=headers, **kwargs
+        )
+        if response.status_code >= 400:
+            raise self._error(response)
+        return json_body(response, self.name)
+
+    def _error(self, response: requests.Response) -> ChannelError:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        messages = [e.get("message") or e.get("detail") for e in body.get("errors", [])]
+        message = (
+            body.get("detail")
+            or next(filter(None, messages), None)
+            or (f"X answered HTTP {status}.")
+        )
+        info = {"status": status, "code": body.get("type"), "body": response.content}
+        if status == 429:
+            return RateLimitedError(message, retry_at=_reset_at(response), **info)
+        if status == 401:
+            return AuthError(message, **info)
+        if status >= 500:
+            return TemporaryError(message, **info)
+        return RejectedError(message, **info)
+
+    def _permalink(self, tweet_id: str) -> str:
+        if not self._username:
+            self._username = self._me()["username"]
+        return f"{self.web_url}/{self._username}/status/{tweet_id}"
+
+    def _me(self) -> dict[str, Any]:
+        return self.client.get_me(user_auth=False)["data"]
+
+    def _timeline(
+        self, limit: int, **fields: Any
+    ) -> Iterator[tuple[dict[str, Any], dict[str, dict[str, Any]]]]:
+        """The account's tweets, newest first, with their media by media key."""
+        token, seen = None, 0
+        while seen < limit:
+            body = self.client.get_users_tweets(
+                self.credentials.account_id,
+                max_results=min(max(limit - seen, 5), 100),
+                pagination_token=token,
+                user_auth=False,
+                **fields,
+            )
+            media = {
+                m["media_key"]: m for m in body.get("includes", {}).get("media", [])
+            }
+            for tweet in body.get("data", [])[: limit - seen]:
+                seen += 1
+                yield tweet, media
+            token = body.get("meta", {}).get("next_token")
+            if not token:
+                return
+
+    # Connecting an account -----------------------------------------------------------
+
+    @classmethod
+    def begin_connect(
+        cls, config: Mapping[str, Any], redirect_uri: str, state: str
+    ) -> tuple[str, str]:
+        pkce = WebApplicationClient(config["CLIENT_ID"])
+        verifier = pkce.create_code_verifier(96)
+        url, _state = oauth_session(
+            config, redirect_uri, state=state, scope=SCOPES
+        ).authorization_url(
+            config["AUTHORIZE_URL"],
+            code_challenge=pkce.create_code_challenge(verifier, "S256"),
+            code_challenge_method="S256",
+        )
+        return url, verifier
+
+    @classmethod
+    def complete_connect(
+        cls,
+        config: Mapping[str, Any],
+        redirect_uri: str,
+        params: Mapping[str, str],
+        state: str,
+        code_verifier: str,
+    ) -> list[ConnectedAccount]:
+        # A confidential client: Basic auth, and the client_id in the body too.
+        token = exchange_code(
+            config,
+            redirect_uri,
+            params,
+            state,
+            "X",
+            code_verifier=code_verifier,
+            auth=(config["CLIENT_ID"], config.get("CLIENT_SECRET", "")),
+            include_client_id=True,
+        )
+        adapter = cls(config, token_credentials(token, Credentials("", "")))
+        me = adapter._classified(adapter._me)
+        return [
+            ConnectedAccount(
+                platform=cls.id,
+                remote_id=str(me["id"]),
+                display_name=f"@{me['username']}",
+                credentials=adapter.credentials.with_tokens(
+                    account_id=str(me["id"]), extra={"username": me["username"]}
+                ),
+            )
+        ]
+
+
+def _reset_at(response: requests.Response) -> datetime | None:
+    """When X's window ends (epoch seconds); the daily cap when that ran out."""
+    headers = response.headers
+    daily = headers.get("x-user-limit-24hour-remaining") == "0"
+    for header in ("x-user-limit-24hour-reset", "x-rate-limit-reset")[not daily :]:
+        value = headers.get(header, "")
+        if value.isdigit():
+            return datetime.fromtimestamp(int(value), UTC)
+    return retry_after(headers)

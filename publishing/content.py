@@ -1,0 +1,176 @@
+"""What a page becomes on each channel: the text, link, media and marker.
+
+The same function feeds the outbox, the admin previews and the live counters, so
+what editors see is exactly what is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from django.conf import settings
+from wagtail.documents import get_document_model
+
+from channels import compose
+from channels.base import Image, Post, Video
+
+from .page_mixins import SocialPostingMixin
+
+IMAGE_RENDITION = "max-2048x2048|format-jpeg"
+
+
+def canonical_url(page) -> str:
+    """The page's public URL: the marker that reconciliation searches for."""
+    url = page.get_full_url()
+    if url and url.startswith("http"):
+        return url
+    return settings.SITE_URL.rstrip("/") + (page.get_url() or f"/{page.slug}/")
+
+
+def social_settings_for(page):
+    from .models import SocialSettings
+
+    site = page.get_site()
+    if site is None:
+        return SocialSettings()
+    return SocialSettings.for_site(site)
+
+
+def build_post(page: SocialPostingMixin, platform: str, social_settings) -> Post:
+    """The ``Post`` for one platform, from the page as it stands (its revision)."""
+    marker = canonical_url(page)
+    link = marker
+    if social_settings.add_utm_tags:
+        link = compose.with_utm(
+            marker, source=platform, campaign=social_settings.utm_campaign
+        )
+    department = page.social_department()
+    hashtags = [department] if department else []
+    parts = {
+        "title": page.title,
+        "summary": page.social_summary(),
+        "link": link,
+        "hashtags": hashtags,
+    }
+    images: tuple[Image, ...] = ()
+    video = None
+    if platform == "facebook":
+        text = compose.compose(
+            social_settings.facebook_template,
+            override=page.social_text_facebook,
+            **parts,
+        )
+    elif platform == "x":
+        text = compose.compose(
+            social_settings.x_template, override=page.social_text_x, **parts
+        )
+        text = compose.fit_x(text, link)
+    else:
+        text = compose.compose(
+            social_settings.youtube_description_template,
+            override=page.social_text_youtube,
+            **parts,
+        )
+        video = _video(page, text)
+    if platform != "youtube":
+        images = _images(page)
+    return Post(
+        text=text,
+        link=link,
+        marker=marker,
+        title=page.title,
+        images=images,
+        video=video,
+    )
+
+
+def _images(page) -> tuple[Image, ...]:
+    found = page.social_image()
+    if not found:
+        return ()
+    image, alt_text = found
+    rendition = image.get_rendition(IMAGE_RENDITION)
+    return (Image(Path(rendition.file.path), alt_text, "image/jpeg"),)
+
+
+def _video(page, description: str) -> Video | None:
+    details = page.social_video()
+    if not details:
+        return None
+    documents = get_document_model().objects
+    document = documents.get(pk=details["document_id"])
+    captions = None
+    if details.get("captions_document_id"):
+        captions = Path(documents.get(pk=details["captions_document_id"]).file.path)
+    suffix = Path(document.file.name).suffix.lower()
+    content_type = {".mov": "video/quicktime", ".webm": "video/webm"}.get(
+        suffix, "video/mp4"
+    )
+    return Video(
+        path=Path(document.file.path),
+        title=details["title"],
+        description=description,
+        tags=tuple(details["tags"]),
+        privacy=details["privacy"],
+        content_type=content_type,
+        captions_path=captions,
+    )
+
+
+def describe_media(post: Post) -> dict:
+    """A JSON-safe record of the media sent, for the row and the FOI export."""
+    media: dict = {}
+    if post.images:
+        media["images"] = [
+            {"path": str(image.path), "alt_text": image.alt_text}
+            for image in post.images
+        ]
+    if post.video:
+        media["video"] = {
+            "path": str(post.video.path),
+            "title": post.video.title,
+            "tags": list(post.video.tags),
+            "privacy": post.video.privacy,
+            "captions": str(post.video.captions_path or ""),
+        }
+    return media
+
+
+def post_from_row(row) -> Post:
+    """Rebuild the ``Post`` a row recorded, so a retry sends exactly the same."""
+    images = tuple(
+        Image(Path(item["path"]), item["alt_text"], "image/jpeg")
+        for item in row.media.get("images", [])
+    )
+    video = None
+    if row.media.get("video"):
+        details = row.media["video"]
+        video = Video(
+            path=Path(details["path"]),
+            title=details["title"],
+            description=row.text,
+            tags=tuple(details["tags"]),
+            privacy=details["privacy"],
+            captions_path=Path(details["captions"]) if details["captions"] else None,
+        )
+    return Post(
+        text=row.text,
+        link=row.link,
+        marker=row.marker,
+        title=row.page_title,
+        images=images,
+        video=video,
+    )
+
+
+def content_hash(post: Post) -> str:
+    payload = {
+        "text": post.text,
+        "link": post.link,
+        "title": post.title,
+        "images": [(str(i.path), i.alt_text) for i in post.images],
+        "video": describe_media(post).get("video"),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

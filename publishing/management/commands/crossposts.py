@@ -1,0 +1,60 @@
+"""Cross-post status from the command line, for operators and cron checks.
+
+Exit code 0 when nothing needs attention, 1 when something does (failed or held
+posts, accounts needing reconnection), 2 for bad arguments.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from publishing import services
+from publishing.models import ChannelAccount, CrossPost
+
+State = CrossPost.State
+
+
+class Command(BaseCommand):
+    help = "Summarise cross-posts; optionally retry failed ones or sweep due ones."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--page", type=int, help="Only this page id.")
+        parser.add_argument(
+            "--retry-failed", action="store_true", help="Queue failed posts again."
+        )
+        parser.add_argument(
+            "--sweep", action="store_true", help="Enqueue every due post now."
+        )
+
+    def handle(self, *args, page=None, retry_failed=False, sweep=False, **options):
+        rows = CrossPost.objects.select_related("account")
+        if page is not None:
+            rows = rows.filter(page_id=page)
+            if not rows.exists():
+                raise CommandError(f"No cross-posts for page {page}.", returncode=2)
+        if retry_failed:
+            retried = [
+                services.retry_now(row) for row in rows.filter(state=State.FAILED)
+            ]
+            self.stdout.write(f"Queued {len(retried)} failed post(s) again.")
+        if sweep:
+            self.stdout.write(f"Enqueued {services.sweep()} due post(s).")
+
+        counts = services.summary(rows)
+        self.stdout.write("State               Count")
+        for state, label in State.choices:
+            if counts[state]:
+                self.stdout.write(f"{label:<20}{counts[state]:>5}")
+        attention = list(rows.needs_attention()[:20])
+        for row in attention:
+            self.stdout.write(
+                f"  ! page {row.page_id} {row.account}: {row.get_state_display()}"
+                f"{' - ' + row.last_error if row.last_error else ''}"
+            )
+        reconnect = ChannelAccount.objects.filter(
+            status=ChannelAccount.Status.NEEDS_RECONNECT
+        )
+        for account in reconnect:
+            self.stdout.write(f"  ! {account} needs reconnecting")
+        if attention or reconnect.exists():
+            self.stderr.write("Some cross-posts need attention.")
+            raise SystemExit(1)
+        self.stdout.write(self.style.SUCCESS("Nothing needs attention."))

@@ -1,0 +1,86 @@
+"""What a page needs to be cross-posted: the editor's social choices.
+
+These fields are page content: they are saved in revisions and go through the
+page's moderation workflow with the rest of the page.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db import models
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+
+
+class SocialPostingMixin(models.Model):
+    class SocialMode(models.TextChoices):
+        DEFAULT = "default", "Post to the council's usual accounts"
+        CUSTOM = "custom", "Post to the accounts I choose below"
+        NONE = "none", "Do not post this page to social media"
+
+    social_mode = models.CharField(
+        "Social media",
+        max_length=10,
+        choices=SocialMode.choices,
+        default=SocialMode.DEFAULT,
+    )
+    social_accounts = ParentalManyToManyField(
+        "publishing.ChannelAccount", blank=True, related_name="+"
+    )
+    social_text_facebook = models.TextField(
+        "Facebook text",
+        blank=True,
+        help_text="Leave blank to use the council's Facebook template.",
+    )
+    social_text_x = models.TextField(
+        "X text",
+        blank=True,
+        help_text="Leave blank to use the council's X template. The page link is "
+        "always added and counts as 23 characters.",
+    )
+    social_text_youtube = models.TextField(
+        "YouTube description",
+        blank=True,
+        help_text="Leave blank to use the council's YouTube template.",
+    )
+
+    social_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("social_mode", widget=forms.RadioSelect),
+                FieldPanel("social_accounts", widget=forms.CheckboxSelectMultiple),
+            ],
+            heading="Where to post",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("social_text_facebook"),
+                FieldPanel("social_text_x"),
+                FieldPanel("social_text_youtube"),
+            ],
+            heading="Text for each channel",
+        ),
+    ]
+
+    class Meta:
+        abstract = True
+
+    # Hooks a page type overrides -----------------------------------------------------
+
+    def social_summary(self) -> str:
+        return getattr(self, "summary", "") or self.search_description
+
+    def social_department(self) -> str:
+        department = getattr(self, "department", None)
+        return department.name if department else ""
+
+    def social_image(self):
+        """(image, alt text) to attach, or None."""
+        return None
+
+    def social_video(self):
+        """A dict describing the video for YouTube, or None."""
+        return None
+
+    def is_urgent(self) -> bool:
+        return bool(getattr(self, "urgent", False))

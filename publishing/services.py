@@ -1,0 +1,637 @@
+"""The cross-post lifecycle, free of Celery so it can be tested directly.
+
+Receivers call :func:`queue_page` and :func:`retract_page` inside the publish
+transaction; the delivery task calls :func:`deliver`; the beat schedule calls
+:func:`sweep` and :func:`refresh_expiring_tokens`. Every transition is written to
+the page's audit log (see :mod:`publishing.audit`).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+
+from channels import registry
+from channels.base import ChannelAdapter, Credentials, PostResult
+from channels.errors import (
+    AuthError,
+    ChannelError,
+    RateLimitedError,
+    RejectedError,
+)
+
+from . import audit, content
+from .models import ChannelAccount, CrossPost
+from .page_mixins import SocialPostingMixin
+
+logger = logging.getLogger(__name__)
+State = CrossPost.State
+Operation = CrossPost.Operation
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An account a page was not sent to, and why (shown to the editor)."""
+
+    account: ChannelAccount
+    reason: str
+
+
+# Outbox -----------------------------------------------------------------------------
+
+
+def accounts_for(page: SocialPostingMixin) -> list[ChannelAccount]:
+    """The accounts the editor chose, or the site's defaults."""
+    mode = page.social_mode
+    if mode == SocialPostingMixin.SocialMode.NONE:
+        return []
+    if mode == SocialPostingMixin.SocialMode.CUSTOM:
+        chosen = page.social_accounts.all()
+    else:
+        chosen = content.social_settings_for(page).default_accounts.all()
+    return [account for account in chosen if account.status != "disconnected"]
+
+
+def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Skipped]]:
+    """Create or update one outbox row per chosen account; no HTTP here.
+
+    Returns the rows that changed (each is enqueued after commit) and the accounts
+    skipped with the reason. Publishing the same revision twice changes nothing.
+    """
+    from .guard import check_post
+
+    social_settings = content.social_settings_for(page)
+    changed, skipped = [], []
+    for account in accounts_for(page):
+        adapter_class = registry.get(account.platform)
+        if adapter_class.requires_video and not page.social_video():
+            skipped.append(
+                Skipped(
+                    account,
+                    f"{adapter_class.name} needs a video; this page has "
+                    "none, so it is not sent there.",
+                )
+            )
+            continue
+        post = content.build_post(page, account.platform, social_settings)
+        problems = _adapter(account).validate(post)
+        findings = check_post(post, page)
+        row = _upsert_row(page, revision, user, account, post, problems, findings)
+        if row is not None:
+            changed.append(row)
+    for row in changed:
+        if row.state in (State.PENDING, State.UPDATING, State.RETRACTING):
+            enqueue(row)
+    return changed, skipped
+
+
+def _upsert_row(page, revision, user, account, post, problems, findings):
+    key = f"{page.pk}:{revision.pk if revision else 0}:{account.pk}"
+    digest = content.content_hash(post)
+    fields = {
+        "revision": revision,
+        "idempotency_key": key,
+        "page_title": page.title,
+        "department": page.social_department(),
+        "urgent": page.is_urgent(),
+        "text": post.text,
+        "link": post.link,
+        "marker": post.marker,
+        "media": content.describe_media(post),
+        "content_hash": digest,
+        "published_by": user,
+        "guard_findings": findings,
+    }
+    row = (
+        CrossPost.objects.select_for_update()
+        .filter(page_id=page.pk, account=account)
+        .first()
+    )
+    if row is None:
+        state = State.PENDING
+        if problems:
+            state = State.FAILED
+        elif findings:
+            state = State.HELD
+        row = CrossPost.objects.create(
+            page_id=page.pk,
+            account=account,
+            platform=account.platform,
+            state=state,
+            operation=Operation.PUBLISH,
+            last_error=" ".join(problems),
+            last_error_kind="rejected" if problems else "",
+            **fields,
+        )
+        audit.log(row, "queued" if state == State.PENDING else state, user=user)
+        return row
+    if row.idempotency_key == key:
+        return None  # the same revision again: nothing to do
+    previous_hash = row.content_hash
+    for name, value in fields.items():
+        setattr(row, name, value)
+    if problems:
+        row.state, row.last_error, row.last_error_kind = (
+            State.FAILED,
+            " ".join(problems),
+            "rejected",
+        )
+    elif row.state in (State.POSTED, State.UPDATING):
+        if digest == row.posted_hash:
+            row.save()
+            return None
+        row.operation, row.state = Operation.UPDATE, State.UPDATING
+    elif row.state in (State.RETRACTED, State.CANCELLED, State.FAILED):
+        _start_again(row)
+        if findings:
+            row.state = State.HELD
+    elif row.state == State.HELD and not findings:
+        row.state = State.PENDING
+    elif row.state == State.SENDING and digest != previous_hash:
+        row.operation = Operation.UPDATE  # applied once the first send lands
+    row.save()
+    audit.log(row, "requeued", user=user)
+    return row
+
+
+def _start_again(row: CrossPost) -> None:
+    row.operation, row.state = Operation.PUBLISH, State.PENDING
+    row.remote_id = row.permalink = row.posted_hash = ""
+    row.attempts = 0
+    row.next_attempt_at = None
+    row.last_error = row.last_error_kind = ""
+    row.outcome_unknown = False
+
+
+def retract_page(page, user=None) -> list[CrossPost]:
+    """Take the page's posts down (unpublish or delete); cancel unsent ones."""
+    rows = list(CrossPost.objects.select_for_update().filter(page_id=page.pk))
+    for row in rows:
+        if row.state in (State.POSTED, State.UPDATING) or (
+            row.state == State.RETRYING and row.remote_id
+        ):
+            row.operation, row.state = Operation.RETRACT, State.RETRACTING
+            row.next_attempt_at = None
+        elif row.state == State.SENDING:
+            row.operation = Operation.RETRACT  # retracted as soon as it lands
+        elif row.state in (State.RETRACTED, State.CANCELLED):
+            continue
+        elif row.remote_id:
+            row.operation, row.state = Operation.RETRACT, State.RETRACTING
+        else:
+            row.state = State.CANCELLED
+            row.last_error = "Cancelled: the page was unpublished before posting."
+        row.save()
+        audit.log(row, row.state if row.state != State.RETRACTING else "retract", user)
+        if row.state == State.RETRACTING:
+            enqueue(row)
+    return rows
+
+
+def enqueue(row: CrossPost) -> None:
+    """Send the row's delivery task once the current transaction commits.
+
+    A broker outage is logged, not raised: the row is safe in the database and the
+    sweeper sends it later.
+    """
+    from .tasks import deliver_crosspost, deliver_upload
+
+    task = deliver_upload if row.queue == "uploads" else deliver_crosspost
+    priority = 0 if row.urgent else 5
+    row_id = row.pk
+
+    def send():
+        try:
+            task.apply_async((row_id,), priority=priority)
+        except Exception:  # noqa: BLE001 - any broker failure; the sweeper recovers
+            logger.warning(
+                "Broker unavailable; cross-post %s waits for the sweeper", row_id
+            )
+
+    transaction.on_commit(send)
+
+
+# Delivery ---------------------------------------------------------------------------
+
+
+def lease_seconds(row: CrossPost) -> int:
+    if row.queue == "uploads":
+        return settings.CROSSPOST_UPLOAD_LEASE_SECONDS
+    return settings.CROSSPOST_LEASE_SECONDS
+
+
+def claim(row_id: int, owner: str) -> CrossPost | None:
+    """Take the row's lease if it is due; ``None`` if another worker has it or it
+    is not due. A single conditional UPDATE, so two workers never both win."""
+    now = timezone.now()
+    row = CrossPost.objects.filter(pk=row_id).first()
+    if row is None:
+        return None
+    expiry = now + timedelta(seconds=lease_seconds(row))
+    due = CrossPost.objects.due(now).filter(pk=row_id)
+    expired_send = due.filter(state=State.SENDING).exists()
+    claimed = due.update(
+        lease_owner=owner,
+        lease_expires_at=expiry,
+        attempts=F("attempts") + 1,
+        outcome_unknown=Case(
+            When(Q(outcome_unknown=True) | Q(state=State.SENDING), then=Value(True)),
+            default=Value(False),
+        ),
+        state=_in_flight_state(row),
+    )
+    if not claimed:
+        return None
+    row.refresh_from_db()
+    if expired_send:
+        audit.log(row, "lease_expired")
+    return row
+
+
+def _in_flight_state(row: CrossPost) -> str:
+    return {
+        Operation.PUBLISH: State.SENDING,
+        Operation.UPDATE: State.UPDATING,
+        Operation.RETRACT: State.RETRACTING,
+    }[row.operation]
+
+
+def deliver(row_id: int, owner: str) -> CrossPost | None:
+    """Claim the row, do its operation on the platform and record the outcome."""
+    row = claim(row_id, owner)
+    if row is None:
+        return None
+    account = row.account
+    if not account.is_usable:
+        return _park_for_reconnect(row, account.status_message)
+    try:
+        adapter = _adapter(account)
+        if row.operation == Operation.PUBLISH:
+            wait_until = _budget_exhausted_until(row)
+            if wait_until:
+                return _wait_for_budget(row, wait_until)
+            result = _publish_once(adapter, row)
+            return _record_posted(row, result)
+        if row.operation == Operation.UPDATE:
+            result = adapter.update(row.remote_id, content.post_from_row(row))
+            return _record_posted(row, result, action="updated")
+        adapter.retract(row.remote_id)
+        return _record_retracted(row)
+    except ChannelError as error:
+        return _record_error(row, error)
+
+
+def _publish_once(adapter: ChannelAdapter, row: CrossPost) -> PostResult:
+    """Publish, unless an earlier attempt may already have: then look first."""
+    post = content.post_from_row(row)
+    if row.outcome_unknown:
+        found = adapter.find_by_marker(row.marker)
+        if found is not None:
+            audit.log(row, "adopted", data={"remote_id": found.remote_id})
+            return found
+    return adapter.publish(post)
+
+
+def _owned(row: CrossPost):
+    """Rows still leased by this attempt (a stale worker must not overwrite)."""
+    return CrossPost.objects.filter(pk=row.pk, lease_owner=row.lease_owner)
+
+
+def _record_posted(row: CrossPost, result: PostResult, action="posted") -> CrossPost:
+    now = timezone.now()
+    with transaction.atomic():
+        current = CrossPost.objects.select_for_update().get(pk=row.pk)
+        current.remote_id = result.remote_id
+        current.permalink = result.permalink
+        current.posted_hash = row.content_hash
+        current.posted_at = current.posted_at or now
+        current.last_error = current.last_error_kind = ""
+        current.outcome_unknown = False
+        current.next_attempt_at = None
+        current.lease_owner, current.lease_expires_at = "", None
+        current.state = State.POSTED
+        # The page changed or was unpublished while this attempt was under way.
+        if current.operation == Operation.RETRACT:
+            current.state = State.RETRACTING
+        elif current.content_hash != row.content_hash:
+            current.operation, current.state = Operation.UPDATE, State.UPDATING
+        else:
+            current.operation = Operation.PUBLISH
+        current.save()
+        ChannelAccount.objects.filter(pk=row.account_id).update(last_success_at=now)
+        audit.log(current, action, data={"permalink": result.permalink})
+        if current.state != State.POSTED:
+            enqueue(current)
+    return current
+
+
+def _record_retracted(row: CrossPost) -> CrossPost:
+    now = timezone.now()
+    _owned(row).update(
+        state=State.RETRACTED,
+        retracted_at=now,
+        lease_owner="",
+        lease_expires_at=None,
+        last_error="",
+        last_error_kind="",
+        next_attempt_at=None,
+    )
+    row.refresh_from_db()
+    audit.log(row, "retracted")
+    return row
+
+
+def _record_error(row: CrossPost, error: ChannelError) -> CrossPost:
+    now = timezone.now()
+    changes = {
+        "lease_owner": "",
+        "lease_expires_at": None,
+        "last_error": error.message[:2000],
+    }
+    if isinstance(error, AuthError):
+        return _mark_account_needs_reconnect(row, error)
+    if isinstance(error, RejectedError):
+        changes.update(state=State.FAILED, last_error_kind="rejected")
+    elif isinstance(error, RateLimitedError):
+        retry_at = error.retry_at or now + timedelta(seconds=60)
+        changes.update(
+            state=State.RETRYING,
+            last_error_kind="rate_limited",
+            next_attempt_at=max(retry_at, now),
+        )
+    else:
+        if row.operation == Operation.PUBLISH:
+            changes["outcome_unknown"] = True  # it may have reached the platform
+        if row.attempts >= settings.CROSSPOST_MAX_ATTEMPTS:
+            changes.update(
+                state=State.FAILED,
+                last_error_kind="temporary",
+                last_error=f"Gave up after {row.attempts} attempts: {error.message}",
+            )
+        else:
+            changes.update(
+                state=State.RETRYING,
+                last_error_kind="temporary",
+                next_attempt_at=now + backoff(row.attempts),
+            )
+    _owned(row).update(**changes)
+    ChannelAccount.objects.filter(pk=row.account_id).update(last_error_at=now)
+    row.refresh_from_db()
+    audit.log(row, row.state, data={"error": row.last_error})
+    return row
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with full jitter, capped."""
+    base = settings.CROSSPOST_RETRY_BASE_SECONDS
+    ceiling = min(
+        settings.CROSSPOST_RETRY_MAX_SECONDS, base * 2 ** max(attempts - 1, 0)
+    )
+    return timedelta(seconds=ceiling * (0.5 + random.random() / 2))  # noqa: S311
+
+
+def _park_for_reconnect(row: CrossPost, message: str) -> CrossPost:
+    _owned(row).update(
+        state=State.NEEDS_RECONNECT,
+        lease_owner="",
+        lease_expires_at=None,
+        attempts=F("attempts") - 1,
+        last_error=message or "The account needs reconnecting.",
+        last_error_kind="auth",
+    )
+    row.refresh_from_db()
+    return row
+
+
+def _mark_account_needs_reconnect(row: CrossPost, error: ChannelError) -> CrossPost:
+    """Auth failed after one refresh: park every waiting row of the account."""
+    message = (
+        f"{row.account} needs reconnecting: {error.message} A comms manager can "
+        "reconnect it under Social > Accounts; waiting posts then resume."
+    )
+    with transaction.atomic():
+        ChannelAccount.objects.filter(pk=row.account_id).update(
+            status=ChannelAccount.Status.NEEDS_RECONNECT,
+            status_message=message[:500],
+            last_error_at=timezone.now(),
+        )
+        _park_for_reconnect(row, message)
+        CrossPost.objects.filter(
+            account_id=row.account_id,
+            state__in=[State.PENDING, State.RETRYING, State.UPDATING, State.RETRACTING],
+            lease_owner="",
+        ).update(
+            state=State.NEEDS_RECONNECT, last_error=message, last_error_kind="auth"
+        )
+    row.refresh_from_db()
+    audit.log(row, "needs_reconnect", data={"error": error.message})
+    return row
+
+
+def resume_account(account: ChannelAccount) -> int:
+    """After reconnection: send what was waiting for this account."""
+    rows = list(CrossPost.objects.filter(account=account, state=State.NEEDS_RECONNECT))
+    for row in rows:
+        row.state = _queued_state(row)
+        row.next_attempt_at = None
+        row.last_error = row.last_error_kind = ""
+        row.save()
+        enqueue(row)
+    return len(rows)
+
+
+def _queued_state(row: CrossPost) -> str:
+    return {
+        Operation.PUBLISH: State.PENDING,
+        Operation.UPDATE: State.UPDATING,
+        Operation.RETRACT: State.RETRACTING,
+    }[row.operation]
+
+
+# Budgets ----------------------------------------------------------------------------
+
+
+def _budget_exhausted_until(row: CrossPost) -> datetime | None:
+    """When the account may post again, if its daily budget is spent."""
+    cap = row.account.daily_post_cap or settings.CROSSPOST_DAILY_CAPS.get(row.platform)
+    if not cap:
+        return None
+    since = timezone.now() - timedelta(days=1)
+    recent = CrossPost.objects.filter(
+        account_id=row.account_id, posted_at__gte=since
+    ).order_by("posted_at")
+    if recent.count() < cap:
+        return None
+    oldest = recent.values_list("posted_at", flat=True)[recent.count() - cap]
+    return oldest + timedelta(days=1)
+
+
+def _wait_for_budget(row: CrossPost, until: datetime) -> CrossPost:
+    local = timezone.localtime(until)
+    _owned(row).update(
+        state=State.RETRYING,
+        lease_owner="",
+        lease_expires_at=None,
+        attempts=F("attempts") - 1,
+        next_attempt_at=until,
+        last_error_kind="rate_limited",
+        last_error=f"This account's daily post limit is reached; it will be sent "
+        f"at {local:%H:%M on %d %b}.",
+    )
+    row.refresh_from_db()
+    return row
+
+
+# Sweeper and tokens -------------------------------------------------------------------
+
+
+def sweep(limit: int = 500) -> int:
+    """Enqueue every due row: the safety net for broker outages and retries."""
+    from .tasks import deliver_crosspost, deliver_upload
+
+    count = 0
+    for row in (
+        CrossPost.objects.due().select_related(None).order_by("-urgent", "id")[:limit]
+    ):
+        task = deliver_upload if row.queue == "uploads" else deliver_crosspost
+        try:
+            task.apply_async((row.pk,), priority=0 if row.urgent else 5)
+        except Exception:  # noqa: BLE001 - broker still down; next sweep tries again
+            logger.warning("Sweeper could not reach the broker")
+            break
+        count += 1
+    return count
+
+
+def locked_refresher(account_id: int):
+    """A token refresher that lets one worker at a time refresh an account.
+
+    X rotates refresh tokens: two workers refreshing with the same one would lock
+    the account out. Under the row lock, a worker that finds tokens newer than the
+    ones it used takes those instead of refreshing again.
+    """
+
+    def refresh(adapter: ChannelAdapter) -> Credentials:
+        with transaction.atomic():
+            account = ChannelAccount.objects.select_for_update().get(pk=account_id)
+            stored = account.credentials()
+            if stored.access_token != adapter.credentials.access_token:
+                return stored
+            fresh = adapter.refresh()
+            account.store_credentials(fresh)
+            return fresh
+
+    return refresh
+
+
+def _adapter(account: ChannelAccount) -> ChannelAdapter:
+    def save(credentials: Credentials) -> None:
+        # Clients that refresh by themselves (google-auth) report new tokens here.
+        ChannelAccount.objects.get(pk=account.pk).store_credentials(credentials)
+
+    return registry.build(
+        account.platform,
+        account.credentials(),
+        on_token_refresh=save,
+        token_refresher=locked_refresher(account.pk),
+    )
+
+
+def refresh_expiring_tokens(within: timedelta = timedelta(minutes=30)) -> int:
+    """Refresh tokens before they expire; failures mark the account."""
+    soon = timezone.now() + within
+    count = 0
+    for account in ChannelAccount.objects.filter(
+        status=ChannelAccount.Status.CONNECTED,
+        token_expires_at__lte=soon,
+    ).exclude(refresh_token=""):
+        adapter = _adapter(account)
+        try:
+            locked_refresher(account.pk)(adapter)
+            count += 1
+        except AuthError as error:
+            ChannelAccount.objects.filter(pk=account.pk).update(
+                status=ChannelAccount.Status.NEEDS_RECONNECT,
+                status_message=f"Token refresh failed: {error.message}"[:500],
+            )
+        except ChannelError as error:
+            logger.warning("Token refresh for account %s failed: %s", account.pk, error)
+    return count
+
+
+# Comms managers' actions ------------------------------------------------------------
+
+
+def retry_now(row: CrossPost, user=None) -> CrossPost:
+    if row.state not in (State.FAILED, State.RETRYING, State.NEEDS_RECONNECT):
+        return row
+    if row.state == State.FAILED:
+        row.attempts = 0
+    row.state = _queued_state(row)
+    row.next_attempt_at = None
+    row.save()
+    audit.log(row, "retry", user=user)
+    enqueue(row)
+    return row
+
+
+def cancel(row: CrossPost, user=None, reason: str = "") -> CrossPost:
+    if row.state not in (
+        State.HELD,
+        State.PENDING,
+        State.RETRYING,
+        State.FAILED,
+        State.NEEDS_RECONNECT,
+    ):
+        return row
+    row.state = State.CANCELLED
+    row.review_reason = reason
+    row.save()
+    audit.log(row, "cancelled", user=user, data={"reason": reason})
+    return row
+
+
+def approve(row: CrossPost, user, reason: str) -> CrossPost:
+    if row.state != State.HELD:
+        return row
+    row.state, row.reviewed_by, row.review_reason = State.PENDING, user, reason
+    row.save()
+    audit.log(row, "approved", user=user, data={"reason": reason})
+    enqueue(row)
+    return row
+
+
+def reject(row: CrossPost, user, reason: str) -> CrossPost:
+    if row.state != State.HELD:
+        return row
+    row.state, row.reviewed_by, row.review_reason = State.CANCELLED, user, reason
+    row.last_error = f"Rejected by {user}: {reason}"
+    row.save()
+    audit.log(row, "rejected", user=user, data={"reason": reason})
+    return row
+
+
+def request_retract(row: CrossPost, user=None) -> CrossPost:
+    if row.state != State.POSTED:
+        return row
+    row.operation, row.state = Operation.RETRACT, State.RETRACTING
+    row.save()
+    audit.log(row, "retract", user=user)
+    enqueue(row)
+    return row
+
+
+def summary(rows: Iterable[CrossPost] | None = None) -> dict[str, int]:
+    from django.db.models import Count
+
+    queryset = CrossPost.objects.all() if rows is None else rows
+    counts = dict(queryset.values_list("state").annotate(n=Count("id")))
+    return {state: counts.get(state, 0) for state in State.values}

@@ -1,0 +1,31 @@
+"""Page lifecycle receivers: they write the outbox inside the publish transaction
+and never speak HTTP."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from wagtail.models import Page
+
+from . import services
+from .page_mixins import SocialPostingMixin
+
+
+def page_published(sender, instance, revision=None, **kwargs):
+    # The signal also fires when a first publish is only scheduled.
+    if not isinstance(instance, SocialPostingMixin) or not instance.live:
+        return
+    with transaction.atomic():
+        services.queue_page(instance, revision, getattr(revision, "user", None))
+
+
+def page_unpublished(sender, instance, **kwargs):
+    if isinstance(instance, SocialPostingMixin):
+        with transaction.atomic():
+            services.retract_page(instance, kwargs.get("user"))
+
+
+def page_deleted(sender, instance, **kwargs):
+    """Deleting a page retracts its posts first; the rows stay for the record."""
+    if isinstance(instance, Page) and instance.crossposts.exists():
+        with transaction.atomic():
+            services.retract_page(instance)

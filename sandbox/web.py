@@ -1,0 +1,197 @@
+"""Shared HTTP plumbing: request context, routing table and response helpers."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Request, Response
+
+from .faults import FaultBook
+from .state import State
+
+JSON_TYPE = "application/json; charset=UTF-8"
+
+
+class SandboxRequest(Request):
+    # Uploads can arrive as plain (non-file) multipart fields; the default 500 kB
+    # cap on those would reject ordinary media chunks.
+    max_form_memory_size = 64 * 1024 * 1024
+    max_form_parts = 10_000
+
+
+@dataclass
+class Ctx:
+    """Everything a platform handler needs for one request."""
+
+    request: SandboxRequest
+    state: State
+    faults: FaultBook
+    base: str
+    platform: str
+    operation: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    token: str | None = None
+    token_record: dict[str, Any] | None = None
+    _json: Any = None
+    _json_loaded: bool = False
+
+    def json_body(self) -> Any:
+        """The parsed JSON body; raises ``ValueError`` when malformed."""
+        if not self._json_loaded:
+            raw = self.request.get_data(cache=True)
+            self._json = json.loads(raw) if raw.strip() else None
+            self._json_loaded = True
+        return self._json
+
+    def is_json(self) -> bool:
+        return (self.request.mimetype or "") == "application/json"
+
+    def values(self) -> dict[str, Any]:
+        """Query, form and (when JSON) body parameters merged, body winning."""
+        merged: dict[str, Any] = dict(self.request.args.items())
+        if self.is_json():
+            try:
+                body = self.json_body()
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                merged.update(body)
+        else:
+            merged.update(self.request.form.items())
+        return merged
+
+    def file(self, name: str) -> FileStorage | None:
+        return self.request.files.get(name)
+
+
+Handler = Callable[[Ctx], Response]
+
+
+@dataclass
+class Route:
+    methods: tuple[str, ...]
+    pattern: re.Pattern[str]
+    handler: Handler
+    operation: str | None
+
+
+class Router:
+    """Ordered regex routes; the first route whose method and path match wins."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, methods: str, pattern: str, operation: str | None
+            ) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            compiled = re.compile(pattern + r"\Z")
+            self.routes.append(Route(tuple(methods.split()), compiled, fn, operation))
+            return fn
+        return register
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+        for route in self.routes:
+            if method not in route.methods and not (
+                    method == "HEAD" and "GET" in route.methods):
+                continue
+            found = route.pattern.match(path)
+            if found:
+                return route, found.groupdict()
+        return None, {}
+
+
+def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None,
+                  content_type: str = JSON_TYPE) -> Response:
+    body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return Response(body.encode("utf-8"), status=status, headers=headers,
+                    content_type=content_type)
+
+
+def esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+PAGE_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;"
+    "padding:0 1rem;color:#1b1b1b}"
+    ".card{border:1px solid #ccc;border-radius:8px;padding:1rem 1.25rem;margin:1rem 0}"
+    ".meta{color:#555;font-size:.9rem}img{max-width:100%}"
+    "button{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}"
+    ".banner{background:#fff3cd;padding:.5rem;border-radius:4px;font-size:.85rem}"
+)
+
+
+def html_response(title: str, inner_html: str, status: int = 200) -> Response:
+    """A small standalone HTML page. ``inner_html`` must already be escaped."""
+    doc = (
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{esc(title)}</title><style>{PAGE_CSS}</style></head><body>"
+        "<p class=\"banner\">Local platform sandbox: nothing here is public.</p>"
+        f"{inner_html}</body></html>"
+    )
+    return Response(doc, status=status, content_type="text/html; charset=utf-8")
+
+
+def media_response(ctx: Ctx) -> Response:
+    """Serve stored media bytes at ``/<platform>/media/<id>``."""
+    mid = ctx.params["mid"]
+    with ctx.state.lock:
+        meta = ctx.state.data["media"].get(mid)
+        blob = ctx.state.blobs.get(mid)
+    if meta is None or blob is None or meta.get("platform") != ctx.platform:
+        return Response(b"Not Found", status=404, content_type="text/plain")
+    resp = Response(blob, content_type=meta.get("mime") or "application/octet-stream")
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
+
+
+def read_upload(fs: FileStorage | None, limit: int = 512 * 1024 * 1024) -> bytes:
+    if fs is None:
+        return b""
+    return fs.read(limit)
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """(width, height) for PNG and baseline/progressive JPEG; (0, 0) otherwise."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                break
+            marker, size = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+            if marker in (0xC0, 0xC1, 0xC2):
+                return (int.from_bytes(data[i + 7:i + 9], "big"),
+                        int.from_bytes(data[i + 5:i + 7], "big"))
+            i += 2 + size
+    return 0, 0
+
+
+def fetch_url(url: str, limit: int = 64 * 1024 * 1024) -> tuple[bytes, str]:
+    """Download ``url`` the way a platform's scraper would (bounded, 10 s).
+
+    Raises ``OSError`` on any failure so callers can map it to their platform's
+    own error.
+    """
+    import requests
+
+    if not url.lower().startswith(("http://", "https://")):
+        raise OSError("unsupported URL scheme")
+    try:
+        with requests.get(url, timeout=10, stream=True) as resp:
+            if resp.status_code != 200:
+                raise OSError(f"HTTP {resp.status_code}")
+            data = resp.raw.read(limit + 1, decode_content=True)
+            mime = resp.headers.get("Content-Type", "application/octet-stream")
+    except requests.RequestException as exc:
+        raise OSError(str(exc)) from exc
+    if len(data) > limit:
+        raise OSError("file too large")
+    return data, mime.split(";")[0].strip()

@@ -1,0 +1,302 @@
+"""The behaviour every channel adapter owes the publishing service.
+
+Each platform's test class inherits :class:`AdapterContract` and supplies the
+platform specifics (config, credentials, a post, how a rejection is provoked).
+The tests run the real client libraries against the sandbox over loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from channels.base import ChannelAdapter, Credentials, Post
+from channels.errors import AuthError, RateLimitedError, RejectedError, TemporaryError
+
+TIMEOUT = 2.0
+SHORT_TIMEOUT = 0.5
+
+
+class AdapterContract:
+    platform: ClassVar[str]
+    adapter_class: ClassVar[type[ChannelAdapter]]
+    account_id: ClassVar[str]
+
+    # Platform specifics ----------------------------------------------------------
+
+    def config(
+        self, url: str, *, timeout: float = TIMEOUT, **options: Any
+    ) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def make_post(self, tmp_path: Path, marker: str, text: str = "") -> Post:
+        raise NotImplementedError
+
+    def provoke_rejection(self, adapter: ChannelAdapter, post: Post) -> str:
+        """Make the platform refuse content; return words its answer contains."""
+        adapter.publish(post)
+        with pytest.raises(RejectedError) as caught:
+            adapter.publish(post)
+        return caught.value.message
+
+    def rejection_words(self) -> str:
+        raise NotImplementedError
+
+    def lose_publish_response(
+        self, adapter: ChannelAdapter, post: Post, sandbox: Any
+    ) -> None:
+        """Publish so that the post is created but the answer never arrives."""
+        sandbox.add_fault(self.platform, "publish", "drop_after_create", count=1)
+        with pytest.raises(TemporaryError):
+            adapter.publish(post)
+
+    def assert_retracted(self, record: dict[str, Any]) -> None:
+        assert record["deleted"] is True
+
+    def mint(self, sandbox: Any) -> Credentials:
+        token = sandbox.mint_token(self.platform, account_id=self.account_id)
+        return Credentials(
+            account_id=self.account_id,
+            access_token=token["access_token"],
+            refresh_token=token.get("refresh_token") or "",
+        )
+
+    # Fixtures ----------------------------------------------------------------------
+
+    @pytest.fixture
+    def marker(self) -> str:
+        return f"https://www.exampleshire.gov.uk/news/{uuid.uuid4().hex[:12]}/"
+
+    @pytest.fixture
+    def credentials(self, sandbox: Any) -> Credentials:
+        return self.mint(sandbox)
+
+    @pytest.fixture
+    def refreshed(self) -> list[Credentials]:
+        return []
+
+    @pytest.fixture
+    def adapter(
+        self, sandbox_server: Any, credentials: Credentials, refreshed: list
+    ) -> ChannelAdapter:
+        return self.build(sandbox_server.url, credentials, refreshed)
+
+    @pytest.fixture
+    def post(self, tmp_path: Path, marker: str) -> Post:
+        return self.make_post(tmp_path, marker)
+
+    def build(
+        self,
+        url: str,
+        credentials: Credentials,
+        refreshed: list | None = None,
+        **options: Any,
+    ) -> ChannelAdapter:
+        saver = refreshed.append if refreshed is not None else None
+        return self.adapter_class(
+            self.config(url, **options), credentials, on_token_refresh=saver
+        )
+
+    def record(self, sandbox: Any, remote_id: str) -> dict[str, Any]:
+        posts = sandbox.posts(self.platform, include_deleted=True)
+        return next(p for p in posts if p["id"] == remote_id)
+
+    def carrying(self, sandbox: Any, marker: str) -> list[dict[str, Any]]:
+        return [
+            p
+            for p in sandbox.posts(self.platform)
+            if any(u.startswith(marker) for u in p["urls"])
+        ]
+
+    def token_calls(self, sandbox: Any) -> int:
+        return sum(
+            1
+            for entry in sandbox.requests_log(self.platform)
+            if entry.get("operation") == "token"
+        )
+
+    # The contract ------------------------------------------------------------------
+
+    def test_publish_returns_an_absolute_permalink(
+        self, adapter, post, sandbox, sandbox_server, marker
+    ):
+        result = adapter.publish(post)
+
+        permalink = urlsplit(result.permalink)
+        assert permalink.scheme == "http"
+        assert permalink.netloc == urlsplit(sandbox_server.url).netloc
+        assert result.remote_id.rpartition("_")[2] in result.permalink
+        assert requests.get(result.permalink, timeout=TIMEOUT).status_code == 200
+        assert [p["id"] for p in self.carrying(sandbox, marker)] == [result.remote_id]
+
+    def test_update_follows_the_platform(
+        self, adapter, post, sandbox, tmp_path, marker
+    ):
+        result = adapter.publish(post)
+        before = self.record(sandbox, result.remote_id)
+        changed = self.make_post(tmp_path, marker, text="Updated: bins on Tuesday.")
+
+        updated = adapter.update(result.remote_id, changed)
+
+        after = self.record(sandbox, result.remote_id)
+        assert updated.remote_id == result.remote_id
+        if adapter.supports_update:
+            assert "Updated: bins on Tuesday." in after["text"] + after["description"]
+        else:  # the default "leave" policy
+            assert updated == result
+            assert (after["text"], after["edits"]) == (before["text"], before["edits"])
+
+    def test_retract_removes_the_post_and_is_idempotent(self, adapter, post, sandbox):
+        result = adapter.publish(post)
+
+        adapter.retract(result.remote_id)
+        adapter.retract(result.remote_id)
+
+        self.assert_retracted(self.record(sandbox, result.remote_id))
+
+    def test_find_by_marker_adopts_a_post_whose_response_was_lost(
+        self, adapter, post, sandbox, marker
+    ):
+        assert adapter.find_by_marker(marker) is None
+
+        self.lose_publish_response(adapter, post, sandbox)
+        found = adapter.find_by_marker(marker)
+
+        created = self.carrying(sandbox, marker)
+        assert len(created) == 1
+        assert found is not None and found.remote_id == created[0]["id"]
+        assert found.permalink.startswith("http")
+
+    def test_expired_token_is_refreshed_once_and_stored(
+        self, adapter, post, sandbox, credentials, refreshed
+    ):
+        sandbox.expire_tokens(self.platform, credentials.access_token)
+
+        if not credentials.refresh_token:  # Facebook Page tokens
+            with pytest.raises(AuthError):
+                adapter.publish(post)
+            assert refreshed == []
+            return
+        result = adapter.publish(post)
+
+        assert result.remote_id
+        assert self.token_calls(sandbox) == 1
+        assert len(refreshed) == 1
+        assert refreshed[0].access_token != credentials.access_token
+        assert refreshed[0].refresh_token
+        assert adapter.credentials == refreshed[0]
+
+    def test_revoked_token_is_an_auth_error_after_one_refresh(
+        self, adapter, post, sandbox, credentials
+    ):
+        sandbox.revoke_tokens(self.platform)
+
+        with pytest.raises(AuthError) as caught:
+            adapter.publish(post)
+
+        assert self.token_calls(sandbox) == (1 if credentials.refresh_token else 0)
+        assert credentials.access_token not in str(caught.value)
+        assert credentials.access_token not in caught.value.body
+
+    def test_rate_limit_says_when_to_retry(self, adapter, post, sandbox):
+        sandbox.add_fault(self.platform, "publish", "rate_limit", reset_after=600)
+
+        with pytest.raises(RateLimitedError) as caught:
+            adapter.publish(post)
+
+        self.assert_retry_at(caught.value.retry_at, datetime.now(UTC))
+
+    def assert_retry_at(self, retry_at: datetime | None, now: datetime) -> None:
+        assert retry_at is not None
+        assert now + timedelta(seconds=500) < retry_at < now + timedelta(seconds=700)
+
+    def test_server_errors_are_temporary(self, adapter, post, sandbox):
+        sandbox.add_fault(self.platform, "publish", "server_error")
+
+        with pytest.raises(TemporaryError) as caught:
+            adapter.publish(post)
+
+        assert caught.value.status is None or caught.value.status >= 500
+
+    @pytest.mark.parametrize("kind", ["html_error", "truncated_json"])
+    def test_unreadable_answers_are_temporary(self, adapter, post, sandbox, kind):
+        sandbox.add_fault(self.platform, "*", kind)
+
+        with pytest.raises(TemporaryError):
+            adapter.find_by_marker("https://www.exampleshire.gov.uk/none/")
+
+    def test_every_call_has_a_timeout(
+        self, sandbox_server, credentials, post, sandbox, tmp_path, marker
+    ):
+        adapter = self.build(sandbox_server.url, credentials, timeout=SHORT_TIMEOUT)
+        result = adapter.publish(post)
+        sandbox.add_fault(self.platform, "*", "hang", hang_seconds=5)
+        calls = {
+            "publish": lambda: adapter.publish(
+                self.make_post(tmp_path, marker + "again/")
+            ),
+            "update": lambda: adapter.update(result.remote_id, post),
+            "retract": lambda: adapter.retract(result.remote_id),
+            "find_by_marker": lambda: adapter.find_by_marker(marker),
+            "recent_posts": lambda: adapter.recent_posts(),
+            "metrics": lambda: adapter.metrics(result.remote_id),
+        }
+        if not adapter.supports_update:
+            del calls["update"]  # "leave" makes no call at all
+
+        for name, call in calls.items():
+            started = time.monotonic()
+            with pytest.raises(TemporaryError):
+                call()
+            assert time.monotonic() - started < 4, name
+
+    def test_platform_rejection_keeps_the_platforms_words(self, adapter, post):
+        message = self.provoke_rejection(adapter, post)
+
+        assert self.rejection_words() in message
+
+    def test_recent_posts_are_normalised(self, adapter, post):
+        result = adapter.publish(post)
+
+        items = adapter.recent_posts(limit=5)
+
+        assert 1 <= len(items) <= 5
+        newest = items[0]
+        assert newest.remote_id == result.remote_id
+        assert newest.created_at.tzinfo is not None
+        assert newest.permalink.startswith("http")
+        assert items == sorted(items, key=lambda i: i.created_at, reverse=True)
+
+    def test_no_token_reaches_the_logs(
+        self, adapter, post, sandbox, credentials, refreshed, caplog
+    ):
+        sandbox.expire_tokens(self.platform, credentials.access_token)
+        for name in ("", "urllib3", "tweepy", "requests_oauthlib", "googleapiclient"):
+            caplog.set_level(logging.DEBUG, logger=name)
+
+        try:
+            adapter.publish(post)
+        except AuthError:
+            pass  # Facebook: a Page token cannot be refreshed
+
+        assert caplog.records  # the HTTP libraries did log at DEBUG
+        secrets = [credentials.access_token, credentials.refresh_token]
+        secrets += [t for c in refreshed for t in (c.access_token, c.refresh_token)]
+        for secret in filter(None, secrets):
+            assert secret not in caplog.text
+
+    def test_metrics_are_numbers(self, adapter, post):
+        result = adapter.publish(post)
+
+        metrics = adapter.metrics(result.remote_id)
+
+        assert isinstance(metrics.likes, int)
+        assert isinstance(metrics.comments, int)

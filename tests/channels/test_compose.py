@@ -1,0 +1,111 @@
+"""Message composition: templates, UTM links, hashtags and X's weighted length."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from channels.compose import (
+    DEFAULT_TEMPLATE,
+    compose,
+    fit_x,
+    hashtag,
+    weighted_length,
+    with_utm,
+)
+
+LINK = "https://www.exampleshire.gov.uk/news/garden-waste-restarts/"
+
+
+def test_compose_fills_the_template_and_drops_empty_parts():
+    text = compose(
+        DEFAULT_TEMPLATE,
+        title="Garden waste restarts",
+        summary="",
+        link=LINK,
+        hashtags=["Waste & Recycling"],
+    )
+    assert text == f"Garden waste restarts\n\n{LINK} #WasteAndRecycling"
+
+
+def test_compose_override_wins_but_keeps_the_link():
+    text = compose(
+        DEFAULT_TEMPLATE, title="T", summary="S", link=LINK, override="Bins are back!"
+    )
+    assert text == f"Bins are back!\n\n{LINK}"
+    already = compose("{title}", title="T", summary="", link=LINK, override=LINK)
+    assert already == LINK
+
+
+def test_compose_leaves_unknown_placeholders_alone():
+    text = compose("{title} {title.__class__} {link}", title="T", summary="", link=LINK)
+    assert text == f"T {{title.__class__}} {LINK}"
+
+
+def test_compose_appends_the_link_when_the_template_lacks_it():
+    assert compose("{title}", title="T", summary="", link=LINK) == f"T\n\n{LINK}"
+
+
+def test_hashtag_from_department_names():
+    assert hashtag("Waste & Recycling") == "#WasteAndRecycling"
+    assert hashtag("adult social care") == "#AdultSocialCare"
+    assert hashtag("NHS 111") == "#NHS111"
+    assert hashtag("2024") == ""
+
+
+def test_with_utm_adds_and_replaces_tracking_parameters():
+    link = with_utm(f"{LINK}?page=2&utm_source=old", source="x", campaign="bins")
+    assert link == f"{LINK}?page=2&utm_source=x&utm_medium=social&utm_campaign=bins"
+
+
+def test_weighted_length_counts_urls_as_23_and_cjk_as_2():
+    assert weighted_length(LINK) == 23
+    assert weighted_length("日本語") == 6
+    assert weighted_length("a" * 10) == 10
+
+
+def test_fit_x_leaves_short_text_alone():
+    text = f"Short news {LINK}"
+    assert fit_x(text, LINK) == text
+
+
+def test_fit_x_truncates_at_a_word_and_keeps_the_link():
+    text = "Council tax bills " + "are going out this week " * 20 + LINK
+    fitted = fit_x(text, LINK)
+    body, link = fitted.rsplit("\n", 1)
+    assert link == LINK
+    assert body.endswith("…")
+    assert weighted_length(fitted) <= 280
+    assert (body[:-1] + " ") in text  # the cut fell between two words
+
+
+def test_fit_x_adds_a_missing_link():
+    fitted = fit_x("word " * 100, LINK)
+    assert fitted.endswith("\n" + LINK)
+    assert weighted_length(fitted) <= 280
+
+
+def test_fit_x_cuts_text_without_spaces_by_character():
+    fitted = fit_x("日本語" * 100, LINK)
+    assert weighted_length(fitted) == 280
+    assert fitted.endswith("…\n" + LINK)
+
+
+urls = st.builds(
+    "https://{}.gov.uk/{}".format,
+    st.from_regex(r"[a-z]{1,20}", fullmatch=True),
+    st.from_regex(r"[a-z0-9/_-]{0,120}", fullmatch=True),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=st.text(max_size=300), summary=st.text(max_size=1200), link=urls)
+@example(title="🏴󠁧󠁢󠁳󠁣󠁴󠁿" * 200, summary="", link="https://a.gov.uk/x")
+@example(title="example.com " * 60, summary="x", link="https://a.gov.uk/")
+def test_fit_x_always_fits_and_keeps_the_link_intact(title, summary, link):
+    text = compose(DEFAULT_TEMPLATE, title=title, summary=summary, link=link)
+    fitted = fit_x(text, link)
+    assert weighted_length(fitted) <= 280
+    assert re.search(rf"(?<!\S){re.escape(link)}(?!\S)", fitted)

@@ -1,0 +1,162 @@
+"""Facebook Page adapter: the contract plus photo posts and token checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from channels.base import Image, Post
+from channels.errors import AuthError
+from channels.facebook import FacebookAdapter
+from sandbox.png import make_png
+
+from .contract import TIMEOUT, AdapterContract
+
+PAGE = "200000000001"
+APP_ID = "100200300400500"
+APP_SECRET = "sandbox-facebook-app-secret"
+
+
+def facebook_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
+    return {
+        "API_URL": f"{url}/facebook",
+        "API_VERSION": "v24.0",
+        "AUTHORIZE_URL": f"{url}/facebook/v24.0/dialog/oauth",
+        "TOKEN_URL": f"{url}/facebook/v24.0/oauth/access_token",
+        "WEB_URL": f"{url}/facebook/web",
+        "CLIENT_ID": APP_ID,
+        "CLIENT_SECRET": APP_SECRET,
+        "TIMEOUT": timeout,
+        "OPTIONS": options,
+    }
+
+
+def png(tmp_path: Path, name: str = "map.png") -> Path:
+    path = tmp_path / name
+    path.write_bytes(make_png(32, 24, (10, 120, 200)))
+    return path
+
+
+class TestFacebookAdapter(AdapterContract):
+    platform = "facebook"
+    adapter_class = FacebookAdapter
+    account_id = PAGE
+
+    def config(self, url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
+        return facebook_config(url, timeout=timeout, **options)
+
+    def make_post(self, tmp_path: Path, marker: str, text: str = "") -> Post:
+        text = text or "Garden waste collections restart on Monday."
+        return Post(text=text, link=marker, marker=marker, title="Garden waste")
+
+    def mint(self, sandbox: Any):
+        from channels.base import Credentials
+
+        token = sandbox.mint_token("facebook", kind="page", account_id=PAGE)
+        return Credentials(account_id=PAGE, access_token=token["access_token"])
+
+    def rejection_words(self) -> str:
+        return "Duplicate status message"
+
+    # Quirks ------------------------------------------------------------------------
+
+    def test_a_post_with_an_image_is_a_photo_post_with_alt_text(
+        self, adapter, sandbox, tmp_path, marker
+    ):
+        image = Image(
+            png(tmp_path), alt_text="Map of the closed road", content_type="image/png"
+        )
+        post = Post(
+            text="Market Street closes overnight.",
+            link=marker,
+            marker=marker,
+            images=(image,),
+        )
+
+        result = adapter.publish(post)
+
+        record = self.record(sandbox, result.remote_id)
+        assert [m["alt_text"] for m in record["media"]] == ["Map of the closed road"]
+        assert marker in record["text"]  # a photo has no link preview
+        assert adapter.find_by_marker(marker).remote_id == result.remote_id
+
+    def test_several_images_make_one_post(self, adapter, sandbox, tmp_path, marker):
+        images = tuple(
+            Image(
+                png(tmp_path, f"{n}.png"),
+                alt_text=f"Photo {n}",
+                content_type="image/png",
+            )
+            for n in range(3)
+        )
+        post = Post(text="Library open day.", link=marker, marker=marker, images=images)
+
+        result = adapter.publish(post)
+
+        record = self.record(sandbox, result.remote_id)
+        assert [m["alt_text"] for m in record["media"]] == [
+            "Photo 0",
+            "Photo 1",
+            "Photo 2",
+        ]
+        assert len(self.carrying(sandbox, marker)) == 1
+
+    def test_expired_page_token_needs_a_reconnect_without_refresh(
+        self, adapter, post, sandbox, credentials
+    ):
+        sandbox.expire_tokens("facebook", credentials.access_token)
+
+        with pytest.raises(AuthError) as caught:
+            adapter.publish(post)
+
+        assert caught.value.code == 190
+        with pytest.raises(AuthError, match="reconnect"):
+            adapter.refresh()
+
+    def test_validate_names_missing_alt_text_and_bad_types(self, adapter, tmp_path):
+        gif = tmp_path / "anim.bmp"
+        gif.write_bytes(b"BM")
+        post = Post(
+            text="x",
+            link="https://e.gov.uk/",
+            marker="https://e.gov.uk/",
+            images=(Image(gif, alt_text=" ", content_type="image/bmp"),),
+        )
+
+        problems = adapter.validate(post)
+
+        assert "The image anim.bmp has no alt text." in problems
+        assert any("accepts GIF, JPEG, PNG images" in p for p in problems)
+
+    def test_check_token_refuses_a_personal_user_token(self, sandbox, sandbox_server):
+        config = facebook_config(sandbox_server.url)
+        user = sandbox.mint_token("facebook", kind="user")
+        page = sandbox.mint_token("facebook", kind="page", account_id=PAGE)
+
+        with pytest.raises(AuthError, match="personal user token"):
+            FacebookAdapter.check_token(config, user["access_token"])
+        assert (
+            FacebookAdapter.check_token(config, page["access_token"])["type"] == "PAGE"
+        )
+
+    def test_rate_limit_reads_the_business_use_case_header(
+        self, adapter, post, sandbox
+    ):
+        from datetime import UTC, datetime, timedelta
+
+        from channels.errors import RateLimitedError
+
+        sandbox.add_fault("facebook", "publish", "rate_limit", reset_after=1800)
+
+        with pytest.raises(RateLimitedError) as caught:
+            adapter.publish(post)
+
+        now = datetime.now(UTC)
+        assert caught.value.code in {4, 17, 32, 613, 80001}
+        assert (
+            now + timedelta(minutes=25)
+            < caught.value.retry_at
+            < now + timedelta(minutes=35)
+        )

@@ -1,0 +1,149 @@
+"""Connecting accounts: the OAuth flows against the sandbox's consent pages."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+
+from channels.base import Credentials
+from channels.errors import AuthError
+from channels.facebook import FacebookAdapter
+from channels.x import XAdapter
+from channels.youtube import YouTubeAdapter
+
+from .test_facebook import PAGE, facebook_config
+from .test_x import USER, x_config
+from .test_youtube import CHANNEL, youtube_config
+
+REDIRECT = "http://testserver/admin/channels/callback/"
+STATE = "state-4f1c2e"
+
+
+def consent(url: str, decision: str = "allow") -> dict[str, str]:
+    """Answer the platform's consent page the way a person's browser would."""
+    page = requests.get(url, timeout=5)
+    assert page.status_code == 200 and "<form" in page.text
+    fields = dict(parse_qsl(urlsplit(url).query))
+    answer = requests.post(
+        url, data={**fields, "decision": decision}, allow_redirects=False, timeout=5
+    )
+    assert answer.status_code == 302
+    location = urlsplit(answer.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT
+    return dict(parse_qsl(location.query))
+
+
+PLATFORMS = {
+    "facebook": (FacebookAdapter, facebook_config),
+    "x": (XAdapter, x_config),
+    "youtube": (YouTubeAdapter, youtube_config),
+}
+
+
+@pytest.fixture(params=sorted(PLATFORMS))
+def flow(request, sandbox, sandbox_server):
+    adapter_class, make_config = PLATFORMS[request.param]
+    return request.param, adapter_class, make_config(sandbox_server.url)
+
+
+def test_connect_finds_the_accounts_with_usable_tokens(flow):
+    platform, adapter_class, config = flow
+    url, verifier = adapter_class.begin_connect(config, REDIRECT, STATE)
+    params = consent(url)
+
+    accounts = adapter_class.complete_connect(config, REDIRECT, params, STATE, verifier)
+
+    expected = {"facebook": PAGE, "x": USER, "youtube": CHANNEL}[platform]
+    assert expected in [a.remote_id for a in accounts]
+    account = next(a for a in accounts if a.remote_id == expected)
+    assert account.platform == platform and account.display_name
+    assert account.credentials.account_id == expected
+    if platform == "facebook":
+        assert (
+            FacebookAdapter.check_token(config, account.credentials.access_token)[
+                "type"
+            ]
+            == "PAGE"
+        )
+    else:
+        assert account.credentials.refresh_token
+    adapter = adapter_class(config, account.credentials)
+    assert isinstance(adapter.recent_posts(limit=2), list)
+
+
+def test_authorization_url_asks_for_what_each_platform_needs(flow):
+    platform, adapter_class, config = flow
+    url, verifier = adapter_class.begin_connect(config, REDIRECT, STATE)
+    query = dict(parse_qsl(urlsplit(url).query))
+
+    assert query["state"] == STATE and query["redirect_uri"] == REDIRECT
+    if platform == "x":
+        assert query["code_challenge_method"] == "S256" and len(verifier) >= 43
+        assert set(query["scope"].split()) >= {"offline.access", "media.write"}
+    else:
+        assert verifier == ""
+    if platform == "youtube":
+        assert (query["access_type"], query["prompt"]) == ("offline", "consent")
+
+
+def test_a_forged_state_is_refused_before_the_code_is_used(flow, sandbox):
+    platform, adapter_class, config = flow
+    url, verifier = adapter_class.begin_connect(config, REDIRECT, STATE)
+    params = consent(url)
+
+    with pytest.raises(AuthError, match="state"):
+        adapter_class.complete_connect(
+            config, REDIRECT, {**params, "state": "forged"}, STATE, verifier
+        )
+    # The code was not spent: the genuine callback still works.
+    assert adapter_class.complete_connect(config, REDIRECT, params, STATE, verifier)
+
+
+def test_a_refused_consent_is_an_auth_error(flow):
+    platform, adapter_class, config = flow
+    url, verifier = adapter_class.begin_connect(config, REDIRECT, STATE)
+    params = consent(url, decision="deny")
+
+    with pytest.raises(AuthError, match="not granted"):
+        adapter_class.complete_connect(config, REDIRECT, params, STATE, verifier)
+
+
+def test_a_tampered_pkce_verifier_is_refused(sandbox_server, sandbox):
+    config = x_config(sandbox_server.url)
+    url, verifier = XAdapter.begin_connect(config, REDIRECT, STATE)
+    params = consent(url)
+
+    with pytest.raises(AuthError, match="X did not accept"):
+        XAdapter.complete_connect(config, REDIRECT, params, STATE, verifier[:-1] + "x")
+
+
+def test_x_refresh_rotates_the_refresh_token(sandbox_server, sandbox):
+    token = sandbox.mint_token("x", account_id=USER)
+    old = Credentials(USER, token["access_token"], refresh_token=token["refresh_token"])
+    adapter = XAdapter(x_config(sandbox_server.url), old)
+
+    new = adapter.refresh()
+
+    assert new.refresh_token and new.refresh_token != old.refresh_token
+    assert new.access_token != old.access_token and new.expires_at is not None
+    with pytest.raises(AuthError):  # a rotated refresh token works only once
+        XAdapter(x_config(sandbox_server.url), old).refresh()
+
+
+def test_youtube_refresh_never_stores_an_empty_refresh_token(sandbox_server, sandbox):
+    token = sandbox.mint_token("youtube", account_id=CHANNEL)
+    old = Credentials(
+        CHANNEL, token["access_token"], refresh_token=token["refresh_token"]
+    )
+    saved: list[Credentials] = []
+    adapter = YouTubeAdapter(
+        youtube_config(sandbox_server.url), old, on_token_refresh=saved.append
+    )
+
+    new = adapter.refresh()
+
+    assert new.access_token != old.access_token
+    assert new.refresh_token  # Google sends none on refresh: the old one is kept
+    assert saved == [new]

@@ -1,0 +1,164 @@
+"""YouTube adapter: the contract plus resumable uploads and retract policies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from channels.base import Post, Video
+from channels.errors import ConfigurationError, TemporaryError
+from channels.youtube import NO_VIDEO, YouTubeAdapter
+
+from .contract import TIMEOUT, AdapterContract
+
+CHANNEL = "UCexampleshire0000000001"
+CHUNK = 256 * 1024
+
+
+def youtube_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
+    return {
+        "API_URL": f"{url}/youtube/",
+        "AUTHORIZE_URL": f"{url}/youtube/o/oauth2/auth",
+        "TOKEN_URL": f"{url}/youtube/token",
+        "WEB_URL": f"{url}/youtube/web",
+        "CLIENT_ID": "sandbox-google-client-id.apps.googleusercontent.com",
+        "CLIENT_SECRET": "sandbox-google-client-secret",
+        "TIMEOUT": timeout,
+        "OPTIONS": {"chunk_size": CHUNK, **options},
+    }
+
+
+def video_file(tmp_path: Path, size: int = 2 * CHUNK + 1000) -> Path:
+    path = tmp_path / "briefing.mp4"
+    if not path.exists():
+        # An ISO media header, then filler: enough for a three-chunk upload.
+        header = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+        path.write_bytes(header + bytes(size - len(header)))
+    return path
+
+
+def send_all_but_the_last_chunk(adapter: YouTubeAdapter, post: Post) -> Any:
+    """Start a resumable upload and stop before its last chunk."""
+    request = adapter._insert_request(post, post.video)
+    size = post.video.path.stat().st_size
+    while request.resumable_progress + adapter.chunk_size < size:
+        assert request.next_chunk(num_retries=0)[1] is None
+    return request
+
+
+class TestYouTubeAdapter(AdapterContract):
+    platform = "youtube"
+    adapter_class = YouTubeAdapter
+    account_id = CHANNEL
+
+    def config(self, url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
+        return youtube_config(url, timeout=timeout, **options)
+
+    def make_post(
+        self,
+        tmp_path: Path,
+        marker: str,
+        text: str = "",
+        title: str = "Council budget briefing",
+    ) -> Post:
+        text = text or "The leader explains next year's budget."
+        video = Video(path=video_file(tmp_path), title=title, tags=("budget",))
+        return Post(text=text, link=marker, marker=marker, title=title, video=video)
+
+    def provoke_rejection(self, adapter, post) -> str:
+        from channels.errors import RejectedError
+
+        bad = self.make_post(
+            Path(post.video.path).parent, post.marker, title="Budget <script>"
+        )
+        with pytest.raises(RejectedError) as caught:
+            adapter.publish(bad)
+        return caught.value.message
+
+    def rejection_words(self) -> str:
+        return "specifies an invalid or empty video title"
+
+    def lose_publish_response(self, adapter, post, sandbox) -> None:
+        # The video exists once its last chunk arrives, so that is the answer
+        # to lose. httplib2 re-sends a request once after a dropped connection,
+        # so both answers are lost, and without retries the adapter cannot ask
+        # the upload session how it ended.
+        request = send_all_but_the_last_chunk(adapter, post)
+        sandbox.add_fault("youtube", "publish", "drop_after_create", count=2)
+        adapter.upload_retries = 0
+        with pytest.raises(TemporaryError):
+            adapter._call(lambda: adapter._upload(request))
+
+    def assert_retracted(self, record: dict[str, Any]) -> None:
+        assert record["privacy"] == "private"
+        assert record["deleted"] is False
+
+    # Quirks ------------------------------------------------------------------------
+
+    def test_an_interrupted_upload_resumes_where_it_stopped(
+        self, adapter, post, sandbox, marker
+    ):
+        request = send_all_but_the_last_chunk(adapter, post)
+        sandbox.add_fault("youtube", "publish", "server_error", count=1)
+
+        created = adapter._call(lambda: adapter._upload(request))
+
+        puts = [
+            r["status"] for r in sandbox.requests_log("youtube") if r["method"] == "PUT"
+        ]
+        # two chunks, the failed last one, the "how much arrived?" query, the last
+        assert puts == [308, 308, 503, 308, 200]
+        records = self.carrying(sandbox, marker)
+        assert [r["id"] for r in records] == [created["id"]]
+        assert records[0]["media"][0]["size"] == post.video.path.stat().st_size
+
+    def test_a_lost_final_answer_is_recovered_from_the_upload_session(
+        self, adapter, post, sandbox, marker
+    ):
+        request = send_all_but_the_last_chunk(adapter, post)
+        # Lose the last chunk's answer twice (httplib2 re-sends once by itself).
+        sandbox.add_fault("youtube", "publish", "drop_after_create", count=2)
+
+        created = adapter._call(lambda: adapter._upload(request))
+
+        puts = [
+            r["status"] for r in sandbox.requests_log("youtube") if r["method"] == "PUT"
+        ]
+        assert puts == [308, 308, None, None, 200]  # the last is the status query
+        assert [r["id"] for r in self.carrying(sandbox, marker)] == [created["id"]]
+
+    def test_retract_policy_delete_removes_the_video(
+        self, sandbox_server, credentials, post, sandbox
+    ):
+        adapter = self.build(sandbox_server.url, credentials, retract_policy="delete")
+        result = adapter.publish(post)
+
+        adapter.retract(result.remote_id)
+        adapter.retract(result.remote_id)
+
+        assert self.record(sandbox, result.remote_id)["deleted"] is True
+
+    def test_update_changes_title_and_description(
+        self, adapter, post, sandbox, tmp_path, marker
+    ):
+        result = adapter.publish(post)
+        changed = self.make_post(tmp_path, marker, "New words.", title="New title")
+
+        adapter.update(result.remote_id, changed)
+
+        record = self.record(sandbox, result.remote_id)
+        assert record["title"] == "New title"
+        assert record["description"] == f"New words.\n\n{marker}"
+
+    def test_a_page_without_video_is_explained(self, adapter, marker):
+        post = Post(text="No video here.", link=marker, marker=marker)
+
+        assert adapter.validate(post) == [NO_VIDEO]
+
+    def test_chunk_size_must_be_a_multiple_of_256_kib(
+        self, sandbox_server, credentials
+    ):
+        with pytest.raises(ConfigurationError, match="256 KiB"):
+            self.build(sandbox_server.url, credentials, chunk_size=1000)

@@ -1,0 +1,160 @@
+"""Fixtures for the pipeline: a site, connected sandbox accounts, publishing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import Page, Site
+
+from publishing import services
+from publishing.models import ChannelAccount, CrossPost, SocialSettings
+from tests.factories import (
+    AnnouncementPageFactory,
+    DepartmentFactory,
+    HomePageFactory,
+    NewsIndexPageFactory,
+    PolicyIndexPageFactory,
+    PolicyPageFactory,
+)
+from tests.worker_fixtures import wait_for
+
+FACEBOOK_PAGE = "200000000001"
+X_USER = "3000000001"
+YOUTUBE_CHANNEL = "UCexampleshire0000000001"
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    """The sandbox on the port the test settings point the channels at, so the
+    worker process reaches the same sandbox as the test."""
+    from django.conf import settings
+
+    from sandbox.server import start_sandbox
+
+    server = start_sandbox(host="127.0.0.1", port=settings.TEST_SANDBOX_PORT)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def site(db):
+    root = Page.get_first_root_node()
+    home = HomePageFactory(parent=root, slug="council-home")
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "root_page": home, "port": 80},
+    )
+    return {
+        "home": home,
+        "policies": PolicyIndexPageFactory(parent=home, slug="policies"),
+        "news": NewsIndexPageFactory(parent=home, slug="news"),
+        "department": DepartmentFactory(name="Waste and Recycling"),
+    }
+
+
+def connect(sandbox, platform, remote_id, name, **extra):
+    token = sandbox.mint_token(platform, account_id=remote_id)
+    return ChannelAccount.objects.create(
+        platform=platform,
+        display_name=name,
+        remote_id=remote_id,
+        access_token=token["access_token"],
+        refresh_token=token.get("refresh_token", ""),
+        extra=extra,
+    )
+
+
+@pytest.fixture
+def accounts(site, sandbox):
+    """The three demo accounts, connected and set as the site's defaults."""
+    connected = {
+        "facebook": connect(sandbox, "facebook", FACEBOOK_PAGE, "Exampleshire CC"),
+        "x": connect(
+            sandbox, "x", X_USER, "@ExampleshireCC", username="ExampleshireCC"
+        ),
+        "youtube": connect(sandbox, "youtube", YOUTUBE_CHANNEL, "Exampleshire CC"),
+    }
+    social = SocialSettings.for_site(Site.objects.get(is_default_site=True))
+    social.default_accounts.set(connected.values())
+    return connected
+
+
+@pytest.fixture
+def make_announcement(site):
+    def make(title="Bins collected a day late", with_video=True, **fields):
+        image = get_image_model().objects.create(
+            title="Bin lorry", file=get_test_image_file()
+        )
+        video = None
+        if with_video:
+            video = get_document_model().objects.create(
+                title="Bin day video",
+                file=ContentFile(
+                    b"\x00\x00\x00\x18ftypmp42" + b"v" * 300_000, name="bins.mp4"
+                ),
+            )
+        page = AnnouncementPageFactory.build(
+            title=title,
+            summary="Collections move back one day after the bank holiday.",
+            department=site["department"],
+            hero_image=image,
+            hero_image_alt="A bin lorry on a terraced street",
+            video=video,
+            **fields,
+        )
+        site["news"].add_child(instance=page)
+        return page
+
+    return make
+
+
+@pytest.fixture
+def make_policy(site):
+    def make(title="Household Waste Collection Policy", **fields):
+        page = PolicyPageFactory.build(
+            title=title, department=site["department"], live=False, **fields
+        )
+        site["policies"].add_child(instance=page)
+        return page
+
+    return make
+
+
+def publish(page, user=None):
+    revision = page.save_revision(user=user)
+    revision.publish(user=user)
+    page.refresh_from_db()
+    return revision
+
+
+def rows_for(page):
+    return list(CrossPost.objects.filter(page_id=page.pk).select_related("account"))
+
+
+def settle(page, expected: int, timeout: float = 60.0, worker=None):
+    """Run the sweeper until every row of the page is final; return the rows."""
+
+    def done():
+        services.sweep()
+        rows = rows_for(page)
+        if len(rows) == expected and all(row.is_final for row in rows):
+            return rows
+        return None
+
+    def explain():
+        states = [(r.platform, r.state, r.last_error) for r in rows_for(page)]
+        return f"rows never settled: {states}\n{worker.log_tail() if worker else ''}"
+
+    return wait_for(done, timeout=timeout, interval=0.3, message=explain)
+
+
+def live_posts_with_marker(sandbox, marker, platform=None):
+    return [
+        post
+        for post in sandbox.posts(platform=platform)
+        if any(url.split("?")[0] == marker for url in post["urls"])
+        and not post["deleted"]
+    ]

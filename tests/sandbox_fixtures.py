@@ -1,0 +1,46 @@
+"""Pytest fixtures for the platform sandbox (registered as a plugin).
+
+* ``sandbox_server`` (session): an in-process sandbox on a free port.
+* ``sandbox`` (function): a :class:`SandboxControl`, reset before each test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from requests.adapters import HTTPAdapter
+
+from sandbox.control import SandboxControl
+from sandbox.server import RunningSandbox, start_sandbox
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[RunningSandbox]:
+    server = start_sandbox(host="127.0.0.1", port=0)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: RunningSandbox) -> Iterator[SandboxControl]:
+    control = SandboxControl(sandbox_server.url)
+    control.reset()
+    yield control
+    control.clear_faults()
+
+
+class LoopbackAdapter(HTTPAdapter):
+    """Send requests addressed to a real platform host to the sandbox instead."""
+
+    def __init__(self, prefix: str, target: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.prefix, self.target = prefix, target
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any
+             ) -> requests.Response:
+        if request.url and request.url.startswith(self.prefix):
+            request.url = self.target + request.url[len(self.prefix):]
+        return super().send(request, **kwargs)
