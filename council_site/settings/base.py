@@ -175,6 +175,9 @@ if not REDIS_URL:
         "store_processed": False,
         "polling_interval": 0.1,
     }
+    # The transport does not create its folders; every process may be first up.
+    for _folder in ("queue", "control", "processed"):
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Longer than the longest task (a video upload), so Redis never redelivers a
     # message that a worker is still working on.
