@@ -7,8 +7,6 @@ here, keyed by page and account.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
 from django.conf import settings
 from django.db import models
@@ -158,13 +156,6 @@ class CrossPost(models.Model):
         RETRACT = "retract", "Retract"
 
     FINAL_STATES = {State.POSTED, State.FAILED, State.CANCELLED, State.RETRACTED}
-    IN_FLIGHT_STATES = {
-        State.PENDING,
-        State.SENDING,
-        State.RETRYING,
-        State.UPDATING,
-        State.RETRACTING,
-    }
 
     page = models.ForeignKey(
         "wagtailcore.Page",
@@ -287,10 +278,6 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen_at:%H:%M:%S}"
-
-    @classmethod
-    def latest(cls, within: timedelta = timedelta(minutes=2)):
-        return cls.objects.filter(seen_at__gte=timezone.now() - within).first()
 
 
 @register_setting(icon="site")

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 from channels import registry
@@ -29,7 +28,7 @@ from channels.errors import (
 )
 
 from . import audit, content
-from .models import ChannelAccount, CrossPost
+from .models import ChannelAccount, CrossPost, CrossPostQuerySet
 from .page_mixins import SocialPostingMixin
 
 logger = logging.getLogger(__name__)
@@ -498,9 +497,7 @@ def sweep(limit: int = 500) -> int:
     from .tasks import deliver_crosspost, deliver_upload
 
     count = 0
-    for row in (
-        CrossPost.objects.due().select_related(None).order_by("-urgent", "id")[:limit]
-    ):
+    for row in CrossPost.objects.due().order_by("-urgent", "id")[:limit]:
         task = deliver_upload if row.queue == "uploads" else deliver_crosspost
         try:
             task.apply_async((row.pk,), priority=0 if row.urgent else 5)
@@ -629,9 +626,8 @@ def request_retract(row: CrossPost, user=None) -> CrossPost:
     return row
 
 
-def summary(rows: Iterable[CrossPost] | None = None) -> dict[str, int]:
-    from django.db.models import Count
-
+def summary(rows: CrossPostQuerySet | None = None) -> dict[str, int]:
+    """Rows counted by state (every state present, zero where none)."""
     queryset = CrossPost.objects.all() if rows is None else rows
-    counts = dict(queryset.values_list("state").annotate(n=Count("id")))
+    counts = dict(queryset.order_by().values_list("state").annotate(n=Count("id")))
     return {state: counts.get(state, 0) for state in State.values}
