@@ -323,3 +323,97 @@ class SocialSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "Social publishing"
+
+
+class SocialFeed(models.Model):
+    """The last good copy of an account's public feed, for the site's own pages.
+
+    Items are sanitised before they are stored; a failed fetch keeps the last
+    good items and records the error, so visitors still see the feed.
+    """
+
+    account = models.OneToOneField(
+        ChannelAccount, on_delete=models.CASCADE, related_name="feed"
+    )
+    items = models.JSONField(default=list, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"Feed of {self.account}"
+
+
+@register_setting(icon="warning")
+class ProtocolSettings(BaseSiteSetting):
+    """The council's online protocol guidelines, edited by comms managers.
+
+    A post that breaks a rule is held for a comms manager's approval.
+    """
+
+    check_email_addresses = models.BooleanField(default=True)
+    check_phone_numbers = models.BooleanField(
+        "Check UK phone numbers", default=True
+    )
+    check_ni_numbers = models.BooleanField(
+        "Check National Insurance numbers", default=True
+    )
+    check_nhs_numbers = models.BooleanField("Check NHS numbers", default=True)
+    protective_markings = models.TextField(
+        default="OFFICIAL-SENSITIVE\nOFFICIAL SENSITIVE\nSECRET\nTOP SECRET\n"
+        "RESTRICTED\nCONFIDENTIAL",
+        blank=True,
+        help_text="One marking per line. Posts containing one are held.",
+    )
+    embargo_words = models.TextField(
+        default="EMBARGOED\nEMBARGO\nNOT FOR PUBLICATION",
+        blank=True,
+        help_text="One word or phrase per line.",
+    )
+    blocklist = models.TextField(
+        blank=True, help_text="Words or phrases the council never posts; one a line."
+    )
+    require_alt_text = models.BooleanField(
+        default=True, help_text="Hold posts with an image that has no alt text."
+    )
+    purdah_starts = models.DateField(
+        "Pre-election period starts", null=True, blank=True
+    )
+    purdah_ends = models.DateField("Pre-election period ends", null=True, blank=True)
+    political_terms = models.TextField(
+        default="election\ncandidate\ncouncillor\nmanifesto\nvote\nparty",
+        blank=True,
+        help_text="During the pre-election period, posts with these words are held.",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("check_email_addresses"),
+                FieldPanel("check_phone_numbers"),
+                FieldPanel("check_ni_numbers"),
+                FieldPanel("check_nhs_numbers"),
+                FieldPanel("require_alt_text"),
+            ],
+            heading="Personal data and accessibility",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("protective_markings"),
+                FieldPanel("embargo_words"),
+                FieldPanel("blocklist"),
+            ],
+            heading="Words that hold a post",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("purdah_starts"),
+                FieldPanel("purdah_ends"),
+                FieldPanel("political_terms"),
+            ],
+            heading="Pre-election period (purdah)",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "Online protocol"

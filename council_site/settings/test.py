@@ -16,11 +16,14 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = "http://testserver"
-MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", str(VAR_DIR / "test-media"))
+# TEST_RUN_NAME keeps two suites on one checkout (e.g. two terminals) apart.
+TEST_DIR = VAR_DIR / os.environ.get("TEST_RUN_NAME", "test-run")
+TEST_DIR.mkdir(parents=True, exist_ok=True)
+MEDIA_ROOT = str(TEST_DIR / "media")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the Celery worker process under test opens it too.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_DIR / "test.sqlite3")}
 
 # Short leases and backoff so fault tests finish in seconds, not minutes.
 CROSSPOST_LEASE_SECONDS = int(os.environ.get("CROSSPOST_LEASE_SECONDS", "6"))
@@ -44,7 +47,7 @@ for _channel in SOCIAL_CHANNELS.values():
 # broker folder of its own when there is no Redis.
 if os.environ.get("WORKER_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["WORKER_DATABASE_NAME"]
-CELERY_BROKER_DIR = VAR_DIR / "test-broker"
+CELERY_BROKER_DIR = TEST_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
     CELERY_BROKER_TRANSPORT_OPTIONS = {  # noqa: F405
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
