@@ -1,0 +1,70 @@
+"""Scheduled publishing and page deletion go through the same outbox."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from publishing import content
+from publishing.models import CrossPost
+from tests.publishing.conftest import live_posts_with_marker, rows_for, settle
+from tests.worker_fixtures import wait_for
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+State = CrossPost.State
+
+
+@pytest.fixture(autouse=True)
+def worker(celery_worker_process):
+    return celery_worker_process
+
+
+def test_a_scheduled_first_publish_posts_only_when_it_goes_live(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    page.go_live_at = timezone.now() + timedelta(seconds=2)
+    page.save_revision().publish()
+    page.refresh_from_db()
+    assert not page.live
+    assert rows_for(page) == []  # nothing leaves before the page is live
+
+    time.sleep(2.5)
+    call_command("publish_scheduled")
+
+    rows = settle(page, expected=2)
+    assert {row.state for row in rows} == {State.POSTED}
+    marker = content.canonical_url(page)
+    for platform in ("facebook", "x"):
+        assert len(live_posts_with_marker(sandbox, marker, platform)) == 1
+
+
+def test_deleting_a_page_retracts_its_posts_and_keeps_the_record(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    page.save_revision().publish()
+    rows = settle(page, expected=2)
+    marker = content.canonical_url(page)
+    ids = [row.pk for row in rows]
+
+    page.delete()
+
+    def retracted():
+        from publishing import services
+
+        services.sweep()
+        found = list(CrossPost.objects.filter(pk__in=ids))
+        return found if all(r.state == State.RETRACTED for r in found) else None
+
+    rows = wait_for(retracted, timeout=60)
+    assert all(row.page_id is None and row.page_title for row in rows)
+    for platform in ("facebook", "x"):
+        assert live_posts_with_marker(sandbox, marker, platform) == []
