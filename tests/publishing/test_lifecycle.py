@@ -68,3 +68,35 @@ def test_deleting_a_page_retracts_its_posts_and_keeps_the_record(
     assert all(row.page_id is None and row.page_title for row in rows)
     for platform in ("facebook", "x"):
         assert live_posts_with_marker(sandbox, marker, platform) == []
+
+
+def test_an_account_over_its_daily_budget_waits_instead_of_hitting_a_429(
+    sandbox, accounts, make_policy
+):
+    from publishing import services
+    from publishing.models import ChannelAccount
+
+    x_account = ChannelAccount.objects.get(platform="x")
+    x_account.daily_post_cap = 1
+    x_account.save()
+    first = make_policy(title="Winter gritting routes")
+    first.save_revision().publish()
+    settle(first, expected=2)
+
+    second = make_policy(title="Library opening hours")
+    second.save_revision().publish()
+
+    def waiting():
+        services.sweep()
+        row = CrossPost.objects.filter(page_id=second.pk, platform="x").first()
+        return row if row and row.state == State.RETRYING else None
+
+    row = wait_for(waiting, timeout=30)
+    assert "daily post limit" in row.last_error
+    assert row.next_attempt_at > timezone.now() + timedelta(hours=23)
+    assert row.attempts == 0
+    marker = content.canonical_url(second)
+    assert live_posts_with_marker(sandbox, marker, "x") == []
+    assert not [
+        entry for entry in sandbox.requests_log("x") if entry.get("status") == 429
+    ]
