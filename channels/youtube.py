@@ -12,11 +12,8 @@ import http.client
 import json
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, time, timedelta
-from functools import lru_cache
-from importlib import resources
+from datetime import UTC
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import google.oauth2.credentials
 import google_auth_httplib2
@@ -46,10 +43,10 @@ from .errors import (
     AuthError,
     ChannelError,
     ConfigurationError,
-    RateLimitedError,
     RejectedError,
     TemporaryError,
 )
+from .google_api import discovery_document, http_error
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,9 +60,6 @@ NO_VIDEO = (
     "to YouTube."
 )
 CHUNK_UNIT = 256 * 1024  # resumable chunks must be multiples of 256 KiB
-QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
-THROTTLE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
-PACIFIC = ZoneInfo("America/Los_Angeles")  # YouTube quotas reset at midnight here
 
 
 class YouTubeAdapter(ChannelAdapter):
@@ -105,7 +99,7 @@ class YouTubeAdapter(ChannelAdapter):
             self.google, http=self.http, max_refresh_attempts=1
         )
         self.youtube: Resource = build_from_document(
-            _discovery_document(self.api_url + "/"), http=authed
+            discovery_document(self.api_url + "/"), http=authed
         )
 
     # Steps ---------------------------------------------------------------------------
@@ -267,7 +261,7 @@ class YouTubeAdapter(ChannelAdapter):
                 "YouTube would not renew the sign-in; reconnect the channel."
             )
         if isinstance(exc, HttpError):
-            return _http_error(exc)
+            return http_error(exc)
         if isinstance(exc, json.JSONDecodeError):
             return TemporaryError("YouTube sent an unreadable answer (cut short?).")
         if isinstance(exc, TimeoutError):
@@ -303,7 +297,7 @@ class YouTubeAdapter(ChannelAdapter):
         try:
             body = request.execute(num_retries=0)
         except HttpError as exc:
-            raise _http_error(exc) from exc
+            raise http_error(exc) from exc
         # The client hands back the raw text when a body is not valid JSON.
         if isinstance(body, str) and body:
             raise TemporaryError("YouTube sent an unreadable answer (cut short?).")
@@ -440,53 +434,3 @@ class YouTubeAdapter(ChannelAdapter):
             )
             for item in found.get("items", [])
         ]
-
-
-def _http_error(exc: HttpError) -> ChannelError:
-    status = int(exc.resp.status)
-    try:
-        error = json.loads(exc.content).get("error", {})
-    except (ValueError, AttributeError):
-        error = {}
-    reasons = {e.get("reason") for e in error.get("errors", []) if isinstance(e, dict)}
-    message = error.get("message") or f"YouTube answered HTTP {status}."
-    info = {"status": status, "code": next(iter(reasons), None), "body": exc.content}
-    if reasons & QUOTA_REASONS:
-        return RateLimitedError(message, retry_at=_next_pacific_midnight(), **info)
-    if "uploadLimitExceeded" in reasons:
-        return RateLimitedError(
-            message, retry_at=datetime.now(UTC) + timedelta(hours=24), **info
-        )
-    if reasons & THROTTLE_REASONS or status == 429:
-        seconds = exc.resp.get("retry-after", "")
-        retry_at = (
-            datetime.now(UTC) + timedelta(seconds=int(seconds))
-            if seconds.isdigit()
-            else None
-        )
-        return RateLimitedError(message, retry_at=retry_at, **info)
-    if status == 401 or "authError" in reasons:
-        return AuthError(message, **info)
-    if status >= 500:
-        return TemporaryError(message, **info)
-    return RejectedError(message, **info)
-
-
-def _next_pacific_midnight() -> datetime:
-    now = datetime.now(PACIFIC)
-    midnight = datetime.combine(now.date() + timedelta(days=1), time(), PACIFIC)
-    return midnight.astimezone(UTC)
-
-
-@lru_cache(maxsize=1)
-def _bundled_document() -> str:
-    documents = resources.files("googleapiclient.discovery_cache") / "documents"
-    return (documents / "youtube.v3.json").read_text(encoding="utf-8")
-
-
-def _discovery_document(root_url: str) -> dict[str, Any]:
-    """The bundled discovery document pointed at ``root_url``."""
-    document = json.loads(_bundled_document())
-    document["rootUrl"] = document["baseUrl"] = root_url
-    document.pop("mtlsRootUrl", None)  # a client certificate must never divert calls
-    return document
