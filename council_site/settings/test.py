@@ -57,3 +57,12 @@ if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
         "store_processed": False,
         "polling_interval": 0.1,
     }
+
+# A cache of this run's own, shared by the test process and its worker: a cache
+# left by another run would hold image renditions of a different database.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(TEST_DIR / "cache"),
+    }
+}

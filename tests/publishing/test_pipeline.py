@@ -126,18 +126,19 @@ def test_unpublishing_retracts_on_every_channel(sandbox, accounts, make_announce
 
 
 @pytest.mark.parametrize(
-    ("kind", "params"),
+    ("kind", "params", "platforms"),
     [
-        ("server_error", {"count": 3}),
-        ("rate_limit", {"count": 1, "reset_after": 2}),
-        ("hang", {"count": 1, "hang_seconds": 6}),
-        ("drop_after_create", {"count": 1}),
+        ("server_error", {"count": 3}, ("facebook", "x")),
+        # Facebook states its reset in whole minutes; X's 429 carries seconds.
+        ("rate_limit", {"count": 1, "reset_after": 2}, ("x",)),
+        ("hang", {"count": 1, "hang_seconds": 6}, ("facebook", "x")),
+        ("drop_after_create", {"count": 1}, ("facebook", "x")),
     ],
 )
 def test_faults_end_with_every_row_posted_exactly_once(
-    sandbox, accounts, make_policy, kind, params
+    sandbox, accounts, make_policy, kind, params, platforms
 ):
-    for platform in ("facebook", "x"):
+    for platform in platforms:
         sandbox.add_fault(platform, "publish", kind, **params)
     page = make_policy()
     publish(page)
@@ -147,7 +148,7 @@ def test_faults_end_with_every_row_posted_exactly_once(
     assert {row.state for row in rows} == {State.POSTED}, [
         (row.platform, row.state, row.last_error) for row in rows
     ]
-    assert all(row.attempts >= 2 for row in rows)
+    assert all(row.attempts >= 2 for row in rows if row.platform in platforms)
     assert_exactly_once_per_channel(sandbox, page, ("facebook", "x"))
 
 
