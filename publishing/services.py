@@ -355,6 +355,10 @@ def _record_error(row: CrossPost, error: ChannelError) -> CrossPost:
         "lease_expires_at": None,
         "last_error": error.message[:2000],
     }
+    if row.operation == Operation.PUBLISH and not isinstance(error, RejectedError):
+        # A publish is several calls (upload, create, read the permalink back): an
+        # error in a later one comes after the post exists, so look before resending.
+        _owned(row).update(outcome_unknown=True)
     if isinstance(error, AuthError):
         return _mark_account_needs_reconnect(row, error)
     if isinstance(error, RejectedError):
@@ -366,21 +370,18 @@ def _record_error(row: CrossPost, error: ChannelError) -> CrossPost:
             last_error_kind="rate_limited",
             next_attempt_at=max(retry_at, now),
         )
+    elif row.attempts >= settings.CROSSPOST_MAX_ATTEMPTS:
+        changes.update(
+            state=State.FAILED,
+            last_error_kind="temporary",
+            last_error=f"Gave up after {row.attempts} attempts: {error.message}",
+        )
     else:
-        if row.operation == Operation.PUBLISH:
-            changes["outcome_unknown"] = True  # it may have reached the platform
-        if row.attempts >= settings.CROSSPOST_MAX_ATTEMPTS:
-            changes.update(
-                state=State.FAILED,
-                last_error_kind="temporary",
-                last_error=f"Gave up after {row.attempts} attempts: {error.message}",
-            )
-        else:
-            changes.update(
-                state=State.RETRYING,
-                last_error_kind="temporary",
-                next_attempt_at=now + backoff(row.attempts),
-            )
+        changes.update(
+            state=State.RETRYING,
+            last_error_kind="temporary",
+            next_attempt_at=now + backoff(row.attempts),
+        )
     _owned(row).update(**changes)
     ChannelAccount.objects.filter(pk=row.account_id).update(last_error_at=now)
     row.refresh_from_db()
