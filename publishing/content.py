@@ -38,43 +38,54 @@ def social_settings_for(page):
     return SocialSettings.for_site(site)
 
 
-def build_post(page: SocialPostingMixin, platform: str, social_settings) -> Post:
-    """The ``Post`` for one platform, from the page as it stands (its revision)."""
-    marker = canonical_url(page)
-    link = marker
-    if social_settings.add_utm_tags:
-        link = compose.with_utm(
-            marker, source=platform, campaign=social_settings.utm_campaign
-        )
+def post_link(marker: str, platform: str, social_settings) -> str:
+    """The link posted to ``platform``: the marker, with UTM tags if the site
+    wants them."""
+    if not social_settings.add_utm_tags:
+        return marker
+    return compose.with_utm(
+        marker, source=platform, campaign=social_settings.utm_campaign
+    )
+
+
+def compose_text(
+    page: SocialPostingMixin, platform: str, social_settings, link: str
+) -> str:
+    """The text for one platform from the page's current values.
+
+    Reads only attributes, so it works on an unsaved page built from the edit
+    form (the live counter) as well as on a revision (the outbox). X's text is
+    not yet fitted to 280; :func:`build_post` does that.
+    """
     department = page.social_department()
-    hashtags = [department] if department else []
     parts = {
         "title": page.title,
         "summary": page.social_summary(),
         "link": link,
-        "hashtags": hashtags,
+        "hashtags": [department] if department else [],
     }
+    template, override = {
+        "facebook": (social_settings.facebook_template, page.social_text_facebook),
+        "x": (social_settings.x_template, page.social_text_x),
+    }.get(
+        platform,
+        (social_settings.youtube_description_template, page.social_text_youtube),
+    )
+    return compose.compose(template, override=override, **parts)
+
+
+def build_post(page: SocialPostingMixin, platform: str, social_settings) -> Post:
+    """The ``Post`` for one platform, from the page as it stands (its revision)."""
+    marker = canonical_url(page)
+    link = post_link(marker, platform, social_settings)
+    text = compose_text(page, platform, social_settings, link)
     images: tuple[Image, ...] = ()
     video = None
-    if platform == "facebook":
-        text = compose.compose(
-            social_settings.facebook_template,
-            override=page.social_text_facebook,
-            **parts,
-        )
-    elif platform == "x":
-        text = compose.compose(
-            social_settings.x_template, override=page.social_text_x, **parts
-        )
+    if platform == "x":
         text = compose.fit_x(text, link)
-    else:
-        text = compose.compose(
-            social_settings.youtube_description_template,
-            override=page.social_text_youtube,
-            **parts,
-        )
+    if platform == "youtube":
         video = _video(page, text)
-    if platform != "youtube":
+    else:
         images = _images(page)
     return Post(
         text=text,

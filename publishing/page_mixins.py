@@ -11,6 +11,11 @@ from django.db import models
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
+from .panels import CrossPostsPanel, SocialAccountsPanel
+
+#: Preview modes showing the page as a post on each channel, after the page itself.
+SOCIAL_PREVIEW_MODES = [("facebook", "Facebook"), ("x", "X"), ("youtube", "YouTube")]
+
 
 class SocialPostingMixin(models.Model):
     class SocialMode(models.TextChoices):
@@ -52,6 +57,7 @@ class SocialPostingMixin(models.Model):
             ],
             heading="Where to post",
         ),
+        SocialAccountsPanel(heading="Accounts this page goes to"),
         MultiFieldPanel(
             [
                 FieldPanel("social_text_facebook"),
@@ -60,10 +66,24 @@ class SocialPostingMixin(models.Model):
             ],
             heading="Text for each channel",
         ),
+        CrossPostsPanel(heading="Cross-posts of this page"),
     ]
 
     class Meta:
         abstract = True
+
+    # Previews ------------------------------------------------------------------------
+
+    @property
+    def preview_modes(self):
+        return [*super().preview_modes, *SOCIAL_PREVIEW_MODES]
+
+    def serve_preview(self, request, mode_name):
+        if mode_name in dict(SOCIAL_PREVIEW_MODES):
+            from .preview_views import render_social_preview
+
+            return render_social_preview(self, request, mode_name)
+        return super().serve_preview(request, mode_name)
 
     # Hooks a page type overrides -----------------------------------------------------
 

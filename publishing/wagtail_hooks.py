@@ -1,9 +1,97 @@
+"""Registers the social publishing admin: URLs, menu, homepage panel, audit log
+actions and the permissions groups can be given. Views live in ``views/``."""
+
+from django.contrib.auth.models import Permission
+from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from .audit import ACTIONS, action_name
+from .views import urls as admin_urls
+from .views.accounts import can_manage_channels
+from .views.dashboard import can_act, crosspost_policy
+from .views.panels import NeedsAttentionPanel
+
+PERMISSIONS = (
+    "manage_channels",
+    "approve_crosspost",
+    "retry_crosspost",
+    "view_crosspost",
+)
 
 
 @hooks.register("register_log_actions")
 def register_crosspost_log_actions(actions):
     for suffix, label in ACTIONS.items():
         actions.register_action(action_name(suffix), label, label)
+
+
+@hooks.register("register_admin_urls")
+def register_social_admin_urls():
+    return [path("social/", include(admin_urls, namespace="publishing_admin"))]
+
+
+class PermittedMenuItem(MenuItem):
+    def __init__(self, *args, allowed, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed = allowed
+
+    def is_shown(self, request):
+        return self.allowed(request.user)
+
+
+def can_view_posts(user) -> bool:
+    return crosspost_policy.user_has_any_permission(user, ["view", "retry", "approve"])
+
+
+@hooks.register("register_admin_menu_item")
+def register_social_menu():
+    items = [
+        PermittedMenuItem(
+            "Posts",
+            reverse("publishing_admin:dashboard"),
+            name="social-posts",
+            icon_name="list-ul",
+            order=100,
+            allowed=can_view_posts,
+        ),
+        PermittedMenuItem(
+            "Accounts",
+            reverse("publishing_admin:accounts"),
+            name="social-accounts",
+            icon_name="key",
+            order=200,
+            allowed=can_manage_channels,
+        ),
+        PermittedMenuItem(
+            "FOI export",
+            reverse("publishing_admin:foi"),
+            name="social-foi",
+            icon_name="download",
+            order=300,
+            allowed=can_act,
+        ),
+    ]
+    return SubmenuMenuItem(
+        "Social", Menu(items=items), name="social", icon_name="globe", order=250
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def add_needs_attention_panel(request, panels):
+    if can_act(request.user) or can_manage_channels(request.user):
+        panels.append(NeedsAttentionPanel())
+
+
+@hooks.register("register_permissions")
+def register_social_permissions():
+    return Permission.objects.filter(
+        content_type__app_label="publishing", codename__in=PERMISSIONS
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_social_tab_urls():
+    from .admin_urls import urlpatterns
+
+    return urlpatterns

@@ -1,0 +1,87 @@
+"""Read-only panels of a page's Social tab.
+
+They read cross-posts by page id; nothing here is stored on the page, since
+publishing rebuilds the page from its revision.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from wagtail.admin.panels import Panel
+
+ERROR_KINDS = {
+    "rejected": "The platform refused the post.",
+    "rate_limited": "Waiting for the platform's posting limit to reset.",
+    "temporary": "The platform did not answer; it is tried again automatically.",
+    "auth": "The account needs reconnecting by a comms manager.",
+}
+
+
+def _parent_of(instance, request):
+    """The page's parent: from the tree when it exists, else from the create
+    view's URL."""
+    if instance.pk and instance.path:
+        return instance.get_parent()
+    parent_id = getattr(getattr(request, "resolver_match", None), "kwargs", {}).get(
+        "parent_page_id"
+    )
+    if parent_id:
+        from wagtail.models import Page
+
+        return Page.objects.filter(pk=parent_id).first()
+    return None
+
+
+class SocialAccountsPanel(Panel):
+    """Which accounts the page goes to, and the script behind the live character
+    counters under each channel's text."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "publishing/panels/social_accounts.html"
+
+        class Media:
+            js = ["publishing/js/social-counter.js"]
+            css = {"all": ["publishing/css/social.css"]}
+
+        def get_context_data(self, parent_context=None):
+            from .preview_views import channel_plan, page_in_place
+
+            context = super().get_context_data(parent_context)
+            parent = _parent_of(self.instance, self.request)
+            page = page_in_place(self.instance, parent)
+            context.update(
+                endpoint=reverse("publishing_social_preview"),
+                page_id=self.instance.pk or "",
+                parent_id=parent.pk if parent else "",
+                model=self.instance._meta.label_lower,
+                plan=channel_plan(page) if page is not None else None,
+            )
+            return context
+
+
+class CrossPostsPanel(Panel):
+    """This page's cross-posts: account, state, attempts, error and link."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "publishing/panels/crossposts.html"
+
+        def get_context_data(self, parent_context=None):
+            from .models import CrossPost
+
+            context = super().get_context_data(parent_context)
+            rows = []
+            if self.instance.pk:
+                rows = list(
+                    CrossPost.objects.filter(page_id=self.instance.pk)
+                    .select_related("account", "reviewed_by")
+                    .order_by("platform", "account__display_name")
+                )
+            context["rows"] = [
+                {
+                    "row": row,
+                    "error_kind": ERROR_KINDS.get(row.last_error_kind, ""),
+                    "findings": [f.get("message", "") for f in row.guard_findings],
+                }
+                for row in rows
+            ]
+            return context

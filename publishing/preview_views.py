@@ -1,0 +1,283 @@
+"""What the page will look like on each channel, while it is being edited.
+
+Two readers: the Social tab's live counters (:class:`SocialPreviewView`, a JSON
+endpoint fed with the edit form's current values) and the page's preview modes
+(:func:`render_social_preview`). Both compose through :mod:`publishing.content`
+and check through :mod:`publishing.guard`, the same code the outbox runs, so
+editors see exactly what will be sent and what would hold it.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.http import JsonResponse
+from django.template.response import TemplateResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from wagtail.models import Page
+
+from channels import compose, registry
+from channels.base import Image
+from channels.errors import ConfigurationError
+
+from . import content, guard, services
+from .models import PLATFORM_CHOICES, ChannelAccount
+from .page_mixins import SocialPostingMixin
+
+PLATFORM_NAMES = dict(PLATFORM_CHOICES)
+
+# Form fields the counters read; anything else posted is ignored.
+TEXT_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "search_description",
+    "social_text_facebook",
+    "social_text_x",
+    "social_text_youtube",
+    "hero_image_alt",
+    "youtube_title",
+    "youtube_tags",
+)
+FOREIGN_KEYS = ("department", "hero_image", "video", "captions")
+
+
+# Shared by the panel, the endpoint and the preview modes ----------------------------
+
+
+def page_in_place(page, parent):
+    """``page`` with a URL path under ``parent``, so its link and site are known.
+
+    A new page has no place in the tree yet; it is copied rather than changed,
+    because the create view saves the very same instance later.
+    """
+    if page.url_path or parent is None:
+        return page
+    placed = copy.copy(page)
+    placed.set_url_path(parent)
+    return placed
+
+
+def channel_plan(page) -> dict:
+    """Where the page will go: each account and whether it is sent there."""
+    mode = page.social_mode
+    if mode == SocialPostingMixin.SocialMode.DEFAULT and page.get_site() is None:
+        return {"mode": mode, "accounts": []}
+    accounts = []
+    for account in services.accounts_for(page):
+        note = ""
+        sent = True
+        try:
+            adapter_class = registry.get(account.platform)
+        except ConfigurationError:
+            sent, note = False, "not sent: this channel is not configured"
+        else:
+            if adapter_class.requires_video and not page.social_video():
+                sent, note = False, "not sent: no video"
+        if sent and account.status == ChannelAccount.Status.NEEDS_RECONNECT:
+            note = "waits until the account is reconnected"
+        accounts.append(
+            {
+                "name": account.display_name,
+                "platform": account.platform,
+                "platform_name": PLATFORM_NAMES.get(account.platform, ""),
+                "sent": sent,
+                "note": note,
+            }
+        )
+    return {"mode": mode, "accounts": accounts}
+
+
+def _images_for_guard(page, platform: str) -> tuple[Image, ...]:
+    found = page.social_image() if platform != "youtube" else None
+    if not found:
+        return ()
+    image, alt_text = found
+    return (Image(Path(image.file.name), alt_text),)
+
+
+def channel_preview(page, platform: str, social_settings, protocol_settings) -> dict:
+    """The text for one channel, its length as the platform counts it, the
+    platform's limit and the guard's findings (offsets into that text)."""
+    limit = registry.get(platform).max_text_length
+    link = content.post_link(content.canonical_url(page), platform, social_settings)
+    draft = content.compose_text(page, platform, social_settings, link)
+    text, unit, shortened = draft, "characters", False
+    if platform == "x":
+        # X counts by weight (URLs 23, CJK and emoji 2); an over-long text is
+        # cut to fit when sent, so the counter shows the uncut weight.
+        shortened = compose.weighted_length(draft) > limit
+        try:
+            text = compose.fit_x(draft, link, limit)
+        except ValueError:
+            text = draft
+        length = compose.weighted_length(draft if shortened else text)
+    elif platform == "youtube":
+        unit = "bytes"  # YouTube's 5,000 limit is in bytes of UTF-8
+        length = len(text.encode())
+    else:
+        length = len(text)
+    findings = guard.check_text(
+        text, protocol_settings, images=_images_for_guard(page, platform)
+    )
+    return {
+        "platform": platform,
+        "name": PLATFORM_NAMES[platform],
+        "text": text,
+        "length": length,
+        "limit": limit,
+        "unit": unit,
+        "over_limit": length > limit,
+        "shortened": shortened,
+        "findings": [finding.as_dict() for finding in findings],
+    }
+
+
+# The live counters' endpoint ---------------------------------------------------------
+
+
+class PreviewRequestError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+@method_decorator(never_cache, name="dispatch")
+class SocialPreviewView(View):
+    """POST the edit form's current values; get back, per channel, the text that
+    would be sent, its length, the limit and the guard's findings, plus the
+    accounts the page would go to."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            page = self.page_from_form(request)
+        except PreviewRequestError as error:
+            return JsonResponse({"error": error.message}, status=error.status)
+        social_settings = content.social_settings_for(page)
+        protocol_settings = guard.protocol_settings_for(page)
+        channels = {}
+        for platform, _name in PLATFORM_CHOICES:
+            try:
+                channels[platform] = channel_preview(
+                    page, platform, social_settings, protocol_settings
+                )
+            except ConfigurationError:
+                continue
+        return JsonResponse({"channels": channels, "plan": channel_plan(page)})
+
+    def page_from_form(self, request):
+        data = request.POST
+        user = request.user
+        page_id, parent_id = data.get("page_id", ""), data.get("parent_id", "")
+        if not (page_id or parent_id):
+            raise PreviewRequestError("No page was given.")
+        if page_id:
+            page = _get_page(page_id)
+            if not page.permissions_for_user(user).can_edit():
+                raise PreviewRequestError("You cannot edit this page.", 403)
+            page = page.get_latest_revision_as_object()
+            parent = page.get_parent()
+        else:
+            model = _page_model(data.get("model", ""))
+            parent = _get_page(parent_id)
+            if not parent.permissions_for_user(user).can_add_subpage():
+                raise PreviewRequestError("You cannot add a page here.", 403)
+            page = model()
+        if not isinstance(page, SocialPostingMixin):
+            raise PreviewRequestError("This page type is not posted to social media.")
+        _apply_form_values(page, data)
+        if not page_id or "slug" in data:
+            page.url_path = ""
+        return page_in_place(page, parent)
+
+
+def _get_page(raw_id: str) -> Page:
+    if not raw_id.isdigit():
+        raise PreviewRequestError("No page was given.")
+    page = Page.objects.filter(pk=int(raw_id)).first()
+    if page is None:
+        raise PreviewRequestError("That page no longer exists.", 404)
+    return page.specific
+
+
+def _page_model(label: str):
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        raise PreviewRequestError("Unknown page type.") from None
+    if not (issubclass(model, Page) and issubclass(model, SocialPostingMixin)):
+        raise PreviewRequestError("This page type is not posted to social media.")
+    return model
+
+
+def _has_field(page, name: str) -> bool:
+    try:
+        page._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def _apply_form_values(page, data) -> None:
+    """Copy the posted values onto the (unsaved) page; unknown names and ids that
+    point nowhere are ignored, so a half-filled form still gets an answer."""
+    for name in TEXT_FIELDS:
+        if name in data and _has_field(page, name):
+            setattr(page, name, data.get(name, ""))
+    for name in FOREIGN_KEYS:
+        if name not in data or not _has_field(page, name):
+            continue
+        raw = data.get(name, "")
+        related = page._meta.get_field(name).related_model
+        exists = raw.isdigit() and related.objects.filter(pk=int(raw)).exists()
+        setattr(page, f"{name}_id", int(raw) if exists else None)
+    mode = data.get("social_mode")
+    if mode in SocialPostingMixin.SocialMode.values:
+        page.social_mode = mode
+    if "social_mode" in data:
+        ids = [int(v) for v in data.getlist("social_accounts") if v.isdigit()]
+        page.social_accounts = list(ChannelAccount.objects.filter(pk__in=ids))
+
+
+# Preview modes ---------------------------------------------------------------------
+
+
+def render_social_preview(page, request, platform: str):
+    """The page as a post on ``platform``: exactly the text, link and media that
+    the outbox would send for it."""
+    social_settings = content.social_settings_for(page)
+    post = content.build_post(page, platform, social_settings)
+    image_url = ""
+    found = page.social_image() if post.images else None
+    if found:
+        image_url = found[0].get_rendition(content.IMAGE_RENDITION).url
+    video_url = ""
+    if post.video:
+        from wagtail.documents import get_document_model
+
+        document = get_document_model().objects.get(
+            pk=page.social_video()["document_id"]
+        )
+        video_url = document.file.url
+    plan = channel_plan(page)
+    return TemplateResponse(
+        request,
+        f"publishing/previews/{platform}.html",
+        {
+            "page": page,
+            "post": post,
+            "image_url": image_url,
+            "video_url": video_url,
+            "accounts": [a for a in plan["accounts"] if a["platform"] == platform],
+            "findings": guard.check_post(post, page),
+            "platform_name": PLATFORM_NAMES[platform],
+            "weighted_length": compose.weighted_length(post.text),
+        },
+    )

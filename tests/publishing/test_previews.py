@@ -1,0 +1,108 @@
+"""Preview modes show the page as it will be posted on each channel: exactly the
+text, link and media the outbox would send."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils.html import escape
+
+from publishing import content
+
+SOCIAL_MODES = ["facebook", "x", "youtube"]
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("previewer", password="x")
+
+
+def render(page, mode, user):
+    request = RequestFactory().get("/")
+    request.user = user
+    response = page.make_preview_request(request, mode)
+    if hasattr(response, "render"):
+        response.render()
+    return response
+
+
+def sent(page, platform):
+    return content.build_post(page, platform, content.social_settings_for(page))
+
+
+def test_the_page_itself_stays_the_first_preview_mode(make_policy, superuser):
+    page = make_policy()
+    modes = [name for name, _label in page.preview_modes]
+    assert modes == ["", *SOCIAL_MODES]
+    assert page.default_preview_mode == ""
+    html = render(page, "", superuser).content.decode()
+    assert "<title>" in html and page.title in html
+    assert "Exactly what will be sent" not in html
+
+
+@pytest.mark.parametrize("mode", SOCIAL_MODES)
+def test_each_mode_shows_exactly_the_composed_text(make_policy, superuser, mode):
+    page = make_policy(summary="Bins & boxes: what goes where <from April>.")
+    response = render(page, mode, superuser)
+    html = response.content.decode()
+    post = sent(page, mode)
+    assert response.status_code == 200
+    assert f'<div class="post-text" data-post-text>{escape(post.text)}</div>' in html
+    assert post.link in post.text  # the link travels in the text itself
+
+
+@pytest.mark.parametrize("mode", ["facebook", "x"])
+def test_an_editors_override_is_what_the_preview_shows(make_policy, superuser, mode):
+    page = make_policy()
+    # An unsaved edit, as the preview panel builds it from the form.
+    setattr(page, f"social_text_{mode}", "Our own words for this 🗑️ — see the link")
+    html = render(page, mode, superuser).content.decode()
+    post = sent(page, mode)
+    assert post.text.startswith("Our own words for this 🗑️ — see the link")
+    assert escape(post.text) in html
+
+
+def test_facebook_preview_shows_the_image_that_is_sent_with_its_alt_text(
+    make_announcement, superuser
+):
+    page = make_announcement(with_video=False)
+    html = render(page, "facebook", superuser).content.decode()
+    (image,) = sent(page, "facebook").images
+    rendition = page.hero_image.get_rendition(content.IMAGE_RENDITION)
+    assert f'src="{rendition.url}"' in html
+    assert f'alt="{escape(image.alt_text)}"' in html
+    assert image.path.name == rendition.file.name.rsplit("/", 1)[-1]
+
+
+def test_youtube_preview_shows_the_video_and_its_metadata(make_announcement, superuser):
+    page = make_announcement(
+        youtube_title="Bin day changes", youtube_tags="bins, waste"
+    )
+    html = render(page, "youtube", superuser).content.decode()
+    video = sent(page, "youtube").video
+    assert video.title == "Bin day changes"
+    assert "<h1>Bin day changes</h1>" in html
+    assert "#bins" in html and "#waste" in html
+    assert 'src="' + page.video.file.url + '"' in html
+    assert "Not sent to YouTube" not in html
+
+
+def test_youtube_preview_says_when_nothing_is_sent(make_policy, superuser):
+    html = render(make_policy(), "youtube", superuser).content.decode()
+    assert "Not sent to YouTube: this page has no video." in html
+
+
+def test_a_preview_warns_when_the_post_would_be_held(make_policy, superuser):
+    page = make_policy(summary="Call 020 7946 0018 to book.")
+    html = render(page, "x", superuser).content.decode()
+    assert "held for a comms manager" in html
+    assert "This looks like a UK phone number: 020 7946 0018." in html
+
+
+def test_the_edit_view_offers_the_social_preview_modes(client, superuser, make_policy):
+    client.force_login(superuser)
+    page = make_policy()
+    html = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).content
+    for mode in SOCIAL_MODES:
+        assert f'value="{mode}"'.encode() in html
