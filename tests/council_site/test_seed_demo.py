@@ -80,3 +80,16 @@ def test_roles_get_the_permissions_they_need():
     assert not comms.is_superuser and not editor.is_superuser
     assert users["admin"].is_superuser
     assert {g.name for g in comms.groups.all()} == {"Comms managers"}
+
+    social = [
+        "publishing.manage_channels",
+        "publishing.view_crosspost",
+        "publishing.retry_crosspost",
+        "publishing.approve_crosspost",
+        "publishing.change_socialsettings",
+        "publishing.change_protocolsettings",
+    ]
+    assert all(comms.has_perm(name) for name in social)
+    assert editor.has_perm("publishing.view_crosspost")
+    assert not any(editor.has_perm(name) for name in social if "view_" not in name)
+    assert not moderator.has_perm("publishing.view_crosspost")

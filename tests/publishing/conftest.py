@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -158,3 +159,23 @@ def live_posts_with_marker(sandbox, marker, platform=None):
         if any(url.split("?")[0] == marker for url in post["urls"])
         and not post["deleted"]
     ]
+
+
+@pytest.fixture
+def people(site, django_user_model):
+    """One user per demo role, in the groups ``seed_demo`` defines, plus a
+    superuser; ``anonymous`` is None."""
+    from council_site.core.management.commands.seed_demo import ROLES, Command
+
+    Command().ensure_roles(site["home"])
+    users = {"anonymous": None}
+    for role, (group_name, _page_perms, _perms) in ROLES.items():
+        user = django_user_model.objects.create_user(
+            username=role, password="x", first_name=role.title(), last_name="Person"
+        )
+        user.groups.add(Group.objects.get(name=group_name))
+        users[role] = user
+    users["superuser"] = django_user_model.objects.create_superuser(
+        username="admin", password="x", email="admin@example.org"
+    )
+    return users

@@ -39,7 +39,11 @@ ROLES = {
     "editor": (
         "Editors",
         ["add_page", "change_page", "lock_page"],
-        ["wagtailadmin.access_admin", "core.view_department"],
+        [
+            "wagtailadmin.access_admin",
+            "core.view_department",
+            "publishing.view_crosspost",
+        ],
     ),
     "moderator": (
         "Moderators",
@@ -54,7 +58,16 @@ ROLES = {
     "comms": (
         "Comms managers",
         [],
-        ["wagtailadmin.access_admin", "core.view_department"],
+        [
+            "wagtailadmin.access_admin",
+            "core.view_department",
+            "publishing.manage_channels",
+            "publishing.view_crosspost",
+            "publishing.retry_crosspost",
+            "publishing.approve_crosspost",
+            "publishing.change_socialsettings",
+            "publishing.change_protocolsettings",
+        ],
     ),
 }
 COLLECTION_PERMISSIONS = {

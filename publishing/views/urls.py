@@ -1,0 +1,40 @@
+"""Admin URLs under /admin/social/ (included by wagtail_hooks.py)."""
+
+from django.urls import path
+
+from .accounts import (
+    AccountListView,
+    CallbackView,
+    ChooseAccountsView,
+    ConnectView,
+    DisconnectView,
+    ReconnectView,
+)
+from .actions import CrossPostActionView
+from .dashboard import CrossPostReportView
+from .foi import PostedRecordView
+
+app_name = "publishing_admin"
+urlpatterns = [
+    path("posts/", CrossPostReportView.as_view(), name="dashboard"),
+    path(
+        "posts/results/",
+        CrossPostReportView.as_view(results_only=True),
+        name="dashboard_results",
+    ),
+    path(
+        "posts/<int:pk>/<slug:action>/",
+        CrossPostActionView.as_view(),
+        name="crosspost_action",
+    ),
+    path("foi/", PostedRecordView.as_view(), name="foi"),
+    path(
+        "foi/results/", PostedRecordView.as_view(results_only=True), name="foi_results"
+    ),
+    path("accounts/", AccountListView.as_view(), name="accounts"),
+    path("accounts/connect/<slug:platform>/", ConnectView.as_view(), name="connect"),
+    path("accounts/callback/", CallbackView.as_view(), name="account_callback"),
+    path("accounts/choose/", ChooseAccountsView.as_view(), name="account_choose"),
+    path("accounts/<int:pk>/reconnect/", ReconnectView.as_view(), name="reconnect"),
+    path("accounts/<int:pk>/disconnect/", DisconnectView.as_view(), name="disconnect"),
+]

@@ -1,0 +1,60 @@
+"""Plain words for states and errors, shared by the dashboard, panel and exports."""
+
+from __future__ import annotations
+
+from ..models import CrossPost
+
+State = CrossPost.State
+
+#: States in which a worker still has something to do; the dashboard refreshes
+#: itself while any row is in one of them.
+IN_FLIGHT = (
+    State.PENDING,
+    State.SENDING,
+    State.UPDATING,
+    State.RETRACTING,
+    State.RETRYING,
+)
+
+ERROR_KINDS = {
+    "temporary": "The platform did not answer",
+    "rate_limited": "Waiting for the platform's limit to reset",
+    "auth": "The account needs reconnecting",
+    "rejected": "The platform refused the post",
+}
+
+
+def error_in_plain_words(row: CrossPost) -> str:
+    """What went wrong, led by what kind of problem it is."""
+    if not row.last_error:
+        return ""
+    lead = ERROR_KINDS.get(row.last_error_kind)
+    if lead and not row.last_error.startswith(lead):
+        return f"{lead}: {row.last_error}"
+    return row.last_error
+
+
+def engagement(row: CrossPost) -> str:
+    parts = [
+        f"{value} {name}"
+        for name, value in (
+            ("likes", row.likes),
+            ("shares", row.shares),
+            ("comments", row.comments),
+            ("views", row.views),
+        )
+        if value is not None
+    ]
+    return ", ".join(parts)
+
+
+def media_in_plain_words(media: dict) -> str:
+    """The images (with alt text) and video a post carried."""
+    parts = [
+        f"image {item['path'].rsplit('/', 1)[-1]} (alt: {item.get('alt_text', '')})"
+        for item in media.get("images", [])
+    ]
+    video = media.get("video")
+    if video:
+        parts.append(f"video {video['path'].rsplit('/', 1)[-1]} ({video['title']})")
+    return "; ".join(parts)

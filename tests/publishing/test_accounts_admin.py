@@ -1,0 +1,246 @@
+"""Connecting, reconnecting and disconnecting accounts in the admin, through the
+real OAuth flow against the sandbox's consent pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from channels.facebook import FacebookAdapter
+from channels.registry import channel_config
+from publishing.models import ChannelAccount, CrossPost
+
+from .conftest import FACEBOOK_PAGE, X_USER, YOUTUBE_CHANNEL
+
+State = CrossPost.State
+ACCOUNTS = reverse("publishing_admin:accounts")
+CALLBACK = reverse("publishing_admin:account_callback")
+
+
+def consent(url: str, decision: str = "allow") -> str:
+    """Answer the sandbox's consent page as a browser would; return the callback
+    path and query it redirects to."""
+    page = requests.get(url, timeout=5)
+    assert page.status_code == 200 and "<form" in page.text
+    fields = dict(parse_qsl(urlsplit(url).query))
+    answer = requests.post(
+        url, data={**fields, "decision": decision}, allow_redirects=False, timeout=5
+    )
+    assert answer.status_code == 302
+    location = urlsplit(answer.headers["Location"])
+    assert location.path == CALLBACK
+    return f"{location.path}?{location.query}"
+
+
+def start(client, platform):
+    response = client.get(reverse("publishing_admin:connect", args=[platform]))
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def texts(response):
+    return " ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+def stored_ciphertext(account) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT access_token FROM publishing_channelaccount WHERE id = %s",
+            [account.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def comms(client, people):
+    client.force_login(people["comms"])
+    return people["comms"]
+
+
+@pytest.mark.parametrize(
+    ("platform", "remote_id"), [("x", X_USER), ("youtube", YOUTUBE_CHANNEL)]
+)
+def test_connecting_creates_the_account_with_encrypted_tokens(
+    client, comms, sandbox, platform, remote_id
+):
+    callback = consent(start(client, platform))
+
+    response = client.get(callback)
+
+    assert response.status_code == 302 and response["Location"] == ACCOUNTS
+    account = ChannelAccount.objects.get(platform=platform, remote_id=remote_id)
+    assert account.status == ChannelAccount.Status.CONNECTED
+    assert account.connected_by == comms
+    assert account.access_token and account.refresh_token
+    assert account.access_token not in stored_ciphertext(account)
+    assert "is connected" in texts(response)
+
+    listing = client.get(ACCOUNTS).content.decode()
+    assert account.display_name in listing
+    assert account.access_token not in listing
+    assert account.refresh_token not in listing
+
+
+def test_facebook_lets_the_user_pick_which_pages_to_connect(client, comms, sandbox):
+    callback = consent(start(client, "facebook"))
+
+    response = client.get(callback)
+
+    assert response["Location"] == reverse("publishing_admin:account_choose")
+    form = client.get(response["Location"]).content.decode()
+    assert "Exampleshire County Council" in form and "Exampleshire Libraries" in form
+    session_dump = str(dict(client.session))
+    assert not ChannelAccount.objects.exists()
+
+    response = client.post(response["Location"], {"accounts": [FACEBOOK_PAGE]})
+
+    assert response["Location"] == ACCOUNTS
+    account = ChannelAccount.objects.get()
+    assert (account.platform, account.remote_id) == ("facebook", FACEBOOK_PAGE)
+    assert account.access_token not in form and account.access_token not in (
+        session_dump
+    )
+    info = FacebookAdapter.check_token(channel_config("facebook"), account.access_token)
+    assert info["type"] == "PAGE"
+    assert "publishing.connect_choice" not in client.session
+
+
+def test_choosing_no_page_is_a_form_error(client, comms, sandbox):
+    choose = client.get(consent(start(client, "facebook")))["Location"]
+
+    response = client.post(choose, {})
+
+    assert response.status_code == 200
+    assert "Choose at least one Page" in response.content.decode()
+    assert not ChannelAccount.objects.exists()
+
+
+def test_tampered_state_is_refused_with_a_message(client, comms, sandbox):
+    callback = consent(start(client, "x"))
+    path, query = callback.split("?")
+    params = dict(parse_qsl(query))
+    params["state"] = "forged-" + params["state"]
+
+    response = client.get(path, params)
+
+    assert response.status_code == 302 and response["Location"] == ACCOUNTS
+    assert "state did not match" in texts(response)
+    assert not ChannelAccount.objects.exists()
+
+
+def test_a_callback_is_used_once(client, comms, sandbox):
+    callback = consent(start(client, "x"))
+    client.get(callback)
+
+    response = client.get(callback)
+
+    assert "expired or was already used" in texts(response)
+    assert ChannelAccount.objects.count() == 1
+
+
+def test_access_denied_becomes_a_message(client, comms, sandbox):
+    callback = consent(start(client, "youtube"), decision="deny")
+
+    response = client.get(callback)
+
+    assert response["Location"] == ACCOUNTS
+    assert "access was not granted" in texts(response)
+    assert not ChannelAccount.objects.exists()
+
+
+def test_platform_down_becomes_a_message(client, comms, sandbox):
+    callback = consent(start(client, "x"))
+    sandbox.add_fault("x", "token", "server_error", count=5)
+
+    response = client.get(callback)
+
+    assert response.status_code == 302 and response["Location"] == ACCOUNTS
+    message = texts(response)
+    assert "X was not connected" in message
+    assert not ChannelAccount.objects.exists()
+
+
+def test_reconnect_updates_the_account_and_resumes_waiting_posts(
+    client, comms, sandbox, site
+):
+    account = ChannelAccount.objects.create(
+        platform="x",
+        display_name="@OldName",
+        remote_id=X_USER,
+        access_token="revoked-token",  # noqa: S106
+        status=ChannelAccount.Status.NEEDS_RECONNECT,
+        status_message="X refused the token.",
+    )
+    row = CrossPost.objects.create(
+        account=account,
+        platform="x",
+        idempotency_key="waiting",
+        page_title="Road closures",
+        text="Road closures https://council.example/roads/",
+        link="https://council.example/roads/",
+        marker="https://council.example/roads/",
+        content_hash="h",
+        state=State.NEEDS_RECONNECT,
+        last_error="needs reconnecting",
+    )
+    response = client.get(reverse("publishing_admin:reconnect", args=[account.pk]))
+    callback = consent(response["Location"])
+
+    response = client.get(callback)
+
+    assert ChannelAccount.objects.count() == 1
+    account.refresh_from_db()
+    assert account.status == ChannelAccount.Status.CONNECTED
+    assert account.access_token != "revoked-token"  # noqa: S105
+    assert account.status_message == ""
+    row.refresh_from_db()
+    assert row.state == State.PENDING and row.last_error == ""
+    assert "1 waiting post(s) will now be sent" in texts(response)
+
+
+def test_disconnect_blanks_tokens_and_explains_waiting_posts(client, comms, db):
+    account = ChannelAccount.objects.create(
+        platform="x",
+        display_name="@ExampleshireCC",
+        remote_id=X_USER,
+        access_token="live-token",  # noqa: S106
+        refresh_token="refresh-token",  # noqa: S106
+        token_expires_at=timezone.now() + timedelta(hours=2),
+    )
+    waiting = CrossPost.objects.create(
+        account=account,
+        platform="x",
+        idempotency_key="k",
+        page_title="Library hours",
+        text="t",
+        link="https://council.example/a/",
+        marker="https://council.example/a/",
+        content_hash="h",
+        state=State.PENDING,
+    )
+    url = reverse("publishing_admin:disconnect", args=[account.pk])
+    assert "1 post is waiting" in client.get(url).content.decode()
+
+    response = client.post(url)
+
+    account.refresh_from_db()
+    assert account.status == ChannelAccount.Status.DISCONNECTED
+    assert account.access_token == "" and account.refresh_token == ""
+    waiting.refresh_from_db()
+    assert waiting.state == State.NEEDS_RECONNECT
+    assert "was disconnected by" in waiting.last_error
+    assert "Reconnect it under Social > Accounts" in waiting.last_error
+    assert "1 waiting post(s)" in texts(response)
+
+
+def test_unknown_platform_is_a_message(client, comms, db):
+    response = client.get(reverse("publishing_admin:connect", args=["myspace"]))
+    assert response["Location"] == ACCOUNTS
+    assert "no channel called" in texts(response)

@@ -1,0 +1,170 @@
+"""Every social admin view and action against every role, checked on the server,
+and POST actions refused without a CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from publishing.models import ChannelAccount, CrossPost
+
+from .test_dashboard import make_account, make_row
+
+State = CrossPost.State
+ROLES = ("anonymous", "editor", "moderator", "comms", "superuser")
+VIEWERS = {"editor", "comms", "superuser"}
+MANAGERS = {"comms", "superuser"}
+
+
+def action(name, state):
+    def url(objects):
+        return reverse(
+            "publishing_admin:crosspost_action", args=[objects[state].pk, name]
+        )
+
+    return url
+
+
+def named(name, **kwargs):
+    return lambda objects: reverse(f"publishing_admin:{name}", **kwargs)
+
+
+def for_account(name):
+    return lambda objects: reverse(
+        f"publishing_admin:{name}", args=[objects["account"].pk]
+    )
+
+
+# (what, method, url, data, roles allowed)
+CASES = [
+    ("dashboard", "get", named("dashboard"), {}, VIEWERS),
+    ("dashboard results", "get", named("dashboard_results"), {}, VIEWERS),
+    ("dashboard csv", "get", named("dashboard"), {"export": "csv"}, VIEWERS),
+    ("dashboard xlsx", "get", named("dashboard"), {"export": "xlsx"}, VIEWERS),
+    ("foi export", "get", named("foi"), {}, MANAGERS),
+    ("foi csv", "get", named("foi"), {"export": "csv"}, MANAGERS),
+    ("retry form", "get", action("retry", "failed"), {}, MANAGERS),
+    ("retry", "post", action("retry", "failed"), {}, MANAGERS),
+    ("cancel", "post", action("cancel", "pending"), {}, MANAGERS),
+    ("approve form", "get", action("approve", "held"), {}, MANAGERS),
+    ("approve", "post", action("approve", "held"), {"reason": "ok"}, MANAGERS),
+    ("reject", "post", action("reject", "held"), {"reason": "no"}, MANAGERS),
+    ("retract", "post", action("retract", "posted"), {}, MANAGERS),
+    ("accounts", "get", named("accounts"), {}, MANAGERS),
+    ("connect", "get", named("connect", args=["x"]), {}, MANAGERS),
+    ("callback", "get", named("account_callback"), {}, MANAGERS),
+    ("choose pages", "get", named("account_choose"), {}, MANAGERS),
+    ("reconnect", "get", for_account("reconnect"), {}, MANAGERS),
+    ("disconnect form", "get", for_account("disconnect"), {}, MANAGERS),
+    ("disconnect", "post", for_account("disconnect"), {}, MANAGERS),
+]
+
+
+@pytest.fixture
+def objects(db):
+    account = make_account()
+    others = [make_account("x", f"user-{n}", f"@user{n}") for n in range(4)]
+    return {
+        "account": account,
+        "failed": make_row(others[0], State.FAILED),
+        "pending": make_row(others[1], State.PENDING),
+        "held": make_row(others[2], State.HELD),
+        "posted": make_row(others[3], State.POSTED, remote_id="1"),
+    }
+
+
+def refused(response) -> bool:
+    if response.status_code == 403:
+        return True
+    if response.status_code == 302:
+        location = response["Location"]
+        return location.startswith(reverse("wagtailadmin_login")) or (
+            location == reverse("wagtailadmin_home")
+        )
+    return False
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("what", "method", "url", "data", "allowed"), CASES, ids=[c[0] for c in CASES]
+)
+def test_role_matrix(client, people, objects, role, what, method, url, data, allowed):
+    if people[role] is not None:
+        client.force_login(people[role])
+    snapshot = sorted(CrossPost.objects.values_list("pk", "state"))
+
+    response = getattr(client, method)(url(objects), data)
+
+    if role in allowed:
+        assert not refused(response), f"{role} was refused {what}"
+        assert response.status_code in (200, 302)
+    else:
+        assert refused(response), f"{role} was allowed {what}"
+        if role == "anonymous":
+            assert response["Location"].startswith(reverse("wagtailadmin_login"))
+        assert sorted(CrossPost.objects.values_list("pk", "state")) == snapshot
+        assert ChannelAccount.objects.get(pk=objects["account"].pk).status == (
+            ChannelAccount.Status.CONNECTED
+        )
+
+
+POST_ACTIONS = [case for case in CASES if case[1] == "post"]
+
+
+@pytest.mark.parametrize(
+    ("what", "method", "url", "data", "allowed"),
+    POST_ACTIONS,
+    ids=[c[0] for c in POST_ACTIONS],
+)
+def test_post_actions_need_a_csrf_token(
+    people, objects, what, method, url, data, allowed
+):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["comms"])
+    snapshot = sorted(CrossPost.objects.values_list("pk", "state"))
+
+    response = client.post(url(objects), data)
+
+    assert response.status_code == 403
+    assert sorted(CrossPost.objects.values_list("pk", "state")) == snapshot
+    assert ChannelAccount.objects.get(pk=objects["account"].pk).status == (
+        ChannelAccount.Status.CONNECTED
+    )
+
+
+def test_the_confirmation_form_carries_its_csrf_token(people, objects):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["comms"])
+    url = action("approve", "held")(objects)
+    form = client.get(url).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+
+    response = client.post(url, {"csrfmiddlewaretoken": token, "reason": "Checked"})
+
+    assert response.status_code == 302
+    objects["held"].refresh_from_db()
+    assert objects["held"].state == State.PENDING
+
+
+def test_menu_shows_social_items_by_role(client, people):
+    expectations = {
+        "editor": {"Posts"},
+        "moderator": set(),
+        "comms": {"Posts", "Accounts", "FOI export"},
+    }
+    for role, expected in expectations.items():
+        client.force_login(people[role])
+        html = client.get(reverse("wagtailadmin_home")).content.decode()
+        shown = {
+            label
+            for label, url in (
+                ("Posts", reverse("publishing_admin:dashboard")),
+                ("Accounts", reverse("publishing_admin:accounts")),
+                ("FOI export", reverse("publishing_admin:foi")),
+            )
+            if url in html
+        }
+        assert shown == expected, role
