@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from . import feeds, metrics, services
 from .models import WorkerHeartbeat
 
 
@@ -32,6 +32,18 @@ def sweep_crossposts() -> int:
 @shared_task(ignore_result=True)
 def refresh_tokens() -> int:
     return services.refresh_expiring_tokens()
+
+
+@shared_task(ignore_result=True)
+def refresh_feeds() -> int:
+    """Copy each connected account's recent posts for the site's feeds."""
+    return sum(result.ok for result in feeds.refresh_all())
+
+
+@shared_task(ignore_result=True)
+def refresh_metrics() -> int:
+    """Store likes, shares, comments and views of the last 30 days' posts."""
+    return metrics.refresh_metrics().updated
 
 
 @shared_task(bind=True, ignore_result=True)

@@ -23,6 +23,36 @@ class DocumentLinkBlock(blocks.StructBlock):
         template = "includes/blocks/document_link.html"
 
 
+def connected_account_choices() -> list[tuple[str, str]]:
+    """The accounts an editor can show a feed of (read when the form is built)."""
+    from publishing.models import ChannelAccount
+
+    return [
+        (str(account.pk), str(account))
+        for account in ChannelAccount.objects.filter(
+            status=ChannelAccount.Status.CONNECTED
+        )
+    ]
+
+
+class SocialFeedBlock(blocks.StructBlock):
+    """The council's recent posts, copied by the site: no platform widget loads."""
+
+    heading = blocks.CharBlock(max_length=80, default="Latest from our social media")
+    accounts = blocks.MultipleChoiceBlock(
+        choices=connected_account_choices,
+        required=False,
+        help_text="Leave empty to show every connected account.",
+    )
+    count = blocks.IntegerBlock(
+        min_value=1, max_value=10, default=3, help_text="Posts shown per account."
+    )
+
+    class Meta:
+        icon = "list-ul"
+        template = "includes/blocks/social_feed.html"
+
+
 class BodyBlock(blocks.StreamBlock):
     heading = blocks.CharBlock(
         form_classname="title", icon="title", template="includes/blocks/heading.html"
@@ -34,3 +64,4 @@ class BodyBlock(blocks.StreamBlock):
     quote = blocks.BlockQuoteBlock()
     call_to_action = CallToActionBlock()
     document = DocumentLinkBlock()
+    social_feed = SocialFeedBlock()

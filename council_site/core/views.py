@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseServerError
+from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -30,3 +32,12 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def server_error(request):
+    """The 500 page, rendered without context processors or the database: the
+    database may be what failed."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(
+        template.render({"site_name": settings.WAGTAIL_SITE_NAME})
+    )

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
@@ -32,21 +33,40 @@ class HomePage(Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
-        from council_site.news.models import AnnouncementPage
-        from council_site.policies.models import PolicyPage
+        from council_site.news.models import AnnouncementPage, NewsIndexPage
+        from council_site.policies.models import PolicyIndexPage, PolicyPage
 
         context = super().get_context(request, *args, **kwargs)
-        context["latest_news"] = (
-            AnnouncementPage.objects.live()
-            .public()
-            .order_by("-first_published_at")
-            .select_related("hero_image")[: self.latest_news_count]
+        # Everything is lazy: public() queries view restrictions as soon as it is
+        # called, and a cached fragment of the home page needs none of this.
+        sections = SimpleLazyObject(
+            lambda: {
+                page.specific_class: page
+                for page in self.get_children()
+                .live()
+                .public()
+                .type(NewsIndexPage, PolicyIndexPage)
+            }
         )
-        context["featured_policies"] = (
-            PolicyPage.objects.live()
-            .public()
-            .filter(featured=True)
-            .select_related("department")
-            .order_by("title")[:6]
+        context["news_index"] = SimpleLazyObject(lambda: sections.get(NewsIndexPage))
+        context["policy_index"] = SimpleLazyObject(
+            lambda: sections.get(PolicyIndexPage)
+        )
+        context["latest_news"] = SimpleLazyObject(
+            lambda: list(
+                AnnouncementPage.objects.live()
+                .public()
+                .order_by("-first_published_at")
+                .select_related("hero_image")[: self.latest_news_count]
+            )
+        )
+        context["featured_policies"] = SimpleLazyObject(
+            lambda: list(
+                PolicyPage.objects.live()
+                .public()
+                .filter(featured=True)
+                .select_related("department")
+                .order_by("title")[:6]
+            )
         )
         return context

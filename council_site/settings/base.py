@@ -58,10 +58,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "council_site.core.csp.PublicSiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +73,31 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
+
+# SECURITY
+# ------------------------------------------------------------------------------
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+# Public pages load nothing from other origins and run no inline script; the
+# video player's origin is added per response (council_site/core/csp.py). The
+# Wagtail admin (and its page previews) needs inline scripts, so it is excluded.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 ROOT_URLCONF = "council_site.urls"
 WSGI_APPLICATION = "council_site.wsgi.application"
@@ -224,6 +251,14 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "publishing.tasks.record_worker_heartbeat",
         "schedule": 30.0,
+    },
+    "refresh-feeds": {
+        "task": "publishing.tasks.refresh_feeds",
+        "schedule": 600.0,
+    },
+    "refresh-metrics": {
+        "task": "publishing.tasks.refresh_metrics",
+        "schedule": 15 * 60.0,
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

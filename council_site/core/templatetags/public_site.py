@@ -1,0 +1,101 @@
+"""Template tags of the public site: cached-fragment keys, social links, feeds
+and the click-to-play video."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+
+from council_site.core import cache, social
+from publishing.models import PLATFORM_CHOICES, ChannelAccount, SocialFeed
+
+register = template.Library()
+PLATFORM_NAMES = dict(PLATFORM_CHOICES)
+
+
+@register.simple_tag
+def cache_generation() -> str:
+    """The token that public fragments are cached under (see core.cache)."""
+    return cache.generation()
+
+
+@register.simple_tag
+def social_profiles() -> list[dict]:
+    """The council's connected accounts with links to their public pages."""
+    return [
+        {
+            "platform": PLATFORM_NAMES.get(account.platform, account.platform),
+            "name": account.display_name,
+            "url": social.profile_url(account),
+        }
+        for account in ChannelAccount.objects.filter(
+            status=ChannelAccount.Status.CONNECTED
+        )
+    ]
+
+
+@register.inclusion_tag("includes/social_feeds.html")
+def social_feeds(account_ids=None, limit=5, heading_level=2):
+    """The stored feeds of the given accounts (all connected ones when empty)."""
+    feeds = SocialFeed.objects.select_related("account").filter(
+        account__status=ChannelAccount.Status.CONNECTED
+    )
+    if account_ids:
+        feeds = feeds.filter(account_id__in=[int(pk) for pk in account_ids])
+    limit = max(1, int(limit or 5))
+    return {
+        "feeds": [_feed_context(feed, limit) for feed in feeds],
+        "heading_tag": f"h{min(max(int(heading_level), 2), 5)}",
+        "item_heading_tag": f"h{min(max(int(heading_level), 2), 5) + 1}",
+    }
+
+
+def _feed_context(feed: SocialFeed, limit: int) -> dict:
+    account = feed.account
+    items = []
+    for item in feed.items[:limit]:
+        try:
+            created = datetime.fromisoformat(item.get("created_at", ""))
+        except ValueError:
+            created = None
+        items.append({**item, "created_at": created})
+    return {
+        "platform": PLATFORM_NAMES.get(account.platform, account.platform),
+        "platform_id": account.platform,
+        "name": account.display_name,
+        "profile_url": social.profile_url(account),
+        "items": items,
+        "fetched_at": feed.fetched_at,
+        "stale": bool(feed.last_error),
+    }
+
+
+@register.simple_tag
+def youtube_video(crossposts) -> dict | None:
+    """Player details for the page's posted YouTube video, if it has one."""
+    for post in crossposts:
+        if post.platform == "youtube" and post.remote_id:
+            player = social.youtube_player_url(post.remote_id)
+            if player:
+                return {"player_url": player, "watch_url": post.permalink}
+    return None
+
+
+@register.simple_tag
+def breadcrumb_trail(page, nav_pages) -> list:
+    """The pages above ``page`` between the home page and it.
+
+    For a page in a top-level section (every page type of this site) the
+    section comes from the navigation pages already loaded; anything else asks
+    the page tree.
+    """
+    section_depth = 3
+    if page.depth <= section_depth:
+        return []
+    if page.depth == section_depth + 1:
+        prefix = page.path[: page.steplen * section_depth]
+        for section in nav_pages:
+            if section.path == prefix:
+                return [section]
+    return list(page.get_ancestors().filter(depth__gt=2))

@@ -1,0 +1,198 @@
+"""The public site in a real browser (Debian's Chromium through Playwright):
+axe-core finds no WCAG 2.2 AA violation, a page view requests nothing from
+another origin, and the skip link and navigation work from the keyboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.public.conftest import publish, record_crosspost
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+WIDTHS = {"desktop": 1280, "mobile": 375}
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Chromium is not installed at /usr/bin/chromium (make test installs "
+        "it when run as root)",
+    ),
+    pytest.mark.skipif(
+        not AXE.exists(), reason="axe-core is not installed (make test runs npm ci)"
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own
+    # database calls are synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def public_site(site, accounts, filled_feeds, make_announcement, make_policy):
+    """A home page with three feeds, a policy and an announcement with a video."""
+    for index in (site["news"], site["policies"]):
+        index.show_in_menus = True
+        index.save()
+    policy = make_policy(featured=True)
+    publish(policy)
+    announcement = make_announcement()
+    publish(announcement)
+    youtube = accounts["youtube"]
+    record_crosspost(
+        announcement, youtube, "vid-browser1", f"{_web('youtube')}/watch?v=vid-browser1"
+    )
+    record_crosspost(
+        policy, accounts["x"], "1700", f"{_web('x')}/ExampleshireCC/status/1700"
+    )
+    return {
+        "home": "/",
+        "policy": policy.url,
+        "announcement": announcement.url,
+        "index": site["news"].url,
+        "policies": site["policies"].url,
+        "search": "/search/?q=waste",
+        "not_found": "/no-such-page/",
+    }
+
+
+def _web(platform: str) -> str:
+    from django.conf import settings
+
+    return settings.SOCIAL_CHANNELS[platform]["WEB_URL"]
+
+
+def open_page(browser, live_server, path: str, width: int):
+    """A fresh page at ``path``; returns it with every URL it requested."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(live_server.url + path, wait_until="networkidle")
+    return page, requested
+
+
+def axe_violations(page) -> list[dict]:
+    # Evaluated through the DevTools protocol: the page's own policy forbids
+    # inline script, and it stays on while axe runs.
+    page.evaluate(AXE.read_text())
+    return page.evaluate(
+        "async (tags) => (await axe.run(document, "
+        "{runOnly: {type: 'tag', values: tags}})).violations",
+        WCAG_TAGS,
+    )
+
+
+def describe(violations: list[dict]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+        for v in violations
+    )
+
+
+def test_pages_have_no_accessibility_violations_and_stay_on_our_origin(
+    browser, live_server, public_site
+):
+    origin = urlsplit(live_server.url).netloc
+    problems = {}
+    for name in ("home", "policy", "announcement", "index", "search", "not_found"):
+        for label, width in WIDTHS.items():
+            page, requested = open_page(browser, live_server, public_site[name], width)
+            foreign = [url for url in requested if urlsplit(url).netloc != origin]
+            assert foreign == [], (name, foreign)
+            violations = axe_violations(page)
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+            if violations:
+                problems[f"{name} at {width}px"] = describe(violations)
+            page.context.close()
+    assert problems == {}
+
+
+def test_home_page_shows_three_feeds_with_pictures_from_our_side(
+    browser, live_server, public_site
+):
+    page, _ = open_page(browser, live_server, "/", 1280)
+
+    feeds = page.locator(".feed")
+    assert feeds.count() == 3
+    sources = page.eval_on_selector_all(
+        ".feed-item__image", "images => images.map(image => image.src)"
+    )
+    ours = live_server.url + "/media/"
+    assert sources and all(src.startswith(ours) for src in sources)
+    page.context.close()
+
+
+def test_skip_link_and_navigation_work_from_the_keyboard(
+    browser, live_server, public_site
+):
+    page, _ = open_page(browser, live_server, public_site["policy"], 1280)
+
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    assert skip.inner_text() == "Skip to main content"
+    assert skip.is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main-content"
+
+    page.goto(live_server.url + public_site["policy"])
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "News":
+            break
+    else:
+        pytest.fail("the News link in the main navigation was not reachable by Tab")
+    assert page.evaluate("!!document.activeElement.closest('nav.site-nav')")
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url + public_site["index"])
+    assert page.locator("h1").inner_text() == "News"
+    page.context.close()
+
+
+def test_video_player_loads_only_after_the_visitor_presses_play(
+    browser, live_server, public_site
+):
+    page, requested = open_page(browser, live_server, public_site["announcement"], 1280)
+    assert page.locator("iframe").count() == 0
+    sandbox = urlsplit(_web("youtube")).netloc
+    assert not [url for url in requested if urlsplit(url).netloc == sandbox]
+
+    page.locator("[data-video-play]").focus()
+    page.keyboard.press("Enter")
+
+    frame = page.locator("iframe.video__frame")
+    frame.wait_for()
+    assert frame.get_attribute("src") == f"{_web('youtube')}/watch?v=vid-browser1"
+    assert frame.get_attribute("title").startswith("Video: ")
+    page.context.close()
+

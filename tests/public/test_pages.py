@@ -1,0 +1,348 @@
+"""The public pages: cross-post links, click-to-play video, feeds block, security
+headers, caching that follows publishing, bounded queries, feeds and errors."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.test import Client
+from wagtail.blocks import StreamValue
+
+from council_site.core import views as core_views
+from council_site.core.cache import forget_fragments
+from publishing.models import ChannelAccount, CrossPost, SocialFeed
+from tests.public.conftest import publish, record_crosspost
+
+pytestmark = pytest.mark.django_db
+
+# Inline code, that is: JSON data blocks (the userbar's settings) never run.
+INLINE_SCRIPT = re.compile(
+    r"<script(?![^>]*\s(?:src=|type=\"application/json\"))[^>]*>", re.IGNORECASE
+)
+
+
+def page_html(client: Client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
+
+
+def test_policy_shows_also_on_links_once_a_crosspost_is_recorded(
+    client, accounts, make_policy
+):
+    policy = make_policy()
+    publish(policy)
+    assert "Also on" not in page_html(client, policy.url)  # cached from here on
+
+    permalink = f"{accounts['x'].pk}-status-link"
+    record_crosspost(
+        policy, accounts["x"], "1901", f"http://127.0.0.1/x/web/e/status/{permalink}"
+    )
+    html = page_html(client, policy.url)
+
+    assert "Also on X" in html
+    assert permalink in html
+
+    CrossPost.objects.filter(page_id=policy.pk).update(
+        state=CrossPost.State.RETRACTED
+    )
+    # A queryset update sends no signal; saving a row does, as the worker does.
+    row = CrossPost.objects.get(page_id=policy.pk, account=accounts["x"])
+    row.save()
+    assert "Also on X" not in page_html(client, policy.url)
+
+
+def test_republishing_a_page_refreshes_its_cached_fragments(client, make_policy):
+    policy = make_policy(summary="The first summary.")
+    publish(policy)
+    home_before = page_html(client, "/")
+    assert policy.title not in home_before  # not featured yet
+
+    policy.featured = True
+    publish(policy)
+
+    assert policy.title in page_html(client, "/")
+
+
+def test_announcement_video_is_a_poster_and_a_button_until_played(
+    client, accounts, make_announcement, settings
+):
+    page = make_announcement()
+    publish(page)
+    record_crosspost(
+        page,
+        accounts["youtube"],
+        "vid-00001",
+        f"{settings.SOCIAL_CHANNELS['youtube']['WEB_URL']}/watch?v=vid-00001",
+    )
+
+    html = page_html(client, page.url)
+
+    sandbox_watch = f"{settings.SOCIAL_CHANNELS['youtube']['WEB_URL']}/watch?v="
+    assert f'data-player-url="{sandbox_watch}vid-00001"' in html
+    assert "data-video-play" in html
+    assert "<iframe" not in html
+    poster = re.search(r'class="video__poster">\s*<img src="([^"]+)"', html)
+    assert poster and poster.group(1).startswith("/media/")
+    assert 'src="/static/public/video.js"' in html
+    assert "Also on YouTube" in html
+
+
+def test_real_youtube_plays_from_the_nocookie_player(
+    client, accounts, make_announcement, settings
+):
+    settings.SOCIAL_CHANNELS = {
+        **settings.SOCIAL_CHANNELS,
+        "youtube": {
+            **settings.SOCIAL_CHANNELS["youtube"],
+            "WEB_URL": "https://www.youtube.com",
+        },
+    }
+    page = make_announcement()
+    publish(page)
+    record_crosspost(
+        page, accounts["youtube"], "abcDEF12345", "https://www.youtube.com/watch?v=a"
+    )
+
+    response = client.get(page.url)
+
+    html = response.content.decode()
+    assert 'data-player-url="https://www.youtube-nocookie.com/embed/abcDEF12345' in html
+    assert "frame-src https://www.youtube-nocookie.com" in (
+        response["Content-Security-Policy"]
+    )
+
+
+def test_public_pages_have_a_strict_policy_and_no_inline_script(
+    client, accounts, filled_feeds, make_announcement, make_policy, site
+):
+    announcement, policy = make_announcement(), make_policy()
+    publish(announcement)
+    publish(policy)
+    for url in (
+        "/",
+        announcement.url,
+        policy.url,
+        site["news"].url,
+        "/search/?q=bins",
+    ):
+        response = client.get(url)
+        policy_header = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy_header
+        assert "unsafe-inline" not in policy_header
+        assert "default-src 'self'" in policy_header
+        assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert INLINE_SCRIPT.findall(response.content.decode()) == [], url
+    not_found = client.get("/no-such-page/")
+    assert not_found.status_code == 404
+    assert "Content-Security-Policy" in not_found
+
+
+def test_the_admin_is_left_to_wagtail_without_the_strict_policy(
+    client, django_user_model, site
+):
+    admin = django_user_model.objects.create_superuser("boss", "b@example.com", "pw")
+    client.force_login(admin)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 200
+    assert "Content-Security-Policy" not in response
+
+
+def test_wagtail_userbar_loads_only_same_origin_scripts(
+    client, django_user_model, site
+):
+    admin = django_user_model.objects.create_superuser("boss", "b@example.com", "pw")
+    client.force_login(admin)
+
+    html = page_html(client, "/")
+
+    assert "wagtail-userbar" in html
+    sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)
+    assert sources and all(s.startswith(("/", "http://testserver/")) for s in sources)
+    assert INLINE_SCRIPT.findall(html) == []
+
+
+def _accounts(count: int, start: int = 0) -> list[ChannelAccount]:
+    return [
+        ChannelAccount.objects.create(
+            platform=("facebook", "x", "youtube")[n % 3],
+            display_name=f"Account {n}",
+            remote_id=f"acct-{n}",
+            extra={"username": f"acct{n}"},
+        )
+        for n in range(start, start + count)
+    ]
+
+
+def _feed_items(count: int) -> list[dict]:
+    return [
+        {
+            "id": str(n),
+            "title": "",
+            "text": f"Post number {n} about bins",
+            "permalink": f"https://example.org/p/{n}",
+            "created_at": f"2026-01-0{1 + n % 9}T10:00:00+00:00",
+            "media": [{"src": f"/media/feeds/{n}.png", "alt": "Bin", "kind": "image"}],
+        }
+        for n in range(count)
+    ]
+
+
+#: Queries for a page whose fragments are cached, as nearly every visitor gets it:
+#: Wagtail's site lookup, routing and privacy check, plus the page's own fields.
+WARM_QUERIES = 12
+#: The first view after a publish rebuilds the fragments: navigation, lists,
+#: feeds (one query for all), cross-posts (one query) and the footer's accounts.
+COLD_QUERIES = 15
+
+
+def cold_queries(client, url, django_assert_max_num_queries) -> tuple[int, str]:
+    """Queries of a view right after a publish: the fragments are rebuilt (but
+    image renditions, made once per image ever, already exist)."""
+    page_html(client, url)
+    forget_fragments()
+    with django_assert_max_num_queries(COLD_QUERIES) as captured:
+        html = page_html(client, url)
+    return len(captured), html
+
+
+def warm_queries(client, url, django_assert_max_num_queries) -> int:
+    with django_assert_max_num_queries(WARM_QUERIES) as captured:
+        page_html(client, url)
+    return len(captured)
+
+
+def test_home_page_queries_are_bounded_and_do_not_grow_with_feeds(
+    client, site, make_announcement, django_assert_max_num_queries
+):
+    publish(make_announcement(with_video=False))
+    cold = {}
+    for count in (3, 30):
+        SocialFeed.objects.all().delete()
+        for account in _accounts(count, start=len(cold) * 100):
+            SocialFeed.objects.create(account=account, items=_feed_items(count))
+        cold[count], html = cold_queries(client, "/", django_assert_max_num_queries)
+        assert html.count('class="feed-item"') == count * 3  # three posts a feed
+        warm_queries(client, "/", django_assert_max_num_queries)
+
+    assert cold[3] == cold[30]
+
+
+def test_announcement_queries_are_bounded_and_do_not_grow_with_crossposts(
+    client, site, make_announcement, django_assert_max_num_queries
+):
+    cold = {}
+    for count in (3, 30):
+        page = make_announcement(title=f"Announcement with {count} posts")
+        publish(page)
+        for n, account in enumerate(_accounts(count, start=len(cold) * 100)):
+            record_crosspost(page, account, f"r{n}", f"https://example.org/p/{n}")
+        cold[count], html = cold_queries(
+            client, page.url, django_assert_max_num_queries
+        )
+        assert html.count('rel="noopener">Also on ') == count
+        warm_queries(client, page.url, django_assert_max_num_queries)
+
+    assert cold[3] == cold[30]
+
+
+def test_editors_can_place_a_feed_of_chosen_accounts_on_a_page(
+    client, accounts, filled_feeds, make_policy
+):
+    policy = make_policy()
+    policy.body = StreamValue(
+        policy.body.stream_block,
+        [
+            (
+                "social_feed",
+                {
+                    "heading": "Roadworks on X",
+                    "accounts": [str(accounts["x"].pk)],
+                    "count": 2,
+                },
+            )
+        ],
+    )
+    publish(policy)
+
+    html = page_html(client, policy.url)
+
+    assert "Roadworks on X" in html
+    assert html.count('class="feed-item"') == 2
+    assert "@ExampleshireCC on X" in html
+    assert "on Facebook" not in html.split('class="site-footer"')[0]
+
+
+def test_footer_links_to_each_connected_accounts_public_page(client, accounts, site):
+    accounts["facebook"].status = ChannelAccount.Status.DISCONNECTED
+    accounts["facebook"].save()
+
+    html = page_html(client, "/")
+    footer = html.split('class="site-footer"')[1]
+
+    youtube = accounts["youtube"]
+    assert f"/youtube/web/channel/{youtube.remote_id}" in footer
+    assert "/x/web/ExampleshireCC" in footer
+    assert "/facebook/web/" not in footer
+
+
+def test_search_lists_matching_pages(client, make_policy):
+    publish(make_policy(title="Garden Waste Policy"))
+    publish(make_policy(title="Library Strategy"))
+
+    html = page_html(client, "/search/?q=garden")
+
+    assert "Garden Waste Policy" in html
+    assert "Library Strategy" not in html
+    assert "1 result for" in html
+
+
+def test_atom_feed_lists_announcements_newest_first(client, make_announcement):
+    for title in ("Older news", "Newer news"):
+        publish(make_announcement(title=title, with_video=False))
+
+    response = client.get("/news.atom")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = ET.fromstring(response.content).findall(f"{atom}entry")  # noqa: S314
+    titles = [entry.findtext(f"{atom}title") for entry in entries]
+    assert titles == ["Newer news", "Older news"]
+    assert entries[0].find(f"{atom}link").get("href").endswith("/news/newer-news/")
+
+
+def test_sitemap_and_robots(client, make_policy):
+    policy = make_policy()
+    publish(policy)
+
+    sitemap = client.get("/sitemap.xml").content.decode()
+    robots = client.get("/robots.txt").content.decode()
+
+    assert policy.url in sitemap
+    assert "Sitemap: http://testserver/sitemap.xml" in robots
+
+
+def test_not_found_page_is_friendly_and_offers_search(client, site):
+    response = client.get("/nothing-here/")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert 'action="/search/"' in html
+
+
+@pytest.mark.django_db(databases=[])
+def test_server_error_page_renders_without_the_database(rf):
+    # With no database allowed, any query would raise and fail this test.
+    response = core_views.server_error(rf.get("/"))
+
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Sorry, there is a problem with the service" in html
+    assert "Exampleshire County Council" in html
