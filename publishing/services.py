@@ -292,7 +292,13 @@ def _publish_once(adapter: ChannelAdapter, row: CrossPost) -> PostResult:
     """Publish, unless an earlier attempt may already have: then look first."""
     post = content.post_from_row(row)
     if row.outcome_unknown:
-        found = adapter.find_by_marker(row.marker)
+        # Look back past every post this account made since the row was queued
+        # (a row waiting out a rate limit can be overtaken by hundreds of
+        # others), plus a margin for posts made by hand.
+        newer = CrossPost.objects.filter(
+            account_id=row.account_id, posted_at__gte=row.created_at
+        ).count()
+        found = adapter.find_by_marker(row.marker, limit=newer + 50)
         if found is not None:
             audit.log(row, "adopted", data={"remote_id": found.remote_id})
             return found
