@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+NODE_STAMP := node_modules/.installed
 
-.PHONY: run test install lint soak bench clean
+.PHONY: run test install lint soak bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +33,36 @@ run: $(RUN_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) $(NODE_STAMP) chromium
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r council_site publishing channels sandbox benchmarks --severity-level high
 	$(BIN)/python -m pytest
+
+# 300 announcements x 3 channels against a faulty sandbox, two workers (one
+# SIGKILLed twice), beat, and a Redis restart when Redis is local; exit 1 on any
+# duplicate or lost post. PostgreSQL/Redis when they answer on 127.0.0.1.
+soak: $(TEST_STAMP)
+	$(BIN)/python -m benchmarks.soak
+
+# Every benchmark in benchmarks/; writes benchmarks/REPORT.md.
+bench: $(TEST_STAMP)
+	$(BIN)/python -m benchmarks.report
+
+# axe-core (pinned in package.json) for the browser accessibility tests.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The browser tests drive Debian's Chromium (never a downloaded build). As root we
+# install it; otherwise those tests skip and say why.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && apt-get install -y --no-install-recommends chromium; \
+	  else \
+	    echo "Chromium is not installed and this is not root: browser tests will skip."; \
+	  fi; \
+	fi
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,257 @@
+"""Publish commit to all three links recorded, through a real worker and broker.
+
+Run with ``python -m benchmarks.pipeline``. It provisions a database and broker of
+its own (PostgreSQL and Redis DB 7 when they answer on 127.0.0.1, else SQLite and
+the filesystem transport), starts the sandbox and one ``celery worker``, then:
+
+1. **Latency** (sandbox latency 0): publishes announcements one at a time and
+   times the publish commit until all three rows have a permalink, interleaved
+   with an empty task (one database write) whose completion is observed the same
+   way, polling the database. The cross-post's p50 is reported as a multiple of
+   the empty task's.
+2. **Burst** (sandbox latency 100 ms a call): publishes 1,000 announcements in
+   one transaction and times commit to all rows posted. The bound is
+   ``concurrency / (latency x calls a page makes)``, the calls counted in step 1.
+
+``main()`` returns the measurements, targets and verdicts as a dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from benchmarks import harness
+
+TARGET_P50_MS = 100.0
+TARGET_TASK_MULTIPLE = 3.0
+TARGET_BURST_FRACTION = 0.8
+REDIS_DB = 7
+
+
+def _publish_and_wait(page, by_platform: dict | None = None,
+                      timeout: float = 60.0) -> float:
+    """Milliseconds from the publish transaction's commit to three permalinks.
+
+    ``by_platform`` collects each row's own commit-to-``posted_at`` time.
+    """
+    from django.db import transaction
+
+    from publishing.models import CrossPost
+
+    committed = {}
+
+    def mark() -> None:
+        committed.update(t=time.perf_counter(), wall=time.time())
+
+    revision = page.save_revision()
+    with transaction.atomic():
+        # Registered first, so it runs before the enqueue callbacks.
+        transaction.on_commit(mark)
+        revision.publish()
+    rows = CrossPost.objects.filter(page_id=page.pk).exclude(permalink="")
+    if not harness.wait_until(lambda: rows.count() == 3, timeout):
+        states = list(
+            CrossPost.objects.filter(page_id=page.pk).values_list(
+                "platform", "state", "last_error"
+            )
+        )
+        raise RuntimeError(f"page {page.pk} never posted: {states}")
+    elapsed = (time.perf_counter() - committed["t"]) * 1000
+    if by_platform is not None:
+        for platform, posted_at in rows.values_list("platform", "posted_at"):
+            by_platform.setdefault(platform, []).append(
+                (posted_at.timestamp() - committed["wall"]) * 1000
+            )
+    return elapsed
+
+
+def _empty_task_round_trip(number: int, timeout: float = 30.0) -> float:
+    from benchmarks.tasks import touch
+    from publishing.models import WorkerHeartbeat
+
+    key = f"empty-{number}-{time.monotonic_ns()}"
+    started = time.perf_counter()
+    touch.delay(key)
+    if not harness.wait_until(
+        lambda: WorkerHeartbeat.objects.filter(hostname=key).exists(), timeout
+    ):
+        raise RuntimeError("the empty task never ran")
+    return (time.perf_counter() - started) * 1000
+
+
+def _api_calls(control) -> int:
+    return sum(1 for entry in control.requests_log() if entry["platform"] != "control")
+
+
+def measure_latency(world, control, samples: int) -> dict[str, Any]:
+    for number in range(3):  # warm the worker's connections and clients
+        _publish_and_wait(harness.make_announcement(world, number, prefix="Warm"))
+        _empty_task_round_trip(number)
+    pages = [
+        harness.make_announcement(world, number, prefix="Latency")
+        for number in range(samples)
+    ]
+    calls_before = _api_calls(control)
+    crosspost_ms, empty_ms, by_platform = [], [], {}
+    for number, page in enumerate(pages):
+        # Alternate which goes first, so drift hits both alike.
+        if number % 2:
+            empty_ms.append(_empty_task_round_trip(number))
+            crosspost_ms.append(_publish_and_wait(page, by_platform))
+        else:
+            crosspost_ms.append(_publish_and_wait(page, by_platform))
+            empty_ms.append(_empty_task_round_trip(number))
+    calls_per_page = (_api_calls(control) - calls_before) / samples
+    crosspost, empty = harness.summarise(crosspost_ms), harness.summarise(empty_ms)
+    multiple = round(crosspost["p50_ms"] / empty["p50_ms"], 2)
+    return {
+        "publish_to_all_posted": crosspost,
+        "empty_task_round_trip": empty,
+        "multiple_of_empty_task": multiple,
+        "row_posted_p50_ms_by_platform": {
+            platform: harness.summarise(values)["p50_ms"]
+            for platform, values in sorted(by_platform.items())
+        },
+        "api_calls_per_page": round(calls_per_page, 2),
+        "target_p50_ms": TARGET_P50_MS,
+        "target_multiple": TARGET_TASK_MULTIPLE,
+        "meets_target": crosspost["p50_ms"] <= TARGET_P50_MS
+        and multiple <= TARGET_TASK_MULTIPLE,
+    }
+
+
+def measure_burst(world, control, pages: int, latency_ms: float, concurrency: int,
+                  calls_per_page: float, timeout: float) -> dict[str, Any]:
+    from django.db import transaction
+
+    from publishing.models import CrossPost
+
+    drafts = [
+        harness.make_announcement(world, number, prefix="Burst")
+        for number in range(pages)
+    ]
+    revisions = [page.save_revision() for page in drafts]
+    control.set_latency("*", latency_ms)
+    committed = {}
+    with transaction.atomic():
+        transaction.on_commit(lambda: committed.setdefault("t", time.perf_counter()))
+        for revision in revisions:
+            revision.publish()
+    burst_rows = CrossPost.objects.filter(page_id__in=[page.pk for page in drafts])
+    expected = 3 * pages
+    done = harness.wait_until(
+        lambda: burst_rows.exclude(permalink="").count() == expected, timeout, 0.2
+    )
+    wall = time.perf_counter() - committed["t"]
+    control.set_latency("*", 0)
+    posted = burst_rows.exclude(permalink="").count()
+    bound_seconds = pages * calls_per_page * (latency_ms / 1000) / concurrency
+    fraction = round(bound_seconds / wall, 3) if done else 0.0
+    return {
+        "pages": pages,
+        "rows": expected,
+        "posted": posted,
+        "latency_ms": latency_ms,
+        "worker_concurrency": concurrency,
+        "api_calls_per_page": calls_per_page,
+        "seconds": round(wall, 2),
+        "rows_per_second": round(posted / wall, 2),
+        "bound_rows_per_second": round(expected / bound_seconds, 2),
+        "fraction_of_bound": fraction,
+        "target_fraction": TARGET_BURST_FRACTION,
+        "meets_target": bool(done) and fraction >= TARGET_BURST_FRACTION,
+    }
+
+
+def main(samples: int = 40, burst_pages: int = 1000, latency_ms: float = 100.0,
+         concurrency: int = 8, embedded: bool = False) -> dict[str, Any]:
+    backends = harness.provision("bench_pipeline", REDIS_DB, embedded=embedded)
+    sandbox = harness.Sandbox()
+    worker = None
+    try:
+        env = harness.setup_django(
+            backends,
+            SANDBOX_URL=sandbox.url,
+            FACEBOOK_DAILY_POST_CAP="100000",
+            X_DAILY_POST_CAP="100000",
+            YOUTUBE_DAILY_UPLOAD_CAP="100000",
+        )
+        sandbox.control.quota(
+            units_limit=10**9, inserts_limit=10**6, uploads_limit=10**6
+        )
+        world = harness.build_world(sandbox.control)
+        worker = harness.CeleryProcess.worker(
+            "bench", env, backends.folder, concurrency=concurrency,
+            loglevel="WARNING",
+        ).start()
+        harness.wait_for_worker()
+        latency = measure_latency(world, sandbox.control, samples)
+        burst = measure_burst(
+            world, sandbox.control, burst_pages, latency_ms, concurrency,
+            latency["api_calls_per_page"], timeout=max(240.0, burst_pages * 0.5),
+        )
+        cross = latency["publish_to_all_posted"]
+        checks = [
+            harness.check("publish commit -> 3 links, p50 ms", cross["p50_ms"],
+                          f"<= {TARGET_P50_MS:g}", cross["p50_ms"] <= TARGET_P50_MS),
+            harness.check("... p50 as a multiple of an empty task's round trip",
+                          latency["multiple_of_empty_task"],
+                          f"<= {TARGET_TASK_MULTIPLE:g}",
+                          latency["multiple_of_empty_task"] <= TARGET_TASK_MULTIPLE),
+            harness.check(
+                f"burst of {burst_pages} pages at {latency_ms:g} ms a call: fraction "
+                "of the concurrency/latency bound", burst["fraction_of_bound"],
+                f">= {TARGET_BURST_FRACTION:g}", burst["meets_target"]),
+        ]
+        return {
+            "backends": backends.describe(),
+            "checks": checks,
+            "latency": latency,
+            "burst": burst,
+            "meets_target": latency["meets_target"] and burst["meets_target"],
+        }
+    finally:
+        if worker is not None:
+            worker.stop()
+        sandbox.stop()
+        backends.cleanup()
+
+
+def _print(results: dict[str, Any]) -> None:
+    latency, burst = results["latency"], results["burst"]
+    cross, empty = latency["publish_to_all_posted"], latency["empty_task_round_trip"]
+    print(f"backends: {results['backends']}")
+    print(f"{'':<34}{'p50 ms':>9}{'p95 ms':>9}{'n':>5}")
+    print(f"{'publish commit -> 3 links':<34}{cross['p50_ms']:>9.1f}"
+          f"{cross['p95_ms']:>9.1f}{cross['n']:>5}")
+    print(f"{'empty task round trip':<34}{empty['p50_ms']:>9.1f}"
+          f"{empty['p95_ms']:>9.1f}{empty['n']:>5}")
+    print(f"cross-post p50 = {latency['multiple_of_empty_task']}x the empty task "
+          f"(target <= {TARGET_TASK_MULTIPLE}x; p50 target <= {TARGET_P50_MS} ms); "
+          f"{latency['api_calls_per_page']} API calls a page")
+    print("each row's commit -> posted_at p50 ms:",
+          json.dumps(latency["row_posted_p50_ms_by_platform"]))
+    print(f"burst: {burst['posted']}/{burst['rows']} rows in {burst['seconds']} s = "
+          f"{burst['rows_per_second']} rows/s; bound {burst['bound_rows_per_second']}"
+          f" rows/s ({burst['worker_concurrency']} processes, "
+          f"{burst['latency_ms']:g} ms a call); fraction {burst['fraction_of_bound']}"
+          f" (target >= {TARGET_BURST_FRACTION})")
+    print("meets targets" if results["meets_target"] else "misses a target")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--burst-pages", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--embedded", action="store_true",
+                        help="SQLite and the filesystem broker even if servers answer")
+    parser.add_argument("--json", action="store_true")
+    options = parser.parse_args()
+    outcome = main(options.samples, options.burst_pages, options.latency_ms,
+                   options.concurrency, options.embedded)
+    print(json.dumps(outcome, indent=2)) if options.json else _print(outcome)

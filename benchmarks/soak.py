@@ -1,0 +1,308 @@
+"""Soak test: many pages, three channels, a hostile network and dying workers.
+
+Run with ``make soak`` or ``python -m benchmarks.soak --items N``. It provisions a
+database and broker of its own (PostgreSQL ``soak_<pid>`` and Redis DB 8 when they
+answer on 127.0.0.1, else SQLite and the filesystem transport in a temporary
+folder), starts the sandbox, two Celery workers and beat (sweeping every two
+seconds), then publishes N announcements, each with a small video so YouTube is
+included, while the sandbox injects on every call:
+
+* 10% platform 5xx, 5% hangs past the client timeout, 5% 429s with a reset time,
+  2% "created, then the connection dropped", and one expired X token.
+
+Meanwhile a worker is SIGKILLed (and restarted) ``--kills`` times and, when the
+broker is a local Redis server and we are root, Redis is restarted once without
+saving, so every queued message is lost and only the sweeper can recover them.
+
+It stops when every row is final or the deadline passes and prints one table.
+Exit status 1 on any duplicate post or lost row, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from typing import Any
+
+from benchmarks import harness
+
+REDIS_DB = 8
+CHANNEL_TIMEOUT = 2.0
+# Each fault's share of all calls. The sandbox fires the first matching fault, so
+# each is registered with its rate among the calls the earlier ones left over.
+FAULT_SHARES = [
+    ("server_error", 0.10, {}),
+    ("hang", 0.05, {"hang_seconds": CHANNEL_TIMEOUT + 3}),
+    ("rate_limit", 0.05, {"reset_after": 2}),
+    ("drop_after_create", 0.02, {}),
+]
+REDIS_START = [
+    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
+    "--port", "6379", "--save", "", "--appendonly", "no",
+    "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
+]
+SETTINGS_ENV = {
+    "CROSSPOST_SWEEP_SECONDS": "2",
+    # Longer than one attempt can take (a few calls, at most one of them timing
+    # out, plus a token refresh), so a live worker never loses its lease.
+    "CROSSPOST_LEASE_SECONDS": "20",
+    "CROSSPOST_UPLOAD_LEASE_SECONDS": "30",
+    "CROSSPOST_RETRY_BASE_SECONDS": "0.5",
+    "CROSSPOST_RETRY_MAX_SECONDS": "5",
+    "FACEBOOK_TIMEOUT": str(CHANNEL_TIMEOUT),
+    "X_TIMEOUT": str(CHANNEL_TIMEOUT),
+    "YOUTUBE_TIMEOUT": str(CHANNEL_TIMEOUT),
+    "FACEBOOK_DAILY_POST_CAP": "100000",
+    "X_DAILY_POST_CAP": "100000",
+    "YOUTUBE_DAILY_UPLOAD_CAP": "100000",
+}
+
+
+def inject_faults(control) -> None:
+    control.add_fault("x", "publish", "expire_token", count=1)
+    left = 1.0
+    for kind, share, params in FAULT_SHARES:
+        control.add_fault("*", "*", kind, rate=round(share / left, 4), **params)
+        left -= share
+
+
+def can_restart_redis(backends: harness.Backends) -> bool:
+    if not backends.redis_url or os.geteuid() != 0 or not shutil.which("redis-cli"):
+        return False
+    ping = subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True,
+                          text=True, timeout=5)
+    return ping.stdout.strip() == "PONG"
+
+
+def restart_redis() -> float:
+    """Stop Redis without saving (every queued message is lost) and start it
+    again; the seconds it was down."""
+    started = time.monotonic()
+    subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"],
+                   capture_output=True, timeout=10)
+    harness.wait_until(lambda: not harness.answers("127.0.0.1", 6379), 10, 0.05)
+    subprocess.run(REDIS_START, check=True, capture_output=True, timeout=10)
+    harness.wait_until(lambda: harness.answers("127.0.0.1", 6379), 10, 0.05)
+    return round(time.monotonic() - started, 2)
+
+
+class Chaos:
+    """Kills and restarts, each fired once the publisher passes its mark."""
+
+    def __init__(self, items: int, workers: list, kills: int, redis: bool):
+        self.events: list[tuple[int, str, Any]] = []
+        for number in range(kills):
+            mark = int(items * (number + 1) / (kills + 1.5))
+            self.events.append((mark, "kill", workers[number % len(workers)]))
+        if redis:
+            self.events.append((int(items * 0.5), "redis", None))
+        self.events.sort(key=lambda event: event[0])
+        self.log: list[str] = []
+
+    def after_publish(self, published: int) -> None:
+        while self.events and published >= self.events[0][0]:
+            _, kind, target = self.events.pop(0)
+            if kind == "kill":
+                target.kill()
+                time.sleep(1)
+                target.start()
+                self.log.append(f"SIGKILL {target.log_path.stem} after {published}")
+            else:
+                down = restart_redis()
+                self.log.append(f"Redis restarted after {published} ({down}s down)")
+
+    def finish(self, workers: list) -> None:
+        """Fire whatever the publisher did not reach (very small runs)."""
+        self.after_publish(10**9)
+
+
+def publish_all(world, items: int, chaos: Chaos) -> tuple[list, list[str]]:
+    """Publish ``items`` announcements one by one, as editors would."""
+    pages, errors = [], []
+    for number in range(items):
+        page = harness.make_announcement(world, number, prefix="Soak")
+        try:
+            page.save_revision().publish()
+        except Exception as error:  # noqa: BLE001 - what an editor would see
+            errors.append(f"page {number}: {type(error).__name__}: {error}")
+            time.sleep(0.5)
+            page.save_revision().publish()  # the editor presses Publish again
+        pages.append(page)
+        chaos.after_publish(number + 1)
+    return pages, errors
+
+
+def wait_until_final(pages, deadline: float) -> None:
+    from publishing.models import CrossPost
+
+    rows = CrossPost.objects.filter(page_id__in=[page.pk for page in pages])
+    expected = 3 * len(pages)
+    final = CrossPost.FINAL_STATES
+    harness.wait_until(
+        lambda: rows.filter(state__in=final).count() == expected,
+        max(deadline - time.monotonic(), 0),
+        1.0,
+    )
+
+
+def tally(pages, control) -> dict[str, Any]:
+    """Count what happened, from the database and from the sandbox's side."""
+    from publishing import content
+    from publishing.models import CrossPost
+
+    State = CrossPost.State
+    rows = list(CrossPost.objects.filter(page_id__in=[page.pk for page in pages]))
+    markers = {content.canonical_url(page) for page in pages}
+    live = collections.defaultdict(list)
+    remote_ids = set()
+    created = {}
+    for post in control.posts():
+        created[post["id"]] = post["created_at"]
+        for marker in {url.split("?")[0] for url in post["urls"]} & markers:
+            live[(post["platform"], marker)].append(post["id"])
+            remote_ids.add((post["platform"], post["id"]))
+    duplicated = {key: ids for key, ids in live.items() if len(ids) > 1}
+    posted = [row for row in rows if row.state == State.POSTED]
+    unfinished = [row for row in rows if row.state not in CrossPost.FINAL_STATES]
+    broken = [
+        row for row in posted
+        if not row.permalink or (row.platform, row.remote_id) not in remote_ids
+    ]
+    missing = 3 * len(pages) - len(rows)
+    return {
+        "items": len(pages),
+        "rows": len(rows),
+        "posted": len(posted),
+        "failed": sum(row.state == State.FAILED for row in rows),
+        "duplicates": sum(len(ids) - 1 for ids in duplicated.values()),
+        "duplicates_by_platform": dict(
+            collections.Counter(
+                platform for (platform, _), ids in duplicated.items()
+                for _ in ids[1:]
+            )
+        ),
+        "lost": len(unfinished) + len(broken) + missing,
+        "states": dict(collections.Counter(row.state for row in rows)),
+        "unfinished": [
+            (row.pk, row.platform, row.state, row.last_error[:120])
+            for row in unfinished[:10]
+        ],
+        "duplicate_details": [
+            _history(rows, platform, marker, [(i, created[i]) for i in ids])
+            for platform in ("facebook", "x", "youtube")
+            for marker, ids in [
+                (marker, ids)
+                for (where, marker), ids in duplicated.items()
+                if where == platform
+            ][:3]
+        ],
+        "failures": sorted(
+            {row.last_error[:160] for row in rows if row.state == State.FAILED}
+        )[:10],
+    }
+
+
+def _history(rows, platform: str, marker: str, remote_ids: list) -> str:
+    """A duplicated row's audit trail, to find how the second post came about."""
+    from wagtail.models import PageLogEntry
+
+    row = next(r for r in rows if r.platform == platform and r.marker == marker)
+    entries = PageLogEntry.objects.filter(
+        page_id=row.page_id, data__crosspost=row.pk
+    ).order_by("timestamp", "id")
+    trail = " > ".join(
+        f"{entry.timestamp:%H:%M:%S.%f} {entry.action.rsplit('.', 1)[1]}"
+        f" {entry.data.get('error', '')[:80]}"
+        for entry in entries
+    )
+    return (f"{platform} row {row.pk} (attempts {row.attempts}, kept "
+            f"{row.remote_id}) has posts {remote_ids}: {trail}")
+
+
+def main(items: int = 300, kills: int = 2, redis_restart: bool = True,
+         embedded: bool = False, deadline_seconds: float = 900.0,
+         concurrency: int = 4) -> dict[str, Any]:
+    started = time.monotonic()
+    backends = harness.provision("soak", REDIS_DB, embedded=embedded)
+    sandbox = harness.Sandbox()
+    processes: list[harness.CeleryProcess] = []
+    keep_logs = True
+    try:
+        env = harness.setup_django(backends, SANDBOX_URL=sandbox.url, **SETTINGS_ENV)
+        logs = backends.folder / "logs"
+        control = sandbox.control
+        control.quota(units_limit=10**9, inserts_limit=10**6, uploads_limit=10**6)
+        world = harness.build_world(control)
+        workers = [
+            harness.CeleryProcess.worker(f"soak{n}", env, logs, concurrency)
+            for n in (1, 2)
+        ]
+        processes = [*workers, harness.CeleryProcess.beat(env, logs)]
+        for process in processes:
+            process.start()
+        harness.wait_for_worker()
+        inject_faults(control)
+        redis = redis_restart and can_restart_redis(backends)
+        chaos = Chaos(items, workers, kills, redis)
+        pages, publish_errors = publish_all(world, items, chaos)
+        chaos.finish(workers)
+        wait_until_final(pages, started + deadline_seconds)
+        control.clear_faults()
+        result = tally(pages, control)
+        result.update(
+            seconds=round(time.monotonic() - started, 1),
+            backends=backends.describe(),
+            chaos=chaos.log,
+            redis_restart="done" if redis else "skipped (not a local Redis as root)",
+            publish_errors=publish_errors,
+        )
+        result["meets_target"] = result["duplicates"] == 0 and result["lost"] == 0
+        keep_logs = not result["meets_target"]
+        return result
+    finally:
+        for process in processes:
+            process.stop()
+        sandbox.stop()
+        if keep_logs and (backends.folder / "logs").exists():
+            kept = harness.ROOT / "var" / f"soak-logs-{os.getpid()}"
+            shutil.copytree(backends.folder / "logs", kept, dirs_exist_ok=True)
+            print(f"worker and beat logs kept in {kept}", file=sys.stderr)
+        backends.cleanup()
+
+
+def print_table(result: dict[str, Any]) -> None:
+    columns = ("items", "posted", "failed", "duplicates", "lost", "seconds")
+    print(f"soak on {result['backends']}; {'; '.join(result['chaos'])}; "
+          f"Redis restart {result['redis_restart']}")
+    print("".join(f"{name:>12}" for name in columns))
+    print("".join(f"{result[name]:>12}" for name in columns))
+    print(f"rows by state: {json.dumps(result['states'])}")
+    if result["duplicates"]:
+        print(f"duplicates by platform: {json.dumps(result['duplicates_by_platform'])}")
+    for label in ("duplicate_details", "failures", "unfinished", "publish_errors"):
+        for line in result[label]:
+            print(f"{label[:-1]}: {line}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=300)
+    parser.add_argument("--kills", type=int, default=2)
+    parser.add_argument("--no-redis-restart", action="store_true")
+    parser.add_argument("--embedded", action="store_true",
+                        help="SQLite and the filesystem broker even if servers answer")
+    parser.add_argument("--deadline", type=float, default=900.0,
+                        help="seconds before unfinished rows count as lost")
+    parser.add_argument("--concurrency", type=int, default=4,
+                        help="processes per worker")
+    options = parser.parse_args()
+    outcome = main(options.items, options.kills, not options.no_redis_restart,
+                   options.embedded, options.deadline, options.concurrency)
+    print_table(outcome)
+    sys.exit(0 if outcome["meets_target"] else 1)
