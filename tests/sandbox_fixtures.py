@@ -19,9 +19,20 @@ from sandbox.server import RunningSandbox, start_sandbox
 
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[RunningSandbox]:
-    server = start_sandbox(host="127.0.0.1", port=0)
+    """One sandbox for the whole run, on the port the test settings point the
+    channels at, so a worker process reaches the same sandbox as the test."""
+    server = start_sandbox(host="127.0.0.1", port=_settings_port())
     yield server
     server.stop()
+
+
+def _settings_port() -> int:
+    try:
+        from django.conf import settings
+
+        return int(settings.TEST_SANDBOX_PORT)
+    except Exception:  # noqa: BLE001 - run without Django (-p no:django): any port
+        return 0
 
 
 @pytest.fixture

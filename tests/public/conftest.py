@@ -13,7 +13,6 @@ from tests.publishing.conftest import (  # noqa: F401  (fixtures)
     make_announcement,
     make_policy,
     publish,
-    sandbox_server,
     site,
 )
 

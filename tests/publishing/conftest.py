@@ -27,19 +27,6 @@ X_USER = "3000000001"
 YOUTUBE_CHANNEL = "UCexampleshire0000000001"
 
 
-@pytest.fixture(scope="session")
-def sandbox_server():
-    """The sandbox on the port the test settings point the channels at, so the
-    worker process reaches the same sandbox as the test."""
-    from django.conf import settings
-
-    from sandbox.server import start_sandbox
-
-    server = start_sandbox(host="127.0.0.1", port=settings.TEST_SANDBOX_PORT)
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def site(db):
     root = Page.get_first_root_node()
