@@ -59,6 +59,7 @@ NO_VIDEO = (
     "YouTube needs a video: this page has no video file, so it will not be sent "
     "to YouTube."
 )
+MAX_VIDEO_BYTES = 256 * 1024**3  # YouTube's upload limit
 CHUNK_UNIT = 256 * 1024  # resumable chunks must be multiples of 256 KiB
 
 
@@ -240,6 +241,10 @@ class YouTubeAdapter(ChannelAdapter):
                 f"{video.path.name} is not a video file.",
             ),
             (not video.path.is_file(), f"The video file {video.path.name} is missing."),
+            (
+                video.path.is_file() and video.path.stat().st_size > MAX_VIDEO_BYTES,
+                f"{video.path.name} is larger than YouTube's 256 GB limit.",
+            ),
             (
                 captions is not None and not captions.is_file(),
                 "The captions file is missing.",

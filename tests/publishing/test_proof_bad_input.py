@@ -127,11 +127,6 @@ def test_a_video_too_big_to_upload_gets_a_form_error(tmp_path):
     assert "This file is too big (600.0\xa0MB)" in form.errors["file"][0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="YouTubeAdapter.validate has no size check: a file over YouTube's "
-    "256 GB limit is only refused by YouTube, after the upload",
-)
 def test_youtube_refuses_a_video_over_its_limit_before_uploading(tmp_path):
     huge = tmp_path / "all-day-livestream.mp4"
     with huge.open("wb") as handle:
