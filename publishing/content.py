@@ -29,13 +29,21 @@ def canonical_url(page) -> str:
     return settings.SITE_URL.rstrip("/") + (page.get_url() or f"/{page.slug}/")
 
 
-def social_settings_for(page):
+def site_id_for(page) -> int | None:
+    """The id of the site the page belongs to, from Wagtail's cached site root
+    paths (``page.get_site()`` would query the Site row as well)."""
+    parts = page.get_url_parts()
+    return parts[0] if parts else None
+
+
+def social_settings_for(page, site_id: int | None = None):
+    """The page's site's social settings (``site_id`` saves working it out)."""
     from .models import SocialSettings
 
-    site = page.get_site()
-    if site is None:
+    site_id = site_id or site_id_for(page)
+    if site_id is None:
         return SocialSettings()
-    return SocialSettings.for_site(site)
+    return SocialSettings.base_queryset().get_or_create(site_id=site_id)[0]
 
 
 def post_link(marker: str, platform: str, social_settings) -> str:
@@ -74,19 +82,30 @@ def compose_text(
     return compose.compose(template, override=override, **parts)
 
 
-def build_post(page: SocialPostingMixin, platform: str, social_settings) -> Post:
-    """The ``Post`` for one platform, from the page as it stands (its revision)."""
-    marker = canonical_url(page)
+def build_post(
+    page: SocialPostingMixin,
+    platform: str,
+    social_settings,
+    *,
+    marker: str | None = None,
+    images: tuple[Image, ...] | None = None,
+) -> Post:
+    """The ``Post`` for one platform, from the page as it stands (its revision).
+
+    ``marker`` and ``images`` are the same for every platform; callers building
+    several posts of one page pass them in to work them out once.
+    """
+    marker = marker or canonical_url(page)
     link = post_link(marker, platform, social_settings)
     text = compose_text(page, platform, social_settings, link)
-    images: tuple[Image, ...] = ()
     video = None
     if platform == "x":
         text = compose.fit_x(text, link)
     if platform == "youtube":
         video = _video(page, text)
-    else:
-        images = _images(page)
+        images = ()
+    elif images is None:
+        images = page_images(page)
     return Post(
         text=text,
         link=link,
@@ -97,7 +116,8 @@ def build_post(page: SocialPostingMixin, platform: str, social_settings) -> Post
     )
 
 
-def _images(page) -> tuple[Image, ...]:
+def page_images(page) -> tuple[Image, ...]:
+    """The page's social image as posted (a JPEG rendition), or nothing."""
     found = page.social_image()
     if not found:
         return ()

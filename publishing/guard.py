@@ -272,21 +272,24 @@ def _longest_per_rule(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def protocol_settings_for(page):
+def protocol_settings_for(page, site_id: int | None = None):
     """The protocol settings of the page's site; the defaults for a page that
-    belongs to no site yet."""
+    belongs to no site yet. ``site_id`` saves working the site out again."""
+    from .content import site_id_for
     from .models import ProtocolSettings
 
-    site = page.get_site() if page is not None else None
-    if site is None:
+    if site_id is None and page is not None:
+        site_id = site_id_for(page)
+    if site_id is None:
         return ProtocolSettings()
-    return ProtocolSettings.for_site(site)
+    return ProtocolSettings.base_queryset().get_or_create(site_id=site_id)[0]
 
 
-def check_post(post: Post, page) -> list[dict]:
+def check_post(post: Post, page, settings=None) -> list[dict]:
     """Findings for the post's text and media as JSON-safe dicts (stored on the
-    row); empty when it may go straight out."""
-    settings = protocol_settings_for(page)
+    row); empty when it may go straight out. ``settings`` defaults to the page's
+    site's protocol settings."""
+    settings = settings or protocol_settings_for(page)
     return [
         finding.as_dict()
         for finding in check_text(post.text, settings, images=post.images)

@@ -47,7 +47,9 @@ class Skipped:
 # Outbox -----------------------------------------------------------------------------
 
 
-def accounts_for(page: SocialPostingMixin) -> list[ChannelAccount]:
+def accounts_for(
+    page: SocialPostingMixin, social_settings=None
+) -> list[ChannelAccount]:
     """The accounts the editor chose, or the site's defaults."""
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.NONE:
@@ -55,7 +57,8 @@ def accounts_for(page: SocialPostingMixin) -> list[ChannelAccount]:
     if mode == SocialPostingMixin.SocialMode.CUSTOM:
         chosen = page.social_accounts.all()
     else:
-        chosen = content.social_settings_for(page).default_accounts.all()
+        social_settings = social_settings or content.social_settings_for(page)
+        chosen = social_settings.default_accounts.all()
     return [account for account in chosen if account.status != "disconnected"]
 
 
@@ -64,12 +67,30 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
 
     Returns the rows that changed (each is enqueued after commit) and the accounts
     skipped with the reason. Publishing the same revision twice changes nothing.
-    """
-    from .guard import check_post
 
-    social_settings = content.social_settings_for(page)
-    changed, skipped = [], []
-    for account in accounts_for(page):
+    This runs inside the editor's publish transaction, so it does each kind of
+    work once: one site lookup, one post per platform, one query for the page's
+    existing rows, one INSERT for new rows and one for their audit entries.
+    """
+    from .guard import check_post, protocol_settings_for
+
+    if page.social_mode == SocialPostingMixin.SocialMode.NONE:
+        return [], []
+    site_id = content.site_id_for(page)
+    social_settings = content.social_settings_for(page, site_id)
+    accounts = accounts_for(page, social_settings)
+    if not accounts:
+        return [], []
+    protocol = protocol_settings_for(page, site_id)
+    marker = content.canonical_url(page)
+    existing = {
+        row.account_id: row
+        for row in CrossPost.objects.select_for_update().filter(page_id=page.pk)
+    }
+    drafts: dict[str, tuple] = {}  # platform -> (post, problems, findings)
+    created, changed, skipped, entries = [], [], [], []
+    images = None
+    for account in accounts:
         adapter_class = registry.get(account.platform)
         if adapter_class.requires_video and not page.social_video():
             skipped.append(
@@ -80,24 +101,41 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
                 )
             )
             continue
-        post = content.build_post(page, account.platform, social_settings)
-        problems = _adapter(account).validate(post)
-        findings = check_post(post, page)
-        row = _upsert_row(page, revision, user, account, post, problems, findings)
-        if row is not None:
+        if account.platform not in drafts:
+            if images is None and not adapter_class.requires_video:
+                images = content.page_images(page)
+            post = content.build_post(
+                page, account.platform, social_settings, marker=marker, images=images
+            )
+            drafts[account.platform] = (
+                post,
+                _adapter(account).validate(post),
+                check_post(post, page, protocol),
+            )
+        post, problems, findings = drafts[account.platform]
+        fields = _row_fields(page, revision, user, account, post, findings)
+        row = existing.get(account.pk)
+        if row is None:
+            created.append(_new_row(page, account, fields, problems, findings))
+        elif _update_row(row, fields, problems, findings):
             changed.append(row)
-    for row in changed:
+            entries.append((row, "requeued", None))
+    CrossPost.objects.bulk_create(created)
+    entries[:0] = [
+        (row, "queued" if row.state == State.PENDING else row.state, None)
+        for row in created
+    ]
+    audit.log_many(entries, user=user, page=page)
+    for row in created + changed:
         if row.state in (State.PENDING, State.UPDATING, State.RETRACTING):
             enqueue(row)
-    return changed, skipped
+    return created + changed, skipped
 
 
-def _upsert_row(page, revision, user, account, post, problems, findings):
-    key = f"{page.pk}:{revision.pk if revision else 0}:{account.pk}"
-    digest = content.content_hash(post)
-    fields = {
+def _row_fields(page, revision, user, account, post, findings) -> dict:
+    return {
         "revision": revision,
-        "idempotency_key": key,
+        "idempotency_key": f"{page.pk}:{revision.pk if revision else 0}:{account.pk}",
         "page_title": page.title,
         "department": page.social_department(),
         "urgent": page.is_urgent(),
@@ -105,36 +143,35 @@ def _upsert_row(page, revision, user, account, post, problems, findings):
         "link": post.link,
         "marker": post.marker,
         "media": content.describe_media(post),
-        "content_hash": digest,
+        "content_hash": content.content_hash(post),
         "published_by": user,
         "guard_findings": findings,
     }
-    row = (
-        CrossPost.objects.select_for_update()
-        .filter(page_id=page.pk, account=account)
-        .first()
+
+
+def _new_row(page, account, fields, problems, findings) -> CrossPost:
+    state = State.PENDING
+    if problems:
+        state = State.FAILED
+    elif findings:
+        state = State.HELD
+    return CrossPost(
+        page_id=page.pk,
+        account=account,
+        platform=account.platform,
+        state=state,
+        operation=Operation.PUBLISH,
+        last_error=" ".join(problems),
+        last_error_kind="rejected" if problems else "",
+        **fields,
     )
-    if row is None:
-        state = State.PENDING
-        if problems:
-            state = State.FAILED
-        elif findings:
-            state = State.HELD
-        row = CrossPost.objects.create(
-            page_id=page.pk,
-            account=account,
-            platform=account.platform,
-            state=state,
-            operation=Operation.PUBLISH,
-            last_error=" ".join(problems),
-            last_error_kind="rejected" if problems else "",
-            **fields,
-        )
-        audit.log(row, "queued" if state == State.PENDING else state, user=user)
-        return row
-    if row.idempotency_key == key:
-        return None  # the same revision again: nothing to do
-    previous_hash = row.content_hash
+
+
+def _update_row(row: CrossPost, fields: dict, problems, findings) -> bool:
+    """Apply a new revision to an existing row; ``False`` if nothing is to send."""
+    if row.idempotency_key == fields["idempotency_key"]:
+        return False  # the same revision again: nothing to do
+    previous_hash, digest = row.content_hash, fields["content_hash"]
     for name, value in fields.items():
         setattr(row, name, value)
     if problems:
@@ -146,7 +183,7 @@ def _upsert_row(page, revision, user, account, post, problems, findings):
     elif row.state in (State.POSTED, State.UPDATING):
         if digest == row.posted_hash:
             row.save()
-            return None
+            return False
         row.operation, row.state = Operation.UPDATE, State.UPDATING
     elif row.state in (State.RETRACTED, State.CANCELLED, State.FAILED):
         _start_again(row)
@@ -157,8 +194,7 @@ def _upsert_row(page, revision, user, account, post, problems, findings):
     elif row.state == State.SENDING and digest != previous_hash:
         row.operation = Operation.UPDATE  # applied once the first send lands
     row.save()
-    audit.log(row, "requeued", user=user)
-    return row
+    return True
 
 
 def _start_again(row: CrossPost) -> None:
@@ -229,28 +265,38 @@ def lease_seconds(row: CrossPost) -> int:
 
 def claim(row_id: int, owner: str) -> CrossPost | None:
     """Take the row's lease if it is due; ``None`` if another worker has it or it
-    is not due. A single conditional UPDATE, so two workers never both win."""
+    is not due. A single conditional UPDATE, so two workers never both win.
+
+    Three queries: read the row (its operation and queue set the lease), the
+    conditional UPDATE, and a re-read with the account, since an editor may have
+    changed the row in between.
+    """
     now = timezone.now()
     row = CrossPost.objects.filter(pk=row_id).first()
     if row is None:
         return None
+    was_sending = row.state == State.SENDING
     expiry = now + timedelta(seconds=lease_seconds(row))
-    due = CrossPost.objects.due(now).filter(pk=row_id)
-    expired_send = due.filter(state=State.SENDING).exists()
-    claimed = due.update(
-        lease_owner=owner,
-        lease_expires_at=expiry,
-        attempts=F("attempts") + 1,
-        outcome_unknown=Case(
-            When(Q(outcome_unknown=True) | Q(state=State.SENDING), then=Value(True)),
-            default=Value(False),
-        ),
-        state=_in_flight_state(row),
+    claimed = (
+        CrossPost.objects.due(now)
+        .filter(pk=row_id)
+        .update(
+            lease_owner=owner,
+            lease_expires_at=expiry,
+            attempts=F("attempts") + 1,
+            outcome_unknown=Case(
+                When(
+                    Q(outcome_unknown=True) | Q(state=State.SENDING), then=Value(True)
+                ),
+                default=Value(False),
+            ),
+            state=_in_flight_state(row),
+        )
     )
     if not claimed:
         return None
-    row.refresh_from_db()
-    if expired_send:
+    row.refresh_from_db(from_queryset=CrossPost.objects.select_related("account"))
+    if was_sending:
         audit.log(row, "lease_expired")
     return row
 
@@ -310,10 +356,16 @@ def _owned(row: CrossPost):
     return CrossPost.objects.filter(pk=row.pk, lease_owner=row.lease_owner)
 
 
+#: How stale an account's "last success" time may get before a delivery writes it
+#: again (it is shown on the accounts screen; a burst need not write it per post).
+LAST_SUCCESS_RESOLUTION = timedelta(minutes=1)
+
+
 def _record_posted(row: CrossPost, result: PostResult, action="posted") -> CrossPost:
     now = timezone.now()
     with transaction.atomic():
         current = CrossPost.objects.select_for_update().get(pk=row.pk)
+        current.account = row.account  # loaded by the claim; not locked here
         current.remote_id = result.remote_id
         current.permalink = result.permalink
         current.posted_hash = row.content_hash
@@ -330,12 +382,33 @@ def _record_posted(row: CrossPost, result: PostResult, action="posted") -> Cross
             current.operation, current.state = Operation.UPDATE, State.UPDATING
         else:
             current.operation = Operation.PUBLISH
-        current.save()
-        ChannelAccount.objects.filter(pk=row.account_id).update(last_success_at=now)
+        current.save(update_fields=POSTED_FIELDS)
+        last_success = row.account.last_success_at
+        if last_success is None or now - last_success > LAST_SUCCESS_RESOLUTION:
+            ChannelAccount.objects.filter(pk=row.account_id).update(
+                last_success_at=now
+            )
         audit.log(current, action, data={"permalink": result.permalink})
         if current.state != State.POSTED:
             enqueue(current)
     return current
+
+
+POSTED_FIELDS = [
+    "remote_id",
+    "permalink",
+    "posted_hash",
+    "posted_at",
+    "last_error",
+    "last_error_kind",
+    "outcome_unknown",
+    "next_attempt_at",
+    "lease_owner",
+    "lease_expires_at",
+    "state",
+    "operation",
+    "updated_at",
+]
 
 
 def _record_retracted(row: CrossPost) -> CrossPost:
