@@ -35,11 +35,25 @@ def connected_account_choices() -> list[tuple[str, str]]:
     ]
 
 
+class AccountChoiceBlock(blocks.MultipleChoiceBlock):
+    """Accounts chosen by their ids, which are kept as stored.
+
+    Wagtail matches each stored value against the choices when a page is read,
+    which would ask the database for the connected accounts on every view of
+    a page with a feed. The ids are stored as the choices' own keys (strings),
+    so there is nothing to match; the form still offers and checks only
+    connected accounts, and the feed shows only connected ones.
+    """
+
+    def normalize_choice(self, value):
+        return None if value is None else str(value)
+
+
 class SocialFeedBlock(blocks.StructBlock):
     """The council's recent posts, copied by the site: no platform widget loads."""
 
     heading = blocks.CharBlock(max_length=80, default="Latest from our social media")
-    accounts = blocks.MultipleChoiceBlock(
+    accounts = AccountChoiceBlock(
         choices=connected_account_choices,
         required=False,
         help_text="Leave empty to show every connected account.",

@@ -3,10 +3,10 @@
 Rendered fragments (navigation, the home page's lists, social feeds, "Also on"
 links) are cached with Django's ``{% cache %}`` tag and keyed by a *generation*
 token. Anything that can change what a visitor sees — a page saved, published,
-unpublished or deleted, a cross-post recorded, a feed refreshed, an account
-connected — replaces the token, so every fragment is rebuilt on its next view.
-Publishing is rare next to page views, so forgetting everything is cheap and
-never leaves a stale link behind.
+unpublished, deleted or made private, a cross-post recorded, a feed refreshed,
+an account connected — replaces the token, so every fragment is rebuilt on its
+next view. Publishing is rare next to page views, so forgetting everything is
+cheap and never leaves a stale link behind.
 
 The token lives in the shared cache (Redis in production), so a Celery worker
 that records a cross-post invalidates what the web processes show. Keys carry a
@@ -54,15 +54,17 @@ def forget_fragments(*args, **kwargs) -> None:
 
 
 def _watched() -> tuple[type, ...]:
-    from wagtail.models import Page
+    from wagtail.models import Page, PageViewRestriction
 
     from publishing.models import ChannelAccount, CrossPost, SocialFeed
 
-    return (Page, CrossPost, SocialFeed, ChannelAccount)
+    return (Page, PageViewRestriction, CrossPost, SocialFeed, ChannelAccount)
 
 
 def content_changed(sender, instance, **kwargs) -> None:
     """post_save/post_delete receiver: pages, cross-posts, feeds and accounts are
-    what the public fragments show; other models leave them alone."""
+    what the public fragments show, and a view restriction decides which pages
+    the lists may show (it is saved without saving its page); other models
+    leave them alone."""
     if isinstance(instance, _watched()):
         forget_fragments()

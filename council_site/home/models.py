@@ -5,8 +5,10 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from council_site.core.pages import PublicPageMixin, public_pages_q
 
-class HomePage(Page):
+
+class HomePage(PublicPageMixin, Page):
     """The council's front page: introduction, latest news, featured policies."""
 
     introduction = models.TextField(
@@ -37,14 +39,14 @@ class HomePage(Page):
         from council_site.policies.models import PolicyIndexPage, PolicyPage
 
         context = super().get_context(request, *args, **kwargs)
-        # Everything is lazy: public() queries view restrictions as soon as it is
-        # called, and a cached fragment of the home page needs none of this.
+        # Everything is lazy: a cached fragment of the home page needs none of
+        # this. Each list leaves out private pages in its own query.
         sections = SimpleLazyObject(
             lambda: {
                 page.specific_class: page
                 for page in self.get_children()
                 .live()
-                .public()
+                .filter(public_pages_q())
                 .type(NewsIndexPage, PolicyIndexPage)
             }
         )
@@ -55,7 +57,7 @@ class HomePage(Page):
         context["latest_news"] = SimpleLazyObject(
             lambda: list(
                 AnnouncementPage.objects.live()
-                .public()
+                .filter(public_pages_q())
                 .order_by("-first_published_at")
                 .select_related("hero_image")[: self.latest_news_count]
             )
@@ -63,7 +65,7 @@ class HomePage(Page):
         context["featured_policies"] = SimpleLazyObject(
             lambda: list(
                 PolicyPage.objects.live()
-                .public()
+                .filter(public_pages_q())
                 .filter(featured=True)
                 .select_related("department")
                 .order_by("title")[:6]

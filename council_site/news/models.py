@@ -11,12 +11,13 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from council_site.core.blocks import BodyBlock
+from council_site.core.pages import PublicPageMixin, public_pages_q
 from publishing.page_mixins import SocialPostingMixin
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm", ".m4v")
 
 
-class NewsIndexPage(Page):
+class NewsIndexPage(PublicPageMixin, Page):
     """The council's news and announcements, newest first."""
 
     introduction = models.TextField(blank=True)
@@ -35,7 +36,7 @@ class NewsIndexPage(Page):
         announcements = (
             AnnouncementPage.objects.child_of(self)
             .live()
-            .public()
+            .filter(public_pages_q())
             .select_related("hero_image", "department")
             .order_by("-urgent", "-first_published_at")
         )
@@ -44,8 +45,13 @@ class NewsIndexPage(Page):
         )
         return context
 
+    def child_pages(self):
+        return AnnouncementPage.objects.child_of(self).select_related(
+            "department", "hero_image"
+        )
 
-class AnnouncementPage(SocialPostingMixin, Page):
+
+class AnnouncementPage(PublicPageMixin, SocialPostingMixin, Page):
     """News, a service change or an urgent notice."""
 
     summary = models.TextField(

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Prefetch
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
     FieldPanel,
@@ -14,10 +15,11 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from council_site.core.blocks import BodyBlock
+from council_site.core.pages import PublicPageMixin, public_pages_q
 from publishing.page_mixins import SocialPostingMixin
 
 
-class PolicyIndexPage(Page):
+class PolicyIndexPage(PublicPageMixin, Page):
     """Lists the council's policies, filterable by department and status."""
 
     introduction = models.TextField(blank=True)
@@ -35,7 +37,7 @@ class PolicyIndexPage(Page):
         policies = (
             PolicyPage.objects.child_of(self)
             .live()
-            .public()
+            .filter(public_pages_q())
             .select_related("department")
             .order_by("title")
         )
@@ -54,8 +56,17 @@ class PolicyIndexPage(Page):
         )
         return context
 
+    def child_pages(self):
+        # The related documents with their files: one query for all of them.
+        documents = PolicyDocument.objects.select_related("document")
+        return (
+            PolicyPage.objects.child_of(self)
+            .select_related("department")
+            .prefetch_related(Prefetch("related_documents", queryset=documents))
+        )
 
-class PolicyPage(SocialPostingMixin, Page):
+
+class PolicyPage(PublicPageMixin, SocialPostingMixin, Page):
     """A council policy, strategy or plan."""
 
     class Status(models.TextChoices):

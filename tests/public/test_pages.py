@@ -7,11 +7,17 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.test import Client
 from wagtail.blocks import StreamValue
+from wagtail.documents import get_document_model
+from wagtail.models import PageViewRestriction
 
 from council_site.core import views as core_views
 from council_site.core.cache import forget_fragments
+from council_site.news.models import AnnouncementPage
+from council_site.policies.models import PolicyDocument
 from publishing.models import ChannelAccount, CrossPost, SocialFeed
 from tests.public.conftest import publish, record_crosspost
 
@@ -45,9 +51,7 @@ def test_policy_shows_also_on_links_once_a_crosspost_is_recorded(
     assert "Also on X" in html
     assert permalink in html
 
-    CrossPost.objects.filter(page_id=policy.pk).update(
-        state=CrossPost.State.RETRACTED
-    )
+    CrossPost.objects.filter(page_id=policy.pk).update(state=CrossPost.State.RETRACTED)
     # A queryset update sends no signal; saving a row does, as the worker does.
     row = CrossPost.objects.get(page_id=policy.pk, account=accounts["x"])
     row.save()
@@ -110,9 +114,8 @@ def test_real_youtube_plays_from_the_nocookie_player(
 
     html = response.content.decode()
     assert 'data-player-url="https://www.youtube-nocookie.com/embed/abcDEF12345' in html
-    assert "frame-src https://www.youtube-nocookie.com" in (
-        response["Content-Security-Policy"]
-    )
+    policy_header = response["Content-Security-Policy"]
+    assert "frame-src https://www.youtube-nocookie.com" in policy_header
 
 
 def test_public_pages_have_a_strict_policy_and_no_inline_script(
@@ -193,12 +196,11 @@ def _feed_items(count: int) -> list[dict]:
     ]
 
 
-#: Queries for a page whose fragments are cached, as nearly every visitor gets it:
-#: Wagtail's site lookup, routing and privacy check, plus the page's own fields.
-WARM_QUERIES = 12
-#: The first view after a publish rebuilds the fragments: navigation, lists,
+#: The most queries any public page view may take, whether its fragments are
+#: cached (as nearly every visitor gets it) or rebuilt (the first view after a
+#: publish): the site lookup, routing and the page's own fields, its lists, the
 #: feeds (one query for all), cross-posts (one query) and the footer's accounts.
-COLD_QUERIES = 15
+MAX_QUERIES = 12
 
 
 def cold_queries(client, url, django_assert_max_num_queries) -> tuple[int, str]:
@@ -206,13 +208,13 @@ def cold_queries(client, url, django_assert_max_num_queries) -> tuple[int, str]:
     image renditions, made once per image ever, already exist)."""
     page_html(client, url)
     forget_fragments()
-    with django_assert_max_num_queries(COLD_QUERIES) as captured:
+    with django_assert_max_num_queries(MAX_QUERIES) as captured:
         html = page_html(client, url)
     return len(captured), html
 
 
 def warm_queries(client, url, django_assert_max_num_queries) -> int:
-    with django_assert_max_num_queries(WARM_QUERIES) as captured:
+    with django_assert_max_num_queries(MAX_QUERIES) as captured:
         page_html(client, url)
     return len(captured)
 
@@ -249,6 +251,170 @@ def test_announcement_queries_are_bounded_and_do_not_grow_with_crossposts(
         warm_queries(client, page.url, django_assert_max_num_queries)
 
     assert cold[3] == cold[30]
+
+
+def _documents(count: int, start: int) -> list[PolicyDocument]:
+    return [
+        PolicyDocument(
+            document=get_document_model().objects.create(
+                title=f"Impact assessment {n}",
+                file=ContentFile(b"%PDF-1.4 assessment", name=f"assessment-{n}.pdf"),
+            )
+        )
+        for n in range(start, start + count)
+    ]
+
+
+def test_policy_queries_are_bounded_and_do_not_grow_with_documents_or_feeds(
+    client, site, make_policy, django_assert_max_num_queries
+):
+    """A policy with a feed block, related documents and cross-posts: the
+    documents come with their files, and the feed block's chosen accounts are
+    not looked up again on each view."""
+    cold = {}
+    for count in (1, 8):
+        accounts = _accounts(count, start=len(cold) * 100)
+        for account in accounts:
+            SocialFeed.objects.create(account=account, items=_feed_items(3))
+        policy = make_policy(title=f"Policy with {count} documents")
+        policy.body = StreamValue(
+            policy.body.stream_block,
+            [
+                (
+                    "social_feed",
+                    {
+                        "heading": "Our feeds",
+                        "accounts": [str(account.pk) for account in accounts],
+                        "count": 2,
+                    },
+                )
+            ],
+        )
+        policy.related_documents = _documents(count, start=len(cold) * 100)
+        publish(policy)
+        for n, account in enumerate(accounts):
+            record_crosspost(policy, account, f"r{n}", f"https://example.org/p/{n}")
+
+        cold[count], html = cold_queries(
+            client, policy.url, django_assert_max_num_queries
+        )
+        assert html.count('class="feed-item"') == count * 2
+        assert html.count("Impact assessment") == count
+        assert html.count('rel="noopener">Also on ') == count
+        warm_queries(client, policy.url, django_assert_max_num_queries)
+
+    assert cold[1] == cold[8]
+
+
+def test_lists_and_search_queries_are_bounded_and_do_not_grow_with_pages(
+    client, site, make_announcement, make_policy, django_assert_max_num_queries
+):
+    counts = {}
+    for total in (2, 8):
+        while len(counts.get("made", [])) < total:
+            n = len(counts.setdefault("made", []))
+            publish(make_announcement(title=f"Bins news {n}", with_video=False))
+            publish(make_policy(title=f"Bins policy {n}", featured=True))
+            counts["made"].append(n)
+        for url, shown in (
+            ("/", min(total, 4)),  # the four latest announcements
+            (site["news"].url, total),
+            (site["policies"].url, total),
+            ("/search/?q=bins", min(total * 2, 10)),  # ten results a page
+        ):
+            queries, html = cold_queries(client, url, django_assert_max_num_queries)
+            assert html.count("Bins news") + html.count("Bins policy") >= shown, url
+            counts[(url, total)] = queries
+            warm_queries(client, url, django_assert_max_num_queries)
+
+    for url in ("/", site["news"].url, site["policies"].url, "/search/?q=bins"):
+        assert counts[(url, 2)] == counts[(url, 8)], url
+
+
+def test_breadcrumbs_lead_back_through_the_section(client, site, make_policy):
+    policy = make_policy()
+    publish(policy)
+
+    html = page_html(client, policy.url)
+    trail = html.split('class="breadcrumbs"')[1].split("</nav>")[0]
+
+    assert re.findall(r'<a href="([^"]+)">', trail) == ["/", site["policies"].url]
+    assert f'aria-current="page">{policy.title}<' in trail
+
+
+def test_a_private_page_asks_for_login_or_password_and_stays_out_of_lists(
+    client, site, make_announcement
+):
+    for title in ("Open news", "Staff car park", "Embargoed budget"):
+        publish(make_announcement(title=title, with_video=False))
+    home_before = page_html(client, "/")  # the lists are cached from here on
+    assert "Staff car park" in home_before
+    staff = AnnouncementPage.objects.get(title="Staff car park")
+    embargoed = AnnouncementPage.objects.get(title="Embargoed budget")
+
+    PageViewRestriction.objects.create(
+        page=staff, restriction_type=PageViewRestriction.LOGIN
+    )
+    PageViewRestriction.objects.create(
+        page=embargoed,
+        restriction_type=PageViewRestriction.PASSWORD,
+        password="budget-2026",
+    )
+
+    login = client.get(staff.url)
+    assert login.status_code == 302
+    assert "/_util/login/" in login["Location"]
+    password = client.get(embargoed.url)
+    assert password.status_code == 200
+    assert 'name="password"' in password.content.decode()
+    assert "Embargoed budget" not in password.content.decode()
+    for url in ("/", site["news"].url, "/search/?q=news"):
+        html = page_html(client, url)
+        assert "Open news" in html, url
+        assert "Staff car park" not in html, url
+        assert "Embargoed budget" not in html, url
+
+
+def test_a_private_section_covers_its_pages_and_lets_its_group_in(
+    client, django_user_model, site, make_policy
+):
+    policy = make_policy(title="Internal Audit Policy", featured=True)
+    publish(policy)
+    staff = Group.objects.create(name="Council staff")
+    restriction = PageViewRestriction.objects.create(
+        page=site["policies"], restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.set([staff])
+
+    for url in (policy.url, site["policies"].url):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/_util/login/" in response["Location"]
+    assert "Internal Audit Policy" not in page_html(client, "/")
+
+    member = django_user_model.objects.create_user("officer", password="x")
+    member.groups.add(staff)
+    client.force_login(member)
+    assert "Internal Audit Policy" in page_html(client, policy.url)
+
+
+def test_an_alias_of_a_private_page_is_private_too(client, site, make_announcement):
+    source = make_announcement(title="Staff only", with_video=False)
+    publish(source)
+    alias = source.create_alias(update_slug="staff-only-copy")
+    # Made private after the alias exists: the alias has no restriction of its
+    # own and follows its source page's, as Wagtail's own check does.
+    PageViewRestriction.objects.create(
+        page=source, restriction_type=PageViewRestriction.LOGIN
+    )
+    assert not alias.view_restrictions.exists()
+
+    response = client.get(alias.url)
+
+    assert alias.url.endswith("/staff-only-copy/")
+    assert response.status_code == 302
+    assert "/_util/login/" in response["Location"]
+    assert "Staff only" not in page_html(client, site["news"].url)
 
 
 def test_editors_can_place_a_feed_of_chosen_accounts_on_a_page(

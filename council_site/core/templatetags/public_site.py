@@ -83,19 +83,16 @@ def youtube_video(crossposts) -> dict | None:
 
 
 @register.simple_tag
-def breadcrumb_trail(page, nav_pages) -> list:
+def breadcrumb_trail(page) -> list:
     """The pages above ``page`` between the home page and it.
 
-    For a page in a top-level section (every page type of this site) the
-    section comes from the navigation pages already loaded; anything else asks
-    the page tree.
+    A page in a top-level section (every page type of this site) has only its
+    parent there, which routing already loaded (see core.pages), so this costs
+    no query for a page being served; anything deeper asks the page tree.
     """
     section_depth = 3
     if page.depth <= section_depth:
         return []
     if page.depth == section_depth + 1:
-        prefix = page.path[: page.steplen * section_depth]
-        for section in nav_pages:
-            if section.path == prefix:
-                return [section]
+        return [page.get_parent()]
     return list(page.get_ancestors().filter(depth__gt=2))
