@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -30,12 +30,25 @@ from oauthlib.oauth2 import OAuth2Error
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth2Session
 
-from .errors import AuthError, ChannelError, ConfigurationError, TemporaryError
+from .errors import (
+    AuthError,
+    ChannelError,
+    ConfigurationError,
+    RejectedError,
+    TemporaryError,
+)
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 USER_AGENT = "CouncilPublishing/1.0 (+https://github.com/council-publishing)"
 DEFAULT_TIMEOUT = 10.0
+#: How far before ``since`` a time-bounded search still looks: the clocks of this
+#: server, the database and the platform are never quite the same.
+CLOCK_SKEW = timedelta(minutes=5)
+#: The most posts one time-bounded search reads, a safety cap (20 pages of 100 on
+#: Facebook and X, 40 of 50 on YouTube) far above what a council posts in a day.
+MAX_SCAN = 2000
 
 
 @dataclass(frozen=True)
@@ -267,6 +280,40 @@ def parse_time(value: str | None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def newest_first(
+    items: Iterable[T],
+    *,
+    limit: int,
+    since: datetime | None,
+    created: Callable[[T], datetime],
+) -> Iterator[T]:
+    """``items`` (newest first) up to ``limit`` of them, stopping at the first one
+    created before ``since``.
+
+    ``items`` is usually a generator fetching page after page; stopping here
+    means no further page is asked for.
+    """
+    for count, item in enumerate(items, start=1):
+        if since is not None and created(item) < since:
+            return
+        yield item
+        if count >= limit:
+            if since is not None:
+                # "Not found" would send the post again, perhaps a second time:
+                # a person has to look instead.
+                log.warning(
+                    "Stopped a search back to %s after %d posts.",
+                    since.isoformat(),
+                    limit,
+                )
+                raise RejectedError(
+                    f"Could not check whether an earlier attempt already posted "
+                    f"this: the account has made over {limit} posts since. Look "
+                    f"for it on the account, and retry only if it is not there."
+                )
+            return
+
+
 def image_problems(
     images: tuple[Image, ...],
     *,
@@ -422,6 +469,9 @@ class ChannelAdapter:
     refreshes_itself: ClassVar[bool] = False
     #: Where people see posts; ``WEB_URL`` overrides it (the sandbox's pages).
     default_web_url: ClassVar[str] = ""
+    #: Time-bounded searches: the margin before ``since`` and the cap on posts read.
+    clock_skew: ClassVar[timedelta] = CLOCK_SKEW
+    max_scan: ClassVar[int] = MAX_SCAN
 
     def __init__(
         self,
@@ -474,13 +524,29 @@ class ChannelAdapter:
         """
         self._call(lambda: self._retract(remote_id))
 
-    def find_by_marker(self, marker: str, *, limit: int = 50) -> PostResult | None:
-        """Look among the account's recent posts for one carrying ``marker``.
+    def find_by_marker(
+        self, marker: str, *, limit: int = 50, since: datetime | None = None
+    ) -> PostResult | None:
+        """Look among the account's posts for the newest one carrying ``marker``.
 
         Used before retrying a publish whose outcome is unknown, so that a post
         created by a lost request is adopted instead of created twice.
+
+        Without ``since``, the newest ``limit`` posts are searched. With
+        ``since`` (an aware datetime, such as when the work was queued) every
+        post the account made from ``since`` minus :data:`CLOCK_SKEW` onwards is
+        searched, page after page however many there are, and ``limit`` is
+        ignored; only the safety cap :data:`MAX_SCAN` bounds it. Reaching the cap
+        raises ``RejectedError``: the row fails for a person to check, rather
+        than being sent again unchecked.
         """
-        return self._call(lambda: self._find_by_marker(marker, limit))
+        if since is None:
+            return self._call(lambda: self._find_by_marker(marker, limit, None))
+        if since.tzinfo is None:
+            raise ValueError("find_by_marker needs an aware datetime for since.")
+        # Whole seconds: Facebook and YouTube give post times to the second.
+        cutoff = (since - self.clock_skew).astimezone(UTC).replace(microsecond=0)
+        return self._call(lambda: self._find_by_marker(marker, self.max_scan, cutoff))
 
     def recent_posts(self, limit: int = 10) -> list[FeedItem]:
         """The account's latest posts, newest first, for the public feeds."""
@@ -490,8 +556,15 @@ class ChannelAdapter:
         """Likes, shares, comments and views where the platform offers them."""
         return self._call(lambda: self._metrics(remote_id))
 
-    def validate(self, post: Post) -> list[str]:
-        """Problems the platform would reject, in words an editor understands."""
+    @classmethod
+    def validate(cls, post: Post) -> list[str]:
+        """Problems the platform would reject, in words an editor understands.
+
+        A class method: the checks depend on the post and the platform's fixed
+        limits only, so they need no account, client or network, and
+        ``registry.get(platform).validate(post)`` works as well as
+        ``adapter.validate(post)``.
+        """
         return []
 
     def refresh(self) -> Credentials:
@@ -540,7 +613,11 @@ class ChannelAdapter:
     def _retract(self, remote_id: str) -> None:
         raise NotImplementedError
 
-    def _find_by_marker(self, marker: str, limit: int) -> PostResult | None:
+    def _find_by_marker(
+        self, marker: str, limit: int, since: datetime | None
+    ) -> PostResult | None:
+        """Search at most ``limit`` posts, newest first, none created before
+        ``since`` (already widened by the clock-skew margin) when it is given."""
         raise NotImplementedError
 
     def _recent_posts(self, limit: int) -> list[FeedItem]:

@@ -2,6 +2,10 @@
 
 Publishing uses a long-lived Page token, which does not expire but cannot be
 refreshed either: when Facebook rejects it the Page must be connected again.
+
+Posts and edits are sent with ``fields``, so Graph answers with the post's
+permalink in the same round trip (read-after-write). That read happens after the
+write: an error in it means the post exists, which reconciliation then finds.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
 
@@ -28,6 +32,7 @@ from .base import (
     exchange_code,
     image_problems,
     json_body,
+    newest_first,
     oauth_session,
     parse_time,
     retry_after,
@@ -47,6 +52,10 @@ RATE_CODES = {4, 17, 32, 341, 613, 80001}
 TEMPORARY_CODES = {1, 2}
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
 POST_FIELDS = "id,message,permalink_url,created_time,attachments{url,unshimmed_url}"
+#: Asked for on writes: Graph's read-after-write answers them with the write, so
+#: the permalink costs no second call.
+WRITE_FIELDS = "id,permalink_url"
+PAGE_SIZE = 100  # the most posts Graph gives in one page
 
 
 class FacebookAdapter(ChannelAdapter):
@@ -64,16 +73,17 @@ class FacebookAdapter(ChannelAdapter):
     def _publish(self, post: Post) -> PostResult:
         page = self.credentials.account_id
         if not post.images:
-            body = self._graph(
-                "POST", f"{page}/feed", data={"message": post.text, "link": post.link}
+            return self._written(
+                self._graph(
+                    "POST",
+                    f"{page}/feed",
+                    data={"message": post.text, "link": post.link},
+                    params={"fields": WRITE_FIELDS},
+                )
             )
-            return PostResult(str(body["id"]), self._permalink(str(body["id"])))
         # Photo posts get no link preview, so the link goes into the text.
         text = post.text if post.link in post.text else f"{post.text}\n\n{post.link}"
-        if len(post.images) == 1:
-            body = self._photo(post.images[0], caption=text, published=True)
-            post_id = str(body.get("post_id") or body["id"])
-        else:
+        if len(post.images) > 1:
             # Several photos: upload each unpublished, then one post holding all.
             data = {"message": text}
             for index, image in enumerate(post.images):
@@ -81,7 +91,15 @@ class FacebookAdapter(ChannelAdapter):
                 data[f"attached_media[{index}]"] = json.dumps(
                     {"media_fbid": photo["id"]}
                 )
-            post_id = str(self._graph("POST", f"{page}/feed", data=data)["id"])
+            return self._written(
+                self._graph(
+                    "POST", f"{page}/feed", data=data, params={"fields": WRITE_FIELDS}
+                )
+            )
+        body = self._photo(post.images[0], caption=text, published=True)
+        post_id = str(body.get("post_id") or body["id"])
+        # Reading back a photo would give the photo, not its post: the post's
+        # permalink takes a second call.
         return PostResult(post_id, self._permalink(post_id))
 
     def _photo(self, image: Image, *, caption: str, published: bool) -> dict[str, Any]:
@@ -98,8 +116,13 @@ class FacebookAdapter(ChannelAdapter):
             )
 
     def _update(self, remote_id: str, post: Post) -> PostResult:
-        self._graph("POST", remote_id, data={"message": post.text})
-        return PostResult(remote_id, self._permalink(remote_id))
+        body = self._graph(
+            "POST",
+            remote_id,
+            data={"message": post.text},
+            params={"fields": WRITE_FIELDS},
+        )
+        return self._written({**body, "id": remote_id})
 
     def _retract(self, remote_id: str) -> None:
         try:
@@ -109,8 +132,10 @@ class FacebookAdapter(ChannelAdapter):
             if exc.status != 404 and not (exc.code == 100 and "exist" in exc.message):
                 raise
 
-    def _find_by_marker(self, marker: str, limit: int) -> PostResult | None:
-        for item in self._page_posts(POST_FIELDS, limit):
+    def _find_by_marker(
+        self, marker: str, limit: int, since: datetime | None
+    ) -> PostResult | None:
+        for item in self._page_posts(POST_FIELDS, limit, since):
             links = [
                 unquote(str(a.get(key, "")))
                 for a in item.get("attachments", {}).get("data", [])
@@ -147,16 +172,17 @@ class FacebookAdapter(ChannelAdapter):
             comments=body.get("comments", {}).get("summary", {}).get("total_count"),
         )
 
-    def validate(self, post: Post) -> list[str]:
+    @classmethod
+    def validate(cls, post: Post) -> list[str]:
         problems: list[str] = []
-        if len(post.text) > self.max_text_length:
+        if len(post.text) > cls.max_text_length:
             problems.append(
-                f"Facebook posts can be {self.max_text_length} characters at most; "
+                f"Facebook posts can be {cls.max_text_length} characters at most; "
                 f"this one has {len(post.text)}."
             )
         problems += image_problems(
             post.images,
-            platform=self.name,
+            platform=cls.name,
             max_count=10,
             max_bytes=4 * 1024 * 1024,
             types=IMAGE_TYPES,
@@ -204,6 +230,16 @@ class FacebookAdapter(ChannelAdapter):
             return TemporaryError(message, **info)
         return RejectedError(message, **info)
 
+    def _written(self, body: dict[str, Any]) -> PostResult:
+        """The result of a write that asked for ``WRITE_FIELDS``.
+
+        Should the answer lack the permalink (a write that does not read back),
+        it is read with a second call.
+        """
+        post_id = str(body["id"])
+        permalink = body.get("permalink_url") or self._permalink(post_id)
+        return PostResult(post_id, str(permalink))
+
     def _permalink(self, post_id: str) -> str:
         body = self._graph("GET", post_id, params={"fields": "permalink_url"})
         if body.get("permalink_url"):
@@ -211,21 +247,42 @@ class FacebookAdapter(ChannelAdapter):
         page, _, post = post_id.partition("_")
         return f"{self.web_url}/{page}/posts/{post or page}"
 
-    def _page_posts(self, fields: str, limit: int) -> Iterator[dict[str, Any]]:
-        """The Page's own posts, newest first, following cursor paging."""
-        params = {"fields": fields, "limit": str(min(limit, 100))}
-        seen = 0
-        while seen < limit:
+    def _page_posts(
+        self, fields: str, limit: int, since: datetime | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The Page's own posts, newest first: at most ``limit``, and with
+        ``since`` only those created from then on (Graph's ``since``)."""
+        return newest_first(
+            self._post_pages(fields, min(limit, PAGE_SIZE), since),
+            limit=limit,
+            since=since,
+            created=lambda item: parse_time(item.get("created_time")),
+        )
+
+    def _post_pages(
+        self, fields: str, size: int, since: datetime | None
+    ) -> Iterator[dict[str, Any]]:
+        """Every post of the Page's ``/posts`` edge, page after page."""
+        params = {"fields": fields, "limit": str(size)}
+        if since is not None:
+            params["since"] = str(int(since.timestamp()))
+        while True:
             body = self._graph(
                 "GET", f"{self.credentials.account_id}/posts", params=params
             )
-            for item in body.get("data", [])[: limit - seen]:
-                seen += 1
-                yield item
-            after = body.get("paging", {}).get("cursors", {}).get("after")
-            if not body.get("paging", {}).get("next") or not after:
+            yield from body.get("data", [])
+            following = body.get("paging", {}).get("next")
+            if not following or not body.get("data"):
                 return
-            params = {**params, "after": after}
+            # Graph's next link carries whatever the next page needs (a cursor,
+            # or until and a paging token). Its query is sent to our own API
+            # URL with the token in the header, never to a host taken from an
+            # answer, and never with the token in a URL.
+            params = {
+                key: value
+                for key, value in parse_qsl(urlsplit(following).query)
+                if key != "access_token"
+            }
 
     # Connecting a Page ---------------------------------------------------------------
 

@@ -1,17 +1,29 @@
-"""Google API plumbing for the YouTube adapter: the bundled discovery document
-and the translation of Google's error JSON into the channel error hierarchy."""
+"""Google API plumbing for the YouTube adapter: google-auth credentials and
+their HTTP transport, the API client built from the bundled discovery document,
+running a request, and the translation of whatever goes wrong into the channel
+error hierarchy."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import threading
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import google.oauth2.credentials
+import google_auth_httplib2
+import httplib2
+from google.auth.exceptions import RefreshError
+from googleapiclient.discovery import Resource, build_from_document
 from googleapiclient.errors import HttpError
+from googleapiclient.http import HttpRequest, build_http
 
+from .base import Credentials
 from .errors import (
     AuthError,
     ChannelError,
@@ -23,6 +35,114 @@ from .errors import (
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 THROTTLE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 PACIFIC = ZoneInfo("America/Los_Angeles")  # YouTube quotas reset at midnight here
+GOOGLE_REFRESH_URL = "https://oauth2.googleapis.com/token"
+
+
+# Credentials and transport -----------------------------------------------------------
+
+
+def google_credentials(
+    config: Mapping[str, Any], credentials: Credentials
+) -> google.oauth2.credentials.Credentials:
+    """google-auth credentials that can refresh themselves from ``config``."""
+    expiry = credentials.expires_at
+    return google.oauth2.credentials.Credentials(
+        credentials.access_token,
+        refresh_token=credentials.refresh_token or None,
+        token_uri=config.get("TOKEN_URL") or GOOGLE_REFRESH_URL,
+        client_id=config.get("CLIENT_ID"),
+        client_secret=config.get("CLIENT_SECRET"),
+        # google-auth compares naive UTC datetimes.
+        expiry=expiry.astimezone(UTC).replace(tzinfo=None) if expiry else None,
+    )
+
+
+def authorized_http(
+    google: google.oauth2.credentials.Credentials, timeout: float
+) -> tuple[httplib2.Http, google_auth_httplib2.AuthorizedHttp]:
+    """The plain transport (for token refreshes) and the authorised one."""
+    # build_http() keeps 308 out of httplib2's redirects (resumable uploads).
+    plain = build_http()
+    plain.timeout = timeout
+    # google-auth refreshes and retries once by itself on a 401.
+    authed = google_auth_httplib2.AuthorizedHttp(
+        google, http=plain, max_refresh_attempts=1
+    )
+    return plain, authed
+
+
+def synced(
+    google: google.oauth2.credentials.Credentials, credentials: Credentials
+) -> Credentials | None:
+    """``credentials`` with the tokens google-auth refreshed by itself; ``None``
+    when it has not refreshed them."""
+    if not google.token or google.token == credentials.access_token:
+        return None
+    expiry = google.expiry
+    return credentials.with_tokens(
+        access_token=google.token,
+        refresh_token=google.refresh_token or credentials.refresh_token,
+        expires_at=expiry.replace(tzinfo=UTC) if expiry else None,
+    )
+
+
+# Requests and errors -----------------------------------------------------------------
+
+
+def execute(request: HttpRequest) -> Any:
+    """Run one API request (the adapter retries, never the client library)."""
+    try:
+        body = request.execute(num_retries=0)
+    except HttpError as exc:
+        raise http_error(exc) from exc
+    # The client hands back the raw text when a body is not valid JSON.
+    if isinstance(body, str) and body:
+        raise TemporaryError("YouTube sent an unreadable answer (cut short?).")
+    return body
+
+
+def upload_pages(youtube: Resource, size: int) -> Iterator[dict[str, Any]]:
+    """Every item of the signed-in channel's uploads playlist, newest first,
+    fetched ``size`` at a time as they are consumed.
+
+    The playlist takes no time filter: callers stop reading where they want.
+    """
+    channels = execute(youtube.channels().list(part="contentDetails", mine=True))
+    if not channels.get("items"):
+        return
+    playlist = channels["items"][0]["contentDetails"]["relatedPlaylists"]["uploads"]
+    token = None
+    while True:
+        page = execute(
+            youtube.playlistItems().list(
+                part="snippet,status",
+                playlistId=playlist,
+                maxResults=size,
+                pageToken=token,
+            )
+        )
+        yield from page.get("items", [])
+        token = page.get("nextPageToken")
+        if not token or not page.get("items"):
+            return
+
+
+def classify(exc: Exception, timeout: float) -> ChannelError | None:
+    """The channel error for what the Google client libraries raise; ``None``
+    for anything else."""
+    if isinstance(exc, RefreshError):
+        return AuthError("YouTube would not renew the sign-in; reconnect the channel.")
+    if isinstance(exc, HttpError):
+        return http_error(exc)
+    if isinstance(exc, json.JSONDecodeError):
+        return TemporaryError("YouTube sent an unreadable answer (cut short?).")
+    if isinstance(exc, TimeoutError):
+        return TemporaryError(f"YouTube did not answer in {timeout:g}s.")
+    if isinstance(
+        exc, ConnectionError | http.client.HTTPException | httplib2.HttpLib2Error
+    ):
+        return TemporaryError("Lost the connection to YouTube.")
+    return None
 
 
 def http_error(exc: HttpError) -> ChannelError:
@@ -62,6 +182,9 @@ def _next_pacific_midnight() -> datetime:
     return midnight.astimezone(UTC)
 
 
+# The API client --------------------------------------------------------------------
+
+
 @lru_cache(maxsize=1)
 def _bundled_document() -> str:
     documents = resources.files("googleapiclient.discovery_cache") / "documents"
@@ -69,8 +192,31 @@ def _bundled_document() -> str:
 
 
 def discovery_document(root_url: str) -> dict[str, Any]:
-    """The bundled discovery document pointed at ``root_url``."""
+    """A freshly parsed copy of the bundled discovery document, aimed at
+    ``root_url``."""
     document = json.loads(_bundled_document())
     document["rootUrl"] = document["baseUrl"] = root_url
     document.pop("mtlsRootUrl", None)  # a client certificate must never divert calls
     return document
+
+
+_parsed = threading.local()
+
+
+def build_client(root_url: str, http: httplib2.Http | Any) -> Resource:
+    """The YouTube Data API client for ``root_url``, sending through ``http``.
+
+    Parsing the 400 kB discovery document is most of the cost of a client, so
+    each thread parses it once per root URL and its clients share that dict.
+    Sharing is safe only within a thread: the client library keeps references
+    into the dict and, whenever it builds a resource (``videos()`` and the
+    like, on every call), adds the same standard parameters to its method
+    descriptions again. That is the same in-place rewrite one client already
+    repeats on its own, but two threads doing it at once could each see the
+    other's half-made change.
+    """
+    documents: dict[str, dict[str, Any]] = _parsed.__dict__.setdefault("docs", {})
+    document = documents.get(root_url)
+    if document is None:
+        document = documents[root_url] = discovery_document(root_url)
+    return build_from_document(document, http=http)

@@ -28,6 +28,7 @@ from .base import (
     exchange_code,
     image_problems,
     json_body,
+    newest_first,
     oauth_session,
     parse_time,
     retry_after,
@@ -47,6 +48,7 @@ TWEEPY_HOST = "https://api.twitter.com"
 SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access", "media.write"]
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 UPDATE_POLICIES = ("leave", "repost")
+PAGE_SIZE = 100  # max_results may be 5 to 100
 
 
 class XAdapter(ChannelAdapter):
@@ -101,8 +103,11 @@ class XAdapter(ChannelAdapter):
         except tweepy.NotFound:
             return
 
-    def _find_by_marker(self, marker: str, limit: int) -> PostResult | None:
-        for tweet, _media in self._timeline(limit, tweet_fields=["entities"]):
+    def _find_by_marker(
+        self, marker: str, limit: int, since: datetime | None
+    ) -> PostResult | None:
+        tweets = self._timeline(limit, since, tweet_fields=["entities", "created_at"])
+        for tweet, _media in tweets:
             urls = [
                 url.get("expanded_url") or url.get("unwound_url") or url.get("url")
                 for url in tweet.get("entities", {}).get("urls", [])
@@ -117,6 +122,7 @@ class XAdapter(ChannelAdapter):
         items = []
         for tweet, media in self._timeline(
             limit,
+            None,
             tweet_fields=["created_at", "attachments"],
             expansions=["attachments.media_keys"],
             media_fields=["url", "preview_image_url", "alt_text", "type"],
@@ -154,7 +160,8 @@ class XAdapter(ChannelAdapter):
             views=counts.get("impression_count"),
         )
 
-    def validate(self, post: Post) -> list[str]:
+    @classmethod
+    def validate(cls, post: Post) -> list[str]:
         problems = []
         try:
             fit_x(post.text, post.link)
@@ -162,7 +169,7 @@ class XAdapter(ChannelAdapter):
             problems.append("The link is too long for X's 280 characters.")
         problems += image_problems(
             post.images,
-            platform=self.name,
+            platform=cls.name,
             max_count=4,
             max_bytes=5 * 1024 * 1024,
             types=IMAGE_TYPES,
@@ -266,14 +273,30 @@ class XAdapter(ChannelAdapter):
         return self.client.get_me(user_auth=False)["data"]
 
     def _timeline(
-        self, limit: int, **fields: Any
+        self, limit: int, since: datetime | None, **fields: Any
     ) -> Iterator[tuple[dict[str, Any], dict[str, dict[str, Any]]]]:
-        """The account's tweets, newest first, with their media by media key."""
-        token, seen = None, 0
-        while seen < limit:
+        """The account's tweets, newest first, with their media by media key:
+        at most ``limit``, and with ``since`` only those created from then on
+        (``start_time``)."""
+        return newest_first(
+            self._timeline_pages(min(max(limit, 5), PAGE_SIZE), since, fields),
+            limit=limit,
+            since=since,
+            created=lambda pair: parse_time(pair[0].get("created_at")),
+        )
+
+    def _timeline_pages(
+        self, size: int, since: datetime | None, fields: dict[str, Any]
+    ) -> Iterator[tuple[dict[str, Any], dict[str, dict[str, Any]]]]:
+        """Every tweet of the user's timeline, page after page (``next_token``)."""
+        if since is not None:
+            # RFC 3339 to the second, as X documents start_time.
+            fields["start_time"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        token = None
+        while True:
             body = self.client.get_users_tweets(
                 self.credentials.account_id,
-                max_results=min(max(limit - seen, 5), 100),
+                max_results=size,
                 pagination_token=token,
                 user_auth=False,
                 **fields,
@@ -281,11 +304,10 @@ class XAdapter(ChannelAdapter):
             media = {
                 m["media_key"]: m for m in body.get("includes", {}).get("media", [])
             }
-            for tweet in body.get("data", [])[: limit - seen]:
-                seen += 1
+            for tweet in body.get("data", []):
                 yield tweet, media
             token = body.get("meta", {}).get("next_token")
-            if not token:
+            if not token or not body.get("data"):
                 return
 
     # Connecting an account -----------------------------------------------------------

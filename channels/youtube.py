@@ -3,26 +3,24 @@
 The client is built offline from the discovery document that ships inside
 google-api-python-client, with its root URL set to ``API_URL``: that is the one
 way media uploads follow a non-Google origin (``client_options`` keeps https and
-drops the path for uploads).
+drops the path for uploads). It is built on first use, so an adapter made only
+to validate posts costs next to nothing. Uploads are in
+:mod:`channels.youtube_upload`.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
-import logging
-from collections.abc import Callable, Mapping
-from datetime import UTC
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from functools import cached_property
 from typing import Any, TypeVar
 
-import google.oauth2.credentials
 import google_auth_httplib2
-import httplib2
 from google.auth.exceptions import RefreshError
-from googleapiclient.discovery import Resource, build_from_document
-from googleapiclient.errors import HttpError
-from googleapiclient.http import HttpRequest, MediaFileUpload, build_http
+from googleapiclient.discovery import Resource
+from googleapiclient.http import HttpRequest
 
+from . import youtube_upload as upload
 from .base import (
     ChannelAdapter,
     ConnectedAccount,
@@ -35,32 +33,32 @@ from .base import (
     Video,
     contains_marker,
     exchange_code,
+    newest_first,
     oauth_session,
     parse_time,
     token_credentials,
 )
-from .errors import (
-    AuthError,
-    ChannelError,
-    ConfigurationError,
-    RejectedError,
-    TemporaryError,
+from .errors import AuthError, ChannelError, ConfigurationError, RejectedError
+from .google_api import (
+    authorized_http,
+    build_client,
+    classify,
+    execute,
+    google_credentials,
+    synced,
+    upload_pages,
 )
-from .google_api import discovery_document, http_error
+from .youtube_upload import CHUNK_UNIT, MAX_VIDEO_BYTES, NO_VIDEO
 
-log = logging.getLogger(__name__)
+__all__ = ["CHUNK_UNIT", "MAX_VIDEO_BYTES", "NO_VIDEO", "SCOPES", "YouTubeAdapter"]
+
 T = TypeVar("T")
 
 SCOPES = [
     "https://www.googleapis.com/auth/youtube.upload",
     "https://www.googleapis.com/auth/youtube.force-ssl",
 ]
-NO_VIDEO = (
-    "YouTube needs a video: this page has no video file, so it will not be sent "
-    "to YouTube."
-)
-MAX_VIDEO_BYTES = 256 * 1024**3  # YouTube's upload limit
-CHUNK_UNIT = 256 * 1024  # resumable chunks must be multiples of 256 KiB
+PAGE_SIZE = 50  # the most items playlistItems.list gives in one page
 
 
 class YouTubeAdapter(ChannelAdapter):
@@ -82,26 +80,13 @@ class YouTubeAdapter(ChannelAdapter):
             raise ConfigurationError(
                 "YouTube: chunk_size must be a multiple of 256 KiB."
             )
-        expiry = credentials.expires_at
-        self.google = google.oauth2.credentials.Credentials(
-            credentials.access_token,
-            refresh_token=credentials.refresh_token or None,
-            token_uri=config.get("TOKEN_URL") or "https://oauth2.googleapis.com/token",
-            client_id=config.get("CLIENT_ID"),
-            client_secret=config.get("CLIENT_SECRET"),
-            # google-auth compares naive UTC datetimes.
-            expiry=expiry.astimezone(UTC).replace(tzinfo=None) if expiry else None,
-        )
-        # build_http() keeps 308 out of httplib2's redirects (resumable uploads).
-        self.http = build_http()
-        self.http.timeout = self.timeout
-        # google-auth refreshes and retries once by itself on a 401.
-        authed = google_auth_httplib2.AuthorizedHttp(
-            self.google, http=self.http, max_refresh_attempts=1
-        )
-        self.youtube: Resource = build_from_document(
-            discovery_document(self.api_url + "/"), http=authed
-        )
+        self.google = google_credentials(config, credentials)
+        self.http, self.authed_http = authorized_http(self.google, self.timeout)
+
+    @cached_property
+    def youtube(self) -> Resource:
+        """The API client, built when first needed (validation needs none)."""
+        return build_client(self.api_url + "/", self.authed_http)
 
     # Steps ---------------------------------------------------------------------------
 
@@ -110,7 +95,7 @@ class YouTubeAdapter(ChannelAdapter):
             raise RejectedError(NO_VIDEO)
         created = self._upload(self._insert_request(post, post.video))
         video_id = str(created["id"])
-        self._captions(video_id, post.video)
+        upload.add_captions(self.youtube, self._execute, video_id, post.video)
         uploaded = created.get("status", {}).get("uploadStatus") == "uploaded"
         # "uploaded" means YouTube is still processing the video.
         state = "processing" if uploaded else "posted"
@@ -118,29 +103,19 @@ class YouTubeAdapter(ChannelAdapter):
 
     def _insert_request(self, post: Post, video: Video) -> HttpRequest:
         """A resumable videos.insert; nothing is sent until its first chunk."""
-        status = {
-            "privacyStatus": video.privacy,
-            "selfDeclaredMadeForKids": video.made_for_kids,
-        }
-        body = {
-            "snippet": self._snippet(post, video.category_id, list(video.tags)),
-            "status": status,
-        }
-        media = MediaFileUpload(
-            str(video.path),
-            mimetype=video.content_type,
-            chunksize=self.chunk_size,
-            resumable=True,
-        )
-        return self.youtube.videos().insert(
-            part="snippet,status", body=body, media_body=media
+        return upload.insert_request(self.youtube, post, video, self.chunk_size)
+
+    def _upload(self, request: HttpRequest) -> dict[str, Any]:
+        """Send an insert's file, resuming after failed chunks (a few times)."""
+        return upload.send(
+            request, classify=self.classify_error, retries=self.upload_retries
         )
 
     def _update(self, remote_id: str, post: Post) -> PostResult:
         current = self._video(remote_id, "snippet")["snippet"]
         tags = list(post.video.tags) if post.video else current.get("tags", [])
         category = post.video.category_id if post.video else current.get("categoryId")
-        snippet = self._snippet(post, category or "25", tags)
+        snippet = upload.snippet(post, category or "25", tags)
         if current.get("defaultLanguage"):
             snippet["defaultLanguage"] = current["defaultLanguage"]
         self._execute(
@@ -175,8 +150,10 @@ class YouTubeAdapter(ChannelAdapter):
             if exc.status != 404:
                 raise
 
-    def _find_by_marker(self, marker: str, limit: int) -> PostResult | None:
-        for item in self._uploads(limit):
+    def _find_by_marker(
+        self, marker: str, limit: int, since: datetime | None
+    ) -> PostResult | None:
+        for item in self._uploads(limit, since):
             snippet = item.get("snippet", {})
             if contains_marker(snippet.get("description"), marker):
                 video_id = snippet["resourceId"]["videoId"]
@@ -185,7 +162,7 @@ class YouTubeAdapter(ChannelAdapter):
 
     def _recent_posts(self, limit: int) -> list[FeedItem]:
         items = []
-        for item in self._uploads(limit):
+        for item in self._uploads(limit, None):
             if item.get("status", {}).get("privacyStatus", "public") != "public":
                 continue
             snippet = item["snippet"]
@@ -220,37 +197,9 @@ class YouTubeAdapter(ChannelAdapter):
             views=count("viewCount"),
         )
 
-    def validate(self, post: Post) -> list[str]:
-        video = post.video
-        if video is None:
-            return [NO_VIDEO]
-        title, captions = video.title or post.title, video.captions_path
-        checks = [
-            (not title.strip(), "YouTube videos need a title."),
-            (
-                len(title) > 100,
-                f"YouTube titles can be 100 characters, not {len(title)}.",
-            ),
-            ("<" in title or ">" in title, "YouTube titles cannot contain < or >."),
-            (
-                len(self._description(post).encode()) > self.max_text_length,
-                "The YouTube description is over 5,000 bytes.",
-            ),
-            (
-                not video.content_type.startswith("video/"),
-                f"{video.path.name} is not a video file.",
-            ),
-            (not video.path.is_file(), f"The video file {video.path.name} is missing."),
-            (
-                video.path.is_file() and video.path.stat().st_size > MAX_VIDEO_BYTES,
-                f"{video.path.name} is larger than YouTube's 256 GB limit.",
-            ),
-            (
-                captions is not None and not captions.is_file(),
-                "The captions file is missing.",
-            ),
-        ]
-        return [message for failed, message in checks if failed]
+    @classmethod
+    def validate(cls, post: Post) -> list[str]:
+        return upload.problems(post)
 
     def refresh(self) -> Credentials:
         try:
@@ -261,21 +210,7 @@ class YouTubeAdapter(ChannelAdapter):
         return self.credentials
 
     def classify_error(self, exc: Exception) -> ChannelError | None:
-        if isinstance(exc, RefreshError):
-            return AuthError(
-                "YouTube would not renew the sign-in; reconnect the channel."
-            )
-        if isinstance(exc, HttpError):
-            return http_error(exc)
-        if isinstance(exc, json.JSONDecodeError):
-            return TemporaryError("YouTube sent an unreadable answer (cut short?).")
-        if isinstance(exc, TimeoutError):
-            return TemporaryError(f"YouTube did not answer in {self.timeout:g}s.")
-        if isinstance(
-            exc, ConnectionError | http.client.HTTPException | httplib2.HttpLib2Error
-        ):
-            return TemporaryError("Lost the connection to YouTube.")
-        return super().classify_error(exc)
+        return classify(exc, self.timeout) or super().classify_error(exc)
 
     # Plumbing ------------------------------------------------------------------------
 
@@ -287,77 +222,15 @@ class YouTubeAdapter(ChannelAdapter):
 
     def _sync_tokens(self) -> None:
         """Hand tokens google-auth refreshed by itself to whoever stores them."""
-        if not self.google.token or self.google.token == self.credentials.access_token:
+        fresh = synced(self.google, self.credentials)
+        if fresh is None:
             return
-        expiry = self.google.expiry
-        self.credentials = self.credentials.with_tokens(
-            access_token=self.google.token,
-            refresh_token=self.google.refresh_token or self.credentials.refresh_token,
-            expires_at=expiry.replace(tzinfo=UTC) if expiry else None,
-        )
+        self.credentials = fresh
         if self.on_token_refresh is not None:
             self.on_token_refresh(self.credentials)
 
     def _execute(self, request: HttpRequest) -> Any:
-        try:
-            body = request.execute(num_retries=0)
-        except HttpError as exc:
-            raise http_error(exc) from exc
-        # The client hands back the raw text when a body is not valid JSON.
-        if isinstance(body, str) and body:
-            raise TemporaryError("YouTube sent an unreadable answer (cut short?).")
-        return body
-
-    def _upload(self, request: HttpRequest) -> dict[str, Any]:
-        """Send the file chunk by chunk; after a failed chunk, ask the server
-        how much arrived and go on from there (a bounded number of times)."""
-        failures, response = 0, None
-        while response is None:
-            try:
-                _progress, response = request.next_chunk(num_retries=0)
-            except Exception as exc:
-                error = self.classify_error(exc)
-                if (
-                    not isinstance(error, TemporaryError)
-                    or failures >= self.upload_retries
-                ):
-                    raise
-                failures += 1
-                log.warning("YouTube upload interrupted (%s); resuming.", error)
-        return response
-
-    def _captions(self, video_id: str, video: Video) -> None:
-        """Add the captions file. The video is already up, so a failure is
-        logged rather than raised: a retry would upload the video again."""
-        if not video.captions_path:
-            return
-        snippet = {"videoId": video_id, "language": video.captions_language, "name": ""}
-        try:
-            self._execute(
-                self.youtube.captions().insert(
-                    part="snippet",
-                    body={"snippet": snippet},
-                    media_body=MediaFileUpload(
-                        str(video.captions_path), mimetype="application/octet-stream"
-                    ),
-                )
-            )
-        except ChannelError as error:
-            log.warning("Captions for YouTube video %s not added: %s", video_id, error)
-
-    def _snippet(self, post: Post, category: str, tags: list[str]) -> dict[str, Any]:
-        title = (post.video.title if post.video else "") or post.title
-        return {
-            "title": title,
-            "description": self._description(post),
-            "tags": tags,
-            "categoryId": category,
-        }
-
-    def _description(self, post: Post) -> str:
-        # The marker link in the description is what reconciliation looks for.
-        text = (post.video.description if post.video else "") or post.text
-        return text if post.link in text else f"{text}\n\n{post.link}".strip()
+        return execute(request)
 
     def _video(self, video_id: str, part: str) -> dict[str, Any]:
         items = self._execute(self.youtube.videos().list(part=part, id=video_id))
@@ -365,30 +238,15 @@ class YouTubeAdapter(ChannelAdapter):
             raise RejectedError("This video is no longer on YouTube.", status=404)
         return items["items"][0]
 
-    def _uploads(self, limit: int) -> list[dict[str, Any]]:
-        """The newest items of the channel's uploads playlist."""
-        channels = self._execute(
-            self.youtube.channels().list(part="contentDetails", mine=True)
+    def _uploads(self, limit: int, since: datetime | None) -> Iterator[dict[str, Any]]:
+        """The channel's uploads, newest first: at most ``limit``, and with
+        ``since`` none published before it."""
+        return newest_first(
+            upload_pages(self.youtube, min(limit, PAGE_SIZE)),
+            limit=limit,
+            since=since,
+            created=lambda item: parse_time(item.get("snippet", {}).get("publishedAt")),
         )
-        if not channels.get("items"):
-            return []
-        playlist = channels["items"][0]["contentDetails"]["relatedPlaylists"]["uploads"]
-        items: list[dict[str, Any]] = []
-        token = None
-        while len(items) < limit:
-            page = self._execute(
-                self.youtube.playlistItems().list(
-                    part="snippet,status",
-                    playlistId=playlist,
-                    maxResults=min(limit - len(items), 50),
-                    pageToken=token,
-                )
-            )
-            items += page.get("items", [])
-            token = page.get("nextPageToken")
-            if not token:
-                break
-        return items[:limit]
 
     def _permalink(self, video_id: str) -> str:
         return f"{self.web_url}/watch?v={video_id}"

@@ -28,9 +28,11 @@ from .web import Ctx, SandboxRequest, json_response
 
 logger = logging.getLogger("sandbox")
 
-HTML_502 = (b"<html><head><title>502 Bad Gateway</title></head><body>"
-            b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>"
-            b"</body></html>")
+HTML_502 = (
+    b"<html><head><title>502 Bad Gateway</title></head><body>"
+    b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>"
+    b"</body></html>"
+)
 
 
 class ConnectionDropped(ConnectionAbortedError):
@@ -44,7 +46,10 @@ class SandboxApp:
         self.state = state or State()
         self.faults = FaultBook()
         self.platforms: dict[str, ModuleType] = {
-            "facebook": facebook, "x": x, "youtube": youtube}
+            "facebook": facebook,
+            "x": x,
+            "youtube": youtube,
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = SandboxRequest(environ)
@@ -54,20 +59,33 @@ class SandboxApp:
         name = path.split("/", 2)[1]
         module = self.platforms.get(name)
         if module is None:
-            resp = json_response({"error": "unknown platform prefix",
-                                  "platforms": list(self.platforms)}, 404)
+            resp = json_response(
+                {"error": "unknown platform prefix", "platforms": list(self.platforms)},
+                404,
+            )
             return resp(environ, start_response)
         resp = self._dispatch(request, module, name, environ)
         return resp(environ, start_response)
 
-    def _dispatch(self, request: SandboxRequest, module: ModuleType, name: str,
-                  environ: dict[str, Any]) -> Response:
+    def _dispatch(
+        self,
+        request: SandboxRequest,
+        module: ModuleType,
+        name: str,
+        environ: dict[str, Any],
+    ) -> Response:
         started = time.perf_counter()
-        sub = request.path[len(name) + 1:] or "/"
+        sub = request.path[len(name) + 1 :] or "/"
         route, params = module.router.match(request.method, sub)
-        ctx = Ctx(request=request, state=self.state, faults=self.faults,
-                  base=request.host_url.rstrip("/"), platform=name,
-                  operation=route.operation if route else None, params=params)
+        ctx = Ctx(
+            request=request,
+            state=self.state,
+            faults=self.faults,
+            base=request.host_url.rstrip("/"),
+            platform=name,
+            operation=route.operation if route else None,
+            params=params,
+        )
         self.faults.delay(name)
         fault = self.faults.pick(name, ctx.operation) if route else None
         drop = False
@@ -77,18 +95,42 @@ class SandboxApp:
             resp = self._run(module, ctx, route.handler)
         else:
             resp, drop = self._apply_fault(module, ctx, route.handler, fault)
+        if fault is None and ctx.read_back is not None and resp.status_code < 300:
+            resp, drop, fault = self._read_back(module, ctx)
         if not drop:
             module.decorate(ctx, resp)
-        self.state.record_request({
-            "ts": time.time(), "platform": name, "method": request.method,
-            "path": request.path, "query": request.query_string.decode("latin-1"),
-            "operation": ctx.operation, "status": None if drop else resp.status_code,
-            "fault": fault.kind if fault else None,
-            "fault_id": fault.id if fault else None,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3)})
+        self.state.record_request(
+            {
+                "ts": time.time(),
+                "platform": name,
+                "method": request.method,
+                "path": request.path,
+                "query": request.query_string.decode("latin-1"),
+                "operation": ctx.operation,
+                "status": None if drop else resp.status_code,
+                "fault": fault.kind if fault else None,
+                "fault_id": fault.id if fault else None,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            }
+        )
         if drop:
             self._drop(environ)
         return resp
+
+    def _read_back(
+        self, module: ModuleType, ctx: Ctx
+    ) -> tuple[Response, bool, Fault | None]:
+        """The read half of a write that reads its result back.
+
+        It runs after the write has happened, as a read: a "get" fault fails
+        it (and only it), the way a platform's read can fail after its write.
+        """
+        handler, ctx.read_back = ctx.read_back, None
+        fault = self.faults.pick(ctx.platform, "get")
+        if fault is None:
+            return self._run(module, ctx, handler), False, None
+        resp, drop = self._apply_fault(module, ctx, handler, fault)
+        return resp, drop, fault
 
     @staticmethod
     def _run(module: ModuleType, ctx: Ctx, handler: Any) -> Response:
@@ -101,8 +143,9 @@ class SandboxApp:
             traceback.print_exc(file=sys.stderr)
             return module.server_error(ctx, 500)
 
-    def _apply_fault(self, module: ModuleType, ctx: Ctx, handler: Any, fault: Fault
-                     ) -> tuple[Response, bool]:
+    def _apply_fault(
+        self, module: ModuleType, ctx: Ctx, handler: Any, fault: Fault
+    ) -> tuple[Response, bool]:
         params, kind = fault.params, fault.kind
         if kind == "server_error":
             return module.server_error(ctx, params.get("status")), False
@@ -110,13 +153,17 @@ class SandboxApp:
             self.faults.hang(float(params.get("hang_seconds", 60)))
             return module.server_error(ctx, 503), False
         if kind == "rate_limit":
-            return module.rate_limited(ctx, float(params.get("reset_after", 60)),
-                                       params), False
+            return module.rate_limited(
+                ctx, float(params.get("reset_after", 60)), params
+            ), False
         if kind == "error":
             return module.custom_error(ctx, params), False
         if kind == "html_error":
-            resp = Response(HTML_502, status=int(params.get("status", 502)),
-                            content_type="text/html")
+            resp = Response(
+                HTML_502,
+                status=int(params.get("status", 502)),
+                content_type="text/html",
+            )
             return resp, False
         if kind == "expire_token":
             token = module.caller_token(ctx)
@@ -184,19 +231,25 @@ class RunningSandbox:
         self.thread.join(timeout=5)
 
 
-def make_server(host: str = "127.0.0.1", port: int = 0,
-                state_path: str | None = None) -> SandboxHTTPServer:
+def make_server(
+    host: str = "127.0.0.1", port: int = 0, state_path: str | None = None
+) -> SandboxHTTPServer:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = SandboxApp(State(state_path))
     return SandboxHTTPServer(host, port, app, handler=_QuietHandler)
 
 
-def start_sandbox(host: str = "127.0.0.1", port: int = 0,
-                  state_path: str | None = None) -> RunningSandbox:
+def start_sandbox(
+    host: str = "127.0.0.1", port: int = 0, state_path: str | None = None
+) -> RunningSandbox:
     """Start the sandbox in a daemon thread and return a handle with ``.url``."""
     server = make_server(host, port, state_path)
-    thread = threading.Thread(target=server.serve_forever, kwargs={
-        "poll_interval": 0.1}, daemon=True, name="sandbox-http")
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        daemon=True,
+        name="sandbox-http",
+    )
     thread.start()
     url = f"http://{_display_host(host)}:{server.server_port}"
     return RunningSandbox(url=url, app=server.app, server=server, thread=thread)

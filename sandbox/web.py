@@ -38,6 +38,10 @@ class Ctx:
     params: dict[str, str] = field(default_factory=dict)
     token: str | None = None
     token_record: dict[str, Any] | None = None
+    #: Set by a write that reads its result back (Graph's read-after-write): the
+    #: server runs it after the write as a read of its own, which "get" faults
+    #: can fail, and answers with it.
+    read_back: Callable[[Ctx], Response] | None = None
     _json: Any = None
     _json_loaded: bool = False
 
@@ -87,18 +91,21 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def add(self, methods: str, pattern: str, operation: str | None
-            ) -> Callable[[Handler], Handler]:
+    def add(
+        self, methods: str, pattern: str, operation: str | None
+    ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             compiled = re.compile(pattern + r"\Z")
             self.routes.append(Route(tuple(methods.split()), compiled, fn, operation))
             return fn
+
         return register
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         for route in self.routes:
             if method not in route.methods and not (
-                    method == "HEAD" and "GET" in route.methods):
+                method == "HEAD" and "GET" in route.methods
+            ):
                 continue
             found = route.pattern.match(path)
             if found:
@@ -106,11 +113,16 @@ class Router:
         return None, {}
 
 
-def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None,
-                  content_type: str = JSON_TYPE) -> Response:
+def json_response(
+    obj: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    content_type: str = JSON_TYPE,
+) -> Response:
     body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-    return Response(body.encode("utf-8"), status=status, headers=headers,
-                    content_type=content_type)
+    return Response(
+        body.encode("utf-8"), status=status, headers=headers, content_type=content_type
+    )
 
 
 def esc(value: Any) -> str:
@@ -124,18 +136,67 @@ PAGE_CSS = (
     ".meta{color:#555;font-size:.9rem}img{max-width:100%}"
     "button{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}"
     ".banner{background:#fff3cd;padding:.5rem;border-radius:4px;font-size:.85rem}"
+    ".posts{list-style:none;padding:0}"
 )
 
 
 def html_response(title: str, inner_html: str, status: int = 200) -> Response:
     """A small standalone HTML page. ``inner_html`` must already be escaped."""
     doc = (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title><style>{PAGE_CSS}</style></head><body>"
-        "<p class=\"banner\">Local platform sandbox: nothing here is public.</p>"
+        '<p class="banner">Local platform sandbox: nothing here is public.</p>'
         f"{inner_html}</body></html>"
     )
     return Response(doc, status=status, content_type="text/html; charset=utf-8")
+
+
+@dataclass
+class ProfileEntry:
+    """One post as a profile page lists it."""
+
+    permalink: str
+    when: str
+    text: str
+    title: str = ""
+
+
+PROFILE_LENGTH = 20  # posts a profile page lists, newest first
+EXCERPT = 280  # characters of a post's text shown on a profile page
+
+
+def profile_response(
+    title: str, name: str, handle: str, entries: list[ProfileEntry]
+) -> Response:
+    """An account's public profile page: its name, then its newest posts, each
+    linking to the post's own page."""
+    items = []
+    for entry in entries[:PROFILE_LENGTH]:
+        text = (
+            entry.text
+            if len(entry.text) <= EXCERPT
+            else (entry.text[: EXCERPT - 1].rstrip() + "…")
+        )
+        heading = f"<h3>{esc(entry.title)}</h3>" if entry.title else ""
+        items.append(
+            f'<li class="card">{heading}<p class="message">{esc(text)}</p>'
+            f'<p class="meta"><a href="{esc(entry.permalink)}">{esc(entry.when)}</a>'
+            "</p></li>"
+        )
+    listing = (
+        f'<ol class="posts">{"".join(items)}</ol>'
+        if items
+        else '<p class="meta">No posts yet.</p>'
+    )
+    inner = (
+        f'<div class="card"><h1>{esc(name)}</h1><p class="meta">{esc(handle)}</p></div>'
+        f"<h2>Posts</h2>{listing}"
+    )
+    return html_response(title, inner)
+
+
+def not_found_page(title: str, message: str) -> Response:
+    return html_response(title, f'<div class="card"><h1>{esc(message)}</h1></div>', 404)
 
 
 def media_response(ctx: Ctx) -> Response:
@@ -166,10 +227,12 @@ def image_size(data: bytes) -> tuple[int, int]:
         while i + 9 < len(data):
             if data[i] != 0xFF:
                 break
-            marker, size = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+            marker, size = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
             if marker in (0xC0, 0xC1, 0xC2):
-                return (int.from_bytes(data[i + 7:i + 9], "big"),
-                        int.from_bytes(data[i + 5:i + 7], "big"))
+                return (
+                    int.from_bytes(data[i + 7 : i + 9], "big"),
+                    int.from_bytes(data[i + 5 : i + 7], "big"),
+                )
             i += 2 + size
     return 0, 0
 

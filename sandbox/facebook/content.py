@@ -24,8 +24,15 @@ from .common import (
 )
 
 DUPLICATE_WINDOW = 86400.0
-DEPRECATED_FIELDS = {"caption", "description", "link", "name", "object_id", "source",
-                     "type"}
+DEPRECATED_FIELDS = {
+    "caption",
+    "description",
+    "link",
+    "name",
+    "object_id",
+    "source",
+    "type",
+}
 POST_DEFAULT_FIELDS = ["created_time", "message", "id"]
 
 
@@ -34,15 +41,33 @@ def _page_exists(ctx: Ctx, page: str) -> bool:
     return bool(acct and acct["type"] == "page")
 
 
-def create_post(ctx: Ctx, page: str, *, text: str = "", link: str = "",
-                title: str = "", media: list[dict[str, Any]] | None = None,
-                kind: str = "status", published: bool = True,
-                extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def create_post(
+    ctx: Ctx,
+    page: str,
+    *,
+    text: str = "",
+    link: str = "",
+    title: str = "",
+    media: list[dict[str, Any]] | None = None,
+    kind: str = "status",
+    published: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     pid = f"{page}_{ctx.state.numeric_id(900_000_000_000_000)}"
     now = time.time()
-    rec = post_record("facebook", pid, page, now, text, link=link, title=title,
-                      description=title and text, media=media or [], kind=kind,
-                      metrics={"reactions": 0, "shares": 0, "comments": 0})
+    rec = post_record(
+        "facebook",
+        pid,
+        page,
+        now,
+        text,
+        link=link,
+        title=title,
+        description=title and text,
+        media=media or [],
+        kind=kind,
+        metrics={"reactions": 0, "shares": 0, "comments": 0},
+    )
     rec["extra"] = {"published": published, **(extra or {})}
     return ctx.state.add_post(rec)
 
@@ -51,10 +76,15 @@ def _check_duplicate(ctx: Ctx, page: str, text: str, link: str) -> None:
     """(#506) for a repeat of a live post within 24 h; (#368) once it persists."""
     cutoff = time.time() - DUPLICATE_WINDOW
     with ctx.state.lock:
-        dup = any(p["account_id"] == page and not p["deleted"]
-                  and p["created_ts"] >= cutoff and p["text"].strip() == text.strip()
-                  and p["link"] == link and p["kind"] in ("status", "link")
-                  for p in ctx.state.posts("facebook").values())
+        dup = any(
+            p["account_id"] == page
+            and not p["deleted"]
+            and p["created_ts"] >= cutoff
+            and p["text"].strip() == text.strip()
+            and p["link"] == link
+            and p["kind"] in ("status", "link")
+            for p in ctx.state.posts("facebook").values()
+        )
         if not dup:
             return
         key = page + ":" + hashlib.sha256(f"{text}\0{link}".encode()).hexdigest()[:24]
@@ -64,10 +94,13 @@ def _check_duplicate(ctx: Ctx, page: str, text: str, link: str) -> None:
     if tries >= 3:
         raise GraphError(
             "(#368) The action attempted has been deemed abusive or is otherwise "
-            "disallowed", 368, subcode=1390008,
+            "disallowed",
+            368,
+            subcode=1390008,
             user_title="You Can't Post This Right Now",
             user_msg="You've already posted this. Posting the same content repeatedly "
-                     "on Facebook isn't allowed.")
+            "on Facebook isn't allowed.",
+        )
     raise GraphError("(#506) Duplicate status message", 506)
 
 
@@ -94,16 +127,37 @@ def feed(ctx: Ctx) -> Response:
         raise GraphError("(#100) Message is too long", 100)
     _check_duplicate(ctx, page, text, link)
     kind = "photo" if attached else ("link" if link else "status")
-    rec = create_post(ctx, page, text=text, link=link, media=attached, kind=kind,
-                      published=_flag(values.get("published")))
+    rec = create_post(
+        ctx,
+        page,
+        text=text,
+        link=link,
+        media=attached,
+        kind=kind,
+        published=_flag(values.get("published")),
+    )
     with ctx.state.lock:
         for item in attached:
             ctx.state.data["media"][item["id"]]["post_id"] = rec["id"]
-    return json_response({"id": rec["id"]})
+    return written(ctx, rec["id"], {"id": rec["id"]})
 
 
-def _attached_media(ctx: Ctx, values: dict[str, Any], page: str
-                    ) -> list[dict[str, Any]]:
+def written(ctx: Ctx, oid: str, answer: dict[str, Any]) -> Response:
+    """The answer to a write: ``answer``, or with ``fields`` (read-after-write)
+    those fields of the object written, read back as ``GET /{oid}`` would."""
+    if ctx.values().get("fields"):
+
+        def read(read_ctx: Ctx) -> Response:
+            read_ctx.params = {**read_ctx.params, "oid": oid}
+            return get_object(read_ctx)
+
+        ctx.read_back = read
+    return json_response(answer)
+
+
+def _attached_media(
+    ctx: Ctx, values: dict[str, Any], page: str
+) -> list[dict[str, Any]]:
     import json
 
     items = []
@@ -113,25 +167,52 @@ def _attached_media(ctx: Ctx, values: dict[str, Any], page: str
             ref = raw if isinstance(raw, dict) else json.loads(raw)
             fbid = str(ref["media_fbid"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise GraphError("(#100) param attached_media must be an array of "
-                             "objects with media_fbid", 100) from exc
+            raise GraphError(
+                "(#100) param attached_media must be an array of "
+                "objects with media_fbid",
+                100,
+            ) from exc
         meta = ctx.state.data["media"].get(fbid)
         if not meta or meta["owner"] != page or meta.get("post_id"):
             raise GraphError(f"(#100) Invalid media_fbid {fbid}", 100)
-        items.append({"id": fbid, "type": "photo", "alt_text": meta["alt_text"],
-                      "size": meta["size"]})
+        items.append(
+            {
+                "id": fbid,
+                "type": "photo",
+                "alt_text": meta["alt_text"],
+                "size": meta["size"],
+            }
+        )
     if isinstance(values.get("attached_media"), list):  # JSON bodies
         raise GraphError("(#100) attached_media must use attached_media[N] keys", 100)
     return items
 
 
-def store_media(ctx: Ctx, page: str, data: bytes, mime: str, *, kind: str,
-                alt: str = "", **extra: Any) -> dict[str, Any]:
+def store_media(
+    ctx: Ctx,
+    page: str,
+    data: bytes,
+    mime: str,
+    *,
+    kind: str,
+    alt: str = "",
+    **extra: Any,
+) -> dict[str, Any]:
     mid = ctx.state.numeric_id(700_000_000_000_000)
     width, height = image_size(data) if kind == "photo" else (0, 0)
-    meta = {"id": mid, "platform": "facebook", "type": kind, "mime": mime,
-            "size": len(data), "alt_text": alt, "owner": page, "state": "succeeded",
-            "width": width, "height": height, **extra}
+    meta = {
+        "id": mid,
+        "platform": "facebook",
+        "type": kind,
+        "mime": mime,
+        "size": len(data),
+        "alt_text": alt,
+        "owner": page,
+        "state": "succeeded",
+        "width": width,
+        "height": height,
+        **extra,
+    }
     with ctx.state.lock:
         ctx.state.data["media"][mid] = meta
         ctx.state.blobs[mid] = data
@@ -160,12 +241,12 @@ def photos(ctx: Ctx) -> Response:
     alt = str(values.get("alt_text_custom") or "")
     meta = store_media(ctx, page, data, mime, kind="photo", alt=alt)
     if not _flag(values.get("published")) or _flag(values.get("temporary"), False):
-        return json_response({"id": meta["id"]})
+        return written(ctx, meta["id"], {"id": meta["id"]})
     item = {"id": meta["id"], "type": "photo", "alt_text": alt, "size": len(data)}
     rec = create_post(ctx, page, text=text, media=[item], kind="photo")
     with ctx.state.lock:
         meta["post_id"] = rec["id"]
-    return json_response({"id": meta["id"], "post_id": rec["id"]})
+    return written(ctx, meta["id"], {"id": meta["id"], "post_id": rec["id"]})
 
 
 def find_post(ctx: Ctx, oid: str) -> dict[str, Any] | None:
@@ -198,7 +279,7 @@ def edit(ctx: Ctx) -> Response:
         rec["edits"] += 1
         rec["updated_ts"] = time.time()
     ctx.state.mark_dirty()
-    return json_response({"success": True})
+    return written(ctx, oid, {"success": True})
 
 
 @router.add("DELETE", V + r"/(?P<oid>\d+_\d+|\d+)", "delete")
@@ -225,42 +306,81 @@ def _attachments(ctx: Ctx, rec: dict[str, Any]) -> dict[str, Any]:
     for item in rec["media"]:
         meta = media.get(item["id"], {})
         if item["type"] == "video":
-            subs.append({"media_type": "video", "type": "video_inline",
-                         "title": rec["title"], "description": rec["text"],
-                         "media": {"source": media_url(ctx, item["id"])},
-                         "target": {"id": item["id"]},
-                         "url": ctx.state.permalink(rec, ctx.base)})
+            subs.append(
+                {
+                    "media_type": "video",
+                    "type": "video_inline",
+                    "title": rec["title"],
+                    "description": rec["text"],
+                    "media": {"source": media_url(ctx, item["id"])},
+                    "target": {"id": item["id"]},
+                    "url": ctx.state.permalink(rec, ctx.base),
+                }
+            )
         else:
-            subs.append({"media_type": "photo", "type": "photo",
-                         "description": item.get("alt_text") or rec["text"],
-                         "media": {"image": {"src": media_url(ctx, item["id"]),
-                                             "width": meta.get("width", 0),
-                                             "height": meta.get("height", 0)}},
-                         "target": {"id": item["id"],
-                                    "url": ctx.state.permalink(rec, ctx.base)},
-                         "url": ctx.state.permalink(rec, ctx.base)})
+            subs.append(
+                {
+                    "media_type": "photo",
+                    "type": "photo",
+                    "description": item.get("alt_text") or rec["text"],
+                    "media": {
+                        "image": {
+                            "src": media_url(ctx, item["id"]),
+                            "width": meta.get("width", 0),
+                            "height": meta.get("height", 0),
+                        }
+                    },
+                    "target": {
+                        "id": item["id"],
+                        "url": ctx.state.permalink(rec, ctx.base),
+                    },
+                    "url": ctx.state.permalink(rec, ctx.base),
+                }
+            )
     if len(subs) > 1:
-        return {"data": [{"media_type": "album", "type": "album",
-                          "subattachments": {"data": subs},
-                          "url": ctx.state.permalink(rec, ctx.base)}]}
+        return {
+            "data": [
+                {
+                    "media_type": "album",
+                    "type": "album",
+                    "subattachments": {"data": subs},
+                    "url": ctx.state.permalink(rec, ctx.base),
+                }
+            ]
+        }
     if subs:
         return {"data": subs}
     if rec["link"]:
-        return {"data": [{"media_type": "link", "type": "share", "url": rec["link"],
-                          "title": rec["link"], "target": {"url": rec["link"]}}]}
+        return {
+            "data": [
+                {
+                    "media_type": "link",
+                    "type": "share",
+                    "url": rec["link"],
+                    "title": rec["link"],
+                    "target": {"url": rec["link"]},
+                }
+            ]
+        }
     return {"data": []}
 
 
 def render_post(ctx: Ctx, rec: dict[str, Any], fields: list[str]) -> dict[str, Any]:
     bad = DEPRECATED_FIELDS.intersection(fields)
     if bad:
-        raise GraphError("(#12) deprecate_post_aggregated_fields_for_attachement is "
-                         "deprecated for versions v3.3 and higher", 12)
+        raise GraphError(
+            "(#12) deprecate_post_aggregated_fields_for_attachement is "
+            "deprecated for versions v3.3 and higher",
+            12,
+        )
     page = ctx.state.data["accounts"]["facebook"][rec["account_id"]]
     metrics = rec["metrics"]
     photos = [m for m in rec["media"] if m["type"] == "photo"]
-    status_type = {"photo": "added_photos", "video": "added_video",
-                   "link": "shared_story"}.get(rec["kind"], "mobile_status_update")
+    status_type = {
+        "photo": "added_photos",
+        "video": "added_video",
+        "link": "shared_story",
+    }.get(rec["kind"], "mobile_status_update")
     available: dict[str, Any] = {
         "id": rec["id"],
         "created_time": fbtime(rec["created_ts"]),
@@ -271,13 +391,29 @@ def render_post(ctx: Ctx, rec: dict[str, Any], fields: list[str]) -> dict[str, A
         "is_published": rec["extra"].get("published", True),
         "is_hidden": False,
         "attachments": _attachments(ctx, rec),
-        "reactions": {"data": [], "summary": {
-            "total_count": metrics.get("reactions", 0), "viewer_reaction": "NONE"}},
-        "likes": {"data": [], "summary": {"total_count": metrics.get("reactions", 0),
-                                          "can_like": True, "has_liked": False}},
-        "comments": {"data": [], "summary": {
-            "order": "ranked", "total_count": metrics.get("comments", 0),
-            "can_comment": True}},
+        "reactions": {
+            "data": [],
+            "summary": {
+                "total_count": metrics.get("reactions", 0),
+                "viewer_reaction": "NONE",
+            },
+        },
+        "likes": {
+            "data": [],
+            "summary": {
+                "total_count": metrics.get("reactions", 0),
+                "can_like": True,
+                "has_liked": False,
+            },
+        },
+        "comments": {
+            "data": [],
+            "summary": {
+                "order": "ranked",
+                "total_count": metrics.get("comments", 0),
+                "can_comment": True,
+            },
+        },
     }
     if rec["text"]:
         available["message"] = rec["text"]
@@ -315,15 +451,29 @@ def _render_media(ctx: Ctx, meta: dict[str, Any], fields: list[str]) -> dict[str
     rec = ctx.state.posts("facebook").get(meta.get("post_id") or "")
     if rec is not None and rec["deleted"]:
         raise not_exist(meta["id"])
-    out: dict[str, Any] = {"id": meta["id"], "alt_text": meta["alt_text"],
-                           "source": media_url(ctx, meta["id"]),
-                           "images": [{"src": media_url(ctx, meta["id"]),
-                                       "width": meta.get("width", 0),
-                                       "height": meta.get("height", 0)}]}
+    out: dict[str, Any] = {
+        "id": meta["id"],
+        "alt_text": meta["alt_text"],
+        "source": media_url(ctx, meta["id"]),
+        "images": [
+            {
+                "src": media_url(ctx, meta["id"]),
+                "width": meta.get("width", 0),
+                "height": meta.get("height", 0),
+            }
+        ],
+    }
     if rec is not None:
-        out.update({"created_time": fbtime(rec["created_ts"]), "post_id": rec["id"],
-                    "permalink_url": ctx.state.permalink(rec, ctx.base),
-                    "page_story_id": rec["id"], "name": rec["text"],
-                    "title": rec["title"], "description": rec["text"],
-                    "status": {"video_status": "ready"}})
+        out.update(
+            {
+                "created_time": fbtime(rec["created_ts"]),
+                "post_id": rec["id"],
+                "permalink_url": ctx.state.permalink(rec, ctx.base),
+                "page_story_id": rec["id"],
+                "name": rec["text"],
+                "title": rec["title"],
+                "description": rec["text"],
+                "status": {"video_status": "ready"},
+            }
+        )
     return {k: out[k] for k in fields if k in out}

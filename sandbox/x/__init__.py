@@ -7,7 +7,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ..web import Ctx, media_response
-from . import auth, media, tweets  # noqa: F401 - route registration
+from . import auth, media, tweets, web  # noqa: F401 - route registration
 from .common import XError, bearer, problem, rate_headers, rate_limited, router
 
 NAME = "x"
@@ -23,16 +23,22 @@ def handle_error(ctx: Ctx, exc: Exception) -> Response | None:
 
 def server_error(ctx: Ctx, status: int | None) -> Response:
     code = status or 503
-    title = {500: "Internal Server Error", 502: "Bad Gateway",
-             504: "Gateway Timeout"}.get(code, "Service Unavailable")
+    title = {
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        504: "Gateway Timeout",
+    }.get(code, "Service Unavailable")
     return problem(code, title, title).response()
 
 
 def custom_error(ctx: Ctx, params: dict[str, Any]) -> Response:
     status = int(params.get("status", 400))
-    return problem(status, str(params.get("title") or "Error"),
-                   str(params.get("detail") or "Error"),
-                   str(params.get("type") or "about:blank")).response()
+    return problem(
+        status,
+        str(params.get("title") or "Error"),
+        str(params.get("detail") or "Error"),
+        str(params.get("type") or "about:blank"),
+    ).response()
 
 
 def caller_token(ctx: Ctx) -> str | None:
@@ -45,9 +51,19 @@ def decorate(ctx: Ctx, resp: Response) -> None:
 
 
 def not_found(ctx: Ctx) -> Response:
-    return problem(404, "Not Found Error",
-                   "Sorry, that page does not exist.").response()
+    return problem(
+        404, "Not Found Error", "Sorry, that page does not exist."
+    ).response()
 
 
-__all__ = ["NAME", "router", "handle_error", "server_error", "rate_limited",
-           "custom_error", "caller_token", "decorate", "not_found"]
+__all__ = [
+    "NAME",
+    "router",
+    "handle_error",
+    "server_error",
+    "rate_limited",
+    "custom_error",
+    "caller_token",
+    "decorate",
+    "not_found",
+]

@@ -1,8 +1,9 @@
-"""X API v2 posts and users: create, delete, lookup, user timeline, web page."""
+"""X API v2 posts and users: create, delete, lookup and the user timeline."""
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from twitter_text import parse_tweet
@@ -10,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..seed import post_record, x_snowflake
 from ..state import URL_RE
-from ..web import Ctx, esc, html_response, json_response
+from ..web import Ctx, json_response
 from .common import (
     authenticate,
     csv_param,
@@ -21,17 +22,30 @@ from .common import (
     xtime,
 )
 
-CREATE_FIELDS = {"card_uri", "community_id", "direct_message_deep_link",
-                 "edit_options", "for_super_followers_only", "geo", "media",
-                 "nullcast", "poll", "quote_tweet_id", "reply", "reply_settings",
-                 "share_with_followers", "text"}
+CREATE_FIELDS = {
+    "card_uri",
+    "community_id",
+    "direct_message_deep_link",
+    "edit_options",
+    "for_super_followers_only",
+    "geo",
+    "media",
+    "nullcast",
+    "poll",
+    "quote_tweet_id",
+    "reply",
+    "reply_settings",
+    "share_with_followers",
+    "text",
+}
 DUPLICATE_LOOKBACK = 50  # how many recent live posts the duplicate check compares
 
 
 def _json_object(ctx: Ctx) -> dict[str, Any]:
     if not ctx.is_json():
-        raise invalid_request("Requests with bodies must have content-type of "
-                              "application/json.")
+        raise invalid_request(
+            "Requests with bodies must have content-type of application/json."
+        )
     try:
         body = ctx.json_body()
     except ValueError as exc:
@@ -41,26 +55,43 @@ def _json_object(ctx: Ctx) -> dict[str, Any]:
     return body
 
 
-def _media_for_create(ctx: Ctx, body: dict[str, Any], owner: str
-                      ) -> list[dict[str, Any]]:
+def _media_for_create(
+    ctx: Ctx, body: dict[str, Any], owner: str
+) -> list[dict[str, Any]]:
     media = body.get("media")
     if media is None:
         return []
     ids = media.get("media_ids") if isinstance(media, dict) else None
-    if (not isinstance(ids, list) or not 1 <= len(ids) <= 4
-            or not all(isinstance(i, str) and i.isdigit() for i in ids)):
-        raise invalid_request("media.media_ids must be a list of 1 to 4 media ids",
-                              {"media.media_ids": [str(ids)]})
+    if (
+        not isinstance(ids, list)
+        or not 1 <= len(ids) <= 4
+        or not all(isinstance(i, str) and i.isdigit() for i in ids)
+    ):
+        raise invalid_request(
+            "media.media_ids must be a list of 1 to 4 media ids",
+            {"media.media_ids": [str(ids)]},
+        )
     items = []
     with ctx.state.lock:
         for mid in ids:
             meta = ctx.state.data["media"].get(mid)
-            if (not meta or meta["platform"] != "x" or meta["owner"] != owner
-                    or meta["state"] != "succeeded"):
-                raise invalid_request("Your media IDs are invalid.",
-                                      {"media.media_ids": list(ids)})
-            items.append({"id": mid, "type": meta["type"],
-                          "alt_text": meta.get("alt_text", ""), "size": meta["size"]})
+            if (
+                not meta
+                or meta["platform"] != "x"
+                or meta["owner"] != owner
+                or meta["state"] != "succeeded"
+            ):
+                raise invalid_request(
+                    "Your media IDs are invalid.", {"media.media_ids": list(ids)}
+                )
+            items.append(
+                {
+                    "id": mid,
+                    "type": meta["type"],
+                    "alt_text": meta.get("alt_text", ""),
+                    "size": meta["size"],
+                }
+            )
     return items
 
 
@@ -70,8 +101,10 @@ def create(ctx: Ctx) -> Response:
     body = _json_object(ctx)
     unknown = sorted(set(body) - CREATE_FIELDS)
     if unknown:
-        raise invalid_request(f"The following fields are not allowed: {unknown}",
-                              {k: [str(body[k])] for k in unknown})
+        raise invalid_request(
+            f"The following fields are not allowed: {unknown}",
+            {k: [str(body[k])] for k in unknown},
+        )
     text = body.get("text", "")
     if not isinstance(text, str):
         raise invalid_request("text must be a string", {"text": [str(text)]})
@@ -82,24 +115,45 @@ def create(ctx: Ctx) -> Response:
     if not text.strip() and not items:
         raise invalid_request("Post text or media is required.", {"text": [text]})
     if text and parse_tweet(text).weightedLength > 280:
-        raise invalid_request("Post text is too long (the limit is 280 weighted "
-                              "characters).", {"text": [text]})
+        raise invalid_request(
+            "Post text is too long (the limit is 280 weighted characters).",
+            {"text": [text]},
+        )
     recent = ctx.state.account_posts("x", user)[:DUPLICATE_LOOKBACK]
     if text.strip() and any(p["text"].strip() == text.strip() for p in recent):
-        raise problem(403, "Forbidden", "You are not allowed to create a Tweet with "
-                      "duplicate content.")
+        raise problem(
+            403,
+            "Forbidden",
+            "You are not allowed to create a Tweet with duplicate content.",
+        )
     now = time.time()
     tid = x_snowflake(now, ctx.state.next_seq())
-    rec = post_record("x", tid, user, now, text, media=items, kind="tweet",
-                      metrics={"like_count": 0, "retweet_count": 0, "reply_count": 0,
-                               "quote_count": 0, "bookmark_count": 0,
-                               "impression_count": 0})
+    rec = post_record(
+        "x",
+        tid,
+        user,
+        now,
+        text,
+        media=items,
+        kind="tweet",
+        metrics={
+            "like_count": 0,
+            "retweet_count": 0,
+            "reply_count": 0,
+            "quote_count": 0,
+            "bookmark_count": 0,
+            "impression_count": 0,
+        },
+    )
     reply = body.get("reply") if isinstance(body.get("reply"), dict) else {}
-    rec["extra"] = {"in_reply_to": reply.get("in_reply_to_tweet_id"),
-                    "quote_tweet_id": body.get("quote_tweet_id")}
+    rec["extra"] = {
+        "in_reply_to": reply.get("in_reply_to_tweet_id"),
+        "quote_tweet_id": body.get("quote_tweet_id"),
+    }
     ctx.state.add_post(rec)
-    resp = json_response({"data": {"id": tid, "text": text,
-                                   "edit_history_tweet_ids": [tid]}}, 201)
+    resp = json_response(
+        {"data": {"id": tid, "text": text, "edit_history_tweet_ids": [tid]}}, 201
+    )
     resp.headers["Location"] = f"{ctx.base}/x/2/tweets/{tid}"
     return resp
 
@@ -111,38 +165,68 @@ def delete(ctx: Ctx) -> Response:
     with ctx.state.lock:
         rec = ctx.state.posts("x").get(tid)
         if rec is None or rec["deleted"]:
-            raise problem(404, "Not Found Error", f"Could not find tweet with id: "
-                          f"[{tid}].", "https://api.twitter.com/2/problems/"
-                          "resource-not-found", parameter="id", value=tid,
-                          resource_id=tid, resource_type="tweet")
+            raise problem(
+                404,
+                "Not Found Error",
+                f"Could not find tweet with id: [{tid}].",
+                "https://api.twitter.com/2/problems/resource-not-found",
+                parameter="id",
+                value=tid,
+                resource_id=tid,
+                resource_type="tweet",
+            )
         if rec["account_id"] != rec_token["account_id"]:
-            raise problem(403, "Forbidden", "You are not allowed to delete this "
-                          "Tweet.")
+            raise problem(403, "Forbidden", "You are not allowed to delete this Tweet.")
         rec["deleted"], rec["deleted_ts"] = True, time.time()
     ctx.state.mark_dirty()
     return json_response({"data": {"deleted": True}})
 
 
 def render_tweet(ctx: Ctx, rec: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": rec["id"], "text": rec["text"],
-                           "edit_history_tweet_ids": [rec["id"]]}
-    keys = [f"3_{m['id']}" if m["type"] == "photo" else f"7_{m['id']}"
-            for m in rec["media"]]
+    out: dict[str, Any] = {
+        "id": rec["id"],
+        "text": rec["text"],
+        "edit_history_tweet_ids": [rec["id"]],
+    }
+    keys = [
+        f"3_{m['id']}" if m["type"] == "photo" else f"7_{m['id']}" for m in rec["media"]
+    ]
     optional: dict[str, Any] = {
-        "created_at": xtime(rec["created_ts"]), "author_id": rec["account_id"],
-        "conversation_id": rec["id"], "lang": "en", "possibly_sensitive": False,
+        "created_at": xtime(rec["created_ts"]),
+        "author_id": rec["account_id"],
+        "conversation_id": rec["id"],
+        "lang": "en",
+        "possibly_sensitive": False,
         "reply_settings": "everyone",
-        "public_metrics": {k: rec["metrics"].get(k, 0) for k in (
-            "retweet_count", "reply_count", "like_count", "quote_count",
-            "bookmark_count", "impression_count")},
-        "edit_controls": {"is_edit_eligible": False, "edits_remaining": 0,
-                          "editable_until": xtime(rec["created_ts"] + 3600)},
+        "public_metrics": {
+            k: rec["metrics"].get(k, 0)
+            for k in (
+                "retweet_count",
+                "reply_count",
+                "like_count",
+                "quote_count",
+                "bookmark_count",
+                "impression_count",
+            )
+        },
+        "edit_controls": {
+            "is_edit_eligible": False,
+            "edits_remaining": 0,
+            "editable_until": xtime(rec["created_ts"] + 3600),
+        },
     }
     if keys:
         optional["attachments"] = {"media_keys": keys}
-    urls = [{"start": m.start(), "end": m.end(), "url": m.group(0),
-             "expanded_url": m.group(0), "display_url": m.group(0).split("//", 1)[-1]}
-            for m in URL_RE.finditer(rec["text"])]
+    urls = [
+        {
+            "start": m.start(),
+            "end": m.end(),
+            "url": m.group(0),
+            "expanded_url": m.group(0),
+            "display_url": m.group(0).split("//", 1)[-1],
+        }
+        for m in URL_RE.finditer(rec["text"])
+    ]
     if urls:
         optional["entities"] = {"urls": urls}
     for name in fields:
@@ -156,13 +240,18 @@ def _media_object(ctx: Ctx, mid: str, fields: list[str]) -> dict[str, Any] | Non
     if meta is None:
         return None
     kind = meta["type"]
-    out: dict[str, Any] = {"media_key": f"{'3' if kind == 'photo' else '7'}_{mid}",
-                           "type": kind}
+    out: dict[str, Any] = {
+        "media_key": f"{'3' if kind == 'photo' else '7'}_{mid}",
+        "type": kind,
+    }
     url = f"{ctx.base}/x/media/{mid}"
-    optional = {"url": url, "alt_text": meta.get("alt_text") or None,
-                "width": meta.get("width") or None,
-                "height": meta.get("height") or None,
-                "preview_image_url": url if kind != "photo" else None}
+    optional = {
+        "url": url,
+        "alt_text": meta.get("alt_text") or None,
+        "width": meta.get("width") or None,
+        "height": meta.get("height") or None,
+        "preview_image_url": url if kind != "photo" else None,
+    }
     for name in fields:
         if optional.get(name) is not None:
             out[name] = optional[name]
@@ -173,37 +262,50 @@ def _user_object(ctx: Ctx, uid: str, fields: list[str]) -> dict[str, Any]:
     acct = ctx.state.data["accounts"]["x"][uid]
     out = {"id": uid, "name": acct["name"], "username": acct["username"]}
     live = len(ctx.state.account_posts("x", uid))
-    optional = {"created_at": acct["created_at"], "description": acct["description"],
-                "protected": False, "verified": False,
-                "url": f"{ctx.base}/x/web/{acct['username']}",
-                "profile_image_url": f"{ctx.base}/x/media/1100000000000000101",
-                "public_metrics": {"followers_count": 23810, "following_count": 412,
-                                   "tweet_count": live, "listed_count": 198,
-                                   "like_count": 1500}}
+    optional = {
+        "created_at": acct["created_at"],
+        "description": acct["description"],
+        "protected": False,
+        "verified": False,
+        "url": f"{ctx.base}/x/web/{acct['username']}",
+        "profile_image_url": f"{ctx.base}/x/media/1100000000000000101",
+        "public_metrics": {
+            "followers_count": 23810,
+            "following_count": 412,
+            "tweet_count": live,
+            "listed_count": 198,
+            "like_count": 1500,
+        },
+    }
     out.update({k: optional[k] for k in fields if k in optional})
     return out
 
 
-def with_includes(ctx: Ctx, body: dict[str, Any], tweets: list[dict[str, Any]]
-                  ) -> dict[str, Any]:
+def with_includes(
+    ctx: Ctx, body: dict[str, Any], tweets: list[dict[str, Any]]
+) -> dict[str, Any]:
     expansions = csv_param(ctx, "expansions")
     includes: dict[str, Any] = {}
     if "attachments.media_keys" in expansions:
         media_fields = csv_param(ctx, "media.fields")
-        found = [_media_object(ctx, m["id"], media_fields)
-                 for t in tweets for m in t["media"]]
+        found = [
+            _media_object(ctx, m["id"], media_fields)
+            for t in tweets
+            for m in t["media"]
+        ]
         if any(found):
             includes["media"] = [m for m in found if m]
     if "author_id" in expansions and tweets:
         authors = dict.fromkeys(t["account_id"] for t in tweets)
-        includes["users"] = [_user_object(ctx, a, csv_param(ctx, "user.fields"))
-                             for a in authors]
+        includes["users"] = [
+            _user_object(ctx, a, csv_param(ctx, "user.fields")) for a in authors
+        ]
     if includes:
         body["includes"] = includes
     return body
 
 
-def _live(ctx: Ctx, tid: str) -> dict[str, Any] | None:
+def live(ctx: Ctx, tid: str) -> dict[str, Any] | None:
     rec = ctx.state.posts("x").get(tid)
     return None if rec is None or rec["deleted"] else rec
 
@@ -211,10 +313,11 @@ def _live(ctx: Ctx, tid: str) -> dict[str, Any] | None:
 @router.add("GET", r"/2/tweets/(?P<tid>\d{1,19})", "get")
 def get_one(ctx: Ctx) -> Response:
     authenticate(ctx, "tweet.read")
-    rec = _live(ctx, ctx.params["tid"])
+    rec = live(ctx, ctx.params["tid"])
     if rec is None:
-        return json_response({"errors": [not_found_problem("tweet",
-                                                           ctx.params["tid"])]})
+        return json_response(
+            {"errors": [not_found_problem("tweet", ctx.params["tid"])]}
+        )
     body = {"data": render_tweet(ctx, rec, csv_param(ctx, "tweet.fields"))}
     return json_response(with_includes(ctx, body, [rec]))
 
@@ -224,14 +327,16 @@ def get_many(ctx: Ctx) -> Response:
     authenticate(ctx, "tweet.read")
     ids = csv_param(ctx, "ids")
     if not 1 <= len(ids) <= 100 or not all(i.isdigit() for i in ids):
-        raise invalid_request("The `ids` query parameter must hold 1 to 100 post ids",
-                              {"ids": [ctx.request.args.get("ids", "")]})
-    found = [r for r in (_live(ctx, i) for i in ids) if r]
+        raise invalid_request(
+            "The `ids` query parameter must hold 1 to 100 post ids",
+            {"ids": [ctx.request.args.get("ids", "")]},
+        )
+    found = [r for r in (live(ctx, i) for i in ids) if r]
     body: dict[str, Any] = {}
     if found:
         fields = csv_param(ctx, "tweet.fields")
         body["data"] = [render_tweet(ctx, r, fields) for r in found]
-    missing = [i for i in ids if _live(ctx, i) is None]
+    missing = [i for i in ids if live(ctx, i) is None]
     if missing:
         body["errors"] = [not_found_problem("tweet", i, "ids") for i in missing]
     return json_response(with_includes(ctx, body, found))
@@ -240,8 +345,9 @@ def get_many(ctx: Ctx) -> Response:
 @router.add("GET", r"/2/users/me", "me")
 def users_me(ctx: Ctx) -> Response:
     rec = authenticate(ctx, "users.read")
-    return json_response({"data": _user_object(ctx, rec["account_id"],
-                                               csv_param(ctx, "user.fields"))})
+    return json_response(
+        {"data": _user_object(ctx, rec["account_id"], csv_param(ctx, "user.fields"))}
+    )
 
 
 @router.add("GET", r"/2/users/(?P<uid>\d{1,19})", "get")
@@ -250,8 +356,9 @@ def user_by_id(ctx: Ctx) -> Response:
     uid = ctx.params["uid"]
     if uid not in ctx.state.data["accounts"]["x"]:
         return json_response({"errors": [not_found_problem("user", uid)]})
-    return json_response({"data": _user_object(ctx, uid,
-                                               csv_param(ctx, "user.fields"))})
+    return json_response(
+        {"data": _user_object(ctx, uid, csv_param(ctx, "user.fields"))}
+    )
 
 
 def _int_param(ctx: Ctx, name: str, default: int, low: int, high: int) -> int:
@@ -259,8 +366,11 @@ def _int_param(ctx: Ctx, name: str, default: int, low: int, high: int) -> int:
     if raw is None:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise invalid_request(f"The `{name}` query parameter value [{raw}] is not "
-                              f"between {low} and {high}", {name: [raw]})
+        raise invalid_request(
+            f"The `{name}` query parameter value [{raw}] is not "
+            f"between {low} and {high}",
+            {name: [raw]},
+        )
     return int(raw)
 
 
@@ -271,24 +381,21 @@ def user_tweets(ctx: Ctx) -> Response:
     if uid not in ctx.state.data["accounts"]["x"]:
         return json_response({"errors": [not_found_problem("user", uid)]})
     limit = _int_param(ctx, "max_results", 10, 5, 100)
-    tweets = sorted(ctx.state.account_posts("x", uid), key=lambda p: int(p["id"]),
-                    reverse=True)
+    tweets = sorted(
+        ctx.state.account_posts("x", uid), key=lambda p: int(p["id"]), reverse=True
+    )
     if "replies" in csv_param(ctx, "exclude"):
         tweets = [t for t in tweets if not t["extra"].get("in_reply_to")]
-    for name, keep in (("since_id", lambda t, v: int(t["id"]) > v),
-                       ("until_id", lambda t, v: int(t["id"]) < v)):
-        raw = ctx.request.args.get(name)
-        if raw is not None:
-            if not raw.isdigit():
-                raise invalid_request(f"Invalid {name}", {name: [raw]})
-            tweets = [t for t in tweets if keep(t, int(raw))]
+    tweets = _within_ids_and_times(ctx, tweets)
     token = ctx.request.args.get("pagination_token")
     if token:
         try:
             anchor = int(token, 36)
         except ValueError as exc:
-            raise invalid_request("The `pagination_token` query parameter value is "
-                                  "invalid", {"pagination_token": [token]}) from exc
+            raise invalid_request(
+                "The `pagination_token` query parameter value is invalid",
+                {"pagination_token": [token]},
+            ) from exc
         tweets = [t for t in tweets if int(t["id"]) <= anchor]
     page, rest = tweets[:limit], tweets[limit:]
     meta: dict[str, Any] = {"result_count": len(page)}
@@ -303,6 +410,52 @@ def user_tweets(ctx: Ctx) -> Response:
     return json_response(with_includes(ctx, body, page))
 
 
+def _time_arg(ctx: Ctx, name: str) -> float | None:
+    """An RFC 3339 ``start_time``/``end_time`` as a unix time."""
+    raw = ctx.request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise invalid_request(
+            f"The `{name}` query parameter value [{raw}] is not a "
+            "valid RFC 3339 date-time",
+            {name: [raw]},
+        )
+    return parsed.timestamp()
+
+
+def _within_ids_and_times(
+    ctx: Ctx, tweets: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Apply since_id/until_id and start_time (inclusive)/end_time (exclusive);
+    an id bound takes precedence over the time bound on the same side."""
+    ids = {}
+    for name in ("since_id", "until_id"):
+        raw = ctx.request.args.get(name)
+        if raw is not None and not raw.isdigit():
+            raise invalid_request(f"Invalid {name}", {name: [raw]})
+        ids[name] = None if raw is None else int(raw)
+    start, end = _time_arg(ctx, "start_time"), _time_arg(ctx, "end_time")
+    if start is not None and end is not None and start >= end:
+        raise invalid_request(
+            "Invalid 'start_time'. 'start_time' must be before 'end_time'",
+            {"start_time": [ctx.request.args["start_time"]]},
+        )
+    if ids["since_id"] is not None:
+        tweets = [t for t in tweets if int(t["id"]) > ids["since_id"]]
+    elif start is not None:
+        tweets = [t for t in tweets if t["created_ts"] >= start]
+    if ids["until_id"] is not None:
+        tweets = [t for t in tweets if int(t["id"]) < ids["until_id"]]
+    elif end is not None:
+        tweets = [t for t in tweets if t["created_ts"] < end]
+    return tweets
+
+
 def _base36(num: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
@@ -310,20 +463,3 @@ def _base36(num: int) -> str:
         num, rem = divmod(num, 36)
         out = digits[rem] + out
     return out or "0"
-
-
-@router.add("GET", r"/web/(?P<user>\w+)/status/(?P<tid>\d{1,19})", None)
-def web_status(ctx: Ctx) -> Response:
-    rec = _live(ctx, ctx.params["tid"])
-    if rec is None:
-        return html_response("Page not found", "<div class=\"card\"><h1>Hmm...this "
-                             "page doesn't exist.</h1></div>", 404)
-    acct = ctx.state.data["accounts"]["x"][rec["account_id"]]
-    imgs = "".join(f"<img src=\"{esc(ctx.base)}/x/media/{esc(m['id'])}\" "
-                   f"alt=\"{esc(m.get('alt_text', ''))}\">" for m in rec["media"]
-                   if m["type"] == "photo")
-    inner = (f"<div class=\"card\"><h1>{esc(acct['name'])}</h1>"
-             f"<p class=\"meta\">@{esc(acct['username'])} · "
-             f"{esc(xtime(rec['created_ts']))}</p>"
-             f"<p class=\"message\">{esc(rec['text'])}</p>{imgs}</div>")
-    return html_response(f"{acct['name']} on X", inner)

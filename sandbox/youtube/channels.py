@@ -1,4 +1,5 @@
-"""YouTube channels.list, playlistItems.list and the local watch page."""
+"""YouTube channels.list, playlistItems.list, and the public channel and watch
+pages."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ..state import iso
-from ..web import Ctx, esc, html_response, json_response
+from ..web import (
+    Ctx,
+    ProfileEntry,
+    esc,
+    html_response,
+    json_response,
+    not_found_page,
+    profile_response,
+)
 from .common import READ_SCOPES, GoogleError, authenticate, charge, etag, router
 from .videos import _parts, thumbnails
 
 
 @router.add("GET", r"/youtube/v3/channels", "me")
 def list_channels(ctx: Ctx) -> Response:
-    token = authenticate(ctx, READ_SCOPES, allow_key=ctx.request.args.get("mine")
-                         != "true")
+    token = authenticate(
+        ctx, READ_SCOPES, allow_key=ctx.request.args.get("mine") != "true"
+    )
     parts = _parts(ctx)
     charge(ctx, units=1)
     accounts = ctx.state.data["accounts"]["youtube"]
@@ -29,35 +39,48 @@ def list_channels(ctx: Ctx) -> Response:
         handle = ctx.request.args["forHandle"].lstrip("@").lower()
         ids = [k for k, v in accounts.items() if v["customUrl"][1:] == handle]
     else:
-        raise GoogleError(400, "No filter selected. Expected one of: mine, id, "
-                          "forHandle, forUsername, managedByMe, categoryId",
-                          "missingRequiredParameter", "youtube.parameter")
+        raise GoogleError(
+            400,
+            "No filter selected. Expected one of: mine, id, "
+            "forHandle, forUsername, managedByMe, categoryId",
+            "missingRequiredParameter",
+            "youtube.parameter",
+        )
     items = []
     for cid in ids:
         acct = accounts[cid]
-        item: dict[str, Any] = {"kind": "youtube#channel", "etag": etag(cid),
-                                "id": cid}
+        item: dict[str, Any] = {"kind": "youtube#channel", "etag": etag(cid), "id": cid}
         if "snippet" in parts:
-            item["snippet"] = {"title": acct["title"],
-                               "description": acct["description"],
-                               "customUrl": acct["customUrl"],
-                               "publishedAt": "2011-02-01T10:00:00Z",
-                               "thumbnails": {}, "country": "GB",
-                               "localized": {"title": acct["title"],
-                                             "description": acct["description"]}}
+            item["snippet"] = {
+                "title": acct["title"],
+                "description": acct["description"],
+                "customUrl": acct["customUrl"],
+                "publishedAt": "2011-02-01T10:00:00Z",
+                "thumbnails": {},
+                "country": "GB",
+                "localized": {
+                    "title": acct["title"],
+                    "description": acct["description"],
+                },
+            }
         if "contentDetails" in parts:
-            item["contentDetails"] = {"relatedPlaylists": {"likes": "",
-                                                           "uploads": acct["uploads"]}}
+            item["contentDetails"] = {
+                "relatedPlaylists": {"likes": "", "uploads": acct["uploads"]}
+            }
         if "statistics" in parts:
             count = len(ctx.state.account_posts("youtube", cid))
-            item["statistics"] = {"viewCount": "182340", "subscriberCount": "2410",
-                                  "hiddenSubscriberCount": False,
-                                  "videoCount": str(count)}
+            item["statistics"] = {
+                "viewCount": "182340",
+                "subscriberCount": "2410",
+                "hiddenSubscriberCount": False,
+                "videoCount": str(count),
+            }
         items.append(item)
-    body: dict[str, Any] = {"kind": "youtube#channelListResponse",
-                            "etag": etag(ids), "pageInfo": {
-                                "totalResults": len(items),
-                                "resultsPerPage": 5}}
+    body: dict[str, Any] = {
+        "kind": "youtube#channelListResponse",
+        "etag": etag(ids),
+        "pageInfo": {"totalResults": len(items), "resultsPerPage": 5},
+    }
     if items:
         body["items"] = items
     return json_response(body)
@@ -72,8 +95,12 @@ def _offset(token: str) -> int:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         return int(raw.removeprefix("o:"))
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise GoogleError(400, "The request specifies an invalid page token.",
-                          "invalidPageToken", "youtube.parameter") from exc
+        raise GoogleError(
+            400,
+            "The request specifies an invalid page token.",
+            "invalidPageToken",
+            "youtube.parameter",
+        ) from exc
 
 
 @router.add("GET", r"/youtube/v3/playlistItems", "list")
@@ -82,49 +109,77 @@ def list_playlist_items(ctx: Ctx) -> Response:
     parts = _parts(ctx)
     charge(ctx, units=1)
     playlist = ctx.request.args.get("playlistId", "")
-    owner = next((k for k, v in ctx.state.data["accounts"]["youtube"].items()
-                  if v["uploads"] == playlist), None)
+    owner = next(
+        (
+            k
+            for k, v in ctx.state.data["accounts"]["youtube"].items()
+            if v["uploads"] == playlist
+        ),
+        None,
+    )
     if owner is None:
-        raise GoogleError(404, "The playlist identified with the request's "
-                          "<code>playlistId</code> parameter cannot be found.",
-                          "playlistNotFound", "youtube.playlistItem",
-                          location="playlistId", location_type="parameter")
+        raise GoogleError(
+            404,
+            "The playlist identified with the request's "
+            "<code>playlistId</code> parameter cannot be found.",
+            "playlistNotFound",
+            "youtube.playlistItem",
+            location="playlistId",
+            location_type="parameter",
+        )
     try:
         limit = max(0, min(50, int(ctx.request.args.get("maxResults", 5))))
     except ValueError as exc:
-        raise GoogleError(400, "Invalid value for maxResults", "invalidParameter",
-                          "youtube.parameter") from exc
-    videos = [v for v in ctx.state.account_posts("youtube", owner)
-              if v["privacy"] != "private" or (token and token["account_id"] == owner)]
-    start = _offset(ctx.request.args["pageToken"]) if ctx.request.args.get(
-        "pageToken") else 0
-    window = videos[start:start + limit]
+        raise GoogleError(
+            400, "Invalid value for maxResults", "invalidParameter", "youtube.parameter"
+        ) from exc
+    videos = [
+        v
+        for v in ctx.state.account_posts("youtube", owner)
+        if v["privacy"] != "private" or (token and token["account_id"] == owner)
+    ]
+    start = (
+        _offset(ctx.request.args["pageToken"])
+        if ctx.request.args.get("pageToken")
+        else 0
+    )
+    window = videos[start : start + limit]
     account = ctx.state.data["accounts"]["youtube"][owner]
     items = []
     for pos, rec in enumerate(window, start=start):
-        item: dict[str, Any] = {"kind": "youtube#playlistItem",
-                                "etag": etag(rec["id"], pos),
-                                "id": base64.b64encode(f"{playlist}.{rec['id']}"
-                                                       .encode()).decode()}
+        item: dict[str, Any] = {
+            "kind": "youtube#playlistItem",
+            "etag": etag(rec["id"], pos),
+            "id": base64.b64encode(f"{playlist}.{rec['id']}".encode()).decode(),
+        }
         if "snippet" in parts:
             item["snippet"] = {
-                "publishedAt": iso(rec["created_ts"]), "channelId": owner,
-                "title": rec["title"], "description": rec["description"],
-                "thumbnails": thumbnails(ctx, rec), "channelTitle": account["title"],
-                "playlistId": playlist, "position": pos,
+                "publishedAt": iso(rec["created_ts"]),
+                "channelId": owner,
+                "title": rec["title"],
+                "description": rec["description"],
+                "thumbnails": thumbnails(ctx, rec),
+                "channelTitle": account["title"],
+                "playlistId": playlist,
+                "position": pos,
                 "resourceId": {"kind": "youtube#video", "videoId": rec["id"]},
                 "videoOwnerChannelTitle": account["title"],
-                "videoOwnerChannelId": owner}
+                "videoOwnerChannelId": owner,
+            }
         if "contentDetails" in parts:
-            item["contentDetails"] = {"videoId": rec["id"],
-                                      "videoPublishedAt": iso(rec["created_ts"])}
+            item["contentDetails"] = {
+                "videoId": rec["id"],
+                "videoPublishedAt": iso(rec["created_ts"]),
+            }
         if "status" in parts:
             item["status"] = {"privacyStatus": rec["privacy"]}
         items.append(item)
-    body: dict[str, Any] = {"kind": "youtube#playlistItemListResponse",
-                            "etag": etag(playlist, start, len(videos)),
-                            "items": items, "pageInfo": {
-                                "totalResults": len(videos), "resultsPerPage": limit}}
+    body: dict[str, Any] = {
+        "kind": "youtube#playlistItemListResponse",
+        "etag": etag(playlist, start, len(videos)),
+        "items": items,
+        "pageInfo": {"totalResults": len(videos), "resultsPerPage": limit},
+    }
     if start + limit < len(videos):
         body["nextPageToken"] = _page_token(start + limit)
     if start > 0:
@@ -136,16 +191,45 @@ def list_playlist_items(ctx: Ctx) -> Response:
 def watch(ctx: Ctx) -> Response:
     rec = ctx.state.posts("youtube").get(ctx.request.args.get("v", ""))
     if rec is None or rec["deleted"]:
-        return html_response("YouTube", "<div class=\"card\"><h1>Video unavailable"
-                             "</h1><p>This video isn't available any more.</p></div>",
-                             404)
+        return html_response(
+            "YouTube",
+            '<div class="card"><h1>Video unavailable'
+            "</h1><p>This video isn't available any more.</p></div>",
+            404,
+        )
     account = ctx.state.data["accounts"]["youtube"][rec["account_id"]]
     thumb = thumbnails(ctx, rec)["high"]["url"]
     tags = " ".join(f"#{esc(t)}" for t in rec["tags"])
-    inner = (f"<div class=\"card\"><img src=\"{esc(thumb)}\" alt=\"\">"
-             f"<h1>{esc(rec['title'])}</h1>"
-             f"<p class=\"meta\">{esc(account['title'])} · {esc(rec['privacy'])} · "
-             f"{esc(iso(rec['created_ts']))}</p>"
-             f"<p class=\"message\">{esc(rec['description'])}</p>"
-             f"<p class=\"meta\">{tags}</p></div>")
+    inner = (
+        f'<div class="card"><img src="{esc(thumb)}" alt="">'
+        f"<h1>{esc(rec['title'])}</h1>"
+        f'<p class="meta">{esc(account["title"])} · {esc(rec["privacy"])} · '
+        f"{esc(iso(rec['created_ts']))}</p>"
+        f'<p class="message">{esc(rec["description"])}</p>'
+        f'<p class="meta">{tags}</p></div>'
+    )
     return html_response(f"{rec['title']} - YouTube", inner)
+
+
+@router.add("GET", r"/web/channel/(?P<cid>[\w-]+)/?", None)
+def channel_page(ctx: Ctx) -> Response:
+    """A channel's public page: its title, handle and newest public videos."""
+    account = ctx.state.data["accounts"]["youtube"].get(ctx.params["cid"])
+    if account is None:
+        return not_found_page("YouTube", "This channel does not exist.")
+    entries = [
+        ProfileEntry(
+            permalink=ctx.state.permalink(rec, ctx.base),
+            when=iso(rec["created_ts"]) or "",
+            text=rec["description"],
+            title=rec["title"],
+        )
+        for rec in ctx.state.account_posts("youtube", ctx.params["cid"])
+        if rec["privacy"] == "public"
+    ]
+    return profile_response(
+        f"{account['title']} - YouTube",
+        account["title"],
+        account["customUrl"],
+        entries,
+    )

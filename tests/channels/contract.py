@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,11 +19,13 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from channels.base import ChannelAdapter, Credentials, Post
+from channels.base import ChannelAdapter, Credentials, Image, Post
 from channels.errors import AuthError, RateLimitedError, RejectedError, TemporaryError
 
 TIMEOUT = 2.0
 SHORT_TIMEOUT = 0.5
+#: More posts than a search of the newest 50 reaches, over several pages.
+BURIED_UNDER = 120
 
 
 class AdapterContract:
@@ -60,6 +63,11 @@ class AdapterContract:
 
     def assert_retracted(self, record: dict[str, Any]) -> None:
         assert record["deleted"] is True
+
+    def post_directly(self, url: str, sandbox: Any, count: int) -> None:
+        """Make ``count`` posts on the account through the platform's own API,
+        as staff posting by hand would, not through the adapter."""
+        raise NotImplementedError
 
     def mint(self, sandbox: Any) -> Credentials:
         token = sandbox.mint_token(self.platform, account_id=self.account_id)
@@ -174,6 +182,80 @@ class AdapterContract:
         assert len(created) == 1
         assert found is not None and found.remote_id == created[0]["id"]
         assert found.permalink.startswith("http")
+
+    def list_calls(self, sandbox: Any) -> int:
+        return sum(
+            1
+            for entry in sandbox.requests_log(self.platform)
+            if entry.get("operation") == "list"
+        )
+
+    def test_find_by_marker_since_reaches_past_many_newer_posts(
+        self, adapter, post, sandbox, sandbox_server, marker
+    ):
+        since = datetime.now(UTC)
+        published = adapter.publish(post)
+        self.post_directly(sandbox_server.url, sandbox, BURIED_UNDER)
+
+        assert adapter.find_by_marker(marker) is None  # the newest 50 only
+        found = adapter.find_by_marker(marker, since=since)
+
+        assert found is not None
+        assert found.remote_id == published.remote_id
+        assert found.permalink.startswith("http")
+
+    def test_find_by_marker_since_stops_at_older_posts(
+        self, adapter, post, sandbox, sandbox_server, marker
+    ):
+        adapter.publish(post)
+        self.post_directly(sandbox_server.url, sandbox, BURIED_UNDER)
+        time.sleep(1.1)  # platforms give post times to the second
+        since = datetime.now(UTC)
+        self.post_directly(sandbox_server.url, sandbox, 3)
+        adapter.clock_skew = timedelta(0)
+        before = self.list_calls(sandbox)
+
+        found = adapter.find_by_marker(marker, since=since)
+
+        assert found is None  # the marked post is older than ``since``
+        # The newer posts fit in the first page, and no page past them is read.
+        assert self.list_calls(sandbox) - before == 1
+
+    def test_find_by_marker_since_allows_for_clock_skew(self, adapter, post, marker):
+        published = adapter.publish(post)
+        now = datetime.now(UTC)
+
+        # A platform clock a few minutes behind ours: still found...
+        found = adapter.find_by_marker(marker, since=now + timedelta(minutes=4))
+        # ...but not a post from well before the search's time.
+        missed = adapter.find_by_marker(marker, since=now + timedelta(minutes=6))
+
+        assert found is not None and found.remote_id == published.remote_id
+        assert missed is None
+
+    def test_find_by_marker_since_refuses_to_guess_past_its_cap(
+        self, adapter, post, sandbox, sandbox_server, marker
+    ):
+        since = datetime.now(UTC)
+        adapter.publish(post)
+        self.post_directly(sandbox_server.url, sandbox, 8)
+        adapter.max_scan = 5
+
+        # Not "not found", which would send the post again: a person must look.
+        with pytest.raises(RejectedError, match="over 5 posts"):
+            adapter.find_by_marker(marker, since=since)
+
+    def test_find_by_marker_since_needs_an_aware_time(self, adapter, marker):
+        with pytest.raises(ValueError, match="aware"):
+            adapter.find_by_marker(marker, since=datetime.now())
+
+    def test_validate_needs_no_account_or_client(self, post, tmp_path):
+        missing = Image(tmp_path / "gone.png", alt_text="", content_type="image/png")
+        bad = replace(post, video=None, images=(missing,))
+
+        # Called on the class: no credentials, no client, no network.
+        assert self.adapter_class.validate(post) == []
+        assert self.adapter_class.validate(bad) != []
 
     def test_expired_token_is_refreshed_once_and_stored(
         self, adapter, post, sandbox, credentials, refreshed

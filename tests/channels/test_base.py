@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,9 +12,10 @@ from channels.base import (
     RedactSecrets,
     check_callback,
     contains_marker,
+    newest_first,
     token_credentials,
 )
-from channels.errors import AuthError
+from channels.errors import AuthError, RejectedError
 
 MARKER = "https://www.exampleshire.gov.uk/news/bins/"
 
@@ -70,3 +72,37 @@ def test_callback_state_is_checked_before_anything_else():
     with pytest.raises(AuthError, match="not granted"):
         check_callback({"error": "access_denied", "state": "mine"}, "mine", "X")
     assert check_callback({"code": "c", "state": "mine"}, "mine", "X") == "c"
+
+
+def test_newest_first_stops_at_since_and_fetches_no_further():
+    start = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    fetched: list[int] = []
+
+    def pages():  # ten posts a minute apart, newest first, counted as fetched
+        for minutes in range(10, 0, -1):
+            fetched.append(minutes)
+            yield start + timedelta(minutes=minutes)
+
+    since = start + timedelta(minutes=7)
+    kept = list(newest_first(pages(), limit=100, since=since, created=lambda t: t))
+
+    assert kept == [start + timedelta(minutes=m) for m in (10, 9, 8, 7)]
+    assert fetched == [10, 9, 8, 7, 6]  # the first older one ends it
+
+
+def test_newest_first_refuses_to_guess_when_a_search_back_reaches_its_cap(caplog):
+    now = datetime.now(UTC)
+    posts = [now - timedelta(seconds=s) for s in range(10)]
+    since = now - timedelta(hours=1)
+
+    seen = []
+    with pytest.raises(RejectedError, match="over 3 posts"):
+        for item in newest_first(
+            iter(posts), limit=3, since=since, created=lambda t: t
+        ):
+            seen.append(item)
+    plain = list(newest_first(iter(posts), limit=3, since=None, created=lambda t: t))
+
+    assert seen == plain == posts[:3]
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "after 3 posts" in caplog.text

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from channels.base import Image, Post
-from channels.errors import AuthError
+from channels.errors import AuthError, RateLimitedError
 from channels.facebook import FacebookAdapter
 from sandbox.png import make_png
 
@@ -59,6 +61,18 @@ class TestFacebookAdapter(AdapterContract):
 
     def rejection_words(self) -> str:
         return "Duplicate status message"
+
+    def post_directly(self, url: str, sandbox: Any, count: int) -> None:
+        token = sandbox.mint_token("facebook", kind="page", account_id=PAGE)
+        headers = {"Authorization": f"OAuth {token['access_token']}"}
+        with requests.Session() as session:
+            for _ in range(count):
+                session.post(
+                    f"{url}/facebook/v24.0/{PAGE}/feed",
+                    headers=headers,
+                    data={"message": f"Road closure notice {uuid.uuid4().hex[:8]}"},
+                    timeout=TIMEOUT,
+                ).raise_for_status()
 
     # Quirks ------------------------------------------------------------------------
 
@@ -160,3 +174,26 @@ class TestFacebookAdapter(AdapterContract):
             < caught.value.retry_at
             < now + timedelta(minutes=35)
         )
+
+    def test_a_text_post_and_its_edit_take_one_call_each(
+        self, adapter, post, sandbox, tmp_path, marker
+    ):
+        result = adapter.publish(post)
+        adapter.update(result.remote_id, self.make_post(tmp_path, marker, "Edited."))
+
+        calls = [
+            (e["method"], e["operation"]) for e in sandbox.requests_log("facebook")
+        ]
+        assert calls == [("POST", "publish"), ("POST", "update")]
+        assert result.permalink == self.record(sandbox, result.remote_id)["permalink"]
+
+    def test_a_failed_read_back_after_the_write_is_adopted_later(
+        self, adapter, post, sandbox, marker
+    ):
+        sandbox.add_fault("facebook", "get", "rate_limit", count=1, reset_after=60)
+
+        with pytest.raises(RateLimitedError):
+            adapter.publish(post)
+
+        [created] = self.carrying(sandbox, marker)
+        assert adapter.find_by_marker(marker).remote_id == created["id"]

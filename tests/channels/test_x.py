@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
+
+import requests
 
 from channels.base import Image, Post
 from channels.compose import weighted_length
@@ -42,6 +45,17 @@ class TestXAdapter(AdapterContract):
 
     def rejection_words(self) -> str:
         return "You are not allowed to create a Tweet with duplicate content."
+
+    def post_directly(self, url: str, sandbox: Any, count: int) -> None:
+        token = sandbox.mint_token("x", account_id=USER)["access_token"]
+        with requests.Session() as session:
+            for _ in range(count):
+                session.post(
+                    f"{url}/x/2/tweets",
+                    headers={"Authorization": f"Bearer {token}"},
+                    json={"text": f"Road closure notice {uuid.uuid4().hex[:8]}"},
+                    timeout=TIMEOUT,
+                ).raise_for_status()
 
     # Quirks ------------------------------------------------------------------------
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from channels.base import Post, Video
 from channels.errors import ConfigurationError, TemporaryError
@@ -79,6 +81,23 @@ class TestYouTubeAdapter(AdapterContract):
 
     def rejection_words(self) -> str:
         return "specifies an invalid or empty video title"
+
+    def post_directly(self, url: str, sandbox: Any, count: int) -> None:
+        # Simple (non-resumable) uploads, more than a day's default allowance.
+        sandbox.quota(inserts_limit=10_000, uploads_limit=10_000)
+        token = sandbox.mint_token("youtube", account_id=CHANNEL)["access_token"]
+        with requests.Session() as session:
+            for _ in range(count):
+                session.post(
+                    f"{url}/youtube/upload/youtube/v3/videos",
+                    params={"uploadType": "media", "part": "snippet"},
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "video/mp4",
+                    },
+                    data=b"\x00" * 64,
+                    timeout=TIMEOUT,
+                ).raise_for_status()
 
     def lose_publish_response(self, adapter, post, sandbox) -> None:
         # The video exists once its last chunk arrives, so that is the answer
@@ -162,3 +181,25 @@ class TestYouTubeAdapter(AdapterContract):
     ):
         with pytest.raises(ConfigurationError, match="256 KiB"):
             self.build(sandbox_server.url, credentials, chunk_size=1000)
+
+    def test_the_client_is_built_on_first_use_from_a_per_thread_document(
+        self, sandbox_server, credentials, post
+    ):
+        first = self.build(sandbox_server.url, credentials)
+        second = self.build(sandbox_server.url, credentials)
+        elsewhere: dict[str, Any] = {}
+
+        def build_in_another_thread() -> None:
+            adapter = self.build(sandbox_server.url, credentials)
+            elsewhere["document"] = adapter.youtube._rootDesc
+
+        thread = threading.Thread(target=build_in_another_thread)
+        thread.start()
+        thread.join()
+
+        assert first.validate(post) == []
+        assert "youtube" not in vars(first)  # validating built no client
+        # One parsed discovery document per thread, shared by its clients.
+        assert first.youtube._rootDesc is second.youtube._rootDesc
+        assert elsewhere["document"] is not first.youtube._rootDesc
+        assert first.recent_posts(limit=2) and second.recent_posts(limit=2)

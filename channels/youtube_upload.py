@@ -1,0 +1,161 @@
+"""YouTube video uploads: the metadata YouTube accepts, and the resumable upload.
+
+A video goes up as a resumable ``videos.insert``: nothing is sent until the
+first chunk, every chunk but the last is a multiple of 256 KiB, and after a
+failed chunk the upload session is asked how much arrived so the upload goes on
+from there. Captions follow the video as a second, small upload.
+
+Everything here is a function of the post, the video file and a built API
+client; the adapter in :mod:`channels.youtube` decides when to call them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from googleapiclient.discovery import Resource
+from googleapiclient.http import HttpRequest, MediaFileUpload
+
+from .base import Post, Video
+from .errors import ChannelError, TemporaryError
+
+log = logging.getLogger("channels.youtube")
+
+NO_VIDEO = (
+    "YouTube needs a video: this page has no video file, so it will not be sent "
+    "to YouTube."
+)
+MAX_VIDEO_BYTES = 256 * 1024**3  # YouTube's upload limit
+MAX_DESCRIPTION_BYTES = 5000
+MAX_TITLE_LENGTH = 100
+CHUNK_UNIT = 256 * 1024  # resumable chunks must be multiples of 256 KiB
+
+
+# What YouTube accepts ----------------------------------------------------------------
+
+
+def description(post: Post) -> str:
+    """The video's description; it carries the link reconciliation looks for."""
+    text = (post.video.description if post.video else "") or post.text
+    return text if post.link in text else f"{text}\n\n{post.link}".strip()
+
+
+def snippet(post: Post, category: str, tags: list[str]) -> dict[str, Any]:
+    title = (post.video.title if post.video else "") or post.title
+    return {
+        "title": title,
+        "description": description(post),
+        "tags": tags,
+        "categoryId": category,
+    }
+
+
+def problems(post: Post) -> list[str]:
+    """What YouTube would refuse about ``post``, checked without the network."""
+    video = post.video
+    if video is None:
+        return [NO_VIDEO]
+    title, captions = video.title or post.title, video.captions_path
+    checks = [
+        (not title.strip(), "YouTube videos need a title."),
+        (
+            len(title) > MAX_TITLE_LENGTH,
+            f"YouTube titles can be {MAX_TITLE_LENGTH} characters, not {len(title)}.",
+        ),
+        ("<" in title or ">" in title, "YouTube titles cannot contain < or >."),
+        (
+            len(description(post).encode()) > MAX_DESCRIPTION_BYTES,
+            "The YouTube description is over 5,000 bytes.",
+        ),
+        (
+            not video.content_type.startswith("video/"),
+            f"{video.path.name} is not a video file.",
+        ),
+        (not video.path.is_file(), f"The video file {video.path.name} is missing."),
+        (
+            video.path.is_file() and video.path.stat().st_size > MAX_VIDEO_BYTES,
+            f"{video.path.name} is larger than YouTube's 256 GB limit.",
+        ),
+        (
+            captions is not None and not captions.is_file(),
+            "The captions file is missing.",
+        ),
+    ]
+    return [message for failed, message in checks if failed]
+
+
+# Sending -----------------------------------------------------------------------------
+
+
+def insert_request(
+    youtube: Resource, post: Post, video: Video, chunk_size: int
+) -> HttpRequest:
+    """A resumable ``videos.insert``; nothing is sent until its first chunk."""
+    body = {
+        "snippet": snippet(post, video.category_id, list(video.tags)),
+        "status": {
+            "privacyStatus": video.privacy,
+            "selfDeclaredMadeForKids": video.made_for_kids,
+        },
+    }
+    media = MediaFileUpload(
+        str(video.path),
+        mimetype=video.content_type,
+        chunksize=chunk_size,
+        resumable=True,
+    )
+    return youtube.videos().insert(part="snippet,status", body=body, media_body=media)
+
+
+def send(
+    request: HttpRequest,
+    *,
+    classify: Callable[[Exception], ChannelError | None],
+    retries: int,
+) -> dict[str, Any]:
+    """Send the file chunk by chunk and return the created video.
+
+    After a chunk fails with what ``classify`` calls a ``TemporaryError``, the
+    next call asks the server how much arrived and goes on from there, at most
+    ``retries`` times. Any other failure is raised as it came.
+    """
+    failures, response = 0, None
+    while response is None:
+        try:
+            _progress, response = request.next_chunk(num_retries=0)
+        except Exception as exc:
+            error = classify(exc)
+            if not isinstance(error, TemporaryError) or failures >= retries:
+                raise
+            failures += 1
+            log.warning("YouTube upload interrupted (%s); resuming.", error)
+    return response
+
+
+def add_captions(
+    youtube: Resource,
+    execute: Callable[[HttpRequest], Any],
+    video_id: str,
+    video: Video,
+) -> None:
+    """Add the captions file, if the video has one.
+
+    The video is already up, so a failure is logged rather than raised: a retry
+    of the publish would upload the video again.
+    """
+    if not video.captions_path:
+        return
+    details = {"videoId": video_id, "language": video.captions_language, "name": ""}
+    request = youtube.captions().insert(
+        part="snippet",
+        body={"snippet": details},
+        media_body=MediaFileUpload(
+            str(video.captions_path), mimetype="application/octet-stream"
+        ),
+    )
+    try:
+        execute(request)
+    except ChannelError as error:
+        log.warning("Captions for YouTube video %s not added: %s", video_id, error)
