@@ -109,7 +109,7 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
             )
             drafts[account.platform] = (
                 post,
-                _adapter(account).validate(post),
+                adapter_class.validate(post),
                 check_post(post, page, protocol),
             )
         post, problems, findings = drafts[account.platform]
@@ -338,13 +338,10 @@ def _publish_once(adapter: ChannelAdapter, row: CrossPost) -> PostResult:
     """Publish, unless an earlier attempt may already have: then look first."""
     post = content.post_from_row(row)
     if row.outcome_unknown:
-        # Look back past every post this account made since the row was queued
-        # (a row waiting out a rate limit can be overtaken by hundreds of
-        # others), plus a margin for posts made by hand.
-        newer = CrossPost.objects.filter(
-            account_id=row.account_id, posted_at__gte=row.created_at
-        ).count()
-        found = adapter.find_by_marker(row.marker, limit=newer + 50)
+        # Look back through every post the account made since the row was
+        # queued, however many (a row waiting out a rate limit can be
+        # overtaken by hundreds of others, and staff post by hand too).
+        found = adapter.find_by_marker(row.marker, since=row.created_at)
         if found is not None:
             audit.log(row, "adopted", data={"remote_id": found.remote_id})
             return found

@@ -59,13 +59,6 @@ def test_an_error_after_facebook_created_the_post_does_not_post_it_twice(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="reconciliation searches the posts the site made since the row was "
-    "queued plus 50 more; over 50 posts made by hand meanwhile bury it. The full "
-    "fix is a search back to a time in each adapter.",
-)
 def test_a_post_buried_under_newer_posts_is_still_found_before_resending(
     sandbox, accounts, make_policy, celery_worker_process
 ):
