@@ -7,6 +7,7 @@ passes in a page's title, summary and canonical link; adapters call
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -79,8 +80,13 @@ def with_utm(
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+@functools.lru_cache(maxsize=2048)
 def weighted_length(text: str) -> int:
-    """Length as X counts it: URLs 23, CJK and emoji 2, most Latin text 1."""
+    """Length as X counts it: URLs 23, CJK and emoji 2, most Latin text 1.
+
+    Cached: parsing is the slow part of composing for X, and the same text is
+    measured again when it is validated and when the counter asks.
+    """
     return parse_tweet(text).weightedLength
 
 

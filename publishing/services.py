@@ -126,9 +126,13 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
         for row in created
     ]
     audit.log_many(entries, user=user, page=page)
-    for row in created + changed:
-        if row.state in (State.PENDING, State.UPDATING, State.RETRACTING):
-            enqueue(row)
+    enqueue_all(
+        [
+            row
+            for row in created + changed
+            if row.state in (State.PENDING, State.UPDATING, State.RETRACTING)
+        ]
+    )
     return created + changed, skipped
 
 
@@ -232,23 +236,42 @@ def retract_page(page, user=None) -> list[CrossPost]:
 
 
 def enqueue(row: CrossPost) -> None:
-    """Send the row's delivery task once the current transaction commits.
+    """Send the row's delivery task once the current transaction commits."""
+    enqueue_all([row])
 
-    A broker outage is logged, not raised: the row is safe in the database and the
-    sweeper sends it later.
+
+def enqueue_all(rows: list[CrossPost]) -> None:
+    """Send each row's delivery task once the current transaction commits.
+
+    One broker connection carries them all. A broker outage is logged, not
+    raised: the rows are safe in the database and the sweeper sends them later.
     """
+    from council_site.celery import app
+
     from .tasks import deliver_crosspost, deliver_upload
 
-    task = deliver_upload if row.queue == "uploads" else deliver_crosspost
-    priority = 0 if row.urgent else 5
-    row_id = row.pk
+    messages = [
+        (
+            deliver_upload if row.queue == "uploads" else deliver_crosspost,
+            row.pk,
+            0 if row.urgent else 5,
+        )
+        for row in rows
+    ]
+    if not messages:
+        return
 
     def send():
+        sent = 0
         try:
-            task.apply_async((row_id,), priority=priority)
+            with app.producer_or_acquire() as producer:
+                for task, row_id, priority in messages:
+                    task.apply_async((row_id,), priority=priority, producer=producer)
+                    sent += 1
         except Exception:  # noqa: BLE001 - any broker failure; the sweeper recovers
+            waiting = [row_id for _task, row_id, _priority in messages[sent:]]
             logger.warning(
-                "Broker unavailable; cross-post %s waits for the sweeper", row_id
+                "Broker unavailable; cross-posts %s wait for the sweeper", waiting
             )
 
     transaction.on_commit(send)
@@ -382,9 +405,7 @@ def _record_posted(row: CrossPost, result: PostResult, action="posted") -> Cross
         current.save(update_fields=POSTED_FIELDS)
         last_success = row.account.last_success_at
         if last_success is None or now - last_success > LAST_SUCCESS_RESOLUTION:
-            ChannelAccount.objects.filter(pk=row.account_id).update(
-                last_success_at=now
-            )
+            ChannelAccount.objects.filter(pk=row.account_id).update(last_success_at=now)
         audit.log(current, action, data={"permalink": result.permalink})
         if current.state != State.POSTED:
             enqueue(current)
