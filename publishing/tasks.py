@@ -1,6 +1,9 @@
 """Celery tasks: thin wrappers that load by id and call publishing.services."""
 
+import time
+
 from celery import shared_task
+from celery.signals import task_postrun, worker_ready
 from django.utils import timezone
 
 from . import feeds, metrics, services
@@ -53,3 +56,32 @@ def record_worker_heartbeat(self) -> None:
         hostname=self.request.hostname or "unknown",
         defaults={"seen_at": timezone.now()},
     )
+
+
+def _note_alive(hostname: str | None) -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        hostname=hostname or "unknown", defaults={"seen_at": timezone.now()}
+    )
+
+
+@worker_ready.connect
+def note_worker_ready(sender=None, **kwargs) -> None:
+    """A worker that has just started is alive, whether or not beat runs."""
+    _note_alive(getattr(sender, "hostname", None))
+
+
+#: When this process last noted its worker alive after a task (monotonic seconds).
+_last_noted = {"at": float("-inf")}
+HEARTBEAT_AFTER_TASK_SECONDS = 30.0
+
+
+@task_postrun.connect
+def note_worker_busy(sender=None, **kwargs) -> None:
+    """A worker that runs tasks is alive too: noted at most every 30 s a process,
+    so the dashboard does not call a busy worker dead when beat is not running."""
+    now = time.monotonic()
+    if now - _last_noted["at"] < HEARTBEAT_AFTER_TASK_SECONDS:
+        return
+    _last_noted["at"] = now
+    request = getattr(sender, "request", None)
+    _note_alive(getattr(request, "hostname", None))

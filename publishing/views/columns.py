@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.middleware.csrf import get_token
 from wagtail.admin.ui.tables import Column
 
 
@@ -16,5 +17,9 @@ class TemplateColumn(Column):
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
         context.update(self.extra)
-        context["csrf_token"] = parent_context.get("csrf_token")
+        # A table renders its cells without the page's template context, so
+        # there is no csrf_token to pass on: take the request's own token, as
+        # {% csrf_token %} does, so the cell's forms are accepted.
+        request = parent_context.get("request")
+        context["csrf_token"] = get_token(request) if request is not None else ""
         return context

@@ -157,7 +157,10 @@ class CrossPostReportView(ReportView):
             DateColumn("posted_at", label=_("Posted"), sort_key="posted_at"),
         ]
         if self.can_act:
-            columns.append(
+            # Beside the state, so what can be done about a row is in view at
+            # any screen width, not past the dates.
+            columns.insert(
+                4,
                 TemplateColumn(
                     "actions",
                     label=_("Actions"),
@@ -169,11 +172,19 @@ class CrossPostReportView(ReportView):
                         "can_approve": crosspost_policy.user_has_permission(
                             self.request.user, "approve"
                         ),
-                        "next_url": self.request.get_full_path(),
+                        "next_url": self.return_url(),
                     },
-                )
+                ),
             )
         return columns
+
+    def return_url(self) -> str:
+        """Where a row's action comes back to: the whole dashboard with the same
+        filters, also when the rows came as the bare results fragment (filtering
+        and the self-refresh fetch that)."""
+        url = reverse(self.index_url_name)
+        query = self.request.GET.urlencode()
+        return f"{url}?{query}" if query else url
 
     def get_base_queryset(self):
         return (

@@ -4,36 +4,20 @@ another origin, and the skip link and navigation work from the keyboard."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser import ARTIFACTS, ROOT, chromium, needs_chromium
 from tests.public.conftest import publish, record_crosspost
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 WIDTHS = {"desktop": 1280, "mobile": 375}
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Chromium is not installed at /usr/bin/chromium (make test installs "
-        "it when run as root)",
-    ),
+    needs_chromium,
     pytest.mark.skipif(
         not AXE.exists(), reason="axe-core is not installed (make test runs npm ci)"
     ),
@@ -43,18 +27,8 @@ pytestmark = [
 
 @pytest.fixture
 def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own
-    # database calls are synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    with chromium(monkeypatch) as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -195,4 +169,3 @@ def test_video_player_loads_only_after_the_visitor_presses_play(
     assert frame.get_attribute("src") == f"{_web('youtube')}/watch?v=vid-browser1"
     assert frame.get_attribute("title").startswith("Video: ")
     page.context.close()
-

@@ -3,8 +3,6 @@ outbox composes, and the edit view lists the page's cross-posts."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -12,9 +10,9 @@ from django.urls import reverse
 from channels import compose
 from publishing import content
 from publishing.models import ChannelAccount, CrossPost, SocialSettings
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
 ENDPOINT = "publishing_social_preview"
-CHROMIUM = "/usr/bin/chromium"
 State = CrossPost.State
 
 TRICKY_X_TEXTS = [
@@ -285,9 +283,7 @@ def test_the_create_view_renders_the_social_tab(editor_client, site):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Chromium is not installed (make chromium)"
-)
+@needs_chromium
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_counter_updates_as_the_editor_types(live_server, client, make_policy):
     from django.contrib.auth import get_user_model
@@ -304,7 +300,9 @@ def test_the_counter_updates_as_the_editor_types(live_server, client, make_polic
     )
     # No database access below: Playwright's sync API runs an event loop.
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
         context = browser.new_context()
         context.add_cookies(
             [{"name": "sessionid", "value": session, "url": live_server.url}]

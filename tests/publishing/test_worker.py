@@ -1,7 +1,11 @@
-"""A real Celery worker process receives and runs a task through the broker."""
+"""A real Celery worker process receives and runs a task through the broker, and
+says it is alive without beat's help."""
 
 import pytest
+from celery.signals import task_postrun, worker_ready
+from django.utils import timezone
 
+from publishing import tasks
 from publishing.models import WorkerHeartbeat
 from publishing.tasks import record_worker_heartbeat
 from tests.worker_fixtures import wait_for
@@ -9,14 +13,42 @@ from tests.worker_fixtures import wait_for
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_real_worker_runs_a_task_sent_through_the_broker(
-    celery_worker_process
-):
-    assert not WorkerHeartbeat.objects.exists()
+def test_a_real_worker_runs_a_task_sent_through_the_broker(celery_worker_process):
+    WorkerHeartbeat.objects.all().delete()
+    sent_at = timezone.now()
     record_worker_heartbeat.delay()
     heartbeat = wait_for(
-        lambda: WorkerHeartbeat.objects.first(),
+        lambda: WorkerHeartbeat.objects.filter(seen_at__gte=sent_at).first(),
         timeout=60,
         message="the worker never ran the task:\n" + celery_worker_process.log_tail(),
     )
     assert heartbeat.hostname.startswith("celery@")
+
+
+class _Consumer:
+    hostname = "celery@town-hall"
+
+
+@pytest.mark.django_db
+def test_a_worker_notes_itself_alive_when_it_starts():
+    worker_ready.send(sender=_Consumer())
+
+    assert WorkerHeartbeat.objects.get().hostname == "celery@town-hall"
+
+
+@pytest.mark.django_db
+def test_a_busy_worker_notes_itself_alive_at_most_every_30_seconds(monkeypatch):
+    monkeypatch.setitem(tasks._last_noted, "at", float("-inf"))
+    task = tasks.refresh_metrics
+
+    def run_a_task():
+        task_postrun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
+
+    run_a_task()
+    assert WorkerHeartbeat.objects.count() == 1
+    WorkerHeartbeat.objects.all().delete()
+    run_a_task()  # within 30 s: no write
+    assert not WorkerHeartbeat.objects.exists()
+    tasks._last_noted["at"] -= tasks.HEARTBEAT_AFTER_TASK_SECONDS + 1
+    run_a_task()
+    assert WorkerHeartbeat.objects.count() == 1

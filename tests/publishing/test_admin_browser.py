@@ -1,0 +1,353 @@
+"""The admin end to end in a real browser.
+
+Chromium (through Playwright) drives the Wagtail admin on the live server, signing
+in through the login form like staff do; a real Celery worker process delivers
+the posts to the platform sandbox. Nothing between the browser and the sandbox is
+replaced.
+
+* An editor writes an announcement with an image and a video, watches the X
+  counter, and submits it; a moderator approves and publishes it; the editor then
+  finds the three posts' links on the page's Social tab.
+* A comms manager retries a post the platform refused and approves a post the
+  protocol guard held, on the Social > Posts dashboard.
+
+Screenshots of the key steps are saved to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import PageLogEntry
+
+from channels import compose
+from council_site.news.models import AnnouncementPage
+from publishing import content, services
+from publishing.models import CrossPost
+from tests.browser import ARTIFACTS, chromium, needs_chromium
+from tests.publishing.conftest import (
+    live_posts_with_marker,
+    publish,
+    rows_for,
+    settle,
+)
+from tests.worker_fixtures import wait_for
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    needs_chromium,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+State = CrossPost.State
+PASSWORD = "x"  # what the ``people`` fixture gives every user
+# The first bytes of an MP4 file: enough for the admin and the sandbox's upload.
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"v" * 300_000
+# Emoji and CJK weigh 2 on X and the URL 23, so X's count is not len().
+X_TEXT = (
+    "Bins 🗑️ go out a day late this week. 収集日が変わります。 "
+    "Map: https://maps.example.org/exampleshire/bin-rounds/north-and-east?week=1"
+)
+REFUSAL = "This account may not post that text."
+EXPECT_MS = 20_000  # a page load or a chooser on a busy two-core machine
+DELIVERY_MS = 60_000  # the worker posting to the sandbox, seen through the UI
+
+
+@pytest.fixture(autouse=True)
+def worker(celery_worker_process):
+    return celery_worker_process
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    from playwright.sync_api import expect
+
+    # Waits here include page loads and the worker on a busy two-core machine.
+    expect.set_options(timeout=EXPECT_MS)
+    try:
+        with chromium(monkeypatch) as launched:
+            yield launched
+    finally:
+        expect.set_options(timeout=None)
+
+
+def sign_in(browser, live_server, username: str):
+    """A fresh browser context signed in through the admin's login form."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(EXPECT_MS)
+    tab = context.new_page()
+    tab.goto(f"{live_server.url}/admin/login/")
+    tab.get_by_label("Username").fill(username)
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    # A refused sign-in stays on the login form.
+    tab.wait_for_url(f"{live_server.url}/admin/")
+    return tab
+
+
+def screenshot(tab, name: str, element=None) -> None:
+    if element is not None:
+        element.scroll_into_view_if_needed()
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def actions_menu(tab, action: str):
+    """A button of the editor's footer action menu, the menu opened."""
+    tab.get_by_role("button", name="More actions").click()
+    return tab.get_by_role("button", name=action, exact=True)
+
+
+def reach_states(page, states: dict[str, str], worker) -> dict[str, CrossPost]:
+    """Sweep until the page's rows are in ``states`` (platform -> state); a held
+    row waits for a person, so :func:`settle` would not see it as done."""
+
+    def reached():
+        services.sweep()
+        rows = {row.platform: row for row in rows_for(page)}
+        return rows if {p: r.state for p, r in rows.items()} == states else None
+
+    def explain():
+        found = [(r.platform, r.state, r.last_error) for r in rows_for(page)]
+        return f"wanted {states}, have {found}\n{worker.log_tail()}"
+
+    return wait_for(reached, timeout=60, interval=0.3, message=explain)
+
+
+# The editor -------------------------------------------------------------------------
+
+
+def test_editor_writes_an_announcement_and_finds_its_three_posts(
+    browser, live_server, sandbox, accounts, people, site, worker, tmp_path, settings
+):
+    from playwright.sync_api import expect
+
+    # Wagtail's autosave of a new page saves in the background and then swaps the
+    # form over to the edit view; changes made faster than that round trip (as
+    # a script makes them) can reach the create view twice and be refused. The
+    # Submit button below saves the page the ordinary way.
+    settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
+    get_image_model().objects.create(
+        title="Bin lorry on Mill Lane", file=get_test_image_file()
+    )
+    video_file = tmp_path / "bin-day.mp4"
+    video_file.write_bytes(MP4)
+    title = "Bin collections move back a day"
+    alt_text = "A bin lorry on a terraced street"
+
+    editor = sign_in(browser, live_server, "editor")
+    # The news index takes only announcements, so Add child page opens the form.
+    editor.goto(f"{live_server.url}/admin/pages/{site['news'].pk}/")
+    editor.get_by_role("link", name="Add child page").first.click()
+    editor.locator("#id_title").fill(title)
+    editor.locator("#id_summary").fill(
+        "Collections move back one day after the bank holiday."
+    )
+    editor.get_by_role("button", name="Choose department").click()
+    editor.locator(".modal").get_by_role("link", name="Waste and Recycling").click()
+    editor.get_by_role("button", name="Choose an image").click()
+    editor.locator(".modal").get_by_role("link", name="Bin lorry on Mill Lane").click()
+    expect(editor.locator(".modal")).to_be_hidden()
+    editor.locator("#id_hero_image_alt").fill(alt_text)
+    editor.get_by_title("Insert a block").click()
+    editor.get_by_role("option", name="Paragraph").click()
+    editor.locator(".public-DraftEditor-content").first.click()
+    editor.keyboard.type("Put your bins out by 7am on the new day.")
+
+    editor.get_by_role("tab", name="Social").click()
+    editor.get_by_role("button", name="Choose a document").first.click()
+    modal = editor.locator(".modal")
+    modal.get_by_role("tab", name="Upload").click()
+    modal.get_by_label("File").set_input_files(video_file)
+    modal.get_by_label("Title").fill("Bin day video")
+    modal.get_by_role("button", name="Upload").click()
+    expect(modal).to_be_hidden()
+    video_panel = editor.locator("#panel-child-social-video_for_youtube-section")
+    expect(video_panel).to_contain_text("Bin day video")
+
+    editor.locator("#id_social_text_x").fill(X_TEXT)
+    x_counter = editor.locator(".social-counter[data-platform=x]")
+    # The counter shows the server's answer for the text as typed.
+    expect(x_counter.locator(".social-counter__text")).to_contain_text(X_TEXT)
+    shown = x_counter.locator(".social-counter__count").inner_text()
+    screenshot(editor, "editor-counter", x_counter)
+    match = re.fullmatch(r"(\d+) / 280", shown.strip())
+    assert match, shown
+    shown_count = int(match.group(1))
+    expect(x_counter.locator(".social-counter__findings")).to_have_count(0)
+
+    # Editors cannot publish: they submit to the moderators' approval workflow.
+    actions_menu(editor, "Submit to Moderators approval").click()
+    editor.wait_for_url(f"{live_server.url}/admin/pages/{site['news'].pk}/")
+    expect(editor.locator(".messages")).to_contain_text("submitted")
+
+    page = AnnouncementPage.objects.get(title=title)
+    assert not page.live
+    draft = page.get_latest_revision_as_object()
+    assert draft.hero_image.title == "Bin lorry on Mill Lane"
+    assert draft.hero_image_alt == alt_text
+    assert draft.video.title == "Bin day video"
+    assert draft.social_text_x == X_TEXT
+    assert "Put your bins out by 7am" in str(draft.body)
+    x_text = content.build_post(draft, "x", content.social_settings_for(draft)).text
+    assert shown_count == compose.weighted_length(x_text)
+    assert shown_count != len(x_text)  # the counter weighs, it does not count
+
+    moderator = sign_in(browser, live_server, "moderator")
+    moderator.goto(f"{live_server.url}/admin/pages/{page.pk}/edit/")
+    actions_menu(moderator, "Approve and Publish").click()
+    expect(moderator.locator(".messages")).to_contain_text(title)
+    wait_for(
+        lambda: AnnouncementPage.objects.filter(pk=page.pk, live=True).exists(),
+        timeout=EXPECT_MS / 1000,
+        message="the approved page was not published",
+    )
+
+    rows = settle(page, expected=3, worker=worker)
+    assert {row.platform: row.state for row in rows} == {
+        "facebook": State.POSTED,
+        "x": State.POSTED,
+        "youtube": State.POSTED,
+    }
+
+    editor.goto(f"{live_server.url}/admin/pages/{page.pk}/edit/#tab-social")
+    links = editor.locator(".social-crossposts a")
+    expect(links).to_have_count(3)
+    screenshot(editor, "editor-permalinks", editor.locator(".social-crossposts"))
+    shown_links = {
+        links.nth(i).inner_text(): links.nth(i).get_attribute("href") for i in range(3)
+    }
+
+    marker = content.canonical_url(page)
+    sandbox_posts = {}
+    for platform in ("facebook", "x", "youtube"):
+        posts = live_posts_with_marker(sandbox, marker, platform)
+        assert len(posts) == 1, (platform, posts)
+        sandbox_posts[platform] = posts[0]
+    assert shown_links == {
+        "View the post on Facebook": sandbox_posts["facebook"]["permalink"],
+        "View the post on X": sandbox_posts["x"]["permalink"],
+        "View the post on YouTube": sandbox_posts["youtube"]["permalink"],
+    }
+    # What X got is what the counter weighed, with the picture and its alt text.
+    assert sandbox_posts["x"]["text"] == x_text
+    assert compose.weighted_length(sandbox_posts["x"]["text"]) == shown_count
+    for platform in ("facebook", "x"):
+        assert [m["alt_text"] for m in sandbox_posts[platform]["media"]] == [alt_text]
+    assert sandbox_posts["youtube"]["title"] == title
+
+
+# The comms manager ------------------------------------------------------------------
+
+
+def test_comms_manager_retries_a_failed_post_and_approves_a_held_one(
+    browser, live_server, sandbox, accounts, people, make_policy, worker
+):
+    from playwright.sync_api import expect
+
+    # The Facebook text gives an email address: the guard holds that post.
+    held_page = make_policy(
+        title="Garden waste permits",
+        social_text_facebook="Lost your permit? Email garden.waste@exampleshire.gov.uk",
+    )
+    publish(held_page)
+    held = reach_states(
+        held_page, {"facebook": State.HELD, "x": State.POSTED}, worker=worker
+    )
+    # X refuses every post until the fault is cleared.
+    sandbox.add_fault(
+        "x", "publish", "error", status=403, title="Forbidden", detail=REFUSAL
+    )
+    failed_page = make_policy(title="Road closures on Mill Lane")
+    publish(failed_page)
+    failed = reach_states(
+        failed_page, {"facebook": State.POSTED, "x": State.FAILED}, worker=worker
+    )
+
+    comms = sign_in(browser, live_server, "comms")
+    comms.get_by_role("button", name="Social").click()
+    comms.get_by_role("link", name="Posts", exact=True).click()
+    comms.wait_for_url(f"{live_server.url}/admin/social/posts/")
+    counts = comms.locator(".social-state-counts")
+    expect(counts).to_contain_text("Failed: 1")
+    expect(counts).to_contain_text("Held for approval: 1")
+    rows = comms.locator("#listing-results tbody tr")
+    failed_row = rows.filter(has_text=failed_page.title).filter(
+        has=comms.get_by_role("button", name="Retry now")
+    )
+    held_row = rows.filter(has_text=held_page.title).filter(
+        has=comms.get_by_role("link", name="Approve", exact=True)
+    )
+    expect(failed_row).to_have_count(1)
+    expect(failed_row).to_contain_text(REFUSAL)
+    expect(held_row).to_have_count(1)
+    screenshot(comms, "comms-dashboard-before")
+
+    sandbox.clear_faults()  # X takes posts again
+    failed_row.get_by_role("button", name="Retry now").click()
+    expect(comms.locator(".messages")).to_contain_text("will be sent again now")
+    # The list refreshes itself while a post is on its way: no reload. So the
+    # Approve link below usually comes from a refreshed list.
+    retried = rows.filter(has_text=failed_page.title).filter(
+        has=comms.get_by_role("cell", name="X", exact=True)
+    )
+    expect(retried.get_by_role("link", name="View post")).to_be_visible(
+        timeout=DELIVERY_MS
+    )
+
+    held_row.get_by_role("link", name="Approve", exact=True).click()
+    expect(comms.locator("main")).to_contain_text("This looks like an email address")
+    reason = "It is the council's public garden waste inbox."
+    comms.get_by_label("Reason").fill(reason)
+    screenshot(comms, "comms-approve")
+    comms.locator("main").get_by_role("button", name="Approve").click()
+    comms.wait_for_url(f"{live_server.url}/admin/social/posts/")
+    expect(comms.locator(".messages")).to_contain_text("was approved and will be sent")
+    approved = rows.filter(has_text=held_page.title).filter(
+        has=comms.get_by_role("cell", name="Facebook", exact=True)
+    )
+    expect(approved.get_by_role("link", name="View post")).to_be_visible(
+        timeout=DELIVERY_MS
+    )
+    view_links = rows.get_by_role("link", name="View post")
+    expect(view_links).to_have_count(4)
+    expect(counts).to_contain_text("Posted: 4")
+    screenshot(comms, "comms-dashboard-after")
+    dashboard_links = {view_links.nth(i).get_attribute("href") for i in range(4)}
+
+    # Each of the four is on its platform once, and the dashboard links to it.
+    sandbox_links = set()
+    for page in (failed_page, held_page):
+        for platform in ("facebook", "x"):
+            posts = live_posts_with_marker(
+                sandbox, content.canonical_url(page), platform
+            )
+            assert len(posts) == 1, (page.title, platform, posts)
+            sandbox_links.add(posts[0]["permalink"])
+    assert dashboard_links == sandbox_links
+    comms_user = people["comms"]
+    for row in (failed["x"], held["facebook"]):
+        row.refresh_from_db()
+        assert row.state == State.POSTED, (row, row.last_error)
+        assert row.permalink in sandbox_links
+    assert held["facebook"].reviewed_by == comms_user
+    assert held["facebook"].review_reason == reason
+
+    def entries(page, suffix):
+        return PageLogEntry.objects.filter(
+            page=page, action=f"publishing.crosspost.{suffix}"
+        )
+
+    assert (
+        entries(failed_page, "failed").filter(data__crosspost=failed["x"].pk).exists()
+    )
+    assert entries(failed_page, "retry").filter(user=comms_user).count() == 1
+    assert (
+        entries(held_page, "held").filter(data__crosspost=held["facebook"].pk).exists()
+    )
+    approval = entries(held_page, "approved").get(user=comms_user)
+    assert approval.data["reason"] == reason
+    for page, row in ((failed_page, failed["x"]), (held_page, held["facebook"])):
+        assert entries(page, "posted").filter(data__crosspost=row.pk).count() == 1
