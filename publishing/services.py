@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -346,15 +347,24 @@ def deliver(row_id: int, owner: str) -> CrossPost | None:
             wait_until = _budget_exhausted_until(row)
             if wait_until:
                 return _wait_for_budget(row, wait_until)
+            started = time.perf_counter()
             result = _publish_once(adapter, row)
-            return _record_posted(row, result)
+            return _record_posted(row, result, platform_ms=_since(started))
         if row.operation == Operation.UPDATE:
+            started = time.perf_counter()
             result = adapter.update(row.remote_id, content.post_from_row(row))
-            return _record_posted(row, result, action="updated")
+            return _record_posted(
+                row, result, action="updated", platform_ms=_since(started)
+            )
         adapter.retract(row.remote_id)
         return _record_retracted(row)
     except ChannelError as error:
         return _record_error(row, error)
+
+
+def _since(started: float) -> float:
+    """Milliseconds since ``started`` (a ``time.perf_counter()`` reading)."""
+    return round((time.perf_counter() - started) * 1000, 2)
 
 
 def _publish_once(adapter: ChannelAdapter, row: CrossPost) -> PostResult:
@@ -381,7 +391,13 @@ def _owned(row: CrossPost):
 LAST_SUCCESS_RESOLUTION = timedelta(minutes=1)
 
 
-def _record_posted(row: CrossPost, result: PostResult, action="posted") -> CrossPost:
+def _record_posted(
+    row: CrossPost, result: PostResult, action="posted", platform_ms: float = 0.0
+) -> CrossPost:
+    """Store the remote id and permalink. The audit entry also keeps how long
+    the platform's calls took (``platform_ms``), so a slow platform shows in
+    page history, and the pipeline benchmark can tell the platform's time from
+    the pipeline's own."""
     now = timezone.now()
     with transaction.atomic():
         current = CrossPost.objects.select_for_update().get(pk=row.pk)
@@ -406,7 +422,11 @@ def _record_posted(row: CrossPost, result: PostResult, action="posted") -> Cross
         last_success = row.account.last_success_at
         if last_success is None or now - last_success > LAST_SUCCESS_RESOLUTION:
             ChannelAccount.objects.filter(pk=row.account_id).update(last_success_at=now)
-        audit.log(current, action, data={"permalink": result.permalink})
+        audit.log(
+            current,
+            action,
+            data={"permalink": result.permalink, "platform_ms": platform_ms},
+        )
         if current.state != State.POSTED:
             enqueue(current)
     return current

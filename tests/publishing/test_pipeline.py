@@ -59,6 +59,18 @@ def test_publish_posts_once_to_every_channel_and_records_links(
         PageLogEntry.objects.filter(page=page).values_list("action", flat=True)
     )
     assert {"publishing.crosspost.queued", "publishing.crosspost.posted"} <= actions
+    # Each "posted" entry keeps the permalink and how long the platform took.
+    posted = PageLogEntry.objects.filter(
+        page=page, action="publishing.crosspost.posted"
+    )
+    assert sorted(entry.data["platform"] for entry in posted) == [
+        "facebook",
+        "x",
+        "youtube",
+    ]
+    for entry in posted:
+        assert entry.data["permalink"] in {row.permalink for row in rows}
+        assert entry.data["platform_ms"] > 0
 
 
 def test_policy_without_video_is_not_sent_to_youtube(sandbox, accounts, make_policy):
