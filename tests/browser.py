@@ -56,3 +56,9 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator:
             yield browser
         finally:
             browser.close()
+            # The test's database queries ran beside Playwright's event loop, in
+            # a connection of their own that nothing else closes; left open, it
+            # stops PostgreSQL dropping the test database at the end.
+            from django.db import connections
+
+            connections.close_all()
