@@ -120,15 +120,10 @@ def reach_states(page, states: dict[str, str], worker) -> dict[str, CrossPost]:
 
 
 def test_editor_writes_an_announcement_and_finds_its_three_posts(
-    browser, live_server, sandbox, accounts, people, site, worker, tmp_path, settings
+    browser, live_server, sandbox, accounts, people, site, worker, tmp_path
 ):
     from playwright.sync_api import expect
 
-    # Wagtail's autosave of a new page saves in the background and then swaps the
-    # form over to the edit view; changes made faster than that round trip (as
-    # a script makes them) can reach the create view twice and be refused. The
-    # Submit button below saves the page the ordinary way.
-    settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
     get_image_model().objects.create(
         title="Bin lorry on Mill Lane", file=get_test_image_file()
     )
