@@ -31,6 +31,34 @@ YT_UPLOADS_PLAYLIST = "UUexampleshire0000000001"
 
 DAY = 86400.0
 
+# Demo grants, so a fresh or reset sandbox already trusts the demo site's accounts
+# (``manage.py seed_demo`` stores the same values). These are published values for
+# the local sandbox only: no real platform has ever issued or accepted them.
+# Each behaves like a token minted by the matching OAuth flow: same prefix, scopes,
+# lifetime and account binding, and one grant family, so revoking any of them
+# revokes the whole grant and a refresh keeps the family.
+DEMO_FB_PAGE_TOKEN = "EAAsandboxDemoExampleshireCouncilPageToken"  # noqa: S105 - published demo value
+DEMO_X_ACCESS_TOKEN = "sandbox-demo-x-access-token-ExampleshireCC"  # noqa: S105 - published demo value
+DEMO_X_REFRESH_TOKEN = "sandbox-demo-x-refresh-token-ExampleshireCC"  # noqa: S105 - published demo value
+DEMO_YT_ACCESS_TOKEN = "ya29.sandbox-demo-youtube-access-token"  # noqa: S105 - published demo value
+DEMO_YT_REFRESH_TOKEN = "1//sandbox-demo-youtube-refresh-token"  # noqa: S105 - published demo value
+# What Council Publishing asks for when it connects each platform.
+DEMO_FB_SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement"]
+DEMO_X_SCOPES = [
+    "tweet.read",
+    "tweet.write",
+    "users.read",
+    "offline.access",
+    "media.write",
+]
+DEMO_YT_SCOPES = [
+    "https://www.googleapis.com/auth/youtube.upload",
+    "https://www.googleapis.com/auth/youtube.force-ssl",
+]
+# Access token lifetimes as the token endpoints grant them (x/auth.py, youtube/auth.py).
+X_ACCESS_TTL = 7200.0
+GOOGLE_ACCESS_TTL = 3599.0
+
 _FB_SCOPES = [
     "pages_show_list",
     "pages_read_engagement",
@@ -43,49 +71,176 @@ _FB_SCOPES = [
 def _accounts() -> dict[str, Any]:
     return {
         "facebook": {
-            FB_USER_ID: {"type": "user", "name": FB_USER_NAME, "pages": [
-                FB_PAGE_COUNCIL, FB_PAGE_LIBRARIES]},
-            FB_PAGE_COUNCIL: {"type": "page", "name": "Exampleshire County Council",
-                              "category": "Government organisation",
-                              "fan_count": 18450},
-            FB_PAGE_LIBRARIES: {"type": "page", "name": "Exampleshire Libraries",
-                                "category": "Library", "fan_count": 5120},
+            FB_USER_ID: {
+                "type": "user",
+                "name": FB_USER_NAME,
+                "pages": [FB_PAGE_COUNCIL, FB_PAGE_LIBRARIES],
+            },
+            FB_PAGE_COUNCIL: {
+                "type": "page",
+                "name": "Exampleshire County Council",
+                "category": "Government organisation",
+                "fan_count": 18450,
+            },
+            FB_PAGE_LIBRARIES: {
+                "type": "page",
+                "name": "Exampleshire Libraries",
+                "category": "Library",
+                "fan_count": 5120,
+            },
         },
         "x": {
-            X_USER_ID: {"name": "Exampleshire County Council", "username": X_USERNAME,
-                        "created_at": "2010-04-12T09:30:00.000Z",
-                        "description": "Official account of Exampleshire County "
-                        "Council. Monitored 9am-5pm, Monday to Friday."},
+            X_USER_ID: {
+                "name": "Exampleshire County Council",
+                "username": X_USERNAME,
+                "created_at": "2010-04-12T09:30:00.000Z",
+                "description": "Official account of Exampleshire County "
+                "Council. Monitored 9am-5pm, Monday to Friday.",
+            },
         },
         "youtube": {
-            YT_CHANNEL_ID: {"title": "Exampleshire County Council",
-                            "uploads": YT_UPLOADS_PLAYLIST,
-                            "customUrl": "@exampleshirecc",
-                            "description": "Videos from Exampleshire County Council."},
+            YT_CHANNEL_ID: {
+                "title": "Exampleshire County Council",
+                "uploads": YT_UPLOADS_PLAYLIST,
+                "customUrl": "@exampleshirecc",
+                "description": "Videos from Exampleshire County Council.",
+            },
         },
     }
 
 
-def _image(media: dict[str, Any], blobs: dict[str, bytes], mid: str, platform: str,
-           colour: tuple[int, int, int], alt: str, owner: str) -> dict[str, Any]:
+def demo_tokens(now: float) -> dict[str, dict[str, Any]]:
+    """The demo grants' token records, shaped as ``State.issue_token`` stores them.
+
+    The Page token is the kind derived from a long-lived user token, so it never
+    expires. The X and Google access tokens expire after their usual lifetime,
+    counted from ``now``; their refresh tokens then get new ones as usual (X's
+    rotates: once used, the seeded one stops working until the next reset).
+    """
+
+    def record(
+        platform: str,
+        account: str,
+        scope: list[str],
+        client_id: str,
+        family: str,
+        *,
+        kind: str = "access",
+        subject: str = "",
+        lifetime: float | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        return {
+            "platform": platform,
+            "kind": kind,
+            "type": subject,
+            "account_id": account,
+            "scope": list(scope),
+            "client_id": client_id,
+            "issued_at": now,
+            "expires_at": None if lifetime is None else now + lifetime,
+            "revoked": False,
+            "family": family,
+            **extra,
+        }
+
+    return {
+        DEMO_FB_PAGE_TOKEN: record(
+            "facebook",
+            FB_PAGE_COUNCIL,
+            DEMO_FB_SCOPES,
+            FB_APP_ID,
+            "demo-facebook",
+            subject="page",
+            user_id=FB_USER_ID,
+        ),
+        DEMO_X_ACCESS_TOKEN: record(
+            "x", X_USER_ID, DEMO_X_SCOPES, X_CLIENT_ID, "demo-x", lifetime=X_ACCESS_TTL
+        ),
+        DEMO_X_REFRESH_TOKEN: record(
+            "x", X_USER_ID, DEMO_X_SCOPES, X_CLIENT_ID, "demo-x", kind="refresh"
+        ),
+        DEMO_YT_ACCESS_TOKEN: record(
+            "youtube",
+            YT_CHANNEL_ID,
+            DEMO_YT_SCOPES,
+            GOOGLE_CLIENT_ID,
+            "demo-youtube",
+            lifetime=GOOGLE_ACCESS_TTL,
+        ),
+        DEMO_YT_REFRESH_TOKEN: record(
+            "youtube",
+            YT_CHANNEL_ID,
+            DEMO_YT_SCOPES,
+            GOOGLE_CLIENT_ID,
+            "demo-youtube",
+            kind="refresh",
+        ),
+    }
+
+
+def _image(
+    media: dict[str, Any],
+    blobs: dict[str, bytes],
+    mid: str,
+    platform: str,
+    colour: tuple[int, int, int],
+    alt: str,
+    owner: str,
+) -> dict[str, Any]:
     data = make_png(96, 64, colour)
     blobs[mid] = data
-    media[mid] = {"id": mid, "platform": platform, "type": "photo",
-                  "mime": "image/png", "size": len(data), "alt_text": alt,
-                  "owner": owner, "state": "succeeded", "width": 96, "height": 64}
+    media[mid] = {
+        "id": mid,
+        "platform": platform,
+        "type": "photo",
+        "mime": "image/png",
+        "size": len(data),
+        "alt_text": alt,
+        "owner": owner,
+        "state": "succeeded",
+        "width": 96,
+        "height": 64,
+    }
     return {"id": mid, "type": "photo", "alt_text": alt, "size": len(data)}
 
 
-def post_record(platform: str, pid: str, account: str, ts: float, text: str, *,
-          link: str = "", title: str = "", description: str = "",
-          tags: list[str] | None = None, privacy: str = "public",
-          media: list[dict[str, Any]] | None = None, kind: str = "status",
-          metrics: dict[str, int] | None = None) -> dict[str, Any]:
-    return {"platform": platform, "id": pid, "account_id": account, "text": text,
-            "link": link, "title": title, "description": description,
-            "tags": tags or [], "privacy": privacy, "media": media or [],
-            "created_ts": ts, "updated_ts": ts, "deleted": False, "deleted_ts": None,
-            "edits": 0, "kind": kind, "metrics": metrics or {}, "extra": {}}
+def post_record(
+    platform: str,
+    pid: str,
+    account: str,
+    ts: float,
+    text: str,
+    *,
+    link: str = "",
+    title: str = "",
+    description: str = "",
+    tags: list[str] | None = None,
+    privacy: str = "public",
+    media: list[dict[str, Any]] | None = None,
+    kind: str = "status",
+    metrics: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    return {
+        "platform": platform,
+        "id": pid,
+        "account_id": account,
+        "text": text,
+        "link": link,
+        "title": title,
+        "description": description,
+        "tags": tags or [],
+        "privacy": privacy,
+        "media": media or [],
+        "created_ts": ts,
+        "updated_ts": ts,
+        "deleted": False,
+        "deleted_ts": None,
+        "edits": 0,
+        "kind": kind,
+        "metrics": metrics or {},
+        "extra": {},
+    }
 
 
 def x_snowflake(ts: float, seq: int) -> str:
@@ -104,59 +259,136 @@ def build_seed(now: float | None = None) -> tuple[dict[str, Any], dict[str, byte
         pid = f"{page}_{num}"
         fb[pid] = post_record("facebook", pid, page, now - days * DAY, text, **kw)
 
-    fbpost(FB_PAGE_COUNCIL, 900000000000101, 12,
-           "Garden waste collections restart on Monday 3 March. Please have your "
-           "brown bin out by 7am on your collection day.",
-           link=f"{gov}/bins/garden-waste", kind="link",
-           metrics={"reactions": 84, "shares": 21, "comments": 9})
-    fbpost(FB_PAGE_COUNCIL, 900000000000102, 8,
-           "Resurfacing work on Market Street (A123) starts next week. Expect "
-           "overnight closures between 8pm and 6am; diversions will be signed.",
-           media=[_image(media, blobs, "700000000000101", "facebook", (200, 120, 30),
-                         "Map of Market Street showing the closed section between "
-                         "the river bridge and the Northgate roundabout",
-                         FB_PAGE_COUNCIL)],
-           kind="photo", metrics={"reactions": 132, "shares": 57, "comments": 40})
-    fbpost(FB_PAGE_COUNCIL, 900000000000103, 5,
-           "Have your say on the draft Local Plan. The consultation closes on "
-           "31 March.",
-           link=f"{gov}/consultations/local-plan", kind="link",
-           metrics={"reactions": 45, "shares": 30, "comments": 18})
-    fbpost(FB_PAGE_COUNCIL, 900000000000104, 1,
-           "Gritters are out tonight treating priority routes. Please take care on "
-           "untreated pavements and side roads.",
-           media=[_image(media, blobs, "700000000000102", "facebook", (40, 70, 140),
-                         "A council gritting lorry spreading salt on a wet road at "
-                         "dusk", FB_PAGE_COUNCIL)],
-           kind="photo", metrics={"reactions": 210, "shares": 64, "comments": 12})
-    fbpost(FB_PAGE_LIBRARIES, 900000000000201, 9,
-           "Half-term opening hours: Central Library is open 9am to 5pm, Monday to "
-           "Saturday.", link=f"{gov}/libraries/opening-hours", kind="link",
-           metrics={"reactions": 38, "shares": 6, "comments": 3})
-    fbpost(FB_PAGE_LIBRARIES, 900000000000202, 6,
-           "Rhyme Time is back at Northgate Library every Tuesday at 10:30. Free, no "
-           "need to book!",
-           media=[_image(media, blobs, "700000000000201", "facebook", (60, 150, 90),
-                         "Toddlers and parents sitting in a circle on a colourful "
-                         "library rug", FB_PAGE_LIBRARIES)],
-           kind="photo", metrics={"reactions": 97, "shares": 11, "comments": 7})
-    fbpost(FB_PAGE_LIBRARIES, 900000000000203, 2,
-           f"Renew your books online any time with your library card number and PIN: "
-           f"{gov}/libraries/renew", kind="status",
-           metrics={"reactions": 22, "shares": 4, "comments": 1})
+    fbpost(
+        FB_PAGE_COUNCIL,
+        900000000000101,
+        12,
+        "Garden waste collections restart on Monday 3 March. Please have your "
+        "brown bin out by 7am on your collection day.",
+        link=f"{gov}/bins/garden-waste",
+        kind="link",
+        metrics={"reactions": 84, "shares": 21, "comments": 9},
+    )
+    fbpost(
+        FB_PAGE_COUNCIL,
+        900000000000102,
+        8,
+        "Resurfacing work on Market Street (A123) starts next week. Expect "
+        "overnight closures between 8pm and 6am; diversions will be signed.",
+        media=[
+            _image(
+                media,
+                blobs,
+                "700000000000101",
+                "facebook",
+                (200, 120, 30),
+                "Map of Market Street showing the closed section between "
+                "the river bridge and the Northgate roundabout",
+                FB_PAGE_COUNCIL,
+            )
+        ],
+        kind="photo",
+        metrics={"reactions": 132, "shares": 57, "comments": 40},
+    )
+    fbpost(
+        FB_PAGE_COUNCIL,
+        900000000000103,
+        5,
+        "Have your say on the draft Local Plan. The consultation closes on 31 March.",
+        link=f"{gov}/consultations/local-plan",
+        kind="link",
+        metrics={"reactions": 45, "shares": 30, "comments": 18},
+    )
+    fbpost(
+        FB_PAGE_COUNCIL,
+        900000000000104,
+        1,
+        "Gritters are out tonight treating priority routes. Please take care on "
+        "untreated pavements and side roads.",
+        media=[
+            _image(
+                media,
+                blobs,
+                "700000000000102",
+                "facebook",
+                (40, 70, 140),
+                "A council gritting lorry spreading salt on a wet road at dusk",
+                FB_PAGE_COUNCIL,
+            )
+        ],
+        kind="photo",
+        metrics={"reactions": 210, "shares": 64, "comments": 12},
+    )
+    fbpost(
+        FB_PAGE_LIBRARIES,
+        900000000000201,
+        9,
+        "Half-term opening hours: Central Library is open 9am to 5pm, Monday to "
+        "Saturday.",
+        link=f"{gov}/libraries/opening-hours",
+        kind="link",
+        metrics={"reactions": 38, "shares": 6, "comments": 3},
+    )
+    fbpost(
+        FB_PAGE_LIBRARIES,
+        900000000000202,
+        6,
+        "Rhyme Time is back at Northgate Library every Tuesday at 10:30. Free, no "
+        "need to book!",
+        media=[
+            _image(
+                media,
+                blobs,
+                "700000000000201",
+                "facebook",
+                (60, 150, 90),
+                "Toddlers and parents sitting in a circle on a colourful library rug",
+                FB_PAGE_LIBRARIES,
+            )
+        ],
+        kind="photo",
+        metrics={"reactions": 97, "shares": 11, "comments": 7},
+    )
+    fbpost(
+        FB_PAGE_LIBRARIES,
+        900000000000203,
+        2,
+        f"Renew your books online any time with your library card number and PIN: "
+        f"{gov}/libraries/renew",
+        kind="status",
+        metrics={"reactions": 22, "shares": 4, "comments": 1},
+    )
 
     x: dict[str, Any] = {}
     tweets = [
-        (14, "Bin collections are running as normal this bank holiday Monday. Check "
-             f"your day: {gov}/bins", None),
-        (8, "Market Street (A123) is closed overnight from 8pm for resurfacing. "
+        (
+            14,
+            "Bin collections are running as normal this bank holiday Monday. Check "
+            f"your day: {gov}/bins",
+            None,
+        ),
+        (
+            8,
+            "Market Street (A123) is closed overnight from 8pm for resurfacing. "
             f"Diversions are signed. {gov}/roadworks",
-         ("1100000000000000101", (200, 120, 30),
-          "Road closure sign at the entrance to Market Street")),
-        (4, "Our libraries are running free digital skills sessions this month. "
-            f"Book a place: {gov}/libraries/digital-skills", None),
-        (1, "Council Tax bills for the new year are on their way. Set up a Direct "
-            f"Debit online: {gov}/council-tax", None),
+            (
+                "1100000000000000101",
+                (200, 120, 30),
+                "Road closure sign at the entrance to Market Street",
+            ),
+        ),
+        (
+            4,
+            "Our libraries are running free digital skills sessions this month. "
+            f"Book a place: {gov}/libraries/digital-skills",
+            None,
+        ),
+        (
+            1,
+            "Council Tax bills for the new year are on their way. Set up a Direct "
+            f"Debit online: {gov}/council-tax",
+            None,
+        ),
     ]
     for seq, (days, text, image) in enumerate(tweets, start=1):
         ts = now - days * DAY
@@ -165,43 +397,90 @@ def build_seed(now: float | None = None) -> tuple[dict[str, Any], dict[str, byte
         if image:
             items = [_image(media, blobs, image[0], "x", image[1], image[2], X_USER_ID)]
             media[image[0]]["media_key"] = f"3_{image[0]}"
-        x[tid] = post_record("x", tid, X_USER_ID, ts, text, media=items, kind="tweet",
-                       metrics={"like_count": 12 * seq, "retweet_count": 3 * seq,
-                                "reply_count": seq, "quote_count": 0,
-                                "bookmark_count": seq, "impression_count": 900 * seq})
+        x[tid] = post_record(
+            "x",
+            tid,
+            X_USER_ID,
+            ts,
+            text,
+            media=items,
+            kind="tweet",
+            metrics={
+                "like_count": 12 * seq,
+                "retweet_count": 3 * seq,
+                "reply_count": seq,
+                "quote_count": 0,
+                "bookmark_count": seq,
+                "impression_count": 900 * seq,
+            },
+        )
 
     yt: dict[str, Any] = {}
     videos = [
-        ("exCouncil01", 20, "Full Council meeting: the highlights",
-         "Key decisions from this month's Full Council meeting, including the budget "
-         f"and the new library strategy. Papers: {gov}/meetings",
-         ["council", "meeting", "budget"], (120, 40, 40)),
-        ("exRecycle02", 11, "How to sort your recycling in Exampleshire",
-         f"What goes in which bin, in under two minutes. More at {gov}/recycling",
-         ["recycling", "bins", "waste"], (40, 130, 60)),
-        ("exGritting3", 3, "Winter gritting: how we keep Exampleshire moving",
-         f"Ride along with a gritting crew on a frosty night. Routes: {gov}/gritting",
-         ["winter", "roads", "gritting"], (50, 80, 150)),
+        (
+            "exCouncil01",
+            20,
+            "Full Council meeting: the highlights",
+            "Key decisions from this month's Full Council meeting, including the "
+            f"budget and the new library strategy. Papers: {gov}/meetings",
+            ["council", "meeting", "budget"],
+            (120, 40, 40),
+        ),
+        (
+            "exRecycle02",
+            11,
+            "How to sort your recycling in Exampleshire",
+            f"What goes in which bin, in under two minutes. More at {gov}/recycling",
+            ["recycling", "bins", "waste"],
+            (40, 130, 60),
+        ),
+        (
+            "exGritting3",
+            3,
+            "Winter gritting: how we keep Exampleshire moving",
+            "Ride along with a gritting crew on a frosty night. "
+            f"Routes: {gov}/gritting",
+            ["winter", "roads", "gritting"],
+            (50, 80, 150),
+        ),
     ]
     for vid, days, title, desc, tags, colour in videos:
         thumb = f"thumb-{vid}"
         _image(media, blobs, thumb, "youtube", colour, "", YT_CHANNEL_ID)
-        rec = post_record("youtube", vid, YT_CHANNEL_ID, now - days * DAY, desc,
-                    title=title, description=desc, tags=tags, kind="video",
-                    metrics={"viewCount": 300 * days, "likeCount": 4 * days,
-                             "commentCount": days})
-        rec["extra"] = {"categoryId": "25", "thumbnail": thumb, "size": 0,
-                        "duration": "PT2M15S", "captions": []}
+        rec = post_record(
+            "youtube",
+            vid,
+            YT_CHANNEL_ID,
+            now - days * DAY,
+            desc,
+            title=title,
+            description=desc,
+            tags=tags,
+            kind="video",
+            metrics={
+                "viewCount": 300 * days,
+                "likeCount": 4 * days,
+                "commentCount": days,
+            },
+        )
+        rec["extra"] = {
+            "categoryId": "25",
+            "thumbnail": thumb,
+            "size": 0,
+            "duration": "PT2M15S",
+            "captions": [],
+        }
         yt[vid] = rec
 
     # Shown for videos that have no custom thumbnail yet.
-    _image(media, blobs, "default-thumbnail", "youtube", (90, 90, 90), "",
-           YT_CHANNEL_ID)
+    _image(
+        media, blobs, "default-thumbnail", "youtube", (90, 90, 90), "", YT_CHANNEL_ID
+    )
     doc = {
         "version": 1,
         "seq": 1000,
         "accounts": _accounts(),
-        "tokens": {},
+        "tokens": demo_tokens(now),
         "codes": {},
         "consents": {},
         "posts": {"facebook": fb, "x": x, "youtube": yt},

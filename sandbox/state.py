@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .seed import build_seed
+from .seed import build_seed, demo_tokens
 
 URL_RE = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?)]}'\""
@@ -53,7 +53,8 @@ class State:
         self.lock = threading.RLock()
         self.path = Path(path) if path else None
         self.log: collections.deque[dict[str, Any]] = collections.deque(
-            maxlen=LOG_LIMIT)
+            maxlen=LOG_LIMIT
+        )
         self._dirty = threading.Event()
         # Per-process counters (rate-limit windows, usage headers); not persisted.
         self.transient: dict[str, Any] = {}
@@ -67,8 +68,9 @@ class State:
             self.mark_dirty()
         self._saver: threading.Thread | None = None
         if self.path:
-            self._saver = threading.Thread(target=self._save_loop, daemon=True,
-                                           name="sandbox-state-saver")
+            self._saver = threading.Thread(
+                target=self._save_loop, daemon=True, name="sandbox-state-saver"
+            )
             self._saver.start()
 
     # ------------------------------------------------------------------ ids
@@ -81,25 +83,42 @@ class State:
         return str(base + self.next_seq())
 
     # --------------------------------------------------------------- tokens
-    def issue_token(self, platform: str, *, account_id: str, scope: list[str],
-                    client_id: str = "", kind: str = "access", subject: str = "",
-                    expires_in: float | None = None, prefix: str = "",
-                    **extra: Any) -> str:
+    def issue_token(
+        self,
+        platform: str,
+        *,
+        account_id: str,
+        scope: list[str],
+        client_id: str = "",
+        kind: str = "access",
+        subject: str = "",
+        expires_in: float | None = None,
+        prefix: str = "",
+        **extra: Any,
+    ) -> str:
         """Create and store a token; ``expires_in=None`` means it never expires."""
         token = prefix + secrets.token_urlsafe(32)
         now = time.time()
-        rec = {"platform": platform, "kind": kind, "type": subject,
-               "account_id": account_id, "scope": list(scope),
-               "client_id": client_id, "issued_at": now,
-               "expires_at": None if expires_in is None else now + expires_in,
-               "revoked": False, **extra}
+        rec = {
+            "platform": platform,
+            "kind": kind,
+            "type": subject,
+            "account_id": account_id,
+            "scope": list(scope),
+            "client_id": client_id,
+            "issued_at": now,
+            "expires_at": None if expires_in is None else now + expires_in,
+            "revoked": False,
+            **extra,
+        }
         with self.lock:
             self.data["tokens"][token] = rec
         self.mark_dirty()
         return token
 
-    def check_token(self, platform: str, token: str | None
-                    ) -> tuple[dict[str, Any] | None, str]:
+    def check_token(
+        self, platform: str, token: str | None
+    ) -> tuple[dict[str, Any] | None, str]:
         """Return ``(record, status)``; status is ok|missing|unknown|expired|revoked."""
         if not token:
             return None, "missing"
@@ -113,8 +132,9 @@ class State:
             return rec, "expired"
         return rec, "ok"
 
-    def _matching_tokens(self, platform: str, token: str | None
-                         ) -> list[tuple[str, dict[str, Any]]]:
+    def _matching_tokens(
+        self, platform: str, token: str | None
+    ) -> list[tuple[str, dict[str, Any]]]:
         tokens = self.data["tokens"]
         if token:
             rec = tokens.get(token)
@@ -142,8 +162,11 @@ class State:
             for key, rec in self.data["tokens"].items():
                 if rec["platform"] != platform:
                     continue
-                if (token is None or key == token
-                        or (rec.get("family") and rec.get("family") in families)):
+                if (
+                    token is None
+                    or key == token
+                    or (rec.get("family") and rec.get("family") in families)
+                ):
                     if not rec["revoked"]:
                         rec["revoked"] = True
                         count += 1
@@ -160,13 +183,17 @@ class State:
         self.mark_dirty()
         return rec
 
-    def account_posts(self, platform: str, account_id: str, *,
-                      include_deleted: bool = False) -> list[dict[str, Any]]:
+    def account_posts(
+        self, platform: str, account_id: str, *, include_deleted: bool = False
+    ) -> list[dict[str, Any]]:
         """The account's posts, newest first."""
         with self.lock:
-            items = [p for p in self.data["posts"][platform].values()
-                     if p["account_id"] == account_id
-                     and (include_deleted or not p["deleted"])]
+            items = [
+                p
+                for p in self.data["posts"][platform].values()
+                if p["account_id"] == account_id
+                and (include_deleted or not p["deleted"])
+            ]
         items.sort(key=lambda p: (p["created_ts"], p["id"]), reverse=True)
         return items
 
@@ -180,8 +207,9 @@ class State:
             return f"{base}/x/web/{user.get('username', 'i')}/status/{pid}"
         return f"{base}/youtube/web/watch?v={pid}"
 
-    def export_posts(self, base: str, platform: str | None = None,
-                     include_deleted: bool = False) -> list[dict[str, Any]]:
+    def export_posts(
+        self, base: str, platform: str | None = None, include_deleted: bool = False
+    ) -> list[dict[str, Any]]:
         """Posts in the control-API shape documented in README.md."""
         platforms = [platform] if platform else list(self.data["posts"])
         out: list[dict[str, Any]] = []
@@ -189,27 +217,42 @@ class State:
             for name in platforms:
                 posts = list(self.data["posts"].get(name, {}).values())
                 sig_count: collections.Counter[tuple[str, ...]] = collections.Counter(
-                    _signature(p) for p in posts)
+                    _signature(p) for p in posts
+                )
                 for p in sorted(posts, key=lambda p: (p["created_ts"], p["id"])):
                     if p["deleted"] and not include_deleted:
                         continue
-                    out.append({
-                        "platform": name, "id": p["id"],
-                        "account_id": p["account_id"], "text": p["text"],
-                        "link": p["link"], "title": p["title"],
-                        "description": p["description"], "tags": list(p["tags"]),
-                        "privacy": p["privacy"],
-                        "media": [{"id": m.get("id"), "type": m["type"],
-                                   "alt_text": m.get("alt_text", ""),
-                                   "size": m.get("size", 0)} for m in p["media"]],
-                        "created_at": iso(p["created_ts"]),
-                        "updated_at": iso(p["updated_ts"]),
-                        "deleted": p["deleted"],
-                        "permalink": self.permalink(p, base),
-                        "urls": extract_urls(p["text"], p["link"], p["description"]),
-                        "times_created": sig_count[_signature(p)],
-                        "edits": p["edits"],
-                    })
+                    out.append(
+                        {
+                            "platform": name,
+                            "id": p["id"],
+                            "account_id": p["account_id"],
+                            "text": p["text"],
+                            "link": p["link"],
+                            "title": p["title"],
+                            "description": p["description"],
+                            "tags": list(p["tags"]),
+                            "privacy": p["privacy"],
+                            "media": [
+                                {
+                                    "id": m.get("id"),
+                                    "type": m["type"],
+                                    "alt_text": m.get("alt_text", ""),
+                                    "size": m.get("size", 0),
+                                }
+                                for m in p["media"]
+                            ],
+                            "created_at": iso(p["created_ts"]),
+                            "updated_at": iso(p["updated_ts"]),
+                            "deleted": p["deleted"],
+                            "permalink": self.permalink(p, base),
+                            "urls": extract_urls(
+                                p["text"], p["link"], p["description"]
+                            ),
+                            "times_created": sig_count[_signature(p)],
+                            "edits": p["edits"],
+                        }
+                    )
         return out
 
     # ---------------------------------------------------------- request log
@@ -219,8 +262,11 @@ class State:
 
     def requests_log(self, platform: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
-            return [dict(e) for e in self.log
-                    if platform is None or e["platform"] == platform]
+            return [
+                dict(e)
+                for e in self.log
+                if platform is None or e["platform"] == platform
+            ]
 
     # ---------------------------------------------------------- persistence
     def reset(self) -> None:
@@ -279,8 +325,19 @@ class State:
         doc = json.loads(path.read_text(encoding="utf-8"))
         blobs = {k: base64.b64decode(v) for k, v in doc.pop("blobs", {}).items()}
         self.data, self.blobs = doc, blobs
+        # A state file written before the demo grants existed gets them, so the demo
+        # site's stored tokens work there too. One the file already holds is left
+        # as it is: a rotated or revoked demo token stays used up until a reset.
+        tokens = self.data.setdefault("tokens", {})
+        missing = {
+            key: rec
+            for key, rec in demo_tokens(time.time()).items()
+            if key not in tokens
+        }
+        if missing:
+            tokens.update(missing)
+            self.mark_dirty()
 
 
 def _signature(p: dict[str, Any]) -> tuple[str, ...]:
-    return (p["account_id"], p["text"].strip(), p["link"], p["title"],
-            p["description"])
+    return (p["account_id"], p["text"].strip(), p["link"], p["title"], p["description"])

@@ -1,15 +1,45 @@
-"""seed_demo builds a believable council once, and a second run changes nothing."""
+"""seed_demo builds a believable council once, and a second run changes nothing.
 
+With the platform settings pointing at the sandbox (as the dev and test settings
+do), the demo accounts come connected with the sandbox's published demo tokens.
+"""
+
+import copy
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page, Site
 
+from council_site.core.demo_accounts import DEMO_ACCOUNTS, sandbox_url
+from council_site.core.management.commands import seed_demo
 from council_site.news.models import AnnouncementPage, NewsIndexPage
 from council_site.policies.models import PolicyPage
+from publishing.models import ChannelAccount, CrossPost, SocialFeed, SocialSettings
+from publishing.services import _adapter
+from publishing.views.connecting import disconnect
+from sandbox import seed as sandbox_seed
+from tests.worker_fixtures import wait_for
+
+# Where production.py points each platform by default.
+REAL_URLS = {
+    "facebook": (
+        "https://graph.facebook.com",
+        "https://graph.facebook.com/v24.0/oauth/access_token",
+    ),
+    "x": ("https://api.twitter.com", "https://api.x.com/2/oauth2/token"),
+    "youtube": (
+        "https://youtube.googleapis.com/",
+        "https://oauth2.googleapis.com/token",
+    ),
+}
 
 
 def snapshot():
@@ -22,7 +52,42 @@ def snapshot():
             for group in Group.objects.all()
         ),
         "page_permissions": GroupPagePermission.objects.count(),
+        "accounts": sorted(
+            ChannelAccount.objects.values_list(
+                "id",
+                "platform",
+                "remote_id",
+                "status",
+                "access_token",
+                "refresh_token",
+                "token_expires_at",
+            )
+        ),
+        "defaults": sorted(
+            SocialSettings.objects.values_list("site_id", "default_accounts")
+        ),
+        "crossposts": sorted(
+            CrossPost.objects.values_list("page_id", "account_id", "idempotency_key")
+        ),
     }
+
+
+def real_platforms(*platforms):
+    """SOCIAL_CHANNELS with ``platforms`` moved to the real platforms' URLs."""
+    from django.conf import settings
+
+    channels = copy.deepcopy(settings.SOCIAL_CHANNELS)
+    for platform in platforms:
+        channels[platform]["API_URL"], channels[platform]["TOKEN_URL"] = REAL_URLS[
+            platform
+        ]
+    return channels
+
+
+def seed(**kwargs):
+    out = StringIO()
+    call_command("seed_demo", stdout=out, stderr=StringIO(), **kwargs)
+    return out.getvalue()
 
 
 @pytest.mark.django_db
@@ -93,3 +158,262 @@ def test_roles_get_the_permissions_they_need():
     assert editor.has_perm("publishing.view_crosspost")
     assert not any(editor.has_perm(name) for name in social if "view_" not in name)
     assert not moderator.has_perm("publishing.view_crosspost")
+
+
+# Demo social accounts --------------------------------------------------------------
+
+
+def test_app_and_sandbox_publish_the_same_demo_grants():
+    by_platform = {demo.platform: demo for demo in DEMO_ACCOUNTS}
+    assert sorted(by_platform) == ["facebook", "x", "youtube"]
+    tokens = sandbox_seed.demo_tokens(0.0)
+    pairs = [
+        (by_platform["facebook"].access_token, sandbox_seed.DEMO_FB_PAGE_TOKEN),
+        (by_platform["x"].access_token, sandbox_seed.DEMO_X_ACCESS_TOKEN),
+        (by_platform["x"].refresh_token, sandbox_seed.DEMO_X_REFRESH_TOKEN),
+        (by_platform["youtube"].access_token, sandbox_seed.DEMO_YT_ACCESS_TOKEN),
+        (by_platform["youtube"].refresh_token, sandbox_seed.DEMO_YT_REFRESH_TOKEN),
+    ]
+    for ours, theirs in pairs:
+        assert ours == theirs
+    for demo in DEMO_ACCOUNTS:
+        record = tokens[demo.access_token]
+        assert record["account_id"] == demo.remote_id
+        lifetime = record["expires_at"]  # seeded at 0, so this is its lifetime
+        assert lifetime == demo.lifetime
+
+
+def test_sandbox_url_is_found_only_when_every_platform_uses_the_sandbox(settings):
+    assert sandbox_url(settings.SOCIAL_CHANNELS) == (
+        settings.SOCIAL_CHANNELS["x"]["API_URL"].removesuffix("/x")
+    )
+    assert sandbox_url(real_platforms("facebook", "x", "youtube")) is None
+    for platform in REAL_URLS:
+        assert sandbox_url(real_platforms(platform)) is None
+    # One platform's token endpoint elsewhere is not the sandbox either.
+    channels = copy.deepcopy(settings.SOCIAL_CHANNELS)
+    channels["x"]["TOKEN_URL"] = REAL_URLS["x"][1]
+    assert sandbox_url(channels) is None
+    # Two sandboxes mixed are not one sandbox.
+    channels = copy.deepcopy(settings.SOCIAL_CHANNELS)
+    channels["youtube"]["API_URL"] = "http://127.0.0.1:1/youtube/"
+    assert sandbox_url(channels) is None
+
+
+@pytest.mark.django_db
+def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
+    before = timezone.now()
+    printed = seed()
+
+    accounts = {a.platform: a for a in ChannelAccount.objects.all()}
+    assert sorted(accounts) == ["facebook", "x", "youtube"]
+    comms = get_user_model().objects.get(username="comms")
+    for account in accounts.values():
+        assert account.status == ChannelAccount.Status.CONNECTED
+        assert account.connected_by == comms
+        assert account.status_message == ""
+    facebook, x, youtube = accounts["facebook"], accounts["x"], accounts["youtube"]
+    # What each connect flow records for a real connection.
+    assert (facebook.remote_id, facebook.display_name) == (
+        "200000000001",
+        "Exampleshire County Council",
+    )
+    assert facebook.token_expires_at is None and facebook.refresh_token == ""
+    assert facebook.scopes == [] and facebook.extra == {}
+    assert (x.remote_id, x.display_name) == ("3000000001", "@ExampleshireCC")
+    assert x.extra == {"username": "ExampleshireCC"}
+    assert x.scopes == [
+        "tweet.read",
+        "tweet.write",
+        "users.read",
+        "offline.access",
+        "media.write",
+    ]
+    assert x.refresh_token
+    assert (youtube.remote_id, youtube.display_name) == (
+        "UCexampleshire0000000001",
+        "Exampleshire County Council",
+    )
+    assert youtube.scopes == [
+        "https://www.googleapis.com/auth/youtube.upload",
+        "https://www.googleapis.com/auth/youtube.force-ssl",
+    ]
+    assert youtube.refresh_token
+    for account, lifetime in ((x, 7200), (youtube, 3599)):
+        expected = before + timedelta(seconds=lifetime)
+        assert expected <= account.token_expires_at
+        assert account.token_expires_at <= timezone.now() + timedelta(seconds=lifetime)
+
+    site = Site.objects.get(is_default_site=True)
+    defaults = SocialSettings.for_site(site).default_accounts.all()
+    assert set(defaults) == set(accounts.values())
+
+    # The demo pages were published after the accounts existed: each has its
+    # Facebook and X posts queued (YouTube needs a video, which they have none of).
+    for page in AnnouncementPage.objects.live():
+        platforms = sorted(
+            CrossPost.objects.filter(page_id=page.pk).values_list("platform", flat=True)
+        )
+        assert platforms == ["facebook", "x"], page.title
+    assert "Social > Accounts" in printed
+
+
+@pytest.mark.django_db
+def test_seed_demo_connects_nothing_when_the_platforms_are_real():
+    with override_settings(SOCIAL_CHANNELS=real_platforms("facebook", "x", "youtube")):
+        printed = seed()
+    assert not ChannelAccount.objects.exists()
+    assert not CrossPost.objects.exists()
+    assert AnnouncementPage.objects.live().count() >= 10
+    assert "sandbox" not in printed
+
+
+@pytest.mark.django_db
+def test_seed_demo_connects_nothing_when_only_one_platform_is_real():
+    with override_settings(SOCIAL_CHANNELS=real_platforms("youtube")):
+        seed()
+    assert not ChannelAccount.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_accounts_connected_later_get_the_existing_pages_posted():
+    with override_settings(SOCIAL_CHANNELS=real_platforms("facebook", "x", "youtube")):
+        seed()  # a site seeded before the demo accounts existed
+    assert not CrossPost.objects.exists()
+
+    seed()
+
+    pages = list(AnnouncementPage.objects.live()) + list(PolicyPage.objects.live())
+    for page in pages:
+        rows = CrossPost.objects.filter(page_id=page.pk)
+        assert sorted(rows.values_list("platform", flat=True)) == ["facebook", "x"]
+        assert {row.revision_id for row in rows} == {page.live_revision_id}
+    count = CrossPost.objects.count()
+    seed()
+    assert CrossPost.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_a_disconnected_demo_account_stays_disconnected():
+    seed()
+    x = ChannelAccount.objects.get(platform="x")
+    disconnect(x, get_user_model().objects.get(username="comms"))
+    site = Site.objects.get(is_default_site=True)
+    SocialSettings.for_site(site).default_accounts.remove(x)
+    first = snapshot()
+
+    seed()
+
+    assert snapshot() == first
+    x.refresh_from_db()
+    assert x.status == ChannelAccount.Status.DISCONNECTED
+    assert x.access_token == ""
+
+
+@pytest.mark.django_db
+def test_demo_tokens_are_not_stored_in_plain_text():
+    seed()
+    accounts = list(ChannelAccount.objects.all())
+    assert len(accounts) == 3
+    for account in accounts:
+        demo = next(d for d in DEMO_ACCOUNTS if d.platform == account.platform)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT access_token, refresh_token FROM publishing_channelaccount "
+                "WHERE id = %s",
+                [account.pk],
+            )
+            raw_access, raw_refresh = cursor.fetchone()
+        assert demo.access_token not in raw_access
+        assert raw_access  # something is stored, encrypted
+        if demo.refresh_token:
+            assert demo.refresh_token not in raw_refresh
+        assert account.access_token == demo.access_token
+        assert account.refresh_token == demo.refresh_token
+
+
+@pytest.mark.django_db
+def test_stored_demo_tokens_work_against_the_sandbox(sandbox):
+    seed()
+    for account in ChannelAccount.objects.all():
+        items = _adapter(account).recent_posts(5)
+        assert items, account
+        seeded = {
+            p["id"]
+            for p in sandbox.posts(account.platform)
+            if p["account_id"] == account.remote_id
+        }
+        assert {item.remote_id for item in items} <= seeded
+    # Nothing was refreshed: the seeded tokens were accepted as they are.
+    assert {a.access_token for a in ChannelAccount.objects.all()} == {
+        d.access_token for d in DEMO_ACCOUNTS
+    }
+
+
+@pytest.mark.django_db
+def test_expired_demo_tokens_are_refreshed_and_x_rotates(sandbox):
+    seed()
+    sandbox.expire_tokens("x", sandbox_seed.DEMO_X_ACCESS_TOKEN)
+    sandbox.expire_tokens("youtube", sandbox_seed.DEMO_YT_ACCESS_TOKEN)
+    for platform in ("x", "youtube"):
+        account = ChannelAccount.objects.get(platform=platform)
+        assert _adapter(account).recent_posts(3)
+    x = ChannelAccount.objects.get(platform="x")
+    assert x.access_token != sandbox_seed.DEMO_X_ACCESS_TOKEN
+    assert x.refresh_token not in ("", sandbox_seed.DEMO_X_REFRESH_TOKEN)
+    youtube = ChannelAccount.objects.get(platform="youtube")
+    assert youtube.access_token != sandbox_seed.DEMO_YT_ACCESS_TOKEN
+    assert youtube.refresh_token == sandbox_seed.DEMO_YT_REFRESH_TOKEN
+    # The seeded X refresh token was used up by the rotation.
+    again = requests.post(
+        f"{sandbox.url}/x/2/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": sandbox_seed.DEMO_X_REFRESH_TOKEN,
+            "client_id": sandbox_seed.X_CLIENT_ID,
+        },
+        auth=(sandbox_seed.X_CLIENT_ID, sandbox_seed.X_CLIENT_SECRET),
+        timeout=5,
+    )
+    assert again.status_code == 400
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_make_run_shows_cross_posts_and_feeds(
+    sandbox, celery_worker_process, client, monkeypatch
+):
+    """What ``make run`` gives a newcomer: the worker delivers the demo pages'
+    cross-posts and fills the feeds, and the site shows both."""
+    monkeypatch.setattr(seed_demo, "FEED_REFRESH_DELAYS", (1,))
+    seed()
+    settled = (CrossPost.State.POSTED, CrossPost.State.HELD, CrossPost.State.FAILED)
+    wait_for(
+        lambda: (
+            CrossPost.objects.exists()
+            and not CrossPost.objects.exclude(state__in=settled).exists()
+        ),
+        timeout=90,
+        message=lambda: celery_worker_process.log_tail(),
+    )
+    posted = CrossPost.objects.filter(state=CrossPost.State.POSTED)
+    assert posted.filter(platform="facebook").exists()
+    assert posted.filter(platform="x").exists()
+    assert not CrossPost.objects.filter(state=CrossPost.State.FAILED).exists()
+    wait_for(
+        lambda: SocialFeed.objects.filter(fetched_at__isnull=False).count() == 3,
+        timeout=60,
+        message=lambda: celery_worker_process.log_tail(),
+    )
+
+    row = posted.filter(platform="x").first()
+    page = AnnouncementPage.objects.get(pk=row.page_id)
+    html = client.get(page.url).content.decode()
+    assert "Also on Facebook" in html and "Also on X" in html
+    assert row.permalink in html
+    home = client.get("/").content.decode()
+    for name in ("on Facebook", "on X", "on YouTube"):
+        assert f"Exampleshire County Council {name}" in home or (
+            f"@ExampleshireCC {name}" in home
+        ), name
+    assert "Our social media posts will appear here" not in home

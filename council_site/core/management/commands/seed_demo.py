@@ -1,12 +1,20 @@
 """Build a believable demo council: pages, departments, groups and one user a role.
 
+When the platform settings point at the local sandbox (dev and demo, never the real
+platforms), the council's Facebook Page, X account and YouTube channel come
+connected with the sandbox's published demo tokens and are the site's default
+accounts, before the demo pages are published: publishing them queues their
+cross-posts, which the worker delivers once ``make run`` has started it and the
+sandbox. The feeds are refreshed soon after start too.
+
 Idempotent: everything is looked up before it is created, so a second run changes
-nothing.
+nothing (an account the comms user disconnected stays disconnected).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -15,6 +23,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.images import get_image_model
@@ -26,13 +35,21 @@ from wagtail.models import (
     Site,
 )
 
+from council_site.core.demo_accounts import DEMO_ACCOUNTS, sandbox_url
 from council_site.core.demo_content import ANNOUNCEMENTS, DEPARTMENTS, POLICIES
 from council_site.core.models import Department
 from council_site.home.models import HomePage
 from council_site.news.models import AnnouncementPage, NewsIndexPage
 from council_site.policies.models import PolicyIndexPage, PolicyPage
+from publishing import services
+from publishing.models import ChannelAccount, CrossPost, SocialSettings
 
 DEMO_PASSWORD = "council-demo"  # noqa: S105 - local demo logins, printed on purpose
+#: Seconds after seeding at which the worker refreshes the feeds: soon after the
+#: worker and the sandbox are up, then once the demo pages' cross-posts have been
+#: delivered. Beat's own 10-minute schedule takes over from there. A refresh that
+#: finds the sandbox not yet listening only records the error on the feed.
+FEED_REFRESH_DELAYS = (10, 60)
 
 # role -> (group, username, page permissions on the home page, other permissions)
 ROLES = {
@@ -71,10 +88,22 @@ ROLES = {
     ),
 }
 COLLECTION_PERMISSIONS = {
-    "Editors": ["add_image", "change_image", "choose_image", "add_document",
-                "change_document", "choose_document"],
-    "Moderators": ["add_image", "change_image", "choose_image", "add_document",
-                   "change_document", "choose_document"],
+    "Editors": [
+        "add_image",
+        "change_image",
+        "choose_image",
+        "add_document",
+        "change_document",
+        "choose_document",
+    ],
+    "Moderators": [
+        "add_image",
+        "change_image",
+        "choose_image",
+        "add_document",
+        "change_document",
+        "choose_document",
+    ],
     "Comms managers": ["choose_image", "choose_document"],
 }
 
@@ -83,14 +112,23 @@ class Command(BaseCommand):
     help = "Create the demo council site, its groups and one user per role."
 
     def handle(self, *args, **options):
+        sandbox = sandbox_url(settings.SOCIAL_CHANNELS)
+        connected: list[ChannelAccount] = []
         with transaction.atomic():
             home = self.ensure_home()
             departments = self.ensure_departments()
-            self.ensure_policies(home, departments)
-            self.ensure_news(home, departments)
             self.ensure_roles(home)
             created_users = self.ensure_users()
-        self.report(created_users)
+            if sandbox:
+                # Before the pages: publishing them then queues their cross-posts.
+                connected = self.ensure_social_accounts()
+            self.ensure_policies(home, departments)
+            self.ensure_news(home, departments)
+            if connected:
+                self.queue_existing_pages(connected)
+            if sandbox:
+                transaction.on_commit(self.schedule_feed_refresh)
+        self.report(created_users, sandbox, connected)
 
     # Pages -----------------------------------------------------------------------
 
@@ -109,8 +147,12 @@ class Command(BaseCommand):
             # Wagtail's own "Welcome" page is replaced as the site root.
             Site.objects.update_or_create(
                 is_default_site=True,
-                defaults={"hostname": "localhost", "root_page": home,
-                          "site_name": settings.WAGTAIL_SITE_NAME, "port": 80},
+                defaults={
+                    "hostname": "localhost",
+                    "root_page": home,
+                    "site_name": settings.WAGTAIL_SITE_NAME,
+                    "port": 80,
+                },
             )
             Page.objects.filter(depth=2).exclude(pk=home.pk).delete()
         return home
@@ -255,7 +297,74 @@ class Command(BaseCommand):
             created.append(username)
         return created
 
-    def report(self, created_users: list[str]) -> None:
+    # Social accounts ---------------------------------------------------------------
+
+    def ensure_social_accounts(self) -> list[ChannelAccount]:
+        """Connect the demo accounts that are not there yet (same platform and
+        remote id) and make them the site's defaults. Returns the new ones.
+
+        The model encrypts the tokens as they are saved; the fields are what the
+        connect flow records for a real connection.
+        """
+        comms = get_user_model().objects.filter(username="comms").first()
+        now = timezone.now()
+        created = []
+        for demo in DEMO_ACCOUNTS:
+            if ChannelAccount.objects.filter(
+                platform=demo.platform, remote_id=demo.remote_id
+            ).exists():
+                continue
+            created.append(
+                ChannelAccount.objects.create(
+                    platform=demo.platform,
+                    remote_id=demo.remote_id,
+                    display_name=demo.display_name,
+                    access_token=demo.access_token,
+                    refresh_token=demo.refresh_token,
+                    token_expires_at=now + timedelta(seconds=demo.lifetime)
+                    if demo.lifetime
+                    else None,
+                    scopes=list(demo.scopes),
+                    extra=dict(demo.extra),
+                    status=ChannelAccount.Status.CONNECTED,
+                    connected_by=comms,
+                    connected_at=now,
+                )
+            )
+        if created:
+            site = Site.objects.get(is_default_site=True)
+            SocialSettings.for_site(site).default_accounts.add(*created)
+        return created
+
+    def queue_existing_pages(self, accounts: list[ChannelAccount]) -> None:
+        """Cross-post demo pages published before these accounts were connected
+        (a site seeded before demo accounts existed), as a publish would have."""
+        titles = [data["title"] for data in POLICIES + ANNOUNCEMENTS]
+        for model in (PolicyPage, AnnouncementPage):
+            for page in model.objects.live().filter(title__in=titles):
+                if CrossPost.objects.filter(
+                    page_id=page.pk, account__in=accounts
+                ).exists():
+                    continue
+                services.queue_page(page, page.live_revision)
+
+    def schedule_feed_refresh(self) -> None:
+        from publishing.tasks import refresh_feeds
+
+        try:
+            for delay in FEED_REFRESH_DELAYS:
+                refresh_feeds.apply_async(countdown=delay)
+        except Exception:  # noqa: BLE001 - any broker failure: beat refreshes later
+            self.stderr.write(
+                "Could not queue a feed refresh; the feeds fill on beat's schedule."
+            )
+
+    def report(
+        self,
+        created_users: list[str],
+        sandbox: str | None = None,
+        connected: Sequence[ChannelAccount] = (),
+    ) -> None:
         admin_url = f"{settings.WAGTAILADMIN_BASE_URL}/admin/"
         self.stdout.write(self.style.SUCCESS("Demo council is ready."))
         self.stdout.write(f"  Site:  {settings.WAGTAILADMIN_BASE_URL}/")
@@ -270,3 +379,10 @@ class Command(BaseCommand):
             self.stdout.write(f"    {username:<10} {role}")
         if created_users:
             self.stdout.write(f"  Created users: {', '.join(created_users)}")
+        if sandbox:
+            self.stdout.write(
+                f"  Social accounts use the platform sandbox at {sandbox}/; practise "
+                "reconnecting them as 'comms' under Social > Accounts."
+            )
+        for account in connected:
+            self.stdout.write(f"    connected {account}")
