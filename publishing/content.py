@@ -36,14 +36,22 @@ def site_id_for(page) -> int | None:
     return parts[0] if parts else None
 
 
+def site_setting(model, page, site_id: int | None = None):
+    """The page's site's instance of a Wagtail site setting ``model``, or its
+    defaults for a page that belongs to no site yet. ``site_id`` saves working
+    the site out again."""
+    if site_id is None and page is not None:
+        site_id = site_id_for(page)
+    if site_id is None:
+        return model()
+    return model.base_queryset().get_or_create(site_id=site_id)[0]
+
+
 def social_settings_for(page, site_id: int | None = None):
-    """The page's site's social settings (``site_id`` saves working it out)."""
+    """The page's site's social settings."""
     from .models import SocialSettings
 
-    site_id = site_id or site_id_for(page)
-    if site_id is None:
-        return SocialSettings()
-    return SocialSettings.base_queryset().get_or_create(site_id=site_id)[0]
+    return site_setting(SocialSettings, page, site_id)
 
 
 def post_link(marker: str, platform: str, social_settings) -> str:

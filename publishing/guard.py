@@ -273,16 +273,11 @@ def _longest_per_rule(findings: list[Finding]) -> list[Finding]:
 
 
 def protocol_settings_for(page, site_id: int | None = None):
-    """The protocol settings of the page's site; the defaults for a page that
-    belongs to no site yet. ``site_id`` saves working the site out again."""
-    from .content import site_id_for
+    """The protocol settings of the page's site (the defaults off any site)."""
+    from .content import site_setting
     from .models import ProtocolSettings
 
-    if site_id is None and page is not None:
-        site_id = site_id_for(page)
-    if site_id is None:
-        return ProtocolSettings()
-    return ProtocolSettings.base_queryset().get_or_create(site_id=site_id)[0]
+    return site_setting(ProtocolSettings, page, site_id)
 
 
 def check_post(post: Post, page, settings=None) -> list[dict]:

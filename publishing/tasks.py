@@ -52,10 +52,7 @@ def refresh_metrics() -> int:
 @shared_task(bind=True, ignore_result=True)
 def record_worker_heartbeat(self) -> None:
     """Note that a worker is alive and consuming the queue."""
-    WorkerHeartbeat.objects.update_or_create(
-        hostname=self.request.hostname or "unknown",
-        defaults={"seen_at": timezone.now()},
-    )
+    _note_alive(self.request.hostname)
 
 
 def _note_alive(hostname: str | None) -> None:

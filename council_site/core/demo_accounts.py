@@ -8,7 +8,8 @@ demo behaves like a real connection: the Page token never expires, the X and
 Google access tokens expire and are refreshed with their refresh tokens (X's
 rotate), and the comms user can disconnect and reconnect them to practise.
 
-Data and one check only; ``seed_demo`` creates the rows.
+The values are the sandbox's own (``sandbox.seed``), so the two never drift
+apart. Data and one check only; ``seed_demo`` creates the rows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from sandbox import seed
 
 # The platform sandbox's path for each platform's API (sandbox/README.md).
 SANDBOX_PATHS = {"facebook": "/facebook", "x": "/x", "youtube": "/youtube"}
@@ -40,37 +43,28 @@ DEMO_ACCOUNTS = (
     # connect flow records neither scopes nor a refresh token for it.
     DemoAccount(
         platform="facebook",
-        remote_id="200000000001",
+        remote_id=seed.FB_PAGE_COUNCIL,
         display_name="Exampleshire County Council",
-        access_token="EAAsandboxDemoExampleshireCouncilPageToken",  # noqa: S106 - published demo value
+        access_token=seed.DEMO_FB_PAGE_TOKEN,
     ),
     DemoAccount(
         platform="x",
-        remote_id="3000000001",
-        display_name="@ExampleshireCC",
-        access_token="sandbox-demo-x-access-token-ExampleshireCC",  # noqa: S106 - published demo value
-        refresh_token="sandbox-demo-x-refresh-token-ExampleshireCC",  # noqa: S106 - published demo value
-        lifetime=7200,
-        scopes=(
-            "tweet.read",
-            "tweet.write",
-            "users.read",
-            "offline.access",
-            "media.write",
-        ),
-        extra={"username": "ExampleshireCC"},
+        remote_id=seed.X_USER_ID,
+        display_name=f"@{seed.X_USERNAME}",
+        access_token=seed.DEMO_X_ACCESS_TOKEN,
+        refresh_token=seed.DEMO_X_REFRESH_TOKEN,
+        lifetime=seed.X_ACCESS_TTL,
+        scopes=tuple(seed.DEMO_X_SCOPES),
+        extra={"username": seed.X_USERNAME},
     ),
     DemoAccount(
         platform="youtube",
-        remote_id="UCexampleshire0000000001",
+        remote_id=seed.YT_CHANNEL_ID,
         display_name="Exampleshire County Council",
-        access_token="ya29.sandbox-demo-youtube-access-token",  # noqa: S106 - published demo value
-        refresh_token="1//sandbox-demo-youtube-refresh-token",  # noqa: S106 - published demo value
-        lifetime=3599,
-        scopes=(
-            "https://www.googleapis.com/auth/youtube.upload",
-            "https://www.googleapis.com/auth/youtube.force-ssl",
-        ),
+        access_token=seed.DEMO_YT_ACCESS_TOKEN,
+        refresh_token=seed.DEMO_YT_REFRESH_TOKEN,
+        lifetime=seed.GOOGLE_ACCESS_TTL,
+        scopes=tuple(seed.DEMO_YT_SCOPES),
     ),
 )
 
