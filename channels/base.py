@@ -557,6 +557,11 @@ class ChannelAdapter:
         return self._call(lambda: self._metrics(remote_id))
 
     @classmethod
+    def warm_up(cls, config: Mapping[str, Any]) -> None:
+        """Do the one-off work of a first call ahead of time (a worker calls
+        this before it forks its pool, so every pool process starts warm)."""
+
+    @classmethod
     def validate(cls, post: Post) -> list[str]:
         """Problems the platform would reject, in words an editor understands.
 

@@ -215,8 +215,14 @@ def build_client(root_url: str, http: httplib2.Http | Any) -> Resource:
     repeats on its own, but two threads doing it at once could each see the
     other's half-made change.
     """
+    return build_from_document(parsed_document(root_url), http=http)
+
+
+def parsed_document(root_url: str) -> dict[str, Any]:
+    """This thread's parsed discovery document for ``root_url`` (see
+    :func:`build_client` for why it is per thread)."""
     documents: dict[str, dict[str, Any]] = _parsed.__dict__.setdefault("docs", {})
     document = documents.get(root_url)
     if document is None:
         document = documents[root_url] = discovery_document(root_url)
-    return build_from_document(document, http=http)
+    return document

@@ -43,6 +43,13 @@ def channel_config(platform: str) -> dict:
         raise ConfigurationError(f"Channel {platform!r} is not configured.") from None
 
 
+def warm_up() -> None:
+    """Import every configured adapter and let each do its one-off set-up, so
+    the first post a process sends costs no more than the rest."""
+    for platform in settings.SOCIAL_CHANNELS:
+        get(platform).warm_up(channel_config(platform))
+
+
 def as_choices() -> list[tuple[str, str]]:
     """(id, name) pairs for every configured channel, for form fields."""
     return [(platform, get(platform).name) for platform in settings.SOCIAL_CHANNELS]

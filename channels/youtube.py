@@ -45,6 +45,7 @@ from .google_api import (
     classify,
     execute,
     google_credentials,
+    parsed_document,
     synced,
     upload_pages,
 )
@@ -68,6 +69,11 @@ class YouTubeAdapter(ChannelAdapter):
     requires_video = True
     refreshes_itself = True
     default_web_url = "https://www.youtube.com"
+
+    @classmethod
+    def warm_up(cls, config: Mapping[str, Any]) -> None:
+        """Parse the discovery document (most of a client's cost) once, here."""
+        parsed_document(str(config["API_URL"]).rstrip("/") + "/")
 
     def __init__(self, config: Mapping[str, Any], credentials: Credentials, **kw: Any):
         super().__init__(config, credentials, **kw)

@@ -68,7 +68,10 @@ def log_many(entries: Iterable[tuple], user=None, *, page=None) -> list[PageLogE
     for row, suffix, data in entries:
         if row.page_id is None or suffix not in ACTIONS:
             continue
-        content_type_id = _content_type_id(row.page_id, page)
+        # A delivery's claim read the page's content type along with the row.
+        content_type_id = getattr(row, "page_content_type_id", None)
+        if content_type_id is None:
+            content_type_id = _content_type_id(row.page_id, page)
         if content_type_id is None:
             continue
         objects.append(

@@ -115,10 +115,11 @@ class CrossPostQuerySet(models.QuerySet):
         """Rows a worker should pick up now (the sweeper's query)."""
         now = now or timezone.now()
         S = CrossPost.State
+        # CrossPost.is_due says the same of one loaded row; keep the two alike.
         not_leased = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
         not_waiting = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         return self.filter(
-            Q(state__in=[S.PENDING, S.UPDATING, S.RETRACTING, S.RETRYING])
+            Q(state__in=CrossPost.QUEUED_STATES)
             & not_leased
             & not_waiting
             | Q(state=S.SENDING, lease_expires_at__lt=now)
@@ -156,6 +157,8 @@ class CrossPost(models.Model):
         RETRACT = "retract", "Retract"
 
     FINAL_STATES = {State.POSTED, State.FAILED, State.CANCELLED, State.RETRACTED}
+    #: States a worker picks up once any lease has lapsed and any wait is over.
+    QUEUED_STATES = {State.PENDING, State.UPDATING, State.RETRACTING, State.RETRYING}
 
     page = models.ForeignKey(
         "wagtailcore.Page",
@@ -267,6 +270,15 @@ class CrossPost(models.Model):
     @property
     def queue(self) -> str:
         return "uploads" if self.media.get("video") else "crosspost"
+
+    def is_due(self, now) -> bool:
+        """Whether a worker should pick this row up now: :meth:`CrossPostQuerySet.due`
+        for a row already loaded (the claim reads the row before it leases it)."""
+        lease_lapsed = self.lease_expires_at is None or self.lease_expires_at < now
+        if self.state == self.State.SENDING:
+            return self.lease_expires_at is not None and self.lease_expires_at < now
+        waited = self.next_attempt_at is None or self.next_attempt_at <= now
+        return self.state in self.QUEUED_STATES and lease_lapsed and waited
 
 
 class WorkerHeartbeat(models.Model):

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Count, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from channels import registry
@@ -287,42 +288,66 @@ def lease_seconds(row: CrossPost) -> int:
     return settings.CROSSPOST_LEASE_SECONDS
 
 
+#: How often a claim reads the row again when it changed between read and lease.
+CLAIM_ATTEMPTS = 3
+
+
 def claim(row_id: int, owner: str) -> CrossPost | None:
     """Take the row's lease if it is due; ``None`` if another worker has it or it
-    is not due. A single conditional UPDATE, so two workers never both win.
+    is not due. A conditional UPDATE takes the lease, so two workers never both win.
 
-    Three queries: read the row (its operation and queue set the lease), the
-    conditional UPDATE, and a re-read with the account, since an editor may have
-    changed the row in between.
+    Two queries: read the row with its account, then an UPDATE that takes the
+    lease only if nobody changed the row since the read (an editor's save moves
+    ``updated_at``; another worker changes the state, lease or attempts), so it
+    is still due. The returned row is then exactly what the
+    database holds, with no third query to read it back. If the row did change
+    in between, it is read again.
     """
-    now = timezone.now()
-    row = CrossPost.objects.filter(pk=row_id).first()
-    if row is None:
-        return None
-    was_sending = row.state == State.SENDING
-    expiry = now + timedelta(seconds=lease_seconds(row))
-    claimed = (
-        CrossPost.objects.due(now)
-        .filter(pk=row_id)
-        .update(
-            lease_owner=owner,
-            lease_expires_at=expiry,
-            attempts=F("attempts") + 1,
-            outcome_unknown=Case(
-                When(
-                    Q(outcome_unknown=True) | Q(state=State.SENDING), then=Value(True)
-                ),
-                default=Value(False),
-            ),
-            state=_in_flight_state(row),
-        )
+    for _attempt in range(CLAIM_ATTEMPTS):
+        now = timezone.now()
+        row = next(iter(_claimable().filter(pk=row_id)), None)
+        if row is None or not row.is_due(now):
+            return None
+        was_sending = row.state == State.SENDING
+        lease = {
+            "lease_owner": owner,
+            "lease_expires_at": now + timedelta(seconds=lease_seconds(row)),
+            "attempts": row.attempts + 1,
+            # The earlier attempt may have posted before its worker stopped.
+            "outcome_unknown": row.outcome_unknown or was_sending,
+            "state": _in_flight_state(row),
+        }
+        # The row was due as read; if every field that decides that (and the
+        # editor's save time) is unchanged, it still is.
+        claimed = CrossPost.objects.filter(
+            pk=row_id,
+            state=row.state,
+            operation=row.operation,
+            attempts=row.attempts,
+            lease_owner=row.lease_owner,
+            lease_expires_at=row.lease_expires_at,
+            next_attempt_at=row.next_attempt_at,
+            updated_at=row.updated_at,
+        ).update(**lease)
+        if claimed:
+            for name, value in lease.items():
+                setattr(row, name, value)
+            if was_sending:
+                audit.log(row, "lease_expired")
+            return row
+    logger.info("Cross-post %s kept changing while claimed; the sweeper retries it",
+                row_id)
+    return None
+
+
+def _claimable():
+    """Rows as a delivery reads them: with the account it sends as, and the
+    page's content type for the audit entries it writes (in the same query)."""
+    return (
+        CrossPost.objects.select_related("account")
+        .annotate(page_content_type_id=F("page__content_type_id"))
+        .order_by()
     )
-    if not claimed:
-        return None
-    row.refresh_from_db(from_queryset=CrossPost.objects.select_related("account"))
-    if was_sending:
-        audit.log(row, "lease_expired")
-    return row
 
 
 def _in_flight_state(row: CrossPost) -> str:
@@ -400,25 +425,27 @@ def _record_posted(
     the pipeline's own."""
     now = timezone.now()
     with transaction.atomic():
-        current = CrossPost.objects.select_for_update().get(pk=row.pk)
-        current.account = row.account  # loaded by the claim; not locked here
-        current.remote_id = result.remote_id
-        current.permalink = result.permalink
-        current.posted_hash = row.content_hash
-        current.posted_at = current.posted_at or now
-        current.last_error = current.last_error_kind = ""
-        current.outcome_unknown = False
-        current.next_attempt_at = None
-        current.lease_owner, current.lease_expires_at = "", None
-        current.state = State.POSTED
-        # The page changed or was unpublished while this attempt was under way.
-        if current.operation == Operation.RETRACT:
-            current.state = State.RETRACTING
-        elif current.content_hash != row.content_hash:
-            current.operation, current.state = Operation.UPDATE, State.UPDATING
+        # The usual case in one UPDATE: the page neither changed nor was
+        # unpublished while this attempt was under way.
+        unchanged = (
+            CrossPost.objects.filter(pk=row.pk, content_hash=row.content_hash)
+            .exclude(operation=Operation.RETRACT)
+            .update(
+                **_posted_fields(row, result),
+                posted_at=Coalesce(F("posted_at"), Value(now)),
+                state=State.POSTED,
+                operation=Operation.PUBLISH,
+                updated_at=now,
+            )
+        )
+        if unchanged:
+            current = row
+            for name, value in _posted_fields(row, result).items():
+                setattr(current, name, value)
+            current.posted_at = current.posted_at or now
+            current.state, current.operation = State.POSTED, Operation.PUBLISH
         else:
-            current.operation = Operation.PUBLISH
-        current.save(update_fields=POSTED_FIELDS)
+            current = _record_posted_after_change(row, result, now)
         last_success = row.account.last_success_at
         if last_success is None or now - last_success > LAST_SUCCESS_RESOLUTION:
             ChannelAccount.objects.filter(pk=row.account_id).update(last_success_at=now)
@@ -429,6 +456,41 @@ def _record_posted(
         )
         if current.state != State.POSTED:
             enqueue(current)
+    return current
+
+
+def _posted_fields(row: CrossPost, result: PostResult) -> dict:
+    """What every successful send records, whatever happened to the row meanwhile."""
+    return {
+        "remote_id": result.remote_id,
+        "permalink": result.permalink,
+        "posted_hash": row.content_hash,
+        "last_error": "",
+        "last_error_kind": "",
+        "outcome_unknown": False,
+        "next_attempt_at": None,
+        "lease_owner": "",
+        "lease_expires_at": None,
+    }
+
+
+def _record_posted_after_change(
+    row: CrossPost, result: PostResult, now: datetime
+) -> CrossPost:
+    """The post landed but the page changed or was unpublished meanwhile: record
+    it, then queue the update or the retraction that is now due."""
+    current = CrossPost.objects.select_for_update().get(pk=row.pk)
+    current.account = row.account  # loaded by the claim; not locked here
+    for name, value in _posted_fields(row, result).items():
+        setattr(current, name, value)
+    current.posted_at = current.posted_at or now
+    if current.operation == Operation.RETRACT:
+        current.state = State.RETRACTING
+    elif current.content_hash != row.content_hash:
+        current.operation, current.state = Operation.UPDATE, State.UPDATING
+    else:  # changed and changed back meanwhile
+        current.operation, current.state = Operation.PUBLISH, State.POSTED
+    current.save(update_fields=POSTED_FIELDS)
     return current
 
 
@@ -577,18 +639,23 @@ def _queued_state(row: CrossPost) -> str:
 
 
 def _budget_exhausted_until(row: CrossPost) -> datetime | None:
-    """When the account may post again, if its daily budget is spent."""
+    """When the account may post again, if its daily budget is spent.
+
+    One query: the cap-th most recent post of the last day. If there is one, the
+    budget is spent until a day after it (then the account is under its cap).
+    """
     cap = row.account.daily_post_cap or settings.CROSSPOST_DAILY_CAPS.get(row.platform)
     if not cap:
         return None
     since = timezone.now() - timedelta(days=1)
-    recent = CrossPost.objects.filter(
-        account_id=row.account_id, posted_at__gte=since
-    ).order_by("posted_at")
-    if recent.count() < cap:
-        return None
-    oldest = recent.values_list("posted_at", flat=True)[recent.count() - cap]
-    return oldest + timedelta(days=1)
+    capth_latest = (
+        CrossPost.objects.filter(account_id=row.account_id, posted_at__gte=since)
+        .order_by("-posted_at")
+        .values_list("posted_at", flat=True)[cap - 1 : cap]
+    )
+    for posted_at in capth_latest:
+        return posted_at + timedelta(days=1)
+    return None
 
 
 def _wait_for_budget(row: CrossPost, until: datetime) -> CrossPost:

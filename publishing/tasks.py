@@ -3,8 +3,10 @@
 import time
 
 from celery import shared_task
-from celery.signals import task_postrun, worker_ready
+from celery.signals import task_postrun, worker_init, worker_ready
 from django.utils import timezone
+
+from channels import registry
 
 from . import feeds, metrics, services
 from .models import WorkerHeartbeat
@@ -59,6 +61,13 @@ def _note_alive(hostname: str | None) -> None:
     WorkerHeartbeat.objects.update_or_create(
         hostname=hostname or "unknown", defaults={"seen_at": timezone.now()}
     )
+
+
+@worker_init.connect
+def warm_up_channels(sender=None, **kwargs) -> None:
+    """Load the channel adapters and their client libraries before the pool
+    forks, so no pool process pays for that on its first post."""
+    registry.warm_up()
 
 
 @worker_ready.connect

@@ -43,3 +43,32 @@ def test_build_configures_the_adapter_from_settings(settings):
     assert isinstance(adapter, XAdapter)
     assert adapter.api_url == settings.SOCIAL_CHANNELS["x"]["API_URL"].rstrip("/")
     assert adapter.timeout == float(settings.SOCIAL_CHANNELS["x"]["TIMEOUT"])
+
+
+def test_warming_up_parses_youtubes_discovery_document_before_the_first_client(
+    settings, monkeypatch
+):
+    import threading
+
+    from channels import google_api
+
+    # A fresh thread has parsed nothing yet, like a new worker process.
+    monkeypatch.setattr(google_api, "_parsed", threading.local())
+    parsed = []
+    real_document = google_api.discovery_document
+
+    def counting_document(root_url):
+        parsed.append(root_url)
+        return real_document(root_url)
+
+    monkeypatch.setattr(google_api, "discovery_document", counting_document)
+    api_url = str(settings.SOCIAL_CHANNELS["youtube"]["API_URL"]).rstrip("/") + "/"
+
+    registry.warm_up()
+    assert parsed == [api_url]
+
+    adapter = registry.build(
+        "youtube", Credentials(account_id="UCexample", access_token="token")
+    )
+    assert adapter.youtube.videos() is not None
+    assert parsed == [api_url], "the client reused the warmed-up document"
