@@ -17,10 +17,12 @@ import json
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -226,6 +228,36 @@ class TimeoutAdapter(HTTPAdapter):
         if self.rewrite and request.url and request.url.startswith(self.rewrite[0]):
             request.url = self.rewrite[1] + request.url[len(self.rewrite[0]) :]
         return super().send(request, **kwargs)
+
+
+_sessions = threading.local()
+
+
+def shared_session(
+    timeout: float, *, rewrite: tuple[str, str] | None = None
+) -> requests.Session:
+    """This thread's keep-alive session for ``timeout`` (and origin ``rewrite``).
+
+    Every adapter a thread builds shares it, so a worker's next delivery reuses
+    the open connection instead of connecting (and, against the real platforms,
+    negotiating TLS) again. Nothing account-specific lives on it: tokens travel
+    on each request, and cookies are refused, so no account's cookie can ride
+    along with another's request. One per thread, as a ``requests.Session`` is
+    not safe to share between threads.
+    """
+    pool: dict = _sessions.__dict__.setdefault("pool", {})
+    session = pool.get((timeout, rewrite))
+    if session is None:
+        session = requests.Session()
+        session.headers["User-Agent"] = USER_AGENT
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        # requests has no session-wide timeout: the transport adds one to every call.
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, TimeoutAdapter(timeout))
+        if rewrite:
+            session.mount(rewrite[0], TimeoutAdapter(timeout, rewrite=rewrite))
+        pool[(timeout, rewrite)] = session
+    return session
 
 
 def json_body(response: requests.Response, platform: str) -> Any:
@@ -490,11 +522,7 @@ class ChannelAdapter:
         self.credentials = credentials
         self.on_token_refresh = on_token_refresh
         self.token_refresher = token_refresher
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        # requests has no session-wide timeout: the transport adds one to every call.
-        for prefix in ("http://", "https://"):
-            self.session.mount(prefix, TimeoutAdapter(self.timeout))
+        self.session = shared_session(self.timeout)
 
     @property
     def api_url(self) -> str:

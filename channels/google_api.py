@@ -60,15 +60,31 @@ def google_credentials(
 def authorized_http(
     google: google.oauth2.credentials.Credentials, timeout: float
 ) -> tuple[httplib2.Http, google_auth_httplib2.AuthorizedHttp]:
-    """The plain transport (for token refreshes) and the authorised one."""
-    # build_http() keeps 308 out of httplib2's redirects (resumable uploads).
-    plain = build_http()
-    plain.timeout = timeout
+    """The plain transport (for token refreshes) and the authorised one.
+
+    The plain transport is this thread's, shared by every adapter the thread
+    builds, so its open connections serve the next delivery too (see
+    ``channels.base.shared_session``). The credentials live on the authorised
+    wrapper, one per adapter; httplib2 keeps no cookies.
+    """
+    plain = _shared_http(timeout)
     # google-auth refreshes and retries once by itself on a 401.
     authed = google_auth_httplib2.AuthorizedHttp(
         google, http=plain, max_refresh_attempts=1
     )
     return plain, authed
+
+
+_transports = threading.local()
+
+
+def _shared_http(timeout: float) -> httplib2.Http:
+    pool: dict = _transports.__dict__.setdefault("pool", {})
+    if timeout not in pool:
+        # build_http() keeps 308 out of httplib2's redirects (resumable uploads).
+        pool[timeout] = build_http()
+        pool[timeout].timeout = timeout
+    return pool[timeout]
 
 
 def synced(

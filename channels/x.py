@@ -23,7 +23,6 @@ from .base import (
     Metrics,
     Post,
     PostResult,
-    TimeoutAdapter,
     contains_marker,
     exchange_code,
     image_problems,
@@ -32,6 +31,7 @@ from .base import (
     oauth_session,
     parse_time,
     retry_after,
+    shared_session,
     token_credentials,
 )
 from .compose import fit_x
@@ -66,10 +66,9 @@ class XAdapter(ChannelAdapter):
         rewrite = None
         if self.api_url != TWEEPY_HOST:
             rewrite = (f"{TWEEPY_HOST}/", f"{self.api_url}/")
-        # tweepy's Client takes no timeout: the adapter adds it to every request.
-        self._client.session.mount(
-            f"{TWEEPY_HOST}/", TimeoutAdapter(self.timeout, rewrite=rewrite)
-        )
+        # tweepy's Client takes no timeout and hard-codes its host: the shared
+        # session's transport adds the one and rewrites the other.
+        self._client.session = shared_session(self.timeout, rewrite=rewrite)
 
     @property
     def client(self) -> tweepy.Client:

@@ -1,0 +1,95 @@
+"""Adapters of one thread share keep-alive connections, and nothing else."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from channels import google_api, registry
+from channels.base import Credentials, shared_session
+
+
+class CookieSettingHandler(BaseHTTPRequestHandler):
+    """Sets a cookie on every answer and reports the cookie it was sent."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as the platforms answer
+
+    def do_GET(self):  # noqa: N802 - the http.server naming
+        body = (self.headers.get("Cookie") or "none").encode()
+        self.send_response(200)
+        self.send_header("Set-Cookie", "session=account-a; Path=/")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.server.peers.add(self.client_address)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def cookie_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), CookieSettingHandler)
+    server.peers = set()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def credentials(account_id: str) -> Credentials:
+    return Credentials(account_id=account_id, access_token=f"token-{account_id}")
+
+
+def test_adapters_in_one_thread_share_a_session_and_its_connections(cookie_server):
+    first = registry.build("facebook", credentials("1"))
+    second = registry.build("facebook", credentials("2"))
+    url = f"http://127.0.0.1:{cookie_server.server_port}/"
+
+    first.session.get(url)
+    second.session.get(url)
+
+    assert first.session is second.session
+    assert len(cookie_server.peers) == 1, "the second request reused the connection"
+
+
+def test_no_cookie_one_account_received_travels_with_another_accounts_request(
+    cookie_server,
+):
+    first = registry.build("facebook", credentials("1"))
+    second = registry.build("x", credentials("2"))
+    url = f"http://127.0.0.1:{cookie_server.server_port}/"
+
+    assert first.session.get(url).text == "none"
+    assert second.session.get(url).text == "none"
+    assert second.client.session.get(url).text == "none"
+    assert len(first.session.cookies) == 0
+
+
+def test_each_thread_has_its_own_session_and_google_transport():
+    found = []
+    both_built = threading.Barrier(2)  # both alive at once, so neither is reused
+
+    def build():
+        both_built.wait()
+        found.append((
+            shared_session(5.0),
+            google_api.authorized_http(
+                google_api.google_credentials({}, credentials("UC1")), 5.0
+            )[0],
+        ))
+        both_built.wait()
+
+    threads = [threading.Thread(target=build) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (session_a, http_a), (session_b, http_b) = found
+
+    assert session_a is not session_b
+    assert http_a is not http_b
+    assert shared_session(5.0) is shared_session(5.0)
