@@ -427,11 +427,12 @@ def _record_posted(
     with transaction.atomic():
         # The usual case in one UPDATE: the page neither changed nor was
         # unpublished while this attempt was under way.
+        posted = _posted_fields(row, result)
         unchanged = (
             CrossPost.objects.filter(pk=row.pk, content_hash=row.content_hash)
             .exclude(operation=Operation.RETRACT)
             .update(
-                **_posted_fields(row, result),
+                **posted,
                 posted_at=Coalesce(F("posted_at"), Value(now)),
                 state=State.POSTED,
                 operation=Operation.PUBLISH,
@@ -440,7 +441,7 @@ def _record_posted(
         )
         if unchanged:
             current = row
-            for name, value in _posted_fields(row, result).items():
+            for name, value in posted.items():
                 setattr(current, name, value)
             current.posted_at = current.posted_at or now
             current.state, current.operation = State.POSTED, Operation.PUBLISH

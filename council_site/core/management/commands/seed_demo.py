@@ -87,23 +87,18 @@ ROLES = {
         ],
     ),
 }
+#: Editors and moderators both add and change the media their pages use.
+MEDIA_EDITING = [
+    "add_image",
+    "change_image",
+    "choose_image",
+    "add_document",
+    "change_document",
+    "choose_document",
+]
 COLLECTION_PERMISSIONS = {
-    "Editors": [
-        "add_image",
-        "change_image",
-        "choose_image",
-        "add_document",
-        "change_document",
-        "choose_document",
-    ],
-    "Moderators": [
-        "add_image",
-        "change_image",
-        "choose_image",
-        "add_document",
-        "change_document",
-        "choose_document",
-    ],
+    "Editors": MEDIA_EDITING,
+    "Moderators": MEDIA_EDITING,
     "Comms managers": ["choose_image", "choose_document"],
 }
 
