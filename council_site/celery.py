@@ -3,9 +3,17 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council_site.settings.dev")
 
 app = Celery("council_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# A task treats the database connection as a request does: one older than
+# CONN_MAX_AGE, or broken, is closed before and after it; any other is kept for the
+# next task (CELERY_DB_REUSE_MAX stops Celery closing it every time).
+task_prerun.connect(close_old_connections, weak=False)
+task_postrun.connect(close_old_connections, weak=False)

@@ -138,6 +138,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60)
+    # A kept connection is checked before its first use by each request or task,
+    # so one that the server dropped is replaced, not failed on.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # CACHES
 # ------------------------------------------------------------------------------
@@ -262,6 +265,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django support closes the database connection around every task unless
+# this is set: a new PostgreSQL connection (a server process, authentication,
+# several milliseconds) for each cross-post. Workers keep theirs like a request
+# does instead, for CONN_MAX_AGE (council_site/celery.py); this forces a fresh one
+# after so many tasks a process.
+CELERY_DB_REUSE_MAX = 1000
 
 # CROSS-POSTING
 # ------------------------------------------------------------------------------
