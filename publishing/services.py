@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Value
+from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -288,6 +288,9 @@ def lease_seconds(row: CrossPost) -> int:
     return settings.CROSSPOST_LEASE_SECONDS
 
 
+#: The period a daily post cap counts over.
+BUDGET_WINDOW = timedelta(days=1)
+
 #: How often a claim reads the row again when it changed between read and lease.
 CLAIM_ATTEMPTS = 3
 
@@ -296,7 +299,8 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
     """Take the row's lease if it is due; ``None`` if another worker has it or it
     is not due. A conditional UPDATE takes the lease, so two workers never both win.
 
-    Two queries: read the row with its account, then an UPDATE that takes the
+    Two queries: read the row with its account (and what the account posted in
+    the last day, for its budget), then an UPDATE that takes the
     lease only if nobody changed the row since the read (an editor's save moves
     ``updated_at``; another worker changes the state, lease or attempts), so it
     is still due. The returned row is then exactly what the
@@ -305,7 +309,7 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
     """
     for _attempt in range(CLAIM_ATTEMPTS):
         now = timezone.now()
-        row = next(iter(_claimable().filter(pk=row_id)), None)
+        row = next(iter(_claimable(now).filter(pk=row_id)), None)
         if row is None or not row.is_due(now):
             return None
         was_sending = row.state == State.SENDING
@@ -340,12 +344,27 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
     return None
 
 
-def _claimable():
-    """Rows as a delivery reads them: with the account it sends as, and the
-    page's content type for the audit entries it writes (in the same query)."""
+def _claimable(now: datetime):
+    """Rows as a delivery reads them, with what it needs in the same query: the
+    account it sends as, the page's content type for the audit entries it
+    writes, and how many posts the account made in the day before ``now`` (for
+    its daily budget)."""
+    posted_last_day = (
+        CrossPost.objects.filter(
+            account_id=OuterRef("account_id"),
+            posted_at__gte=now - BUDGET_WINDOW,
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(posts=Count("pk"))
+        .values("posts")
+    )
     return (
         CrossPost.objects.select_related("account")
-        .annotate(page_content_type_id=F("page__content_type_id"))
+        .annotate(
+            page_content_type_id=F("page__content_type_id"),
+            account_posts_last_day=Coalesce(Subquery(posted_last_day), 0),
+        )
         .order_by()
     )
 
@@ -642,20 +661,24 @@ def _queued_state(row: CrossPost) -> str:
 def _budget_exhausted_until(row: CrossPost) -> datetime | None:
     """When the account may post again, if its daily budget is spent.
 
-    One query: the cap-th most recent post of the last day. If there is one, the
-    budget is spent until a day after it (then the account is under its cap).
+    The claim counted the account's posts of the last day; only when that
+    reaches the cap is there a query: the cap-th most recent post of the last
+    day, a day after which the account is under its cap again.
     """
     cap = row.account.daily_post_cap or settings.CROSSPOST_DAILY_CAPS.get(row.platform)
     if not cap:
         return None
-    since = timezone.now() - timedelta(days=1)
+    counted = getattr(row, "account_posts_last_day", None)
+    if counted is not None and counted < cap:
+        return None
+    since = timezone.now() - BUDGET_WINDOW
     capth_latest = (
         CrossPost.objects.filter(account_id=row.account_id, posted_at__gte=since)
         .order_by("-posted_at")
         .values_list("posted_at", flat=True)[cap - 1 : cap]
     )
     for posted_at in capth_latest:
-        return posted_at + timedelta(days=1)
+        return posted_at + BUDGET_WINDOW
     return None
 
 

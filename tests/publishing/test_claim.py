@@ -176,3 +176,41 @@ def test_a_post_that_lands_after_the_page_changed_is_updated_next(
     assert stored.posted_hash == "a" * 64
     assert [queued.pk for queued in sent] == [row.pk]
     assert recorded.state == State.UPDATING
+
+
+def test_the_claim_counts_the_accounts_posts_of_the_last_day(account):
+    now = timezone.now()
+    other = ChannelAccount.objects.create(
+        platform="facebook", display_name="Parish council", remote_id="200000000002"
+    )
+    for number, hours_ago in enumerate((1, 23, 25)):
+        make_row(account, 100 + number, state=State.POSTED,
+                 posted_at=now - timedelta(hours=hours_ago))
+    make_row(other, 200, state=State.POSTED, posted_at=now - timedelta(hours=1))
+
+    row = services.claim(make_row(account).pk, "worker-a:1")
+
+    assert row.account_posts_last_day == 2
+
+
+@pytest.mark.parametrize(
+    ("cap", "waits_hours"), [(1, 23), (2, 1), (3, None)]
+)
+def test_an_account_at_its_daily_cap_waits_until_a_day_after_its_capth_post(
+    account, cap, waits_hours
+):
+    now = timezone.now()
+    for number, hours_ago in enumerate((1, 23, 25)):
+        make_row(account, 100 + number, state=State.POSTED,
+                 posted_at=now - timedelta(hours=hours_ago))
+    account.daily_post_cap = cap
+    account.save()
+
+    row = services.claim(make_row(account).pk, "worker-a:1")
+    until = services._budget_exhausted_until(row)
+
+    if waits_hours is None:
+        assert until is None
+    else:
+        expected = now + timedelta(hours=waits_hours)
+        assert abs(until - expected) < timedelta(seconds=5)
