@@ -64,3 +64,28 @@ def test_a_connection_past_its_age_is_replaced_before_the_next_task(
 
     assert connection.connection is not None
     assert connection.connection is not opened
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="terminates a PostgreSQL backend"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_kept_connection_the_server_dropped_is_replaced_before_the_task_uses_it(
+    kept_connections,
+):
+    """A database restart or an idle timeout between two tasks costs nothing."""
+    fixup = DjangoWorkerFixup(app)
+    opened = connection.connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+    finally:
+        other.close()
+
+    _run_task_hooks(fixup)  # its query would fail on the dropped connection
+
+    assert connection.connection is not opened
