@@ -12,8 +12,16 @@ app = Celery("council_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# A task treats the database connection as a request does: one older than
-# CONN_MAX_AGE, or broken, is closed before and after it; any other is kept for the
-# next task (CELERY_DB_REUSE_MAX stops Celery closing it every time).
-task_prerun.connect(close_old_connections, weak=False)
-task_postrun.connect(close_old_connections, weak=False)
+
+@task_prerun.connect
+@task_postrun.connect
+def close_stale_connections(sender=None, **kwargs) -> None:
+    """A task treats the database connection as a request does: one older than
+    CONN_MAX_AGE, or broken, is closed before and after it; any other is kept
+    for the next task (CELERY_DB_REUSE_MAX stops Celery closing it every time).
+
+    A task run eagerly (``apply()``) is left alone: it runs inside its caller,
+    perhaps in the caller's transaction.
+    """
+    if not getattr(getattr(sender, "request", None), "is_eager", False):
+        close_old_connections()

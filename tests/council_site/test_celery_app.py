@@ -89,3 +89,15 @@ def test_a_kept_connection_the_server_dropped_is_replaced_before_the_task_uses_i
     _run_task_hooks(fixup)  # its query would fail on the dropped connection
 
     assert connection.connection is not opened
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_task_run_eagerly_leaves_its_callers_transaction_alone(kept_connections):
+    from django.db import transaction
+
+    from publishing.models import WorkerHeartbeat
+
+    with transaction.atomic():
+        record_worker_heartbeat.apply()
+        assert connection.in_atomic_block
+        assert WorkerHeartbeat.objects.exists()
