@@ -47,9 +47,8 @@ POSTED_ROWS_SQL = (
     "SELECT id, platform FROM publishing_crosspost"
     " WHERE page_id = %s AND permalink <> ''"
 )
-HEARTBEAT_SQL = "SELECT 1 FROM publishing_workerheartbeat WHERE hostname = %s"
 HEARTBEATS_SQL = (
-    "SELECT hostname FROM publishing_workerheartbeat WHERE hostname IN (%s, %s, %s)"
+    "SELECT hostname FROM publishing_workerheartbeat WHERE hostname IN ({})"
 )
 
 
@@ -115,37 +114,31 @@ def _publish_and_wait(page, rows_out: list | None = None,
 
 
 def _empty_task_round_trip(number: int, timeout: float = 30.0) -> float:
-    from benchmarks.tasks import touch
-
-    key = f"empty-{number}-{time.monotonic_ns()}"
-    started = time.perf_counter()
-    touch.delay(key)
-    if not harness.wait_until(lambda: _observe(HEARTBEAT_SQL, [key]), timeout):
-        raise RuntimeError("the empty task never ran")
-    return (time.perf_counter() - started) * 1000
+    return _empty_tasks(number, 1, timeout)[0]
 
 
-def _empty_tasks_together(number: int, timeout: float = 30.0) -> list[float]:
-    """Three empty tasks sent back to back, as a page's three rows are: each
-    one's milliseconds from the first send to its write being seen."""
+def _empty_tasks(number: int, count: int, timeout: float = 30.0) -> list[float]:
+    """``count`` empty tasks sent back to back (three, as a page's rows are):
+    each one's milliseconds from the first send to its write being seen."""
     from benchmarks.tasks import touch
     from council_site.celery import app
 
-    keys = [f"trio-{number}-{n}-{time.monotonic_ns()}" for n in range(3)]
+    keys = [f"empty-{number}-{n}-{time.monotonic_ns()}" for n in range(count)]
+    sql = HEARTBEATS_SQL.format(", ".join(["%s"] * count))
     seen: dict[str, float] = {}
 
     def all_seen() -> bool:
         now = time.perf_counter()
-        for (key,) in _observe(HEARTBEATS_SQL, keys):
+        for (key,) in _observe(sql, keys):
             seen.setdefault(key, now)
-        return len(seen) == len(keys)
+        return len(seen) == count
 
     started = time.perf_counter()
     with app.producer_or_acquire() as producer:
         for key in keys:
             touch.apply_async((key,), producer=producer)
     if not harness.wait_until(all_seen, timeout):
-        raise RuntimeError("the empty tasks never ran")
+        raise RuntimeError("the empty task never ran")
     return [(at - started) * 1000 for at in seen.values()]
 
 
@@ -172,7 +165,7 @@ def measure_latency(world, control, samples: int) -> dict[str, Any]:
             crosspost_ms.append(_publish_and_wait(page, rows))
             empty_ms.append(_empty_task_round_trip(number))
     calls_per_page = (_api_calls(control) - calls_before) / samples
-    trio_ms = [ms for number in range(samples) for ms in _empty_tasks_together(number)]
+    trio_ms = [ms for number in range(samples) for ms in _empty_tasks(number, 3)]
     crosspost, empty = harness.summarise(crosspost_ms), harness.summarise(empty_ms)
     trio = harness.summarise(trio_ms)
     overhead = harness.summarise([seen - platform for _p, seen, platform in rows])

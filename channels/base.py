@@ -13,6 +13,7 @@ session with its timeout and User-Agent, error classification and the
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -230,11 +231,26 @@ class TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-_sessions = threading.local()
+def per_thread(build: Callable[..., T]) -> Callable[..., T]:
+    """Memoise ``build`` for each thread and each set of (hashable) arguments:
+    for client objects that are costly to make and not safe to share between
+    threads, but fine to reuse within one."""
+    local = threading.local()
+
+    @functools.wraps(build)
+    def cached(*args: Any, **kwargs: Any) -> T:
+        made: dict = local.__dict__.setdefault("made", {})
+        key = (args, tuple(sorted(kwargs.items())))
+        if key not in made:
+            made[key] = build(*args, **kwargs)
+        return made[key]
+
+    return cached
 
 
+@per_thread
 def shared_session(
-    timeout: float, *, rewrite: tuple[str, str] | None = None
+    timeout: float, rewrite: tuple[str, str] | None = None
 ) -> requests.Session:
     """This thread's keep-alive session for ``timeout`` (and origin ``rewrite``).
 
@@ -245,18 +261,14 @@ def shared_session(
     along with another's request. One per thread, as a ``requests.Session`` is
     not safe to share between threads.
     """
-    pool: dict = _sessions.__dict__.setdefault("pool", {})
-    session = pool.get((timeout, rewrite))
-    if session is None:
-        session = requests.Session()
-        session.headers["User-Agent"] = USER_AGENT
-        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        # requests has no session-wide timeout: the transport adds one to every call.
-        for prefix in ("http://", "https://"):
-            session.mount(prefix, TimeoutAdapter(timeout))
-        if rewrite:
-            session.mount(rewrite[0], TimeoutAdapter(timeout, rewrite=rewrite))
-        pool[(timeout, rewrite)] = session
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    # requests has no session-wide timeout: the transport adds one to every call.
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, TimeoutAdapter(timeout))
+    if rewrite:
+        session.mount(rewrite[0], TimeoutAdapter(timeout, rewrite=rewrite))
     return session
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -23,7 +22,7 @@ from googleapiclient.discovery import Resource, build_from_document
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest, build_http
 
-from .base import Credentials
+from .base import Credentials, per_thread
 from .errors import (
     AuthError,
     ChannelError,
@@ -75,16 +74,12 @@ def authorized_http(
     return plain, authed
 
 
-_transports = threading.local()
-
-
+@per_thread
 def _shared_http(timeout: float) -> httplib2.Http:
-    pool: dict = _transports.__dict__.setdefault("pool", {})
-    if timeout not in pool:
-        # build_http() keeps 308 out of httplib2's redirects (resumable uploads).
-        pool[timeout] = build_http()
-        pool[timeout].timeout = timeout
-    return pool[timeout]
+    # build_http() keeps 308 out of httplib2's redirects (resumable uploads).
+    http = build_http()
+    http.timeout = timeout
+    return http
 
 
 def synced(
@@ -216,9 +211,6 @@ def discovery_document(root_url: str) -> dict[str, Any]:
     return document
 
 
-_parsed = threading.local()
-
-
 def build_client(root_url: str, http: httplib2.Http | Any) -> Resource:
     """The YouTube Data API client for ``root_url``, sending through ``http``.
 
@@ -234,11 +226,8 @@ def build_client(root_url: str, http: httplib2.Http | Any) -> Resource:
     return build_from_document(parsed_document(root_url), http=http)
 
 
+@per_thread
 def parsed_document(root_url: str) -> dict[str, Any]:
     """This thread's parsed discovery document for ``root_url`` (see
     :func:`build_client` for why it is per thread)."""
-    documents: dict[str, dict[str, Any]] = _parsed.__dict__.setdefault("docs", {})
-    document = documents.get(root_url)
-    if document is None:
-        document = documents[root_url] = discovery_document(root_url)
-    return document
+    return discovery_document(root_url)

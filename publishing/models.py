@@ -274,9 +274,9 @@ class CrossPost(models.Model):
     def is_due(self, now) -> bool:
         """Whether a worker should pick this row up now: :meth:`CrossPostQuerySet.due`
         for a row already loaded (the claim reads the row before it leases it)."""
-        lease_lapsed = self.lease_expires_at is None or self.lease_expires_at < now
         if self.state == self.State.SENDING:
             return self.lease_expires_at is not None and self.lease_expires_at < now
+        lease_lapsed = self.lease_expires_at is None or self.lease_expires_at < now
         waited = self.next_attempt_at is None or self.next_attempt_at <= now
         return self.state in self.QUEUED_STATES and lease_lapsed and waited
 

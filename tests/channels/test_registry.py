@@ -52,8 +52,6 @@ def test_warming_up_parses_youtubes_discovery_document_before_the_first_client(
 
     from channels import google_api
 
-    # A fresh thread has parsed nothing yet, like a new worker process.
-    monkeypatch.setattr(google_api, "_parsed", threading.local())
     parsed = []
     real_document = google_api.discovery_document
 
@@ -64,11 +62,29 @@ def test_warming_up_parses_youtubes_discovery_document_before_the_first_client(
     monkeypatch.setattr(google_api, "discovery_document", counting_document)
     api_url = str(settings.SOCIAL_CHANNELS["youtube"]["API_URL"]).rstrip("/") + "/"
 
-    registry.warm_up()
-    assert parsed == [api_url]
+    def in_a_new_worker_process():
+        registry.warm_up()
+        assert parsed == [api_url]
 
-    adapter = registry.build(
-        "youtube", Credentials(account_id="UCexample", access_token="token")
+        adapter = registry.build(
+            "youtube", Credentials(account_id="UCexample", access_token="token")
+        )
+        assert adapter.youtube.videos() is not None
+        assert parsed == [api_url], "the client reused the warmed-up document"
+
+    # A fresh thread has parsed nothing yet, like a new worker process.
+    failures = []
+    thread = threading.Thread(
+        target=lambda: _collect_failure(in_a_new_worker_process, failures)
     )
-    assert adapter.youtube.videos() is not None
-    assert parsed == [api_url], "the client reused the warmed-up document"
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
+def _collect_failure(steps, failures: list) -> None:
+    try:
+        steps()
+    except BaseException as failure:  # noqa: BLE001 - re-raised in the test's thread
+        failures.append(failure)

@@ -37,7 +37,8 @@ def filled_feeds(accounts):  # noqa: F811  (the imported fixture)
 
 def record_crosspost(page, account, remote_id, permalink):
     """Mark the page's row for ``account`` as posted, as the delivery task does
-    (publishing creates the rows; with no worker running they stay pending)."""
+    (publishing creates the rows; nothing delivers them unless a committed
+    publish reaches a running worker, which the browser fixture prevents)."""
     row, _ = CrossPost.objects.update_or_create(
         page=page,
         account=account,
