@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F
 from django.utils import timezone
 
 from channels import registry
@@ -29,7 +28,7 @@ from channels.errors import (
     RejectedError,
 )
 
-from . import audit, content
+from . import audit, content, delivery_sql
 from .models import ChannelAccount, CrossPost, CrossPostQuerySet
 from .page_mixins import SocialPostingMixin
 
@@ -294,22 +293,35 @@ BUDGET_WINDOW = timedelta(days=1)
 #: How often a claim reads the row again when it changed between read and lease.
 CLAIM_ATTEMPTS = 3
 
+#: The fields a claim's UPDATE requires unchanged since its read: those that
+#: decide whether the row is due, and the editor's save time.
+CLAIM_UNCHANGED = (
+    "state",
+    "operation",
+    "attempts",
+    "lease_owner",
+    "lease_expires_at",
+    "next_attempt_at",
+    "updated_at",
+)
+
 
 def claim(row_id: int, owner: str) -> CrossPost | None:
     """Take the row's lease if it is due; ``None`` if another worker has it or it
     is not due. A conditional UPDATE takes the lease, so two workers never both win.
 
-    Two queries: read the row with its account (and what the account posted in
-    the last day, for its budget), then an UPDATE that takes the
-    lease only if nobody changed the row since the read (an editor's save moves
+    Two statements: read the row with its account (and what the account posted
+    in the last day, for its budget), then an UPDATE that takes the lease only
+    if nobody changed the row since the read (an editor's save moves
     ``updated_at``; another worker changes the state, lease or attempts), so it
-    is still due. The returned row is then exactly what the
-    database holds, with no third query to read it back. If the row did change
-    in between, it is read again.
+    is still due. The returned row is then exactly what the database holds,
+    with no third query to read it back. If the row did change in between, it
+    is read again. Both statements are prepared once a process
+    (:mod:`publishing.delivery_sql`): a worker runs them for every post.
     """
     for _attempt in range(CLAIM_ATTEMPTS):
         now = timezone.now()
-        row = next(iter(_claimable(now).filter(pk=row_id)), None)
+        row = delivery_sql.read_for_delivery(row_id, posted_since=now - BUDGET_WINDOW)
         if row is None or not row.is_due(now):
             return None
         was_sending = row.state == State.SENDING
@@ -323,50 +335,13 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
         }
         # The row was due as read; if every field that decides that (and the
         # editor's save time) is unchanged, it still is.
-        claimed = CrossPost.objects.filter(
-            pk=row_id,
-            state=row.state,
-            operation=row.operation,
-            attempts=row.attempts,
-            lease_owner=row.lease_owner,
-            lease_expires_at=row.lease_expires_at,
-            next_attempt_at=row.next_attempt_at,
-            updated_at=row.updated_at,
-        ).update(**lease)
-        if claimed:
-            for name, value in lease.items():
-                setattr(row, name, value)
+        if delivery_sql.update_row(row, lease, unchanged=CLAIM_UNCHANGED):
             if was_sending:
                 audit.log(row, "lease_expired")
             return row
     logger.info("Cross-post %s kept changing while claimed; the sweeper retries it",
                 row_id)
     return None
-
-
-def _claimable(now: datetime):
-    """Rows as a delivery reads them, with what it needs in the same query: the
-    account it sends as, the page's content type for the audit entries it
-    writes, and how many posts the account made in the day before ``now`` (for
-    its daily budget)."""
-    posted_last_day = (
-        CrossPost.objects.filter(
-            account_id=OuterRef("account_id"),
-            posted_at__gte=now - BUDGET_WINDOW,
-        )
-        .order_by()
-        .values("account_id")
-        .annotate(posts=Count("pk"))
-        .values("posts")
-    )
-    return (
-        CrossPost.objects.select_related("account")
-        .annotate(
-            page_content_type_id=F("page__content_type_id"),
-            account_posts_last_day=Coalesce(Subquery(posted_last_day), 0),
-        )
-        .order_by()
-    )
 
 
 def _in_flight_state(row: CrossPost) -> str:
@@ -446,24 +421,21 @@ def _record_posted(
     with transaction.atomic():
         # The usual case in one UPDATE: the page neither changed nor was
         # unpublished while this attempt was under way.
-        posted = _posted_fields(row, result)
-        unchanged = (
-            CrossPost.objects.filter(pk=row.pk, content_hash=row.content_hash)
-            .exclude(operation=Operation.RETRACT)
-            .update(
-                **posted,
-                posted_at=Coalesce(F("posted_at"), Value(now)),
-                state=State.POSTED,
-                operation=Operation.PUBLISH,
-                updated_at=now,
-            )
-        )
-        if unchanged:
+        posted = {
+            **_posted_fields(row, result),
+            "posted_at": now,
+            "state": State.POSTED,
+            "operation": Operation.PUBLISH,
+            "updated_at": now,
+        }
+        if delivery_sql.update_row(
+            row,
+            posted,
+            unchanged=("content_hash",),
+            excluding={"operation": Operation.RETRACT},
+            fill=("posted_at",),  # the first post's time stays
+        ):
             current = row
-            for name, value in posted.items():
-                setattr(current, name, value)
-            current.posted_at = current.posted_at or now
-            current.state, current.operation = State.POSTED, Operation.PUBLISH
         else:
             current = _record_posted_after_change(row, result, now)
         last_success = row.account.last_success_at

@@ -144,18 +144,51 @@ def test_a_row_cancelled_during_the_claim_is_not_claimed(account, monkeypatch):
 def test_recording_a_post_stores_the_link_in_one_update(account):
     row = services.claim(make_row(account).pk, "worker-a:1")
     result = PostResult(remote_id="200000000001_9", permalink="https://fb.example/9")
+    saved_before = row.updated_at
 
     recorded = services._record_posted(row, result, platform_ms=12.5)
 
     stored = CrossPost.objects.get(pk=row.pk)
     for name in ("state", "remote_id", "permalink", "posted_hash", "lease_owner",
-                 "lease_expires_at", "operation"):
+                 "lease_expires_at", "operation", "posted_at", "updated_at"):
         assert getattr(recorded, name) == getattr(stored, name), name
     assert stored.state == State.POSTED
     assert stored.permalink == "https://fb.example/9"
     assert stored.posted_hash == row.content_hash
     assert stored.posted_at is not None
-    assert stored.updated_at > row.updated_at
+    assert stored.updated_at > saved_before
+
+
+def test_a_second_post_of_the_same_row_keeps_its_first_posted_time(account):
+    first_posted = timezone.now() - timedelta(hours=3)
+    row = make_row(account)
+    CrossPost.objects.filter(pk=row.pk).update(posted_at=first_posted)
+    row = services.claim(row.pk, "worker-a:1")
+    result = PostResult(remote_id="200000000001_9", permalink="https://fb.example/9")
+
+    recorded = services._record_posted(row, result)
+
+    assert CrossPost.objects.get(pk=row.pk).posted_at == first_posted
+    assert recorded.posted_at == first_posted
+
+
+def test_a_post_that_lands_after_the_page_was_unpublished_is_retracted_next(
+    account, monkeypatch
+):
+    row = services.claim(make_row(account).pk, "worker-a:1")
+    sent = []
+    monkeypatch.setattr(services, "enqueue", sent.append)
+    # While the post was in flight, the editor unpublished the page.
+    CrossPost.objects.filter(pk=row.pk).update(operation="retract")
+    result = PostResult(remote_id="200000000001_9", permalink="https://fb.example/9")
+
+    recorded = services._record_posted(row, result)
+
+    stored = CrossPost.objects.get(pk=row.pk)
+    assert (stored.state, stored.operation) == (State.RETRACTING, "retract")
+    assert stored.remote_id == "200000000001_9"
+    assert [queued.pk for queued in sent] == [row.pk]
+    assert recorded.state == stored.state
 
 
 def test_a_post_that_lands_after_the_page_changed_is_updated_next(

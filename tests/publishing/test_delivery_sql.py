@@ -1,0 +1,161 @@
+"""The delivery's hand-written statements read and write what the ORM would.
+
+They run on whichever database the suite uses (SQLite by default, PostgreSQL in
+CI), which is the point: the SQL is meant to be portable.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from wagtail.models import Page
+
+from publishing import delivery_sql
+from publishing.models import ChannelAccount, CrossPost
+
+State = CrossPost.State
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def account(db):
+    return ChannelAccount.objects.create(
+        platform="x",
+        display_name="Exampleshire CC",
+        remote_id="1500000000000000001",
+        access_token="access-secret",
+        refresh_token="refresh-secret",
+        token_expires_at=timezone.now() + timedelta(hours=2),
+        scopes=["tweet.write", "offline.access"],
+        extra={"username": "ExampleshireCC", "ids": [1, 2]},
+        daily_post_cap=17,
+    )
+
+
+def make_row(account, number=0, **fields) -> CrossPost:
+    values = {
+        "account": account,
+        "platform": "x",
+        "idempotency_key": f"0:{number}:{account.pk}",
+        "page_title": "Bins collected a day late",
+        "text": "Bins are collected a day late this week. £5 fine — ünïcode",
+        "marker": f"https://council.example/news/bins-{number}/",
+        "content_hash": "a" * 64,
+        "state": State.RETRYING,
+        "attempts": 2,
+        "next_attempt_at": timezone.now() - timedelta(seconds=5),
+        "last_error": "X answered 503.",
+    }
+    return CrossPost.objects.create(**(values | fields))
+
+
+def field_values(instance) -> dict:
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+    }
+
+
+def test_the_read_returns_what_the_orm_returns_for_the_row_and_its_account(account):
+    page = Page.get_first_root_node()
+    row = make_row(account, page=page)
+    orm = CrossPost.objects.select_related("account").get(pk=row.pk)
+
+    read = delivery_sql.read_for_delivery(row.pk, timezone.now() - timedelta(days=1))
+
+    assert field_values(read) == field_values(orm)
+    assert field_values(read.account) == field_values(orm.account)
+    # Converted as the ORM converts: decrypted tokens, parsed JSON, aware times.
+    assert read.account.access_token == "access-secret"
+    assert read.account.extra == {"username": "ExampleshireCC", "ids": [1, 2]}
+    assert read.next_attempt_at.tzinfo is not None
+    assert read.page_content_type_id == page.content_type_id
+    assert read._state.adding is False
+    assert read._state.db == "default"
+    # The account arrives with the row, as select_related would load it.
+    assert CrossPost.account.is_cached(read)
+
+
+def test_the_read_counts_the_accounts_posts_since_the_given_time(account):
+    now = timezone.now()
+    other = ChannelAccount.objects.create(
+        platform="x", display_name="Parish council", remote_id="1500000000000000002"
+    )
+    for number, hours_ago in enumerate((1, 5, 30)):
+        make_row(account, 10 + number, state=State.POSTED,
+                 posted_at=now - timedelta(hours=hours_ago))
+    make_row(other, 20, state=State.POSTED, posted_at=now - timedelta(hours=1))
+    row = make_row(account)
+
+    assert delivery_sql.read_for_delivery(
+        row.pk, now - timedelta(hours=6)
+    ).account_posts_last_day == 2
+    assert delivery_sql.read_for_delivery(
+        row.pk, now - timedelta(hours=2)
+    ).account_posts_last_day == 1
+
+
+def test_a_row_without_a_page_or_a_missing_row(account):
+    row = make_row(account)
+
+    assert delivery_sql.read_for_delivery(row.pk, timezone.now()).page_content_type_id \
+        is None
+    assert delivery_sql.read_for_delivery(row.pk + 1000, timezone.now()) is None
+
+
+def test_update_row_matches_nulls_and_times_exactly_as_read(account):
+    row = delivery_sql.read_for_delivery(make_row(account).pk, timezone.now())
+    assert row.lease_expires_at is None
+    lease_until = timezone.now() + timedelta(minutes=5)
+
+    taken = delivery_sql.update_row(
+        row,
+        {"lease_owner": "worker-a:1", "lease_expires_at": lease_until},
+        unchanged=("state", "lease_expires_at", "next_attempt_at", "updated_at"),
+    )
+
+    assert taken
+    stored = CrossPost.objects.get(pk=row.pk)
+    assert (stored.lease_owner, stored.lease_expires_at) == ("worker-a:1", lease_until)
+    assert (row.lease_owner, row.lease_expires_at) == ("worker-a:1", lease_until)
+
+
+def test_update_row_leaves_a_row_that_changed_since_it_was_read(account):
+    row = delivery_sql.read_for_delivery(make_row(account).pk, timezone.now())
+    CrossPost.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+
+    taken = delivery_sql.update_row(
+        row, {"lease_owner": "worker-a:1"}, unchanged=("next_attempt_at",)
+    )
+
+    assert not taken
+    assert CrossPost.objects.get(pk=row.pk).lease_owner == ""
+    assert row.lease_owner == ""
+
+
+def test_update_row_skips_excluded_values_and_fills_only_empty_fields(account):
+    first = timezone.now() - timedelta(days=2)
+    posted = make_row(account, 1, posted_at=first)
+    waiting = make_row(account, 2)
+    retracting = make_row(account, 3, operation="retract")
+    later = timezone.now()
+
+    for row in (posted, waiting, retracting):
+        delivery_sql.update_row(
+            row,
+            {"posted_at": later, "state": State.POSTED},
+            excluding={"operation": "retract"},
+            fill=("posted_at",),
+        )
+
+    stored = {row.pk: CrossPost.objects.get(pk=row.pk) for row in
+              (posted, waiting, retracting)}
+    assert (stored[posted.pk].posted_at, stored[posted.pk].state) == (
+        first, State.POSTED)
+    assert (stored[waiting.pk].posted_at, stored[waiting.pk].state) == (
+        later, State.POSTED)
+    assert (stored[retracting.pk].posted_at, stored[retracting.pk].state) == (
+        None, State.RETRYING)
+    assert posted.posted_at == first
