@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from importlib import resources
@@ -112,7 +112,7 @@ def execute(request: HttpRequest) -> Any:
     return body
 
 
-def upload_pages(youtube: Resource, size: int) -> Iterator[dict[str, Any]]:
+def upload_pages(youtube: YouTubeClient, size: int) -> Iterator[dict[str, Any]]:
     """Every item of the signed-in channel's uploads playlist, newest first,
     fetched ``size`` at a time as they are consumed.
 
@@ -211,19 +211,86 @@ def discovery_document(root_url: str) -> dict[str, Any]:
     return document
 
 
-def build_client(root_url: str, http: httplib2.Http | Any) -> Resource:
+def build_client(root_url: str, http: httplib2.Http | Any) -> YouTubeClient:
     """The YouTube Data API client for ``root_url``, sending through ``http``.
 
-    Parsing the 400 kB discovery document is most of the cost of a client, so
-    each thread parses it once per root URL and its clients share that dict.
-    Sharing is safe only within a thread: the client library keeps references
-    into the dict and, whenever it builds a resource (``videos()`` and the
-    like, on every call), adds the same standard parameters to its method
-    descriptions again. That is the same in-place rewrite one client already
-    repeats on its own, but two threads doing it at once could each see the
-    other's half-made change.
+    Building the library's client and its resources (``videos()`` and the
+    like) is costly: each resource writes out a description of every method,
+    and the library builds a new one on every call. So each thread keeps one
+    client per root URL, with its resources built once, and this returns a
+    light view of it that sends every request it makes through ``http``, the
+    calling adapter's own authorised transport.
+
+    The shared parts stay within their thread: the library keeps references
+    into the parsed discovery document and rewrites parts of it in place while
+    it builds a resource, and two threads doing that at once could each see
+    the other's half-made change.
     """
-    return build_from_document(parsed_document(root_url), http=http)
+    return YouTubeClient(_thread_client(root_url), http)
+
+
+class YouTubeClient:
+    """The library's client as the adapters use it (``client.videos().insert(
+    ...)`` builds a request), except that every request goes out through the
+    adapter's transport rather than the shared client's."""
+
+    def __init__(self, shared: _SharedClient, http: httplib2.Http | Any) -> None:
+        self.shared = shared  # this thread's client, which the view shares
+        self._http = http
+
+    def __getattr__(self, name: str) -> Callable[[], _BoundResource]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        resource = self.shared.resource(name)
+        return lambda: _BoundResource(resource, self._http)
+
+
+class _BoundResource:
+    """One of the client's resources whose requests use a given transport."""
+
+    def __init__(self, resource: Resource, http: httplib2.Http | Any) -> None:
+        self._resource = resource
+        self._http = http
+
+    def __getattr__(self, name: str) -> Callable[..., HttpRequest]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        method = getattr(self._resource, name)
+
+        def build_request(*args: Any, **kwargs: Any) -> HttpRequest:
+            request = method(*args, **kwargs)
+            request.http = self._http  # the transport it will be sent through
+            return request
+
+        return build_request
+
+
+class _NoTransport:
+    """The shared client's own transport, which nothing may use: a request
+    must go through the account's transport that the view gives it."""
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("A YouTube request was built without an account.")
+
+
+class _SharedClient:
+    """A thread's client for one root URL and the resources built from it."""
+
+    def __init__(self, root_url: str) -> None:
+        self.client = build_from_document(
+            parsed_document(root_url), http=_NoTransport()
+        )
+        self._resources: dict[str, Resource] = {}
+
+    def resource(self, name: str) -> Resource:
+        if name not in self._resources:
+            self._resources[name] = getattr(self.client, name)()
+        return self._resources[name]
+
+
+@per_thread
+def _thread_client(root_url: str) -> _SharedClient:
+    return _SharedClient(root_url)
 
 
 @per_thread

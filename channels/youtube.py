@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 import google_auth_httplib2
 from google.auth.exceptions import RefreshError
-from googleapiclient.discovery import Resource
 from googleapiclient.http import HttpRequest
 
 from . import youtube_upload as upload
@@ -40,6 +39,7 @@ from .base import (
 )
 from .errors import AuthError, ChannelError, ConfigurationError, RejectedError
 from .google_api import (
+    YouTubeClient,
     authorized_http,
     build_client,
     classify,
@@ -90,7 +90,7 @@ class YouTubeAdapter(ChannelAdapter):
         self.http, self.authed_http = authorized_http(self.google, self.timeout)
 
     @cached_property
-    def youtube(self) -> Resource:
+    def youtube(self) -> YouTubeClient:
         """The API client, built when first needed (validation needs none)."""
         return build_client(self.api_url + "/", self.authed_http)
 

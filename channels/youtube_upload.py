@@ -15,11 +15,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from googleapiclient.discovery import Resource
 from googleapiclient.http import HttpRequest, MediaFileUpload
 
 from .base import Post, Video
 from .errors import ChannelError, TemporaryError
+from .google_api import YouTubeClient
 
 log = logging.getLogger("channels.youtube")
 
@@ -90,7 +90,7 @@ def problems(post: Post) -> list[str]:
 
 
 def insert_request(
-    youtube: Resource, post: Post, video: Video, chunk_size: int
+    youtube: YouTubeClient, post: Post, video: Video, chunk_size: int
 ) -> HttpRequest:
     """A resumable ``videos.insert``; nothing is sent until its first chunk."""
     body = {
@@ -135,7 +135,7 @@ def send(
 
 
 def add_captions(
-    youtube: Resource,
+    youtube: YouTubeClient,
     execute: Callable[[HttpRequest], Any],
     video_id: str,
     video: Video,

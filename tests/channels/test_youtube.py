@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from channels.base import Post, Video
-from channels.errors import ConfigurationError, TemporaryError
+from channels import google_api
+from channels.base import Credentials, Post, Video
+from channels.errors import AuthError, ConfigurationError, TemporaryError
 from channels.youtube import NO_VIDEO, YouTubeAdapter
 
 from .contract import TIMEOUT, AdapterContract
@@ -182,6 +183,31 @@ class TestYouTubeAdapter(AdapterContract):
         with pytest.raises(ConfigurationError, match="256 KiB"):
             self.build(sandbox_server.url, credentials, chunk_size=1000)
 
+    def test_adapters_sharing_a_threads_client_each_send_as_their_own_account(
+        self, sandbox_server, credentials
+    ):
+        good = self.build(sandbox_server.url, credentials)
+        revoked = self.build(
+            sandbox_server.url,
+            Credentials(account_id=CHANNEL, access_token="revoked-token"),
+        )
+        assert good.youtube.shared is revoked.youtube.shared
+
+        assert isinstance(good.recent_posts(limit=1), list)
+        with pytest.raises(AuthError):
+            revoked.recent_posts(limit=1)
+        # The shared client did not keep the last adapter's transport.
+        assert isinstance(good.recent_posts(limit=1), list)
+        request = good.youtube.videos().list(part="id", id="abc")
+        assert request.http is good.authed_http
+
+    def test_the_shared_client_cannot_send_by_itself(self, sandbox_server, credentials):
+        adapter = self.build(sandbox_server.url, credentials)
+        request = adapter.youtube.shared.resource("videos").list(part="id", id="abc")
+
+        with pytest.raises(RuntimeError, match="without an account"):
+            request.execute(num_retries=0)
+
     def test_the_client_is_built_on_first_use_from_a_per_thread_document(
         self, sandbox_server, credentials, post
     ):
@@ -191,7 +217,7 @@ class TestYouTubeAdapter(AdapterContract):
 
         def build_in_another_thread() -> None:
             adapter = self.build(sandbox_server.url, credentials)
-            elsewhere["document"] = adapter.youtube._rootDesc
+            elsewhere["shared"] = adapter.youtube.shared
 
         thread = threading.Thread(target=build_in_another_thread)
         thread.start()
@@ -199,7 +225,11 @@ class TestYouTubeAdapter(AdapterContract):
 
         assert first.validate(post) == []
         assert "youtube" not in vars(first)  # validating built no client
-        # One parsed discovery document per thread, shared by its clients.
-        assert first.youtube._rootDesc is second.youtube._rootDesc
-        assert elsewhere["document"] is not first.youtube._rootDesc
+        # One client per thread, built from one parsed document, shared by
+        # every adapter the thread builds; each sends with its own account.
+        assert first.youtube.shared is second.youtube.shared
+        assert elsewhere["shared"] is not first.youtube.shared
+        assert first.youtube.shared.client._rootDesc is google_api.parsed_document(
+            first.api_url + "/"
+        )
         assert first.recent_posts(limit=2) and second.recent_posts(limit=2)
