@@ -1,7 +1,7 @@
 """Per-request overhead of the platform sandbox.
 
 Run with ``python -m benchmarks.sandbox``. Starts the sandbox and, side by side, a
-bare no-op WSGI app on the same threaded Werkzeug server (each in its own
+bare no-op WSGI app on the same threaded keep-alive server (each in its own
 process, so the client's threads do not share a GIL with the server), then
 measures request latency with keep-alive ``requests.Session`` clients at 1 and
 32 concurrent clients. ``main()`` returns the results as a dict.
@@ -37,10 +37,10 @@ def _noop_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> An
 
 
 def serve_noop() -> None:
-    """A bare server of the same kind as the sandbox (threaded Werkzeug)."""
-    from sandbox.server import SandboxHTTPServer, _QuietHandler
+    """A bare server of the same kind as the sandbox."""
+    from sandbox.wsgi_server import make_wsgi_server
 
-    server = SandboxHTTPServer("127.0.0.1", 0, _noop_app, handler=_QuietHandler)
+    server = make_wsgi_server("127.0.0.1", 0, _noop_app)
     print(f"Noop listening on http://127.0.0.1:{server.server_port}", flush=True)
     server.serve_forever()
 

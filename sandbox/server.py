@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response
 
 from . import control_api, facebook, x, youtube
 from .faults import Fault, FaultBook
 from .state import State
 from .web import Ctx, SandboxRequest, json_response
+from .wsgi_server import ThreadedWSGIServer, make_wsgi_server
 
 logger = logging.getLogger("sandbox")
 
@@ -183,7 +183,7 @@ class SandboxApp:
 
     @staticmethod
     def _drop(environ: dict[str, Any]) -> None:
-        sock = environ.get("werkzeug.socket")
+        sock = environ.get("sandbox.socket")
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
@@ -192,35 +192,13 @@ class SandboxApp:
         raise ConnectionDropped("connection dropped by fault injection")
 
 
-class _QuietHandler(WSGIRequestHandler):
-    # Small header and body writes must not wait on delayed ACKs.
-    disable_nagle_algorithm = True
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-    def make_environ(self) -> dict[str, Any]:
-        environ = super().make_environ()
-        # WSGI drops header names containing "_", but Facebook's resumable upload
-        # protocol uses one ("file_offset"); keep the raw headers available.
-        environ["sandbox.raw_headers"] = {k.lower(): v for k, v in self.headers.items()}
-        return environ
-
-
-class SandboxHTTPServer(ThreadedWSGIServer):
-    """Threaded server with a deep accept backlog for bursts of connections."""
-
-    request_queue_size = 1024
-    daemon_threads = True
-
-
 @dataclass
 class RunningSandbox:
     """Handle returned by :func:`start_sandbox`."""
 
     url: str
     app: SandboxApp
-    server: SandboxHTTPServer
+    server: ThreadedWSGIServer
     thread: threading.Thread
 
     def stop(self) -> None:
@@ -233,10 +211,8 @@ class RunningSandbox:
 
 def make_server(
     host: str = "127.0.0.1", port: int = 0, state_path: str | None = None
-) -> SandboxHTTPServer:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = SandboxApp(State(state_path))
-    return SandboxHTTPServer(host, port, app, handler=_QuietHandler)
+) -> ThreadedWSGIServer:
+    return make_wsgi_server(host, port, SandboxApp(State(state_path)))
 
 
 def start_sandbox(
