@@ -316,8 +316,9 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
     ``updated_at``; another worker changes the state, lease or attempts), so it
     is still due. The returned row is then exactly what the database holds,
     with no third query to read it back. If the row did change in between, it
-    is read again. Both statements are prepared once a process
-    (:mod:`publishing.delivery_sql`): a worker runs them for every post.
+    is read again. Both statements are written from the models' metadata
+    (:mod:`publishing.delivery_sql`) rather than compiled by the ORM: a worker
+    runs them for every post.
     """
     for _attempt in range(CLAIM_ATTEMPTS):
         now = timezone.now()
