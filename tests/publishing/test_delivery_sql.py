@@ -15,6 +15,8 @@ from wagtail.models import Page
 from publishing import delivery_sql
 from publishing.models import ChannelAccount, CrossPost
 
+from .test_claim import make_row as make_claim_row
+
 State = CrossPost.State
 pytestmark = pytest.mark.django_db
 
@@ -35,20 +37,17 @@ def account(db):
 
 
 def make_row(account, number=0, **fields) -> CrossPost:
-    values = {
-        "account": account,
+    """A row waiting for a retry, with text beyond ASCII, for the statements to
+    read."""
+    retrying = {
         "platform": "x",
-        "idempotency_key": f"0:{number}:{account.pk}",
-        "page_title": "Bins collected a day late",
         "text": "Bins are collected a day late this week. £5 fine — ünïcode",
-        "marker": f"https://council.example/news/bins-{number}/",
-        "content_hash": "a" * 64,
         "state": State.RETRYING,
         "attempts": 2,
         "next_attempt_at": timezone.now() - timedelta(seconds=5),
         "last_error": "X answered 503.",
     }
-    return CrossPost.objects.create(**(values | fields))
+    return make_claim_row(account, number, **(retrying | fields))
 
 
 def field_values(instance) -> dict:
@@ -76,25 +75,6 @@ def test_the_read_returns_what_the_orm_returns_for_the_row_and_its_account(accou
     assert read._state.db == "default"
     # The account arrives with the row, as select_related would load it.
     assert CrossPost.account.is_cached(read)
-
-
-def test_the_read_counts_the_accounts_posts_since_the_given_time(account):
-    now = timezone.now()
-    other = ChannelAccount.objects.create(
-        platform="x", display_name="Parish council", remote_id="1500000000000000002"
-    )
-    for number, hours_ago in enumerate((1, 5, 30)):
-        make_row(account, 10 + number, state=State.POSTED,
-                 posted_at=now - timedelta(hours=hours_ago))
-    make_row(other, 20, state=State.POSTED, posted_at=now - timedelta(hours=1))
-    row = make_row(account)
-
-    assert delivery_sql.read_for_delivery(
-        row.pk, now - timedelta(hours=6)
-    ).account_posts_last_day == 2
-    assert delivery_sql.read_for_delivery(
-        row.pk, now - timedelta(hours=2)
-    ).account_posts_last_day == 1
 
 
 def test_a_row_without_a_page_or_a_missing_row(account):
