@@ -280,17 +280,30 @@ class _SharedClient:
         self.client = build_from_document(
             parsed_document(root_url), http=_NoTransport()
         )
-        self._resources: dict[str, Resource] = {}
+        self.resources: dict[str, Resource] = {}
 
     def resource(self, name: str) -> Resource:
-        if name not in self._resources:
-            self._resources[name] = getattr(self.client, name)()
-        return self._resources[name]
+        if name not in self.resources:
+            self.resources[name] = getattr(self.client, name)()
+        return self.resources[name]
 
 
 @per_thread
 def _thread_client(root_url: str) -> _SharedClient:
     return _SharedClient(root_url)
+
+
+#: The API resources the YouTube adapter uses.
+ADAPTER_RESOURCES = ("videos", "captions", "channels", "playlistItems")
+
+
+def warm_up_client(root_url: str) -> None:
+    """Build this thread's client for ``root_url`` and the resources the adapter
+    uses, so that a worker does it once before it forks its pool processes
+    (each inherits them) rather than in every process on its first upload."""
+    shared = _thread_client(root_url)
+    for name in ADAPTER_RESOURCES:
+        shared.resource(name)
 
 
 @per_thread

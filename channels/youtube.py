@@ -45,9 +45,9 @@ from .google_api import (
     classify,
     execute,
     google_credentials,
-    parsed_document,
     synced,
     upload_pages,
+    warm_up_client,
 )
 from .youtube_upload import CHUNK_UNIT, MAX_VIDEO_BYTES, NO_VIDEO
 
@@ -72,8 +72,9 @@ class YouTubeAdapter(ChannelAdapter):
 
     @classmethod
     def warm_up(cls, config: Mapping[str, Any]) -> None:
-        """Parse the discovery document (most of a client's cost) once, here."""
-        parsed_document(str(config["API_URL"]).rstrip("/") + "/")
+        """Parse the discovery document and build the client's resources (most
+        of a client's cost) once, here."""
+        warm_up_client(str(config["API_URL"]).rstrip("/") + "/")
 
     def __init__(self, config: Mapping[str, Any], credentials: Credentials, **kw: Any):
         super().__init__(config, credentials, **kw)

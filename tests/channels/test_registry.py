@@ -65,12 +65,17 @@ def test_warming_up_parses_youtubes_discovery_document_before_the_first_client(
     def in_a_new_worker_process():
         registry.warm_up()
         assert parsed == [api_url]
+        warmed = google_api.build_client(api_url, http=None).shared
+        assert set(warmed.resources) == set(google_api.ADAPTER_RESOURCES)
+        built = dict(warmed.resources)
 
         adapter = registry.build(
             "youtube", Credentials(account_id="UCexample", access_token="token")
         )
         assert adapter.youtube.videos() is not None
         assert parsed == [api_url], "the client reused the warmed-up document"
+        assert adapter.youtube.shared is warmed
+        assert warmed.resources == built, "no resource was built again"
 
     # A fresh thread has parsed nothing yet, like a new worker process.
     failures = []
