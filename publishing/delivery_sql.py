@@ -1,7 +1,8 @@
 """The statements a delivery runs for every post, written from the models' metadata.
 
-Every delivery reads its row, takes the lease and records the outcome (see
-:func:`publishing.services.claim` and :func:`publishing.services.deliver`).
+Every delivery reads its row, takes the lease, records the outcome and writes
+an audit entry (see :func:`publishing.services.claim`,
+:func:`publishing.services.deliver` and :mod:`publishing.audit`).
 Built through the ORM, those statements cost more CPU to assemble (a queryset
 with a join, a subquery and an annotation, compiled afresh for every post)
 than the database took to run them, and a worker shares its cores with the
@@ -10,13 +11,14 @@ models' fields, in portable SQL (PostgreSQL and SQLite alike), and each value
 still goes through its field's own conversion both ways, as the ORM does it,
 so encrypted tokens, JSON and datetimes read and compare the same.
 
-The statements mean what their ORM versions meant: a plain read, and
-conditional UPDATEs that only touch the row if it is as the caller last saw it.
+The statements mean what their ORM versions meant: a plain read, conditional
+UPDATEs that only touch the row if it is as the caller last saw it, and an
+INSERT like ``bulk_create``'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import connections, router
@@ -173,3 +175,37 @@ def update_row(
             if name not in fill or getattr(row, name) is None:
                 setattr(row, name, value)
     return bool(updated)
+
+
+def insert(objects: Sequence[Model]) -> None:
+    """INSERT ``objects`` (unsaved instances of one model, with no primary key
+    set) as ``bulk_create`` would, without reading their ids back: callers that
+    write audit entries never need them. Each value goes through its field's
+    ``pre_save`` and ``get_db_prep_save``, as the ORM's INSERT does."""
+    if not objects:
+        return
+    model = type(objects[0])
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not field.generated
+    ]
+    row_sql = f"({', '.join(['%s'] * len(fields))})"
+    batch = max(1, connection.ops.bulk_batch_size(fields, objects))
+    for start in range(0, len(objects), batch):
+        chunk = objects[start : start + batch]
+        params = [
+            field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for instance in chunk
+            for field in fields
+        ]
+        sql = (
+            # Names come from model metadata, every value is a parameter.
+            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(field.column) for field in fields)}) "
+            f"VALUES {', '.join([row_sql] * len(chunk))}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)

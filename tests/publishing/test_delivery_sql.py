@@ -6,11 +6,12 @@ CI), which is the point: the SQL is meant to be portable.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from wagtail.models import Page
+from wagtail.models import Page, PageLogEntry
 
 from publishing import delivery_sql
 from publishing.models import ChannelAccount, CrossPost
@@ -139,3 +140,54 @@ def test_update_row_skips_excluded_values_and_fills_only_empty_fields(account):
     assert (stored[retracting.pk].posted_at, stored[retracting.pk].state) == (
         None, State.RETRYING)
     assert posted.posted_at == first
+
+
+def test_insert_stores_what_bulk_create_would(db, django_user_model):
+    page = Page.get_first_root_node()
+    user = django_user_model.objects.create(username="comms")
+    now = timezone.now()
+    entries = [
+        PageLogEntry(
+            page_id=page.pk,
+            content_type_id=page.content_type_id,
+            label="Bins collected a day late",
+            action="publishing.crosspost.posted",
+            timestamp=now,
+            uuid=uuid.uuid4(),
+            user=user if number else None,
+            data={"crosspost": number, "permalink": "https://fb.example/9", "ms": 1.5},
+        )
+        for number in range(3)
+    ]
+
+    delivery_sql.insert(entries)
+
+    stored = list(
+        PageLogEntry.objects.filter(action="publishing.crosspost.posted").order_by("id")
+    )
+    compared = ("page_id", "content_type_id", "label", "action", "timestamp", "uuid",
+                "user_id", "data", "content_changed", "deleted", "revision_id")
+    assert [[getattr(entry, name) for name in compared] for entry in stored] == [
+        [getattr(entry, name) for name in compared] for entry in entries
+    ]
+
+
+def test_insert_splits_what_the_database_takes_in_one_statement(db, monkeypatch):
+    from django.db import connection
+
+    page = Page.get_first_root_node()
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    entries = [
+        PageLogEntry(page_id=page.pk, content_type_id=page.content_type_id,
+                     label=f"Entry {number}", action="publishing.crosspost.queued",
+                     timestamp=timezone.now(), data={})
+        for number in range(5)
+    ]
+
+    delivery_sql.insert(entries)
+    delivery_sql.insert([])
+
+    assert sorted(
+        PageLogEntry.objects.filter(action="publishing.crosspost.queued")
+        .values_list("label", flat=True)
+    ) == [f"Entry {number}" for number in range(5)]
