@@ -32,7 +32,6 @@ class ThreadedWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
 
     daemon_threads = True
     request_queue_size = 1024
-    allow_reuse_address = True
 
     @property
     def app(self) -> Any:
@@ -160,11 +159,14 @@ class KeepAliveHandler(WSGIRequestHandler):
         pass  # the sandbox keeps its own request log
 
 
+class ThreadedWSGIServer6(ThreadedWSGIServer):
+    """The same, listening on an IPv6 address."""
+
+    address_family = socket.AF_INET6
+
+
 def make_wsgi_server(host: str, port: int, app: Any) -> ThreadedWSGIServer:
-    server_class = ThreadedWSGIServer
-    if ":" in host:
-        server_class = type("ThreadedWSGIServer6", (ThreadedWSGIServer,),
-                            {"address_family": socket.AF_INET6})
+    server_class = ThreadedWSGIServer6 if ":" in host else ThreadedWSGIServer
     server = server_class((host, port), KeepAliveHandler)
     server.set_app(app)
     return server
