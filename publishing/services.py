@@ -13,6 +13,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -28,7 +29,7 @@ from channels.errors import (
     RejectedError,
 )
 
-from . import audit, content, delivery_sql
+from . import audit, content, delivery_sql, dispatch
 from .models import ChannelAccount, CrossPost, CrossPostQuerySet
 from .page_mixins import SocialPostingMixin
 
@@ -244,11 +245,9 @@ def enqueue(row: CrossPost) -> None:
 def enqueue_all(rows: list[CrossPost]) -> None:
     """Send each row's delivery task once the current transaction commits.
 
-    One broker connection carries them all. A broker outage is logged, not
-    raised: the rows are safe in the database and the sweeper sends them later.
+    The sending itself is :mod:`publishing.dispatch`'s: off the editor's request,
+    in the order given. Nothing is sent if the transaction rolls back.
     """
-    from council_site.celery import app
-
     from .tasks import deliver_crosspost, deliver_upload
 
     messages = [
@@ -259,23 +258,29 @@ def enqueue_all(rows: list[CrossPost]) -> None:
         )
         for row in rows
     ]
-    if not messages:
-        return
+    if messages:
+        transaction.on_commit(partial(dispatch.dispatcher.submit, messages))
 
-    def send():
-        sent = 0
-        try:
-            with app.producer_or_acquire() as producer:
-                for task, row_id, priority in messages:
-                    task.apply_async((row_id,), priority=priority, producer=producer)
-                    sent += 1
-        except Exception:  # noqa: BLE001 - any broker failure; the sweeper recovers
-            waiting = [row_id for _task, row_id, _priority in messages[sent:]]
-            logger.warning(
-                "Broker unavailable; cross-posts %s wait for the sweeper", waiting
-            )
 
-    transaction.on_commit(send)
+def send_to_broker(messages) -> None:
+    """Publish ``(task, row id, priority)`` messages over one broker connection.
+
+    A broker outage is logged, not raised: the rows are safe in the database and
+    the sweeper sends them later.
+    """
+    from council_site.celery import app
+
+    sent = 0
+    try:
+        with app.producer_or_acquire() as producer:
+            for task, row_id, priority in messages:
+                task.apply_async((row_id,), priority=priority, producer=producer)
+                sent += 1
+    except Exception:  # noqa: BLE001 - any broker failure; the sweeper recovers
+        waiting = [row_id for _task, row_id, _priority in messages[sent:]]
+        logger.warning(
+            "Broker unavailable; cross-posts %s wait for the sweeper", waiting
+        )
 
 
 # Delivery ---------------------------------------------------------------------------
@@ -340,8 +345,9 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
             if was_sending:
                 audit.log(row, "lease_expired")
             return row
-    logger.info("Cross-post %s kept changing while claimed; the sweeper retries it",
-                row_id)
+    logger.info(
+        "Cross-post %s kept changing while claimed; the sweeper retries it", row_id
+    )
     return None
 
 

@@ -3,6 +3,8 @@ a real HTTP server, and the real client libraries in between."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from wagtail.models import PageLogEntry
 
@@ -264,8 +266,11 @@ def test_worker_killed_while_sending_is_reconciled_without_a_duplicate(
     assert_exactly_once_per_channel(sandbox, page, ("facebook", "x"))
 
 
-def test_broker_down_at_publish_time_loses_nothing(sandbox, accounts, make_policy):
+def test_broker_down_at_publish_time_loses_nothing(
+    sandbox, accounts, make_policy, caplog
+):
     from council_site.celery import app
+    from publishing.dispatch import dispatcher
 
     good = (app.conf.broker_url, app._pool, app.amqp._producer_pool)
     # Nothing listens on port 1. Fresh pools, so publishing really connects there.
@@ -273,7 +278,11 @@ def test_broker_down_at_publish_time_loses_nothing(sandbox, accounts, make_polic
     app._pool = app.amqp._producer_pool = None
     try:
         page = make_policy()
-        publish(page)  # must neither raise nor lose the rows
+        with caplog.at_level(logging.WARNING, logger="publishing.services"):
+            publish(page)  # must neither raise nor lose the rows
+            # The sender thread tries the dead broker before it is restored.
+            assert dispatcher.flush(timeout=30)
+        assert "wait for the sweeper" in caplog.text
         assert {row.state for row in rows_for(page)} == {State.PENDING}
     finally:
         if app._pool is not None:
