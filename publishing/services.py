@@ -248,9 +248,17 @@ def enqueue_all(rows: list[CrossPost]) -> None:
     The sending itself is :mod:`publishing.dispatch`'s: off the editor's request,
     in the order given. Nothing is sent if the transaction rolls back.
     """
+    messages = delivery_messages(rows)
+    if messages:
+        transaction.on_commit(partial(dispatch.dispatcher.submit, messages))
+
+
+def delivery_messages(rows) -> list[tuple]:
+    """``(task, row id, priority)`` for each row: uploads on their own queue,
+    urgent pages first."""
     from .tasks import deliver_crosspost, deliver_upload
 
-    messages = [
+    return [
         (
             deliver_upload if row.queue == "uploads" else deliver_crosspost,
             row.pk,
@@ -258,29 +266,31 @@ def enqueue_all(rows: list[CrossPost]) -> None:
         )
         for row in rows
     ]
-    if messages:
-        transaction.on_commit(partial(dispatch.dispatcher.submit, messages))
 
 
-def send_to_broker(messages) -> None:
-    """Publish ``(task, row id, priority)`` messages over one broker connection.
+def send_to_broker(messages) -> int:
+    """Publish ``messages`` in one batch (one Redis round trip); the number sent.
 
-    A broker outage is logged, not raised: the rows are safe in the database and
-    the sweeper sends them later.
+    A broker outage is logged, not raised, and counts as nothing sent: the rows
+    are safe in the database and the sweeper sends them later. A batch the broker
+    took only part of is harmless: a row already sent is not due again, and a
+    second message for a row is turned away by its claim.
     """
     from council_site.celery import app
 
-    sent = 0
+    if not messages:
+        return 0
     try:
-        with app.producer_or_acquire() as producer:
+        with app.producer_or_acquire() as producer, producer.batch():
             for task, row_id, priority in messages:
                 task.apply_async((row_id,), priority=priority, producer=producer)
-                sent += 1
     except Exception:  # noqa: BLE001 - any broker failure; the sweeper recovers
-        waiting = [row_id for _task, row_id, _priority in messages[sent:]]
+        waiting = [row_id for _task, row_id, _priority in messages]
         logger.warning(
             "Broker unavailable; cross-posts %s wait for the sweeper", waiting
         )
+        return 0
+    return len(messages)
 
 
 # Delivery ---------------------------------------------------------------------------
@@ -682,18 +692,8 @@ def _wait_for_budget(row: CrossPost, until: datetime) -> CrossPost:
 
 def sweep(limit: int = 500) -> int:
     """Enqueue every due row: the safety net for broker outages and retries."""
-    from .tasks import deliver_crosspost, deliver_upload
-
-    count = 0
-    for row in CrossPost.objects.due().order_by("-urgent", "id")[:limit]:
-        task = deliver_upload if row.queue == "uploads" else deliver_crosspost
-        try:
-            task.apply_async((row.pk,), priority=0 if row.urgent else 5)
-        except Exception:  # noqa: BLE001 - broker still down; next sweep tries again
-            logger.warning("Sweeper could not reach the broker")
-            break
-        count += 1
-    return count
+    due = CrossPost.objects.due().order_by("-urgent", "id")[:limit]
+    return send_to_broker(delivery_messages(due))
 
 
 def locked_refresher(account_id: int):

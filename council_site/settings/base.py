@@ -195,6 +195,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 if not REDIS_URL:
+    # kombu's filesystem transport, writing each message whole before it is seen.
+    CELERY_BROKER_TRANSPORT = "council_site.filesystem_broker:Transport"
     # Producers and workers share one folder; 0.1 s polling keeps local latency low.
     # https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.filesystem.html
     CELERY_BROKER_TRANSPORT_OPTIONS = {

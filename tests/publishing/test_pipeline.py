@@ -272,9 +272,10 @@ def test_broker_down_at_publish_time_loses_nothing(
     from council_site.celery import app
     from publishing.dispatch import dispatcher
 
-    good = (app.conf.broker_url, app._pool, app.amqp._producer_pool)
+    conf = app.conf
+    good = (conf.broker_url, conf.broker_transport, app._pool, app.amqp._producer_pool)
     # Nothing listens on port 1. Fresh pools, so publishing really connects there.
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    conf.broker_url, conf.broker_transport = "redis://127.0.0.1:1/0", None
     app._pool = app.amqp._producer_pool = None
     try:
         page = make_policy()
@@ -287,7 +288,9 @@ def test_broker_down_at_publish_time_loses_nothing(
     finally:
         if app._pool is not None:
             app._pool.force_close_all()
-        app.conf.broker_url, app._pool, app.amqp._producer_pool = good
+        conf.broker_url, conf.broker_transport, app._pool, app.amqp._producer_pool = (
+            good
+        )
     # The sweeper finds the rows in the database and sends them.
     rows = settle(page, expected=2)
     assert {row.state for row in rows} == {State.POSTED}

@@ -1,0 +1,45 @@
+"""The embedded broker for a machine without Redis: kombu's filesystem transport,
+with every message complete before a worker can see it.
+
+kombu creates a message file under its final name and only then writes it. A
+worker listing the folder in between takes the empty file, fails to decode it and
+stops consuming (kombu issue #1551), and the message is lost. Two threads
+publishing in one process (the web server's, or the dispatcher's beside a
+request) widen that window from microseconds to a thread switch.
+
+Here each message is written under a name no queue reads, then renamed to its
+final name, which is atomic within one folder. Names and their order are
+kombu's own, so the reading side is unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from time import monotonic
+
+from kombu.exceptions import ChannelError
+from kombu.transport import filesystem
+from kombu.utils.json import dumps
+
+#: Written files start with this, so no queue's ``<stamp>_<uuid>.<queue>.msg``
+#: pattern matches them until they are renamed.
+PARTIAL_PREFIX = ".partial-"
+
+
+class Channel(filesystem.Channel):
+    def _put(self, queue, payload, **kwargs):
+        """Put ``payload`` on ``queue``: written whole, then renamed into view."""
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        final = os.path.join(self.data_folder_out, name)
+        partial = os.path.join(self.data_folder_out, PARTIAL_PREFIX + name)
+        try:
+            with open(partial, "wb") as message:
+                message.write(dumps(payload).encode())
+            os.replace(partial, final)
+        except OSError as exc:
+            raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+
+class Transport(filesystem.Transport):
+    Channel = Channel
