@@ -71,7 +71,6 @@ class _ResponseHandler(ServerHandler):
         super().close()
 
 
-
 class KeepAliveHandler(WSGIRequestHandler):
     """Serves requests on one connection until the client closes it, asks to,
     or a response cannot be delimited."""
@@ -79,6 +78,9 @@ class KeepAliveHandler(WSGIRequestHandler):
     protocol_version = "HTTP/1.1"
     # Small header and body writes must not wait on delayed ACKs.
     disable_nagle_algorithm = True
+    # Buffered, so the status line, each header and the body leave in one send
+    # (wsgiref writes them one by one); flushed after every response.
+    wbufsize = -1
 
     def handle(self) -> None:
         try:
@@ -87,6 +89,12 @@ class KeepAliveHandler(WSGIRequestHandler):
             self.close_connection = True
 
     def handle_one_request(self) -> None:
+        try:
+            self._serve_one_request()
+        finally:
+            self.wfile.flush()
+
+    def _serve_one_request(self) -> None:
         self.raw_requestline = self.rfile.readline(65537)
         if len(self.raw_requestline) > 65536:
             self.requestline = self.request_version = self.command = ""

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +19,9 @@ def echo_app(environ, start_response):
     """Answers with what it was sent, unless the path says to ignore the body
     or to answer without a length."""
     path = environ["PATH_INFO"]
-    if path == "/ignore-body":
+    if path == "/slow":
+        time.sleep(0.01)  # the client is waiting in recv() before anything is sent
+    if path in ("/ignore-body", "/slow"):
         body = b'{"ignored": true}'
     else:
         received = environ["wsgi.input"].read()
@@ -88,7 +92,9 @@ def test_a_chunked_body_arrives_whole(server):
     connection = http.client.HTTPConnection(*server, timeout=5)
 
     answer = exchange(
-        connection, "PUT", "/chunked",
+        connection,
+        "PUT",
+        "/chunked",
         body=iter([b"first ", b"second ", b"third"]),
         headers={"Transfer-Encoding": "chunked"},
         encode_chunked=True,
@@ -102,8 +108,9 @@ def test_a_chunked_body_arrives_whole(server):
 def test_header_names_with_underscores_stay_readable(server):
     connection = http.client.HTTPConnection(*server, timeout=5)
 
-    answer = exchange(connection, "POST", "/upload", body="x",
-                      headers={"file_offset": "1048576"})
+    answer = exchange(
+        connection, "POST", "/upload", body="x", headers={"file_offset": "1048576"}
+    )
 
     assert answer["json"]["file_offset"] == "1048576"
 
@@ -124,3 +131,18 @@ def test_a_client_asking_to_close_is_answered_and_closed(server):
 
     assert answer["status"] == 200
     assert answer["will_close"] is True
+
+
+def test_a_response_leaves_in_one_piece(server):
+    """Status line, headers and body in one send: a client already waiting gets
+    the whole response from its first read, every time."""
+    first_reads = []
+    with socket.create_connection(server) as client:
+        for _ in range(20):
+            client.sendall(b"GET /slow HTTP/1.1\r\nHost: sandbox\r\n\r\n")
+            first_reads.append(client.recv(65536))
+
+    for first_read in first_reads:
+        assert first_read.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert b"Content-Length: 17\r\n" in first_read
+        assert first_read.endswith(b'\r\n\r\n{"ignored": true}')
