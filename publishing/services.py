@@ -269,7 +269,8 @@ def delivery_messages(rows) -> list[tuple]:
 
 
 def send_to_broker(messages) -> int:
-    """Publish ``messages`` in one batch (one Redis round trip); the number sent.
+    """Publish ``messages`` in one batch (with Redis, one round trip); the number
+    sent.
 
     A broker outage is logged, not raised, and counts as nothing sent: the rows
     are safe in the database and the sweeper sends them later. A batch the broker
