@@ -11,9 +11,8 @@ Two measurements, side by side:
 * **The publish request** (the target): an editor's "Publish" in the page editor,
   a POST of the whole edit form to Wagtail's edit view through Django's test
   client, with sessions, CSRF and every middleware, as the editor waits for it.
-  The outbox rows and their audit entries are inside it; the delivery messages
-  go to the real broker from the dispatcher's thread, which runs beside the
-  request in the same interpreter, so its work still counts here.
+  The outbox rows, their audit entries and the ``on_commit`` enqueue to the real
+  broker are all inside it.
 * **``revision.publish()`` alone**, commit included: the narrowest slice that
   contains the outbox. It has no target; it shows what the outbox costs against
   Wagtail's own publishing work with nothing else around it.

@@ -3,9 +3,9 @@ with every message complete before a worker can see it.
 
 kombu creates a message file under its final name and only then writes it. A
 worker listing the folder in between takes the empty file, fails to decode it and
-stops consuming (kombu issue #1551), and the message is lost. Two threads
-publishing in one process (the web server's, or the dispatcher's beside a
-request) widen that window from microseconds to a thread switch.
+stops consuming (kombu issue #1551), and the message is lost. A thread that
+publishes while another thread of its process is busy (a threaded web server)
+widens that window from microseconds to a thread switch.
 
 Here each message is written under a name no queue reads, then renamed to its
 final name, which is atomic within one folder. Names and their order are

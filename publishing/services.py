@@ -29,7 +29,7 @@ from channels.errors import (
     RejectedError,
 )
 
-from . import audit, content, delivery_sql, dispatch
+from . import audit, content, delivery_sql
 from .models import ChannelAccount, CrossPost, CrossPostQuerySet
 from .page_mixins import SocialPostingMixin
 
@@ -243,14 +243,11 @@ def enqueue(row: CrossPost) -> None:
 
 
 def enqueue_all(rows: list[CrossPost]) -> None:
-    """Send each row's delivery task once the current transaction commits.
-
-    The sending itself is :mod:`publishing.dispatch`'s: off the editor's request,
-    in the order given. Nothing is sent if the transaction rolls back.
-    """
+    """Send each row's delivery task once the current transaction commits, all
+    in one batch (:func:`send_to_broker`); nothing if it rolls back."""
     messages = delivery_messages(rows)
     if messages:
-        transaction.on_commit(partial(dispatch.dispatcher.submit, messages))
+        transaction.on_commit(partial(send_to_broker, messages))
 
 
 def delivery_messages(rows) -> list[tuple]:
@@ -274,8 +271,8 @@ def send_to_broker(messages) -> int:
 
     A broker outage is logged, not raised, and counts as nothing sent: the rows
     are safe in the database and the sweeper sends them later. A batch the broker
-    took only part of is harmless: a row already sent is not due again, and a
-    second message for a row is turned away by its claim.
+    took only part of is harmless: the sweeper may send a row a second message,
+    and the claim lets only one of them deliver it.
     """
     from council_site.celery import app
 

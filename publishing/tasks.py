@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from channels import registry
 
-from . import dispatch, feeds, metrics, services
+from . import feeds, metrics, services
 from .models import WorkerHeartbeat
 
 
@@ -68,13 +68,6 @@ def warm_up_channels(sender=None, **kwargs) -> None:
     """Load the channel adapters and their client libraries before the pool
     forks, so no pool process pays for that on its first post."""
     registry.warm_up()
-
-
-@worker_init.connect
-def send_follow_ups_inline(sender=None, **kwargs) -> None:
-    """Tasks send their follow-up messages themselves: a pool process can end
-    at any moment, and nothing should be left waiting in its sender thread."""
-    dispatch.send_inline()
 
 
 @worker_ready.connect

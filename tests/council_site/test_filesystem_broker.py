@@ -82,9 +82,9 @@ print(json.dumps([whole, broken]))
 
 
 def test_a_worker_racing_two_publishing_threads_gets_every_message_whole(tmp_path):
-    """Two threads publish while a third keeps the interpreter busy, as a request
-    does beside the dispatcher. kombu's own transport fails this: the worker
-    takes most files before they are written."""
+    """Two threads publish while a third keeps the interpreter busy, as in a
+    threaded web server. kombu's own transport fails this: the worker takes most
+    files before they are written."""
     total = 120
     transport = "council_site.filesystem_broker:Transport"
     reader = subprocess.Popen(  # noqa: S603 - this interpreter, the script above

@@ -270,7 +270,6 @@ def test_broker_down_at_publish_time_loses_nothing(
     sandbox, accounts, make_policy, caplog
 ):
     from council_site.celery import app
-    from publishing.dispatch import dispatcher
 
     conf = app.conf
     good = (conf.broker_url, conf.broker_transport, app._pool, app.amqp._producer_pool)
@@ -281,9 +280,7 @@ def test_broker_down_at_publish_time_loses_nothing(
         page = make_policy()
         with caplog.at_level(logging.WARNING, logger="publishing.services"):
             publish(page)  # must neither raise nor lose the rows
-            # The sender thread tries the dead broker before it is restored.
-            assert dispatcher.flush(timeout=30)
-        assert "wait for the sweeper" in caplog.text
+        assert "wait for the sweeper" in caplog.text  # it did try the dead broker
         assert {row.state for row in rows_for(page)} == {State.PENDING}
     finally:
         if app._pool is not None:
