@@ -192,7 +192,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # CELERY
 # ------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The filesystem broker has no host; naming one stops kombu warning on every connection.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 if not REDIS_URL:
     # kombu's filesystem transport, writing each message whole before it is seen.

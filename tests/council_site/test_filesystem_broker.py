@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -126,8 +127,12 @@ def test_a_worker_racing_two_publishing_threads_gets_every_message_whole(tmp_pat
     not settings.CELERY_BROKER_URL.startswith("filesystem"),
     reason="the embedded broker is used only without Redis",
 )
-def test_the_embedded_broker_is_this_transport():
+def test_the_embedded_broker_is_this_transport_and_connects_quietly(caplog):
     from council_site.celery import app
 
-    with app.connection_for_write() as connection:
-        assert connection.get_transport_cls() is filesystem_broker.Transport
+    with caplog.at_level(logging.WARNING, logger="kombu"):
+        with app.connection_for_write() as connection:
+            assert connection.get_transport_cls() is filesystem_broker.Transport
+            connection.info()  # what pools do for every connection they clone
+
+    assert caplog.records == []  # no "No hostname was supplied" each time
