@@ -232,8 +232,7 @@ def retract_page(page, user=None) -> list[CrossPost]:
             row.last_error = "Cancelled: the page was unpublished before posting."
         row.save()
         audit.log(row, row.state if row.state != State.RETRACTING else "retract", user)
-        if row.state == State.RETRACTING:
-            enqueue(row)
+    enqueue_all([row for row in rows if row.state == State.RETRACTING])
     return rows
 
 
@@ -630,7 +629,7 @@ def resume_account(account: ChannelAccount) -> int:
         row.next_attempt_at = None
         row.last_error = row.last_error_kind = ""
         row.save()
-        enqueue(row)
+    enqueue_all(rows)
     return len(rows)
 
 

@@ -22,9 +22,9 @@ QUEUE = "crosspost"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def channel_for(folder, transport=filesystem_broker.Transport):
+def channel_for(folder):
     connection = Connection(
-        transport=transport,
+        transport=filesystem_broker.Transport,
         transport_options={
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
