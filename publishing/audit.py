@@ -58,7 +58,7 @@ def log(row, suffix: str, user=None, data: dict | None = None, *, page=None) -> 
     log_many([(row, suffix, data)], user=user, page=page)
 
 
-def log_many(entries: Iterable[tuple], user=None, *, page=None) -> list[PageLogEntry]:
+def log_many(items: Iterable[tuple], user=None, *, page=None) -> list[PageLogEntry]:
     """Write ``(row, suffix, data)`` entries in one INSERT, and return them
     (without ids: nothing reads them back).
 
@@ -67,11 +67,23 @@ def log_many(entries: Iterable[tuple], user=None, *, page=None) -> list[PageLogE
     worker writes an entry for every post, and ``bulk_create`` spent twice as
     long assembling one as the database spent storing it.
     """
+    objects = entries(items, user, page=page)
+    delivery_sql.insert(objects)
+    return objects
+
+
+def entries(items: Iterable[tuple], user=None, *, page=None) -> list[PageLogEntry]:
+    """The unsaved entries :func:`log_many` would write, for a caller that writes
+    them in a statement of its own (:func:`delivery_sql.update_row`).
+
+    Each entry's ``data`` records the row's state; a ``state`` in the given
+    ``data`` takes its place, for an entry written before the row changes.
+    """
     context = get_active_log_context()
     user = user or context.user
     now = timezone.now()
     objects = []
-    for row, suffix, data in entries:
+    for row, suffix, data in items:
         if row.page_id is None or suffix not in ACTIONS:
             continue
         # A delivery's claim read the page's content type along with the row.
@@ -98,7 +110,6 @@ def log_many(entries: Iterable[tuple], user=None, *, page=None) -> list[PageLogE
                 },
             )
         )
-    delivery_sql.insert(objects)
     return objects
 
 

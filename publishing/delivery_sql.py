@@ -13,7 +13,10 @@ so encrypted tokens, JSON and datetimes read and compare the same.
 
 The statements mean what their ORM versions meant: a plain read, conditional
 UPDATEs that only touch the row if it is as the caller last saw it, and an
-INSERT like ``bulk_create``'s.
+INSERT like ``bulk_create``'s. One is PostgreSQL's own: recording an outcome
+writes the row and its audit entry in a single statement there (see
+:func:`update_row`), because on a busy machine every round trip to the database
+is a wait for a core as well as for the answer.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db import connections, router
-from django.db.models import Model
+from django.db import connections, router, transaction
+from django.db.models import Field, Model
 
 from .models import ChannelAccount, CrossPost
 
@@ -86,6 +89,135 @@ class _ReadStatement:
         )
 
 
+class _ClaimStatement:
+    """PostgreSQL's claim in one statement: an UPDATE that takes the lease only
+    if the row is due, RETURNING what :class:`_ReadStatement` reads (with the
+    row as it is now) and the state the row was in before.
+
+    It decides as the Python it stands for: due as :meth:`CrossPost.is_due`,
+    the lease's length by :attr:`CrossPost.queue` and the new state by
+    ``CrossPost.IN_FLIGHT_STATES``; tests hold the two to each other. Its
+    subquery locks the row first (``FOR UPDATE``), so a row that another
+    transaction is changing is judged as that change leaves it, and the state
+    it returns is the one this claim replaced.
+    """
+
+    def __init__(self, connection) -> None:
+        quote = connection.ops.quote_name
+        meta = CrossPost._meta
+        self.row = _Columns(CrossPost, "r", connection)
+        self.account = _Columns(ChannelAccount, "a", connection)
+        column = {field.name: quote(field.column) for field in meta.concrete_fields}
+        table, pk = quote(meta.db_table), quote(meta.pk.column)
+        page_model = meta.get_field("page").related_model
+        page_meta = page_model._meta
+        state, lease_until = column["state"], column["lease_expires_at"]
+        self.constants: dict[str, object] = {
+            "sending": CrossPost.State.SENDING.value,
+            "queued": sorted(state.value for state in CrossPost.QUEUED_STATES),
+        }
+        in_flight = []
+        for number, (operation, flight) in enumerate(
+            CrossPost.IN_FLIGHT_STATES.items()
+        ):
+            self.constants[f"operation_{number}"] = operation.value
+            self.constants[f"in_flight_{number}"] = flight.value
+            in_flight.append(f"WHEN %(operation_{number})s THEN %(in_flight_{number})s")
+        # CrossPost.queue: a video that Python counts as true (not a JSON null,
+        # false, zero or empty value) goes to the uploads queue.
+        video = (
+            f"COALESCE(r.{column['media']} -> 'video' NOT IN "
+            "('null', 'false', '0', '\"\"', '[]', '{}'), FALSE)"
+        )
+        # Names come from model metadata, every value is a parameter.
+        self.sql = (
+            f"UPDATE {table} AS r SET "  # noqa: S608
+            f"{column['lease_owner']} = %(owner)s, "
+            f"{lease_until} = CASE WHEN {video} "
+            "THEN %(upload_lease_until)s ELSE %(lease_until)s END, "
+            f"{column['attempts']} = r.{column['attempts']} + 1, "
+            f"{column['outcome_unknown']} = "
+            f"r.{column['outcome_unknown']} OR r.{state} = %(sending)s, "
+            f"{state} = CASE r.{column['operation']} {' '.join(in_flight)} END "
+            f"FROM {quote(ChannelAccount._meta.db_table)} AS a, "
+            f"(SELECT {pk}, {state} FROM {table} "
+            f"WHERE {pk} = %(row_id)s FOR UPDATE) AS before "
+            f"WHERE r.{pk} = before.{pk} "
+            f"AND a.{quote(ChannelAccount._meta.pk.column)} = r.{column['account']} "
+            f"AND ((r.{state} = ANY(%(queued)s) "
+            f"AND (r.{lease_until} IS NULL OR r.{lease_until} < %(now)s) "
+            f"AND (r.{column['next_attempt_at']} IS NULL "
+            f"OR r.{column['next_attempt_at']} <= %(now)s)) "
+            f"OR (r.{state} = %(sending)s AND r.{lease_until} < %(now)s)) "
+            f"RETURNING {self.row.sql}, {self.account.sql}, "
+            f"(SELECT p.{quote(page_meta.get_field('content_type').column)} "
+            f"FROM {quote(page_meta.db_table)} p "
+            f"WHERE p.{quote(page_meta.pk.column)} = r.{column['page']}), "
+            f"(SELECT COUNT(*) FROM {table} b "
+            f"WHERE b.{column['account']} = r.{column['account']} "
+            f"AND b.{column['posted_at']} >= %(posted_since)s), "
+            f"before.{state}"
+        )
+
+
+_claims: dict[str, _ClaimStatement] = {}
+
+
+def claims_in_one_statement() -> bool:
+    """Whether :func:`claim` is available: on PostgreSQL."""
+    return connections[router.db_for_write(CrossPost)].vendor == "postgresql"
+
+
+def claim(
+    row_id: int,
+    *,
+    owner: str,
+    now: datetime,
+    lease_until: datetime,
+    upload_lease_until: datetime,
+    posted_since: datetime,
+) -> tuple[CrossPost, str] | None:
+    """Lease the row to ``owner`` if it is due at ``now``, in one statement
+    (PostgreSQL only): ``None`` if it is not due or not there, else the row
+    as it now is, loaded as :func:`read_for_delivery` loads it, and the state it
+    was in. The lease lasts until ``upload_lease_until`` for a row with a video,
+    else until ``lease_until``."""
+    connection = connections[router.db_for_write(CrossPost)]
+    if connection.alias not in _claims:
+        _claims[connection.alias] = _ClaimStatement(connection)
+    statement = _claims[connection.alias]
+    moment = CrossPost._meta.get_field("lease_expires_at")
+    params = {
+        **statement.constants,
+        "row_id": row_id,
+        "owner": owner,
+        "now": moment.get_db_prep_value(now, connection),
+        "lease_until": moment.get_db_prep_value(lease_until, connection),
+        "upload_lease_until": moment.get_db_prep_value(upload_lease_until, connection),
+        "posted_since": moment.get_db_prep_value(posted_since, connection),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row, extra = _loaded(statement, found, connection)
+    row.page_content_type_id, row.account_posts_last_day, before = extra
+    return row, before
+
+
+def _loaded(statement, found, connection) -> tuple[CrossPost, list]:
+    """The row a statement returned, with its account loaded (as
+    ``select_related`` would), and the values that followed them."""
+    values = list(found)
+    split = statement.row.count
+    end = split + statement.account.count
+    row = statement.row.build(values[:split], connection)
+    account = statement.account.build(values[split:end], connection)
+    CrossPost._meta.get_field("account").set_cached_value(row, account)
+    return row, values[end:]
+
+
 _statements: dict[tuple[str, str], _ReadStatement] = {}
 
 
@@ -111,13 +243,8 @@ def read_for_delivery(row_id: int, posted_since: datetime) -> CrossPost | None:
         found = cursor.fetchone()
     if found is None:
         return None
-    values = list(found)
-    split = statement.row.count
-    end = split + statement.account.count
-    row = statement.row.build(values[:split], connection)
-    account = statement.account.build(values[split:end], connection)
-    CrossPost._meta.get_field("account").set_cached_value(row, account)
-    row.page_content_type_id, row.account_posts_last_day = values[end:]
+    row, extra = _loaded(statement, found, connection)
+    row.page_content_type_id, row.account_posts_last_day = extra
     return row
 
 
@@ -128,13 +255,21 @@ def update_row(
     unchanged: Iterable[str] = (),
     excluding: dict | None = None,
     fill: Iterable[str] = (),
+    then_insert: Sequence[Model] = (),
 ) -> bool:
     """``UPDATE`` the row with ``changes``, only if each field named in
     ``unchanged`` still holds the value ``row`` has in memory and no field in
     ``excluding`` (not-null fields) holds the value given there. A field named
     in ``fill`` is written only if it is empty (NULL) and otherwise keeps its
     value. ``True`` if the row matched; the row in memory then gets the changes
-    too (a ``fill`` field only if it was empty in memory)."""
+    too (a ``fill`` field only if it was empty in memory).
+
+    ``then_insert`` (unsaved instances of one model, such as audit entries) are
+    INSERTed if, and only if, the row matched, atomically with the UPDATE. On
+    PostgreSQL both are one statement (the UPDATE in a ``WITH``), so a worker
+    records an outcome and its audit entry in one round trip to the database
+    instead of four (BEGIN, UPDATE, INSERT, COMMIT); elsewhere they share a
+    transaction."""
     connection = connections[router.db_for_write(CrossPost)]
     quote = connection.ops.quote_name
     meta = CrossPost._meta
@@ -167,14 +302,46 @@ def update_row(
         f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
         f"WHERE {' AND '.join(conditions)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        updated = cursor.rowcount
+    updated = _update_then_insert(connection, sql, params, then_insert)
     if updated:
         for name, value in changes.items():
             if name not in fill or getattr(row, name) is None:
                 setattr(row, name, value)
     return bool(updated)
+
+
+def _update_then_insert(connection, update_sql: str, params: list, then_insert) -> int:
+    """Run the UPDATE and, only if it matched a row, INSERT ``then_insert``,
+    atomically; how many rows it matched."""
+    if not then_insert:
+        with connection.cursor() as cursor:
+            cursor.execute(update_sql, params)
+            return cursor.rowcount
+    model = type(then_insert[0])
+    fields = _insert_fields(model)
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=connection.alias):
+            with connection.cursor() as cursor:
+                cursor.execute(update_sql, params)
+                updated = cursor.rowcount
+            if updated:
+                insert(then_insert)
+        return updated
+    # One statement, so one round trip and atomic without a transaction. Each
+    # value is typed, as a SELECT leaves an untyped NULL as text; names and
+    # types come from model metadata, every value is a parameter.
+    quote = connection.ops.quote_name
+    typed = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields)
+    select = f"SELECT {typed} FROM changed"  # noqa: S608
+    sql = (
+        f"WITH changed AS ({update_sql} RETURNING 1) "
+        f"INSERT INTO {_columns_sql(model, fields, quote)} "
+        f"{' UNION ALL '.join([select] * len(then_insert))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + _insert_params(then_insert, fields, connection))
+        # The entries written, one set for the row matched: none unless it matched.
+        return cursor.rowcount // len(then_insert)
 
 
 def insert(objects: Sequence[Model]) -> None:
@@ -187,25 +354,37 @@ def insert(objects: Sequence[Model]) -> None:
     model = type(objects[0])
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not field.primary_key and not field.generated
-    ]
+    fields = _insert_fields(model)
     row_sql = f"({', '.join(['%s'] * len(fields))})"
     batch = max(1, connection.ops.bulk_batch_size(fields, objects))
     for start in range(0, len(objects), batch):
         chunk = objects[start : start + batch]
-        params = [
-            field.get_db_prep_save(field.pre_save(instance, True), connection)
-            for instance in chunk
-            for field in fields
-        ]
         sql = (
             # Names come from model metadata, every value is a parameter.
-            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(field.column) for field in fields)}) "
+            f"INSERT INTO {_columns_sql(model, fields, quote)} "  # noqa: S608
             f"VALUES {', '.join([row_sql] * len(chunk))}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, _insert_params(chunk, fields, connection))
+
+
+def _insert_fields(model: type[Model]) -> list[Field]:
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not field.generated
+    ]
+
+
+def _columns_sql(model: type[Model], fields: Sequence[Field], quote) -> str:
+    """``table (column, ...)``: names from model metadata, never values."""
+    columns = ", ".join(quote(field.column) for field in fields)
+    return f"{quote(model._meta.db_table)} ({columns})"
+
+
+def _insert_params(objects: Sequence[Model], fields: Sequence[Field], connection):
+    return [
+        field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for instance in objects
+        for field in fields
+    ]

@@ -159,6 +159,12 @@ class CrossPost(models.Model):
     FINAL_STATES = {State.POSTED, State.FAILED, State.CANCELLED, State.RETRACTED}
     #: States a worker picks up once any lease has lapsed and any wait is over.
     QUEUED_STATES = {State.PENDING, State.UPDATING, State.RETRACTING, State.RETRYING}
+    #: The state a claimed row is in while a worker does its operation.
+    IN_FLIGHT_STATES = {
+        Operation.PUBLISH: State.SENDING,
+        Operation.UPDATE: State.UPDATING,
+        Operation.RETRACT: State.RETRACTING,
+    }
 
     page = models.ForeignKey(
         "wagtailcore.Page",

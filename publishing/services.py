@@ -322,8 +322,11 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
     """Take the row's lease if it is due; ``None`` if another worker has it or it
     is not due. A conditional UPDATE takes the lease, so two workers never both win.
 
-    Two statements: read the row with its account (and what the account posted
-    in the last day, for its budget), then an UPDATE that takes the lease only
+    On PostgreSQL it is one statement (:func:`delivery_sql.claim`): an UPDATE of
+    the locked row that takes the lease only if the row is due, returning it
+    with its account and what the account posted in the last day, for its
+    budget. Elsewhere it is two: read the row with its account (and the
+    account's posts of the last day), then an UPDATE that takes the lease only
     if nobody changed the row since the read (an editor's save moves
     ``updated_at``; another worker changes the state, lease or attempts), so it
     is still due. The returned row is then exactly what the database holds,
@@ -332,6 +335,8 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
     (:mod:`publishing.delivery_sql`) rather than compiled by the ORM: a worker
     runs them for every post.
     """
+    if delivery_sql.claims_in_one_statement():
+        return _claim_in_one_statement(row_id, owner)
     for _attempt in range(CLAIM_ATTEMPTS):
         now = timezone.now()
         row = delivery_sql.read_for_delivery(row_id, posted_since=now - BUDGET_WINDOW)
@@ -358,12 +363,29 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
     return None
 
 
+def _claim_in_one_statement(row_id: int, owner: str) -> CrossPost | None:
+    """The claim as one statement (PostgreSQL): one round trip instead of two,
+    and no second read when the row changes meanwhile, as the row is locked."""
+    now = timezone.now()
+    claimed = delivery_sql.claim(
+        row_id,
+        owner=owner,
+        now=now,
+        lease_until=now + timedelta(seconds=settings.CROSSPOST_LEASE_SECONDS),
+        upload_lease_until=now
+        + timedelta(seconds=settings.CROSSPOST_UPLOAD_LEASE_SECONDS),
+        posted_since=now - BUDGET_WINDOW,
+    )
+    if claimed is None:
+        return None
+    row, before = claimed
+    if before == State.SENDING:
+        audit.log(row, "lease_expired")
+    return row
+
+
 def _in_flight_state(row: CrossPost) -> str:
-    return {
-        Operation.PUBLISH: State.SENDING,
-        Operation.UPDATE: State.UPDATING,
-        Operation.RETRACT: State.RETRACTING,
-    }[row.operation]
+    return CrossPost.IN_FLIGHT_STATES[row.operation]
 
 
 def deliver(row_id: int, owner: str) -> CrossPost | None:
@@ -432,36 +454,35 @@ def _record_posted(
     page history, and the pipeline benchmark can tell the platform's time from
     the pipeline's own."""
     now = timezone.now()
-    with transaction.atomic():
-        # The usual case in one UPDATE: the page neither changed nor was
-        # unpublished while this attempt was under way.
-        posted = {
-            **_posted_fields(row, result),
-            "posted_at": now,
-            "state": State.POSTED,
-            "operation": Operation.PUBLISH,
-            "updated_at": now,
-        }
-        if delivery_sql.update_row(
-            row,
-            posted,
-            unchanged=("content_hash",),
-            excluding={"operation": Operation.RETRACT},
-            fill=("posted_at",),  # the first post's time stays
-        ):
-            current = row
-        else:
+    data = {"permalink": result.permalink, "platform_ms": platform_ms}
+    # The usual case: the page neither changed nor was unpublished while this
+    # attempt was under way. The row and its audit entry are written together,
+    # in one statement on PostgreSQL.
+    posted = {
+        **_posted_fields(row, result),
+        "posted_at": now,
+        "state": State.POSTED,
+        "operation": Operation.PUBLISH,
+        "updated_at": now,
+    }
+    if delivery_sql.update_row(
+        row,
+        posted,
+        unchanged=("content_hash",),
+        excluding={"operation": Operation.RETRACT},
+        fill=("posted_at",),  # the first post's time stays
+        then_insert=audit.entries([(row, action, {**data, "state": State.POSTED})]),
+    ):
+        current = row
+    else:
+        with transaction.atomic():
             current = _record_posted_after_change(row, result, now)
-        last_success = row.account.last_success_at
-        if last_success is None or now - last_success > LAST_SUCCESS_RESOLUTION:
-            ChannelAccount.objects.filter(pk=row.account_id).update(last_success_at=now)
-        audit.log(
-            current,
-            action,
-            data={"permalink": result.permalink, "platform_ms": platform_ms},
-        )
-        if current.state != State.POSTED:
-            enqueue(current)
+            audit.log(current, action, data=data)
+            if current.state != State.POSTED:
+                enqueue(current)
+    last_success = row.account.last_success_at
+    if last_success is None or now - last_success > LAST_SUCCESS_RESOLUTION:
+        ChannelAccount.objects.filter(pk=row.account_id).update(last_success_at=now)
     return current
 
 

@@ -10,10 +10,11 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from channels.base import PostResult
-from publishing import services
+from publishing import delivery_sql, services
 from publishing.models import ChannelAccount, CrossPost
 
 State = CrossPost.State
@@ -102,7 +103,16 @@ def test_a_row_left_sending_by_a_stopped_worker_is_claimed_with_its_outcome_unkn
     assert claimed.lease_owner == "worker-b:1"
 
 
-def test_a_row_an_editor_changes_during_the_claim_is_read_again(account, monkeypatch):
+@pytest.fixture
+def two_statement_claim(monkeypatch):
+    """The portable claim (read, then lease), whatever the database: the races
+    below happen between its two statements."""
+    monkeypatch.setattr(delivery_sql, "claims_in_one_statement", lambda: False)
+
+
+def test_a_row_an_editor_changes_during_the_claim_is_read_again(
+    account, monkeypatch, two_statement_claim
+):
     row = make_row(account)
     real_is_due = CrossPost.is_due
     edits = []
@@ -126,7 +136,9 @@ def test_a_row_an_editor_changes_during_the_claim_is_read_again(account, monkeyp
     assert CrossPost.objects.get(pk=row.pk).lease_owner == "worker-a:1"
 
 
-def test_a_row_cancelled_during_the_claim_is_not_claimed(account, monkeypatch):
+def test_a_row_cancelled_during_the_claim_is_not_claimed(
+    account, monkeypatch, two_statement_claim
+):
     row = make_row(account)
     real_is_due = CrossPost.is_due
 
@@ -139,6 +151,130 @@ def test_a_row_cancelled_during_the_claim_is_not_claimed(account, monkeypatch):
     assert services.claim(row.pk, "worker-a:1") is None
     stored = CrossPost.objects.get(pk=row.pk)
     assert (stored.state, stored.lease_owner) == (State.CANCELLED, "")
+
+
+postgresql_only = pytest.mark.skipif(
+    "not delivery_sql.claims_in_one_statement()",
+    reason="the one-statement claim is PostgreSQL's",
+)
+
+
+def _lease_kind(row: CrossPost, claimed_at) -> str:
+    """Which lease the row got: the short one, or the long one for uploads."""
+    remaining = (row.lease_expires_at - claimed_at).total_seconds()
+    short = settings.CROSSPOST_LEASE_SECONDS
+    long = settings.CROSSPOST_UPLOAD_LEASE_SECONDS
+    return "upload" if abs(remaining - long) < abs(remaining - short) else "short"
+
+
+@postgresql_only
+def test_the_one_statement_claim_decides_as_the_two_statement_claim(
+    account, monkeypatch
+):
+    now = timezone.now()
+    moments = [None, now - timedelta(minutes=1), now + timedelta(minutes=1)]
+    videos = [{}, {"video": {"id": 7}}, {"video": None}, {"video": {}}, {"video": 0}]
+    operations = CrossPost.Operation.values
+    combinations = itertools.product(State.values, moments, moments)
+    # Each kind of row twice, its operation and media taking turns.
+    pairs = [
+        [
+            make_row(account, 2 * number + twin, state=state,
+                     operation=operations[number % len(operations)],
+                     lease_expires_at=lease, next_attempt_at=wait,
+                     media=videos[number % len(videos)])
+            for twin in (0, 1)
+        ]
+        for number, (state, lease, wait) in enumerate(combinations)
+    ]
+
+    def outcome(row_id: int, one_statement: bool):
+        monkeypatch.setattr(
+            delivery_sql, "claims_in_one_statement", lambda: one_statement
+        )
+        claimed_at = timezone.now()
+        claimed = services.claim(row_id, "worker-a:1")
+        stored = CrossPost.objects.get(pk=row_id)
+        if claimed is None:
+            return None, stored.state, stored.lease_owner
+        assert [getattr(claimed, name) for name in ("state", "attempts",
+                "outcome_unknown", "lease_owner", "lease_expires_at")] == [
+            getattr(stored, name) for name in ("state", "attempts",
+            "outcome_unknown", "lease_owner", "lease_expires_at")]
+        return (stored.state, stored.attempts, stored.outcome_unknown,
+                stored.lease_owner, _lease_kind(stored, claimed_at),
+                claimed.account.display_name, claimed.account_posts_last_day)
+
+    disagreements = [
+        (one.state, one.operation, one.lease_expires_at, one.next_attempt_at,
+         one.media)
+        for one, two in pairs
+        if outcome(one.pk, True) != outcome(two.pk, False)
+    ]
+    claimed = CrossPost.objects.filter(lease_owner="worker-a:1")
+    assert claimed.exists(), "some combination must be claimed"
+    assert {row.queue for row in claimed} == {"crosspost", "uploads"}
+    assert claimed.count() < len(pairs) * 2, "and some must not"
+    assert disagreements == []
+
+
+@postgresql_only
+def test_the_one_statement_claim_reports_a_lease_that_expired_while_sending(
+    account,
+):
+    from wagtail.models import Page, PageLogEntry
+
+    page = Page.get_first_root_node()
+    row = make_row(
+        account,
+        page=page,
+        state=State.SENDING,
+        lease_owner="worker-a:1",
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+    )
+
+    claimed = services.claim(row.pk, "worker-b:1")
+
+    assert (claimed.state, claimed.lease_owner) == (State.SENDING, "worker-b:1")
+    assert claimed.outcome_unknown is True
+    assert list(
+        PageLogEntry.objects.filter(page=page).values_list("action", flat=True)
+    ) == ["publishing.crosspost.lease_expired"]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_one_statement_claim_waits_for_an_editors_save_and_takes_the_saved_row(
+    account,
+):
+    import threading
+
+    from django.db import connection, transaction
+
+    row = make_row(account)
+    results = {}
+
+    def worker_claims() -> None:
+        try:
+            results["claimed"] = services.claim(row.pk, "worker-a:1")
+        finally:
+            connection.close()  # this thread's own connection
+
+    with transaction.atomic():
+        # The editor publishes a new revision; the worker's claim comes meanwhile.
+        edited = CrossPost.objects.get(pk=row.pk)
+        edited.text, edited.content_hash = "Bins: new dates.", "b" * 64
+        edited.save()
+        worker = threading.Thread(target=worker_claims)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), "the claim waits for the editor's transaction"
+    worker.join(10)
+
+    claimed = results["claimed"]
+    assert (claimed.text, claimed.content_hash) == ("Bins: new dates.", "b" * 64)
+    stored = CrossPost.objects.get(pk=row.pk)
+    assert (stored.lease_owner, stored.state) == ("worker-a:1", State.SENDING)
 
 
 def test_recording_a_post_stores_the_link_in_one_update(account):

@@ -1,7 +1,9 @@
 """The delivery's hand-written statements read and write what the ORM would.
 
 They run on whichever database the suite uses (SQLite by default, PostgreSQL in
-CI), which is the point: the SQL is meant to be portable.
+CI), which is the point: the SQL is meant to be portable, except recording an
+outcome with its audit entry, which is one statement on PostgreSQL and a
+transaction elsewhere, and is tested on both.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry
 
@@ -140,6 +143,90 @@ def test_update_row_skips_excluded_values_and_fills_only_empty_fields(account):
     assert (stored[retracting.pk].posted_at, stored[retracting.pk].state) == (
         None, State.RETRYING)
     assert posted.posted_at == first
+
+
+def _posted_entry(row, **fields) -> PageLogEntry:
+    # Not the tree's root page: a test without a test transaction may find the
+    # tree emptied by an earlier one. The entry's page is not a constraint.
+    defaults = {
+        "page_id": 1,
+        "content_type_id": ContentType.objects.get_for_model(Page).pk,
+        "label": "Bins collected a day late",
+        "action": "publishing.crosspost.posted",
+        "timestamp": timezone.now(),
+        "uuid": uuid.uuid4(),
+        "data": {"crosspost": row.pk, "state": "posted", "ms": 1.5},
+    }
+    return PageLogEntry(**(defaults | fields))
+
+
+def _entries_for(row) -> list[dict]:
+    return list(
+        PageLogEntry.objects.filter(data__crosspost=row.pk).values("action", "data")
+    )
+
+
+def test_update_row_writes_its_entries_with_the_row_in_one_statement(account):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    row = delivery_sql.read_for_delivery(make_row(account).pk, timezone.now())
+    entries = [_posted_entry(row), _posted_entry(row, user_id=None, label="Second")]
+
+    with CaptureQueriesContext(connection) as queries:
+        taken = delivery_sql.update_row(
+            row,
+            {"state": State.POSTED, "permalink": "https://x.com/a/status/9"},
+            unchanged=("attempts",),
+            then_insert=entries,
+        )
+
+    assert taken
+    stored = CrossPost.objects.get(pk=row.pk)
+    assert (stored.state, stored.permalink) == (State.POSTED, "https://x.com/a/status/9")
+    assert _entries_for(row) == [
+        {"action": "publishing.crosspost.posted",
+         "data": {"crosspost": row.pk, "state": "posted", "ms": 1.5}},
+    ] * 2
+    statements = [query["sql"] for query in queries.captured_queries]
+    if connection.vendor == "postgresql":
+        # One round trip: the UPDATE inside the INSERT's WITH.
+        assert len(statements) == 1
+        assert statements[0].startswith("WITH changed AS (UPDATE")
+    else:
+        writes = [sql for sql in statements if sql.startswith(("UPDATE", "INSERT"))]
+        assert [sql.split()[0] for sql in writes] == ["UPDATE", "INSERT"]
+
+
+def test_update_row_writes_no_entries_when_the_row_changed_meanwhile(account):
+    row = delivery_sql.read_for_delivery(make_row(account).pk, timezone.now())
+    CrossPost.objects.filter(pk=row.pk).update(attempts=5)
+
+    taken = delivery_sql.update_row(
+        row, {"state": State.POSTED}, unchanged=("attempts",),
+        then_insert=[_posted_entry(row)],
+    )
+
+    assert not taken
+    assert CrossPost.objects.get(pk=row.pk).state == State.RETRYING
+    assert row.state == State.RETRYING
+    assert _entries_for(row) == []
+
+
+# As a worker runs it: without a test transaction around it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_update_row_and_its_entries_land_together_or_not_at_all(account):
+    from django.db import IntegrityError
+
+    row = delivery_sql.read_for_delivery(make_row(account).pk, timezone.now())
+    broken = _posted_entry(row)
+    broken.action = None  # NOT NULL: the INSERT fails after the UPDATE matched
+
+    with pytest.raises(IntegrityError):
+        delivery_sql.update_row(row, {"state": State.POSTED}, then_insert=[broken])
+
+    assert CrossPost.objects.get(pk=row.pk).state == State.RETRYING
+    assert _entries_for(row) == []
 
 
 def test_insert_stores_what_bulk_create_would(db, django_user_model):
