@@ -231,6 +231,44 @@ class TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+class PlatformSession(requests.Session):
+    """A ``requests.Session`` that reads the environment once per origin.
+
+    Left to itself, requests looks up the proxy variables (``HTTPS_PROXY``,
+    ``NO_PROXY`` and the rest), the CA bundle variables and ``~/.netrc`` again
+    on every call: about a quarter of the CPU a call costs the worker. This
+    session applies the same proxy and CA bundle settings, read once per origin
+    for the life of the process, and never takes credentials from
+    ``~/.netrc``: an entry there for a platform's host would replace the token
+    the adapter sends.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trust_env = False  # the environment is applied below instead
+        self.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE")
+            or os.environ.get("CURL_CA_BUNDLE")
+            or True
+        )
+        self._proxies_by_origin: dict[str, dict[str, str]] = {}
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("proxies") is None:
+            kwargs["proxies"] = self.environment_proxies(url)
+        return super().request(method, url, *args, **kwargs)
+
+    def environment_proxies(self, url: str) -> dict[str, str]:
+        """The proxies the environment gives ``url``'s origin (none if
+        ``NO_PROXY`` covers it), as requests itself would choose them."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._proxies_by_origin:
+            found = requests.utils.get_environ_proxies(url)
+            self._proxies_by_origin[origin] = found
+        return self._proxies_by_origin[origin]
+
+
 def per_thread(build: Callable[..., T]) -> Callable[..., T]:
     """Memoise ``build`` for each thread and each set of (hashable) arguments:
     for client objects that are costly to make and not safe to share between
@@ -261,7 +299,7 @@ def shared_session(
     along with another's request. One per thread, as a ``requests.Session`` is
     not safe to share between threads.
     """
-    session = requests.Session()
+    session = PlatformSession()
     session.headers["User-Agent"] = USER_AGENT
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     # requests has no session-wide timeout: the transport adds one to every call.

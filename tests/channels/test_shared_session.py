@@ -1,4 +1,5 @@
-"""Adapters of one thread share keep-alive connections, and nothing else."""
+"""Adapters of one thread share keep-alive connections, and nothing else; their
+session takes proxies from the environment and credentials never."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 
 from channels import google_api, registry
-from channels.base import Credentials, shared_session
+from channels.base import Credentials, PlatformSession, shared_session
 
 
 class CookieSettingHandler(BaseHTTPRequestHandler):
@@ -93,3 +95,88 @@ def test_each_thread_has_its_own_session_and_google_transport():
     assert session_a is not session_b
     assert http_a is not http_b
     assert shared_session(5.0) is shared_session(5.0)
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    """Answers with the request's target and its Authorization header, so a
+    test sees whether a request came through a proxy and what credentials it
+    carried. As a proxy, it is sent the whole URL as the target."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):  # noqa: N802 - the http.server naming
+        body = f"{self.path}|{self.headers.get('Authorization')}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def echo_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_environments_proxy_is_used_except_where_no_proxy_says(
+    echo_server, monkeypatch
+):
+    port = echo_server.server_port
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    session = PlatformSession()
+
+    proxied = session.get("http://graph.platform.invalid/v19.0/me")
+    direct = session.get(f"http://localhost:{port}/v19.0/me")
+
+    assert proxied.text.split("|")[0] == "http://graph.platform.invalid/v19.0/me"
+    assert direct.text.split("|")[0] == "/v19.0/me"
+
+
+def test_the_environment_is_read_once_for_each_origin(echo_server, monkeypatch):
+    port = echo_server.server_port
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = PlatformSession()
+    looked_up = []
+    real_lookup = requests.utils.get_environ_proxies
+    monkeypatch.setattr(
+        requests.utils,
+        "get_environ_proxies",
+        lambda url, **kwargs: looked_up.append(url) or real_lookup(url, **kwargs),
+    )
+
+    for number in range(3):
+        session.get(f"http://graph.platform.invalid/v19.0/{number}")
+    session.get("http://api.platform.invalid/2/tweets")
+
+    assert looked_up == [
+        "http://graph.platform.invalid/v19.0/0",
+        "http://api.platform.invalid/2/tweets",
+    ]
+
+
+def test_a_netrc_entry_never_replaces_the_token_an_adapter_sends(
+    echo_server, monkeypatch, tmp_path
+):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password not-the-token\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    url = f"http://127.0.0.1:{echo_server.server_port}/2/users/me"
+
+    answer = PlatformSession().get(url, headers={"Authorization": "Bearer token-1"})
+
+    assert answer.text.split("|")[1] == "Bearer token-1"
+    # requests' own session, which trusts the environment, would have sent the
+    # netrc login instead: the case this guards against is real.
+    plain = requests.Session().get(url, headers={"Authorization": "Bearer token-1"})
+    assert plain.text.split("|")[1].startswith("Basic ")
