@@ -114,7 +114,7 @@ class _ClaimStatement:
         state, lease_until = column["state"], column["lease_expires_at"]
         self.constants: dict[str, object] = {
             "sending": CrossPost.State.SENDING.value,
-            "queued": sorted(state.value for state in CrossPost.QUEUED_STATES),
+            "queued": sorted(queued.value for queued in CrossPost.QUEUED_STATES),
         }
         in_flight = []
         for number, (operation, flight) in enumerate(
