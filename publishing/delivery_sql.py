@@ -23,11 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from django.db import connections, router, transaction
 from django.db.models import Field, Model
 
 from .models import ChannelAccount, CrossPost
+
+T = TypeVar("T")
 
 
 class _Columns:
@@ -160,9 +163,6 @@ class _ClaimStatement:
         )
 
 
-_claims: dict[str, _ClaimStatement] = {}
-
-
 def claims_in_one_statement() -> bool:
     """Whether :func:`claim` is available: on PostgreSQL."""
     return connections[router.db_for_write(CrossPost)].vendor == "postgresql"
@@ -183,9 +183,7 @@ def claim(
     was in. The lease lasts until ``upload_lease_until`` for a row with a video,
     else until ``lease_until``."""
     connection = connections[router.db_for_write(CrossPost)]
-    if connection.alias not in _claims:
-        _claims[connection.alias] = _ClaimStatement(connection)
-    statement = _claims[connection.alias]
+    statement = _statement(_ClaimStatement, connection)
     moment = CrossPost._meta.get_field("lease_expires_at")
     params = {
         **statement.constants,
@@ -218,13 +216,15 @@ def _loaded(statement, found, connection) -> tuple[CrossPost, list]:
     return row, values[end:]
 
 
-_statements: dict[tuple[str, str], _ReadStatement] = {}
+_statements: dict[tuple, Any] = {}
 
 
-def _read_statement(connection) -> _ReadStatement:
-    key = (connection.alias, connection.vendor)
+def _statement(kind: type[T], connection, *args: Any) -> T:
+    """``kind(connection, *args)``, written once for each database and arguments:
+    the SQL text depends on nothing else."""
+    key = (kind, connection.alias, connection.vendor, *args)
     if key not in _statements:
-        _statements[key] = _ReadStatement(connection)
+        _statements[key] = kind(connection, *args)
     return _statements[key]
 
 
@@ -234,7 +234,7 @@ def read_for_delivery(row_id: int, posted_since: datetime) -> CrossPost | None:
     and ``account_posts_last_day``, how many posts the account made from
     ``posted_since`` on."""
     connection = connections[router.db_for_read(CrossPost)]
-    statement = _read_statement(connection)
+    statement = _statement(_ReadStatement, connection)
     since = CrossPost._meta.get_field("posted_at").get_db_prep_value(
         posted_since, connection
     )
@@ -317,8 +317,6 @@ def _update_then_insert(connection, update_sql: str, params: list, then_insert) 
         with connection.cursor() as cursor:
             cursor.execute(update_sql, params)
             return cursor.rowcount
-    model = type(then_insert[0])
-    fields = _insert_fields(model)
     if connection.vendor != "postgresql":
         with transaction.atomic(using=connection.alias):
             with connection.cursor() as cursor:
@@ -327,19 +325,14 @@ def _update_then_insert(connection, update_sql: str, params: list, then_insert) 
             if updated:
                 insert(then_insert)
         return updated
-    # One statement, so one round trip and atomic without a transaction. Each
-    # value is typed, as a SELECT leaves an untyped NULL as text; names and
-    # types come from model metadata, every value is a parameter.
-    quote = connection.ops.quote_name
-    typed = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields)
-    select = f"SELECT {typed} FROM changed"  # noqa: S608
+    # One statement, so one round trip and atomic without a transaction.
+    into = _statement(_Insert, connection, type(then_insert[0]))
     sql = (
-        f"WITH changed AS ({update_sql} RETURNING 1) "
-        f"INSERT INTO {_columns_sql(model, fields, quote)} "
-        f"{' UNION ALL '.join([select] * len(then_insert))}"
+        f"WITH changed AS ({update_sql} RETURNING 1) INSERT INTO {into.target} "
+        f"{' UNION ALL '.join([into.select_if_changed] * len(then_insert))}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + _insert_params(then_insert, fields, connection))
+        cursor.execute(sql, params + into.params(then_insert, connection))
         # The entries written, one set for the row matched: none unless it matched.
         return cursor.rowcount // len(then_insert)
 
@@ -353,38 +346,42 @@ def insert(objects: Sequence[Model]) -> None:
         return
     model = type(objects[0])
     connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    fields = _insert_fields(model)
-    row_sql = f"({', '.join(['%s'] * len(fields))})"
-    batch = max(1, connection.ops.bulk_batch_size(fields, objects))
+    into = _statement(_Insert, connection, model)
+    batch = max(1, connection.ops.bulk_batch_size(into.fields, objects))
     for start in range(0, len(objects), batch):
         chunk = objects[start : start + batch]
-        sql = (
-            # Names come from model metadata, every value is a parameter.
-            f"INSERT INTO {_columns_sql(model, fields, quote)} "  # noqa: S608
-            f"VALUES {', '.join([row_sql] * len(chunk))}"
-        )
+        values = ", ".join([into.row] * len(chunk))
+        sql = f"INSERT INTO {into.target} VALUES {values}"  # noqa: S608 - see _Insert
         with connection.cursor() as cursor:
-            cursor.execute(sql, _insert_params(chunk, fields, connection))
+            cursor.execute(sql, into.params(chunk, connection))
 
 
-def _insert_fields(model: type[Model]) -> list[Field]:
-    return [
-        field
-        for field in model._meta.concrete_fields
-        if not field.primary_key and not field.generated
-    ]
+class _Insert:
+    """The parts of an INSERT of one model's rows, as ``bulk_create`` writes it.
+    Names and types come from model metadata; every value is a parameter."""
 
+    def __init__(self, connection, model: type[Model]) -> None:
+        quote = connection.ops.quote_name
+        self.fields: list[Field] = [
+            field
+            for field in model._meta.concrete_fields
+            if not field.primary_key and not field.generated
+        ]
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        #: ``table (column, ...)``
+        self.target = f"{quote(model._meta.db_table)} ({columns})"
+        #: One row of VALUES.
+        self.row = f"({', '.join(['%s'] * len(self.fields))})"
+        #: One row for each row of ``changed`` (PostgreSQL). Each value is
+        #: typed, as a SELECT leaves an untyped NULL as text.
+        typed = ", ".join(
+            f"%s::{field.cast_db_type(connection)}" for field in self.fields
+        )
+        self.select_if_changed = f"SELECT {typed} FROM changed"  # noqa: S608
 
-def _columns_sql(model: type[Model], fields: Sequence[Field], quote) -> str:
-    """``table (column, ...)``: names from model metadata, never values."""
-    columns = ", ".join(quote(field.column) for field in fields)
-    return f"{quote(model._meta.db_table)} ({columns})"
-
-
-def _insert_params(objects: Sequence[Model], fields: Sequence[Field], connection):
-    return [
-        field.get_db_prep_save(field.pre_save(instance, True), connection)
-        for instance in objects
-        for field in fields
-    ]
+    def params(self, objects: Sequence[Model], connection) -> list:
+        return [
+            field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for instance in objects
+            for field in self.fields
+        ]

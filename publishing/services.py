@@ -293,8 +293,9 @@ def send_to_broker(messages) -> int:
 # Delivery ---------------------------------------------------------------------------
 
 
-def lease_seconds(row: CrossPost) -> int:
-    if row.queue == "uploads":
+def lease_seconds(queue: str) -> int:
+    """How long a claim on a row of ``queue`` lasts."""
+    if queue == "uploads":
         return settings.CROSSPOST_UPLOAD_LEASE_SECONDS
     return settings.CROSSPOST_LEASE_SECONDS
 
@@ -345,7 +346,7 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
         was_sending = row.state == State.SENDING
         lease = {
             "lease_owner": owner,
-            "lease_expires_at": now + timedelta(seconds=lease_seconds(row)),
+            "lease_expires_at": now + timedelta(seconds=lease_seconds(row.queue)),
             "attempts": row.attempts + 1,
             # The earlier attempt may have posted before its worker stopped.
             "outcome_unknown": row.outcome_unknown or was_sending,
@@ -371,9 +372,8 @@ def _claim_in_one_statement(row_id: int, owner: str) -> CrossPost | None:
         row_id,
         owner=owner,
         now=now,
-        lease_until=now + timedelta(seconds=settings.CROSSPOST_LEASE_SECONDS),
-        upload_lease_until=now
-        + timedelta(seconds=settings.CROSSPOST_UPLOAD_LEASE_SECONDS),
+        lease_until=now + timedelta(seconds=lease_seconds("crosspost")),
+        upload_lease_until=now + timedelta(seconds=lease_seconds("uploads")),
         posted_since=now - BUDGET_WINDOW,
     )
     if claimed is None:
