@@ -337,11 +337,14 @@ def _update_then_insert(connection, update_sql: str, params: list, then_insert) 
         return cursor.rowcount // len(then_insert)
 
 
-def insert(objects: Sequence[Model]) -> None:
+def insert(objects: Sequence[Model], *, set_ids: bool = False) -> None:
     """INSERT ``objects`` (unsaved instances of one model, with no primary key
-    set) as ``bulk_create`` would, without reading their ids back: callers that
-    write audit entries never need them. Each value goes through its field's
-    ``pre_save`` and ``get_db_prep_save``, as the ORM's INSERT does."""
+    set) as ``bulk_create`` would. Each value goes through its field's
+    ``pre_save`` and ``get_db_prep_save``, as the ORM's INSERT does.
+
+    Ids are read back only with ``set_ids`` (``RETURNING``, on every database
+    the project runs on): callers that only write audit entries never need them.
+    """
     if not objects:
         return
     model = type(objects[0])
@@ -352,8 +355,17 @@ def insert(objects: Sequence[Model]) -> None:
         chunk = objects[start : start + batch]
         values = ", ".join([into.row] * len(chunk))
         sql = f"INSERT INTO {into.target} VALUES {values}"  # noqa: S608 - see _Insert
+        if set_ids:
+            sql = f"{sql} {into.returning_id}"
         with connection.cursor() as cursor:
             cursor.execute(sql, into.params(chunk, connection))
+            if set_ids:
+                # RETURNING gives rows in VALUES order on both databases, as
+                # bulk_create relies on too.
+                for instance, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                    instance.pk = pk
+                    instance._state.adding = False
+                    instance._state.db = connection.alias
 
 
 class _Insert:
@@ -378,6 +390,8 @@ class _Insert:
             f"%s::{field.cast_db_type(connection)}" for field in self.fields
         )
         self.select_if_changed = f"SELECT {typed} FROM changed"  # noqa: S608
+        #: ``RETURNING id``, for :func:`insert` with ``set_ids``.
+        self.returning_id = connection.ops.return_insert_columns([model._meta.pk])[0]
 
     def params(self, objects: Sequence[Model], connection) -> list:
         return [

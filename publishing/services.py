@@ -72,7 +72,8 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
 
     This runs inside the editor's publish transaction, so it does each kind of
     work once: one site lookup, one post per platform, one query for the page's
-    existing rows, one INSERT for new rows and one for their audit entries.
+    existing rows, one INSERT for new rows (written once per process, see
+    :func:`delivery_sql.insert`) and one for their audit entries.
     """
     from .guard import check_post, protocol_settings_for
 
@@ -122,7 +123,7 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
         elif _update_row(row, fields, problems, findings):
             changed.append(row)
             entries.append((row, "requeued", None))
-    CrossPost.objects.bulk_create(created)
+    delivery_sql.insert(created, set_ids=True)
     entries[:0] = [
         (row, "queued" if row.state == State.PENDING else row.state, None)
         for row in created

@@ -109,3 +109,34 @@ def test_fit_x_always_fits_and_keeps_the_link_intact(title, summary, link):
     fitted = fit_x(text, link)
     assert weighted_length(fitted) <= 280
     assert re.search(rf"(?<!\S){re.escape(link)}(?!\S)", fitted)
+
+
+# Council wording: "£", curly quotes, dashes, accents, URLs, a bare domain and
+# Windows line endings, with emoji, keycaps, CJK and combining marks mixed in.
+_PIECES = [
+    "Bins", " ", "£5", "’", "“quoted”", " – ", "café", "e\u0301", "\r\n", "\r",
+    "#", "*", "7", "#Recycling", "@council", "exampleshire.gov.uk",
+    LINK, "http://a.co/x?y=1", "日本語", "😷", "👩‍👩‍👧", "#️⃣", "1\u20e3",
+    "©", "™", "\ufe0f", "\u200d", "🇬🇧", "\u202a", "Ⓜ", "↔", "ÿ",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+@example("Collections move back a day after the bank holiday. £5 fee’s waived."
+         f"\r\n\r\n#WasteAndRecycling\n{LINK}?utm_source=x")
+@example("1\u20e3 and #\ufe0f\u20e3 are keycap emoji")
+def test_weighted_length_agrees_with_twitter_text(text):
+    from twitter_text import parse_tweet
+
+    assert weighted_length(text) == parse_tweet(text).weightedLength
+
+
+def test_everyday_council_text_is_counted_without_the_emoji_search():
+    from channels.compose import _emoji_alphabet
+
+    text = "Café’s “open” – £5 fee.\r\nSee exampleshire.gov.uk #Bins"
+    assert _emoji_alphabet().isdisjoint(text)
+    assert not _emoji_alphabet().isdisjoint("Bins 🗑")
+    assert not _emoji_alphabet().isdisjoint("1\u20e3")
+    assert weighted_length(text) == len(text) - len("exampleshire.gov.uk") + 23 - 1

@@ -278,3 +278,30 @@ def test_insert_splits_what_the_database_takes_in_one_statement(db, monkeypatch)
         PageLogEntry.objects.filter(action="publishing.crosspost.queued")
         .values_list("label", flat=True)
     ) == [f"Entry {number}" for number in range(5)]
+
+
+def test_insert_gives_each_row_its_own_id_across_batches(account, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    accounts = [account] + [
+        ChannelAccount.objects.create(platform="facebook", display_name=f"Page {n}",
+                                      remote_id=f"20000000000{n}")
+        for n in range(4)
+    ]
+    rows = [
+        CrossPost(account=chosen, platform=chosen.platform, state=State.PENDING,
+                  idempotency_key=f"0:{n}:{chosen.pk}", page_title=f"Row {n}",
+                  text=f"Bins day {n}: £5 fine — ünïcode",
+                  media={"images": [{"path": f"/m/{n}.jpg", "alt_text": "Bins"}]})
+        for n, chosen in enumerate(accounts)
+    ]
+
+    delivery_sql.insert(rows, set_ids=True)
+
+    stored = CrossPost.objects.in_bulk()
+    assert len(stored) == 5 and {row.pk for row in rows} == set(stored)
+    assert [field_values(stored[row.pk]) for row in rows] == [
+        field_values(row) for row in rows
+    ]
+    assert not any(row._state.adding for row in rows)
