@@ -719,6 +719,15 @@ class ChannelAdapter:
             return TemporaryError(f"{self.name} did not answer in {self.timeout:g}s.")
         if isinstance(exc, requests.ConnectionError):
             return TemporaryError(f"Lost the connection to {self.name}.")
+        if isinstance(exc, FileNotFoundError | IsADirectoryError | PermissionError):
+            # A media file deleted or moved after the page was published: sending
+            # again cannot help, and sending without it would drop it unseen.
+            name = Path(exc.filename).name if exc.filename else "a media file"
+            return RejectedError(
+                f"The file {name} that this post carries cannot be read, so it was "
+                f"not sent to {self.name}. Upload it again, then publish the page "
+                "again."
+            )
         return None
 
     # Plumbing ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from wagtail.documents import get_document_model
+from wagtail.images.models import SourceImageIOError
 
 from channels import compose
 from channels.base import Image, Post, Video
@@ -19,6 +20,15 @@ from channels.base import Image, Post, Video
 from .page_mixins import SocialPostingMixin
 
 IMAGE_RENDITION = "max-2048x2048|format-jpeg"
+
+
+class MediaUnavailable(Exception):
+    """The page's social image cannot be read; the message says so to people.
+    ``images`` are the images the post would have carried."""
+
+    def __init__(self, message: str, images: tuple[Image, ...] = ()) -> None:
+        super().__init__(message)
+        self.images = images
 
 
 def canonical_url(page) -> str:
@@ -125,12 +135,24 @@ def build_post(
 
 
 def page_images(page) -> tuple[Image, ...]:
-    """The page's social image as posted (a JPEG rendition), or nothing."""
+    """The page's social image as posted (a JPEG rendition), or nothing.
+
+    Raises :class:`MediaUnavailable` when the image's file cannot be read."""
     found = page.social_image()
     if not found:
         return ()
     image, alt_text = found
-    rendition = image.get_rendition(IMAGE_RENDITION)
+    try:
+        rendition = image.get_rendition(IMAGE_RENDITION)
+    except SourceImageIOError as exc:
+        # The row keeps the original's path, so a retry fails the same way (the
+        # adapter cannot read it) rather than posting without the image.
+        raise MediaUnavailable(
+            f"The image “{image.title}” cannot be read (its file is missing "
+            "or damaged), so this was not sent. Upload the image again, then "
+            "publish the page again.",
+            images=(Image(Path(image.file.path), alt_text, "image/jpeg"),),
+        ) from exc
     return (Image(Path(rendition.file.path), alt_text, "image/jpeg"),)
 
 

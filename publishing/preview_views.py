@@ -253,7 +253,12 @@ def render_social_preview(page, request, platform: str):
     """The page as a post on ``platform``: exactly the text, link and media that
     the outbox would send for it."""
     social_settings = content.social_settings_for(page)
-    post = content.build_post(page, platform, social_settings)
+    media_problem = ""
+    try:
+        post = content.build_post(page, platform, social_settings)
+    except content.MediaUnavailable as exc:
+        media_problem = str(exc)
+        post = content.build_post(page, platform, social_settings, images=())
     image_url = ""
     found = page.social_image() if post.images else None
     if found:
@@ -274,6 +279,7 @@ def render_social_preview(page, request, platform: str):
             "page": page,
             "post": post,
             "image_url": image_url,
+            "media_problem": media_problem,
             "video_url": video_url,
             "accounts": [a for a in plan["accounts"] if a["platform"] == platform],
             "findings": guard.check_post(post, page),

@@ -92,7 +92,7 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     }
     drafts: dict[str, tuple] = {}  # platform -> (post, problems, findings)
     created, changed, skipped, entries = [], [], [], []
-    images = None
+    images, media_problems = None, []
     for account in accounts:
         adapter_class = registry.get(account.platform)
         if adapter_class.requires_video and not page.social_video():
@@ -106,15 +106,15 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
             continue
         if account.platform not in drafts:
             if images is None and not adapter_class.requires_video:
-                images = content.page_images(page)
+                images, media_problems = _page_images(page)
             post = content.build_post(
                 page, account.platform, social_settings, marker=marker, images=images
             )
-            drafts[account.platform] = (
-                post,
-                adapter_class.validate(post),
-                check_post(post, page, protocol),
-            )
+            problems = adapter_class.validate(post)
+            if not adapter_class.requires_video:
+                problems = media_problems + problems
+            findings = check_post(post, page, protocol)
+            drafts[account.platform] = (post, problems, findings)
         post, problems, findings = drafts[account.platform]
         fields = _row_fields(page, revision, user, account, post, findings)
         row = existing.get(account.pk)
@@ -137,6 +137,16 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
         ]
     )
     return created + changed, skipped
+
+
+def _page_images(page) -> tuple[tuple, list[str]]:
+    """The page's images, or none and the reason, which fails the rows that
+    would have carried them: the editor's publish goes ahead either way."""
+    try:
+        return content.page_images(page), []
+    except content.MediaUnavailable as exc:
+        logger.warning("Page %s: %s", page.pk, exc)
+        return exc.images, [str(exc)]
 
 
 def _row_fields(page, revision, user, account, post, findings) -> dict:

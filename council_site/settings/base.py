@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so it wraps the view alone: an admin change and the outbox rows it
+    # writes commit together (publishing/middleware.py).
+    "publishing.middleware.AtomicAdminWritesMiddleware",
 ]
 
 # SECURITY

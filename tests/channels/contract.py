@@ -53,6 +53,10 @@ class AdapterContract:
     def rejection_words(self) -> str:
         raise NotImplementedError
 
+    def with_missing_media(self, post: Post, missing: Path) -> Post:
+        """``post`` carrying a media file at ``missing``, which does not exist."""
+        return replace(post, images=(Image(missing, "A bin lorry"),))
+
     def lose_publish_response(
         self, adapter: ChannelAdapter, post: Post, sandbox: Any
     ) -> None:
@@ -344,6 +348,18 @@ class AdapterContract:
         message = self.provoke_rejection(adapter, post)
 
         assert self.rejection_words() in message
+
+    def test_a_missing_media_file_is_a_rejection_naming_it(
+        self, adapter, post, tmp_path, marker
+    ):
+        gone = self.with_missing_media(post, tmp_path / "deleted-since.jpg")
+
+        with pytest.raises(RejectedError) as caught:
+            adapter.publish(gone)
+
+        assert "deleted-since.jpg" in caught.value.message
+        assert "Upload it again" in caught.value.message
+        assert adapter.find_by_marker(marker) is None
 
     def test_recent_posts_are_normalised(self, adapter, post):
         result = adapter.publish(post)

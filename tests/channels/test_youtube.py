@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,9 @@ class TestYouTubeAdapter(AdapterContract):
 
     def rejection_words(self) -> str:
         return "specifies an invalid or empty video title"
+
+    def with_missing_media(self, post: Post, missing: Path) -> Post:
+        return replace(post, video=replace(post.video, path=missing))
 
     def post_directly(self, url: str, sandbox: Any, count: int) -> None:
         # Simple (non-resumable) uploads, more than a day's default allowance.

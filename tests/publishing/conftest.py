@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -97,6 +100,17 @@ def make_announcement(site):
         return page
 
     return make
+
+
+@pytest.fixture
+def image_file_gone(make_announcement):
+    """An unpublished announcement whose image file has been deleted, and the
+    file's path. Renditions cached by earlier tests (ids are reused once their
+    rows are rolled back) are forgotten, as a new image has none."""
+    cache.clear()
+    page = make_announcement(live=False)
+    os.remove(page.hero_image.file.path)
+    return page, page.hero_image.file.path
 
 
 @pytest.fixture

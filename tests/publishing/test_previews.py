@@ -75,6 +75,17 @@ def test_facebook_preview_shows_the_image_that_is_sent_with_its_alt_text(
     assert image.path.name == rendition.file.name.rsplit("/", 1)[-1]
 
 
+def test_a_preview_says_when_the_image_cannot_be_read(image_file_gone, superuser):
+    page, original = image_file_gone
+
+    response = render(page, "facebook", superuser)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "cannot be read" in html and 'role="alert"' in html
+    assert "<img" not in html.split('class="post', 1)[1]
+
+
 def test_youtube_preview_shows_the_video_and_its_metadata(make_announcement, superuser):
     page = make_announcement(
         youtube_title="Bin day changes", youtube_tags="bins, waste"

@@ -1,0 +1,45 @@
+"""Each change made in the Wagtail admin is one transaction.
+
+Wagtail's page editor publishes in autocommit mode: the page is saved live, and
+then the ``page_published`` receivers write the outbox in a transaction of their
+own. If anything failed in between, the page would be live with no cross-posts
+and nothing would ever send them. Wrapping the admin's writes makes the page,
+its revision, its log entries and its outbox rows commit together or not at all
+(DESIGN.md: the receiver runs inside the publish transaction), and the delivery
+tasks are sent only once they have.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import reverse
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class AtomicAdminWritesMiddleware:
+    """Run every admin request that changes something in one transaction.
+
+    Reads are left alone (a transaction would only cost them a round trip and, on
+    SQLite, the write lock). An error anywhere below this middleware comes back
+    as a 500 response rather than an exception, so a response of 500 or above
+    rolls the transaction back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.admin_prefix = None
+
+    def __call__(self, request):
+        if request.method not in WRITE_METHODS or not self._in_admin(request):
+            return self.get_response(request)
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response
+
+    def _in_admin(self, request) -> bool:
+        if self.admin_prefix is None:
+            self.admin_prefix = reverse("wagtailadmin_home")
+        return request.path.startswith(self.admin_prefix)
