@@ -34,7 +34,7 @@ from .base import (
     shared_session,
     token_credentials,
 )
-from .compose import fit_x
+from .compose import fit_x, warm_up_weighing
 from .errors import (
     AuthError,
     ChannelError,
@@ -57,6 +57,11 @@ class XAdapter(ChannelAdapter):
     max_text_length = 280
     supports_update = False
     default_web_url = "https://x.com"
+
+    @classmethod
+    def warm_up(cls, config: Mapping[str, Any]) -> None:
+        """Build the weighing of X's text length once, before the pool forks."""
+        warm_up_weighing()
 
     def __init__(self, config: Mapping[str, Any], credentials: Credentials, **kw: Any):
         super().__init__(config, credentials, **kw)

@@ -93,3 +93,12 @@ def _collect_failure(steps, failures: list) -> None:
         steps()
     except BaseException as failure:  # noqa: BLE001 - re-raised in the test's thread
         failures.append(failure)
+
+
+def test_warming_up_prepares_the_weighing_of_x_posts():
+    from channels import compose
+
+    compose._emoji_alphabet.cache_clear()
+    registry.warm_up()
+
+    assert compose._emoji_alphabet.cache_info().currsize == 1
