@@ -140,8 +140,9 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
 
 
 def _page_images(page) -> tuple[tuple, list[str]]:
-    """The page's images, or none and the reason, which fails the rows that
-    would have carried them: the editor's publish goes ahead either way."""
+    """The page's images and no problems; or, when the image cannot be read,
+    the image as it stands and why, which fails the rows that would carry it.
+    The editor's publish goes ahead either way."""
     try:
         return content.page_images(page), []
     except content.MediaUnavailable as exc:
