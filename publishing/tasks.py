@@ -4,6 +4,7 @@ import time
 
 from celery import shared_task
 from celery.signals import task_postrun, worker_init, worker_ready
+from django.core.management import call_command
 from django.utils import timezone
 
 from channels import registry
@@ -32,6 +33,14 @@ def deliver_upload(self, row_id: int) -> None:
 def sweep_crossposts() -> int:
     """Re-enqueue due rows: retries, expired leases, anything the broker lost."""
     return services.sweep()
+
+
+@shared_task(ignore_result=True)
+def publish_scheduled_pages() -> None:
+    """Publish the pages whose scheduled time has come and unpublish expired
+    ones: Wagtail's ``publish_scheduled`` command, run by beat every minute.
+    Their cross-posts are queued as for any publish."""
+    call_command("publish_scheduled")
 
 
 @shared_task(ignore_result=True)

@@ -253,6 +253,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publishing.tasks.sweep_crossposts",
         "schedule": env.float("CROSSPOST_SWEEP_SECONDS", default=30.0),
     },
+    # Wagtail leaves running its publish_scheduled command to the site: without
+    # this, a page an editor schedules would never go live.
+    "publish-scheduled-pages": {
+        "task": "publishing.tasks.publish_scheduled_pages",
+        "schedule": 60.0,
+    },
     "refresh-tokens": {
         "task": "publishing.tasks.refresh_tokens",
         "schedule": 300.0,

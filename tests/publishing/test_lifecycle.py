@@ -46,6 +46,39 @@ def test_a_scheduled_first_publish_posts_only_when_it_goes_live(
         assert len(live_posts_with_marker(sandbox, marker, platform)) == 1
 
 
+def test_beat_publishes_and_expires_scheduled_pages_every_minute(accounts, make_policy):
+    from django.conf import settings
+
+    from publishing import tasks
+
+    page = make_policy()
+    page.go_live_at = timezone.now() + timedelta(seconds=1)
+    page.save_revision().publish()
+    entries = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == tasks.publish_scheduled_pages.name
+    ]
+    assert [entry["schedule"] for entry in entries] == [60.0]
+
+    tasks.publish_scheduled_pages()
+    page.refresh_from_db()
+    assert not page.live  # not yet due
+
+    time.sleep(1.2)
+    tasks.publish_scheduled_pages()
+    page.refresh_from_db()
+    assert page.live
+    assert {row.state for row in settle(page, expected=2)} == {State.POSTED}
+
+    page.expire_at = timezone.now() - timedelta(seconds=1)
+    page.save(update_fields=["expire_at"])
+    tasks.publish_scheduled_pages()
+    page.refresh_from_db()
+    assert not page.live and page.expired
+    assert {row.state for row in settle(page, expected=2)} == {State.RETRACTED}
+
+
 def test_deleting_a_page_retracts_its_posts_and_keeps_the_record(
     sandbox, accounts, make_policy
 ):
