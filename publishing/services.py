@@ -111,7 +111,7 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
                 page, account.platform, social_settings, marker=marker, images=images
             )
             problems = adapter_class.validate(post)
-            if not adapter_class.requires_video:
+            if post.images:  # an image that cannot be read fails what carries it
                 problems = media_problems + problems
             findings = check_post(post, page, protocol)
             drafts[account.platform] = (post, problems, findings)
