@@ -38,8 +38,10 @@ def sweep_crossposts() -> int:
 @shared_task(ignore_result=True)
 def publish_scheduled_pages() -> None:
     """Publish the pages whose scheduled time has come and unpublish expired
-    ones: Wagtail's ``publish_scheduled`` command, run by beat every minute.
-    Their cross-posts are queued as for any publish."""
+    ones: the ``publish_scheduled`` command (Wagtail's, each page on its own:
+    :mod:`publishing.scheduling`), run by beat every minute. Their cross-posts
+    are queued as for any publish. A page that fails fails the task, after the
+    others are done."""
     call_command("publish_scheduled")
 
 

@@ -18,7 +18,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
-from .. import services
+from .. import scheduling, services
 from ..filters import CrossPostFilterSet
 from ..models import CrossPost, WorkerHeartbeat
 from . import wording
@@ -50,6 +50,8 @@ LISTING_FIELDS = (
     "account__display_name",
 )
 WORKER_SILENCE = timedelta(minutes=2)
+#: How many late scheduled pages the dashboard names (the oldest).
+OVERDUE_SHOWN = 10
 
 
 def can_act(user) -> bool:
@@ -209,4 +211,6 @@ class CrossPostReportView(ReportView):
         context["in_flight"] = any(counts[state] for state in wording.IN_FLIGHT)
         context["worker"] = worker_health()
         context["can_act"] = self.can_act
+        if self.can_act:
+            context["overdue_schedule"] = scheduling.overdue()[:OVERDUE_SHOWN]
         return context

@@ -1,12 +1,13 @@
 """Cross-post status from the command line, for operators and cron checks.
 
 Exit code 0 when nothing needs attention, 1 when something does (failed or held
-posts, accounts needing reconnection), 2 for bad arguments.
+posts, accounts needing reconnection, scheduled pages late to go live or
+expire), 2 for bad arguments.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing import services
+from publishing import scheduling, services
 from publishing.models import ChannelAccount, CrossPost
 
 State = CrossPost.State
@@ -54,7 +55,13 @@ class Command(BaseCommand):
         )
         for account in reconnect:
             self.stdout.write(f"  ! {account} needs reconnecting")
-        if attention or reconnect.exists():
+        late = scheduling.overdue() if page is None else []
+        for item in late:
+            self.stdout.write(
+                f"  ! page {item.page.pk} {item.page.title!r}: scheduled to "
+                f"{item.action} at {item.due:%Y-%m-%d %H:%M}, still waiting"
+            )
+        if attention or reconnect.exists() or late:
             self.stderr.write("Some cross-posts need attention.")
             raise SystemExit(1)
         self.stdout.write(self.style.SUCCESS("Nothing needs attention."))
