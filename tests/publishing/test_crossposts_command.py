@@ -1,0 +1,111 @@
+"""``manage.py crossposts``: the operators' summary, with an exit code cron can
+act on (0 nothing to do, 1 something needs attention, 2 bad arguments)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from publishing.models import ChannelAccount, CrossPost
+
+from .test_dashboard import make_account, make_row
+
+pytestmark = pytest.mark.django_db
+State = CrossPost.State
+
+
+def run(*args) -> tuple[int, str, str]:
+    """Run the command as cron would: its exit code, stdout and stderr."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("crossposts", *args, stdout=out, stderr=err)
+    except SystemExit as stop:
+        return stop.code, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def account():
+    return make_account()
+
+
+def test_all_posted_needs_no_attention(account):
+    make_row(account, State.POSTED)
+    make_row(account, State.POSTED)
+
+    code, out, err = run()
+
+    assert code == 0
+    assert "Posted                  2" in out
+    assert "Nothing needs attention." in out and err == ""
+
+
+@pytest.mark.parametrize("state", [State.FAILED, State.HELD, State.NEEDS_RECONNECT])
+def test_a_row_that_needs_a_person_exits_1_and_is_named(account, state):
+    make_row(account, State.POSTED)
+    row = make_row(account, state, last_error="Status is a duplicate.")
+
+    code, out, err = run()
+
+    assert code == 1
+    assert f"! page {row.page_id} {account}: {row.get_state_display()}" in out
+    assert "Status is a duplicate." in out
+    assert "Some cross-posts need attention." in err
+
+
+def test_an_account_to_reconnect_exits_1(account):
+    make_row(account, State.POSTED)
+    ChannelAccount.objects.filter(pk=account.pk).update(
+        status=ChannelAccount.Status.NEEDS_RECONNECT
+    )
+
+    code, out, _err = run()
+
+    assert code == 1
+    assert f"! {account} needs reconnecting" in out
+
+
+def test_retry_failed_queues_them_again(account, django_capture_on_commit_callbacks):
+    failed = make_row(account, State.FAILED, attempts=12, last_error="Gave up")
+    posted = make_row(account, State.POSTED)
+
+    with django_capture_on_commit_callbacks() as sent:
+        code, out, _err = run("--retry-failed")
+
+    assert "Queued 1 failed post(s) again." in out
+    failed.refresh_from_db()
+    posted.refresh_from_db()
+    assert failed.state == State.PENDING and failed.attempts == 0
+    assert posted.state == State.POSTED
+    assert len(sent) == 1  # its delivery task, sent on commit
+    assert code == 0  # nothing left that needs a person
+
+
+def test_sweep_enqueues_the_due_rows(account):
+    make_row(account, State.PENDING)
+    make_row(account, State.POSTED)
+
+    code, out, _err = run("--sweep")
+
+    assert "Enqueued 1 due post(s)." in out
+    assert code == 0
+
+
+def test_page_narrows_the_summary(account, make_policy):
+    page = make_policy()
+    make_row(account, State.FAILED, last_error="Elsewhere")
+    make_row(account, State.POSTED, page=page)
+
+    code, out, _err = run("--page", str(page.pk))
+
+    assert code == 0
+    assert "Posted                  1" in out and "Elsewhere" not in out
+
+
+def test_an_unknown_page_is_a_usage_error(account):
+    with pytest.raises(CommandError, match="No cross-posts for page 999999") as raised:
+        call_command("crossposts", "--page", "999999")
+    assert raised.value.returncode == 2
