@@ -298,6 +298,29 @@ class WorkerHeartbeat(models.Model):
         return f"{self.hostname} at {self.seen_at:%H:%M:%S}"
 
 
+class PeriodicRun(models.Model):
+    """When a periodic task last ran. The sweeper notes itself here: without it
+    (Celery beat stopped) retries and posts the broker lost are never sent, and
+    the dashboard and ``manage.py crossposts`` say so instead of waiting silently."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    ran_at = models.DateTimeField()
+
+    SWEEP = "sweep-crossposts"
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.ran_at:%H:%M:%S}"
+
+    @classmethod
+    def note(cls, name: str) -> None:
+        cls.objects.update_or_create(name=name, defaults={"ran_at": timezone.now()})
+
+    @classmethod
+    def last(cls, name: str):
+        """When ``name`` last ran, or ``None``."""
+        return cls.objects.filter(name=name).values_list("ran_at", flat=True).first()
+
+
 @register_setting(icon="site")
 class SocialSettings(BaseSiteSetting):
     """How pages are cross-posted by default. Secrets never go here."""

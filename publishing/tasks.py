@@ -10,7 +10,7 @@ from django.utils import timezone
 from channels import registry
 
 from . import feeds, metrics, services
-from .models import WorkerHeartbeat
+from .models import PeriodicRun, WorkerHeartbeat
 
 
 def _owner(task) -> str:
@@ -31,7 +31,9 @@ def deliver_upload(self, row_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def sweep_crossposts() -> int:
-    """Re-enqueue due rows: retries, expired leases, anything the broker lost."""
+    """Re-enqueue due rows: retries, expired leases, anything the broker lost.
+    Notes that it ran, so a stopped beat shows on the dashboard."""
+    PeriodicRun.note(PeriodicRun.SWEEP)
     return services.sweep()
 
 

@@ -6,9 +6,6 @@ only ``view_crosspost``, see the rows of pages they can edit, without actions.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -20,7 +17,8 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from .. import scheduling, services
 from ..filters import CrossPostFilterSet
-from ..models import CrossPost, WorkerHeartbeat
+from ..health import sweeper_health, worker_health
+from ..models import CrossPost
 from . import wording
 from .columns import TemplateColumn
 
@@ -49,7 +47,6 @@ LISTING_FIELDS = (
     "account__platform",
     "account__display_name",
 )
-WORKER_SILENCE = timedelta(minutes=2)
 #: How many late scheduled pages the dashboard names (the oldest).
 OVERDUE_SHOWN = 10
 
@@ -66,16 +63,6 @@ def visible_crossposts(user):
         return rows
     editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
     return rows.filter(page_id__in=editable.values("pk"))
-
-
-def worker_health(now=None) -> dict:
-    """When a worker was last seen, and whether that is too long ago."""
-    now = now or timezone.now()
-    seen = WorkerHeartbeat.objects.aggregate(last=Max("seen_at"))["last"]
-    if seen is None:
-        return {"seen": None, "seconds": None, "stale": True}
-    seconds = max(int((now - seen).total_seconds()), 0)
-    return {"seen": seen, "seconds": seconds, "stale": now - seen > WORKER_SILENCE}
 
 
 class PageTitleColumn(TitleColumn):
@@ -210,6 +197,7 @@ class CrossPostReportView(ReportView):
         ]
         context["in_flight"] = any(counts[state] for state in wording.IN_FLIGHT)
         context["worker"] = worker_health()
+        context["sweeper"] = sweeper_health()
         context["can_act"] = self.can_act
         if self.can_act:
             context["overdue_schedule"] = scheduling.overdue()[:OVERDUE_SHOWN]

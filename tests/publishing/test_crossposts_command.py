@@ -3,13 +3,16 @@ act on (0 nothing to do, 1 something needs attention, 2 bad arguments)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from publishing.models import ChannelAccount, CrossPost
+from publishing import tasks
+from publishing.models import ChannelAccount, CrossPost, PeriodicRun
 
 from .test_dashboard import make_account, make_row
 
@@ -30,6 +33,12 @@ def run(*args) -> tuple[int, str, str]:
 @pytest.fixture
 def account():
     return make_account()
+
+
+@pytest.fixture(autouse=True)
+def sweeper_running():
+    """Beat has just sent the sweeper, as it does every 30 s."""
+    PeriodicRun.note(PeriodicRun.SWEEP)
 
 
 def test_all_posted_needs_no_attention(account):
@@ -109,3 +118,22 @@ def test_an_unknown_page_is_a_usage_error(account):
     with pytest.raises(CommandError, match="No cross-posts for page 999999") as raised:
         call_command("crossposts", "--page", "999999")
     assert raised.value.returncode == 2
+
+
+def test_a_sweeper_that_stopped_running_exits_1(account):
+    make_row(account, State.POSTED)
+    PeriodicRun.objects.filter(name=PeriodicRun.SWEEP).update(
+        ran_at=timezone.now() - timedelta(minutes=7)
+    )
+
+    code, out, _err = run()
+
+    assert code == 1
+    assert "the sweeper last ran 7 min ago" in out
+
+    PeriodicRun.objects.all().delete()
+    code, out, _err = run()
+    assert code == 1 and "the sweeper has not run yet" in out
+
+    tasks.sweep_crossposts()  # what beat sends
+    assert run()[0] == 0

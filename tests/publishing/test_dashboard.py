@@ -17,7 +17,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from wagtail.models import GroupPagePermission, Page
 
-from publishing.models import ChannelAccount, CrossPost, WorkerHeartbeat
+from publishing.models import ChannelAccount, CrossPost, PeriodicRun, WorkerHeartbeat
 from tests.factories import PolicyPageFactory
 
 State = CrossPost.State
@@ -215,6 +215,34 @@ def test_worker_health_line(client, people, seen_ago, expected, warned):
 
     assert expected in html
     assert ("posts are not being sent" in html) is warned
+
+
+@pytest.mark.parametrize(
+    ("swept_ago", "worker_ago", "expected"),
+    [
+        (timedelta(seconds=40), timedelta(seconds=10), None),
+        (
+            timedelta(minutes=9),
+            timedelta(seconds=10),
+            "The sweeper last ran 9 minutes ago.",
+        ),
+        (None, timedelta(seconds=10), "The sweeper has not run yet."),
+        # A stopped worker is said first; the sweeper runs on it anyway.
+        (timedelta(minutes=9), timedelta(minutes=9), None),
+    ],
+)
+def test_sweeper_health_line(client, people, swept_ago, worker_ago, expected):
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(hostname="celery@web", seen_at=now - worker_ago)
+    if swept_ago is not None:
+        PeriodicRun.objects.create(name=PeriodicRun.SWEEP, ran_at=now - swept_ago)
+    client.force_login(people["comms"])
+
+    html = client.get(DASHBOARD).content.decode()
+
+    assert ("Check that Celery beat is running" in html) is (expected is not None)
+    if expected:
+        assert expected in html
 
 
 def test_retry_now_queues_a_failed_row(client, people, account):

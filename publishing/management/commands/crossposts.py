@@ -2,12 +2,13 @@
 
 Exit code 0 when nothing needs attention, 1 when something does (failed or held
 posts, accounts needing reconnection, scheduled pages late to go live or
-expire), 2 for bad arguments.
+expire, a sweeper that has stopped running), 2 for bad arguments.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
 from publishing import scheduling, services
+from publishing.health import sweeper_health
 from publishing.models import ChannelAccount, CrossPost
 
 State = CrossPost.State
@@ -55,13 +56,34 @@ class Command(BaseCommand):
         )
         for account in reconnect:
             self.stdout.write(f"  ! {account} needs reconnecting")
-        late = scheduling.overdue() if page is None else []
+        late = self._report_late_schedule() if page is None else False
+        stopped = self._report_stopped_sweeper()
+        if attention or reconnect.exists() or late or stopped:
+            self.stderr.write("Some cross-posts need attention.")
+            raise SystemExit(1)
+        self.stdout.write(self.style.SUCCESS("Nothing needs attention."))
+
+    def _report_late_schedule(self) -> bool:
+        """Name pages late to go live or expire; whether there are any."""
+        late = scheduling.overdue()
         for item in late:
             self.stdout.write(
                 f"  ! page {item.page.pk} {item.page.title!r}: scheduled to "
                 f"{item.action} at {item.due:%Y-%m-%d %H:%M}, still waiting"
             )
-        if attention or reconnect.exists() or late:
-            self.stderr.write("Some cross-posts need attention.")
-            raise SystemExit(1)
-        self.stdout.write(self.style.SUCCESS("Nothing needs attention."))
+        return bool(late)
+
+    def _report_stopped_sweeper(self) -> bool:
+        """Say so if the sweeper has stopped running; whether it has."""
+        sweeper = sweeper_health()
+        if not sweeper["stale"]:
+            return False
+        when = (
+            f"last ran {sweeper['minutes']} min ago"
+            if sweeper["seen"]
+            else "has not run yet"
+        )
+        self.stdout.write(
+            f"  ! the sweeper {when}: retries wait; is Celery beat running?"
+        )
+        return True

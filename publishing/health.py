@@ -1,0 +1,51 @@
+"""Whether the background parts are running, for the dashboard and the
+``crossposts`` command: a stopped worker or a stopped beat shows, instead of
+posts waiting silently."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from .models import PeriodicRun, WorkerHeartbeat
+
+#: How long without a word from any worker before the dashboard warns.
+WORKER_SILENCE = timedelta(minutes=2)
+
+
+def worker_health(now: datetime | None = None) -> dict:
+    """When a worker was last seen, and whether that is too long ago."""
+    now = now or timezone.now()
+    seen = WorkerHeartbeat.objects.aggregate(last=Max("seen_at"))["last"]
+    return _health(seen, now, WORKER_SILENCE)
+
+
+def sweeper_silence() -> timedelta:
+    """How long without a sweep before it counts as stopped: four of beat's
+    intervals, and never under two minutes."""
+    interval = timedelta(seconds=settings.CELERY_BEAT_SCHEDULE["sweep-crossposts"][
+        "schedule"
+    ])
+    return max(4 * interval, timedelta(minutes=2))
+
+
+def sweeper_health(now: datetime | None = None) -> dict:
+    """When the sweeper (sent by Celery beat) last ran, and whether that is too
+    long ago: without it, retries and posts the broker lost are never sent."""
+    now = now or timezone.now()
+    return _health(PeriodicRun.last(PeriodicRun.SWEEP), now, sweeper_silence())
+
+
+def _health(seen: datetime | None, now: datetime, silence: timedelta) -> dict:
+    if seen is None:
+        return {"seen": None, "seconds": None, "minutes": None, "stale": True}
+    seconds = max(int((now - seen).total_seconds()), 0)
+    return {
+        "seen": seen,
+        "seconds": seconds,
+        "minutes": seconds // 60,
+        "stale": now - seen > silence,
+    }
