@@ -6,7 +6,6 @@ import time
 from datetime import datetime
 from typing import Any
 
-from twitter_text import parse_tweet
 from werkzeug.wrappers import Response
 
 from ..seed import post_record, x_snowflake
@@ -21,6 +20,7 @@ from .common import (
     router,
     xtime,
 )
+from .length import too_long
 
 CREATE_FIELDS = {
     "card_uri",
@@ -114,7 +114,7 @@ def create(ctx: Ctx) -> Response:
     items = _media_for_create(ctx, body, user)
     if not text.strip() and not items:
         raise invalid_request("Post text or media is required.", {"text": [text]})
-    if text and parse_tweet(text).weightedLength > 280:
+    if text and too_long(text):
         raise invalid_request(
             "Post text is too long (the limit is 280 weighted characters).",
             {"text": [text]},
