@@ -35,7 +35,7 @@ def test_an_everyday_council_post_needs_no_exact_count():
 
 def test_every_emoji_holds_a_character_beyond_ascii():
     """What makes the bound a bound: no emoji is weighed below its 2."""
-    for low, high in emoji_data.single_codepoint_emoji_ranges:
+    for low, _high in emoji_data.single_codepoint_emoji_ranges:
         assert low > 0x7F
     for entry in emoji_data.emoji_list:
         codes = [int(code, 16) for code in entry.codepoint.split()]
