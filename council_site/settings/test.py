@@ -57,6 +57,10 @@ if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
         "store_processed": False,
         "polling_interval": 0.1,
     }
+    # As in base: the transport does not create its folders, and a test may send
+    # a message before any worker has started.
+    for _folder in ("queue", "control", "processed"):
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 
 # A cache of this run's own, shared by the test process and its worker: a cache
 # left by another run would hold image renditions of a different database.
