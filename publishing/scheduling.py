@@ -78,7 +78,10 @@ def _attempt(described: tuple[str, str, str], action: str, change) -> Failure | 
             change()
     except Exception as error:  # noqa: BLE001 - any failure stays with its object
         failure = Failure(*described, action, reason_for(error))
-        logger.error("Scheduled %s failed", failure, exc_info=True)
+        # A page that fails validation is the editors' to fix, and the reason
+        # says it all; anything else is a fault, logged with its traceback.
+        expected = isinstance(error, ValidationError)
+        logger.error("Could not %s", failure, exc_info=not expected)
         return failure
     return None
 

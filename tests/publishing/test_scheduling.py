@@ -4,6 +4,7 @@ and whatever is late is shown where people look."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -67,7 +68,7 @@ def test_wagtails_own_command_stops_at_the_first_page_that_fails(stuck_and_fine)
 
 
 def test_a_page_that_cannot_go_live_does_not_hold_up_the_others(
-    stuck_and_fine, accounts, capsys, django_capture_on_commit_callbacks
+    stuck_and_fine, accounts, capsys, caplog, django_capture_on_commit_callbacks
 ):
     stuck, fine, _taken = stuck_and_fine
 
@@ -84,6 +85,30 @@ def test_a_page_that_cannot_go_live_does_not_hold_up_the_others(
     error = capsys.readouterr().err
     assert f"Could not publish page {stuck.pk} ('Bins over Christmas')" in error
     assert "slug" in error.lower()
+    # Logged in the same words; a validation error is the editors' to fix, so
+    # no traceback goes with it.
+    [record] = [r for r in caplog.records if r.name == "publishing.scheduling"]
+    assert record.getMessage() == error.splitlines()[0]
+    assert not record.exc_info
+
+
+def test_an_unexpected_failure_is_logged_with_its_traceback(
+    stuck_and_fine, caplog, monkeypatch
+):
+    from wagtail.models import Revision
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Revision, "publish", broken)
+
+    with pytest.raises(CommandError, match="2 scheduled change"):
+        call_command("publish_scheduled", stderr=StringIO())
+
+    records = [r for r in caplog.records if r.name == "publishing.scheduling"]
+    assert len(records) == 2
+    assert all(r.exc_info and "the database went away" in r.getMessage()
+               for r in records)
 
 
 def test_the_dry_run_is_wagtails_and_changes_nothing(stuck_and_fine, capsys):
