@@ -10,6 +10,8 @@ widens that window from microseconds to a thread switch.
 Here each message is written under a name no queue reads, then renamed to its
 final name, which is atomic within one folder. Names and their order are
 kombu's own, so the reading side is unchanged.
+
+It also creates its folders when it connects, whichever process is first.
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ PARTIAL_PREFIX = ".partial-"
 
 
 class Channel(filesystem.Channel):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # kombu expects its folders to exist, and any process (web, worker, beat,
+        # a test sending before a worker starts) may be the first to connect.
+        for folder in (
+            self.data_folder_in,
+            self.data_folder_out,
+            self.control_folder,
+            self.processed_folder,
+        ):
+            os.makedirs(folder, exist_ok=True)
+
     def _put(self, queue, payload, **kwargs):
         """Put ``payload`` on ``queue``: written whole, then renamed into view."""
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"

@@ -198,22 +198,28 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The filesystem broker has no host; naming one stops kombu warning on every connection.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
-if not REDIS_URL:
-    # kombu's filesystem transport, writing each message whole before it is seen.
-    CELERY_BROKER_TRANSPORT = "council_site.filesystem_broker:Transport"
-    # Producers and workers share one folder; 0.1 s polling keeps local latency low.
-    # https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.filesystem.html
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "control_folder": str(CELERY_BROKER_DIR / "control"),
-        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """The embedded broker's transport options: producers and workers share
+    ``folder`` (the transport creates its sub-folders); 0.1 s polling keeps local
+    latency low.
+    https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.filesystem.html
+    """
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "control_folder": str(folder / "control"),
+        "processed_folder": str(folder / "processed"),
         "store_processed": False,
         "polling_interval": 0.1,
     }
-    # The transport does not create its folders; every process may be first up.
-    for _folder in ("queue", "control", "processed"):
-        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+
+
+if not REDIS_URL:
+    # kombu's filesystem transport, writing each message whole before it is seen.
+    CELERY_BROKER_TRANSPORT = "council_site.filesystem_broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(CELERY_BROKER_DIR)
 else:
     # Longer than the longest task (a video upload), so Redis never redelivers a
     # message that a worker is still working on.

@@ -4,7 +4,13 @@ SQLite and the filesystem broker. Nothing here reaches the internet."""
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, SANDBOX_URL, SOCIAL_CHANNELS, VAR_DIR
+from .base import (
+    DATABASES,
+    SANDBOX_URL,
+    SOCIAL_CHANNELS,
+    VAR_DIR,
+    filesystem_broker_options,
+)
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 DEBUG = False
@@ -49,18 +55,7 @@ if os.environ.get("WORKER_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["WORKER_DATABASE_NAME"]
 CELERY_BROKER_DIR = TEST_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
-    CELERY_BROKER_TRANSPORT_OPTIONS = {  # noqa: F405
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "control_folder": str(CELERY_BROKER_DIR / "control"),
-        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
-    # As in base: the transport does not create its folders, and a test may send
-    # a message before any worker has started.
-    for _folder in ("queue", "control", "processed"):
-        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(CELERY_BROKER_DIR)
 
 # A cache of this run's own, shared by the test process and its worker: a cache
 # left by another run would hold image renditions of a different database.
