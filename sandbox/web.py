@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Request, Response
 
 from .faults import FaultBook
+from .multipart import SandboxFormDataParser
 from .state import State
 
 JSON_TYPE = "application/json; charset=UTF-8"
@@ -23,6 +24,7 @@ class SandboxRequest(Request):
     # cap on those would reject ordinary media chunks.
     max_form_memory_size = 64 * 1024 * 1024
     max_form_parts = 10_000
+    form_data_parser_class = SandboxFormDataParser
 
 
 @dataclass
