@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from .models import PeriodicRun, WorkerHeartbeat
@@ -34,9 +34,19 @@ def sweeper_silence() -> timedelta:
 
 def sweeper_health(now: datetime | None = None) -> dict:
     """When the sweeper (sent by Celery beat) last ran, and whether that is too
-    long ago: without it, retries and posts the broker lost are never sent."""
+    long ago: without it, retries and posts the broker lost are never sent.
+
+    A sweeper that has never run counts as stopped only once a worker has been
+    up for as long as a stopped sweeper may be silent: on a new installation,
+    beat sends the first sweep some seconds after it starts, and until then
+    nothing is wrong. With no worker start on record, it counts as stopped."""
     now = now or timezone.now()
-    return _health(PeriodicRun.last(PeriodicRun.SWEEP), now, sweeper_silence())
+    silence = sweeper_silence()
+    health = _health(PeriodicRun.last(PeriodicRun.SWEEP), now, silence)
+    if health["seen"] is None:
+        started = WorkerHeartbeat.objects.aggregate(first=Min("started_at"))["first"]
+        health["stale"] = started is None or now - started > silence
+    return health
 
 
 def _health(seen: datetime | None, now: datetime, silence: timedelta) -> dict:

@@ -293,6 +293,9 @@ class WorkerHeartbeat(models.Model):
 
     hostname = models.CharField(max_length=200, primary_key=True)
     seen_at = models.DateTimeField()
+    #: When the worker last started (its ``worker_ready``), so a sweeper that
+    #: has never run is not called stopped while beat has had no time to send it.
+    started_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen_at:%H:%M:%S}"

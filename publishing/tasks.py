@@ -70,9 +70,11 @@ def record_worker_heartbeat(self) -> None:
     _note_alive(self.request.hostname)
 
 
-def _note_alive(hostname: str | None) -> None:
+def _note_alive(hostname: str | None, *, starting: bool = False) -> None:
+    now = timezone.now()
+    defaults = {"seen_at": now, **({"started_at": now} if starting else {})}
     WorkerHeartbeat.objects.update_or_create(
-        hostname=hostname or "unknown", defaults={"seen_at": timezone.now()}
+        hostname=hostname or "unknown", defaults=defaults
     )
 
 
@@ -86,7 +88,7 @@ def warm_up_channels(sender=None, **kwargs) -> None:
 @worker_ready.connect
 def note_worker_ready(sender=None, **kwargs) -> None:
     """A worker that has just started is alive, whether or not beat runs."""
-    _note_alive(getattr(sender, "hostname", None))
+    _note_alive(getattr(sender, "hostname", None), starting=True)
 
 
 #: When this process last noted its worker alive after a task (monotonic seconds).

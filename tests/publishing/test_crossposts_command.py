@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +13,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from publishing import tasks
-from publishing.models import ChannelAccount, CrossPost, PeriodicRun
+from publishing.models import ChannelAccount, CrossPost, PeriodicRun, WorkerHeartbeat
 
 from .test_dashboard import make_account, make_row
 
@@ -137,3 +138,15 @@ def test_a_sweeper_that_stopped_running_exits_1(account):
 
     tasks.sweep_crossposts()  # what beat sends
     assert run()[0] == 0
+
+
+def test_a_new_installation_is_not_alarmed_before_the_first_sweep(account):
+    make_row(account, State.POSTED)
+    PeriodicRun.objects.all().delete()
+    tasks.note_worker_ready(SimpleNamespace(hostname="celery@new"))
+
+    assert run()[0] == 0  # beat has had no time to send the first sweep yet
+
+    WorkerHeartbeat.objects.update(started_at=timezone.now() - timedelta(minutes=3))
+    code, out, _err = run()
+    assert code == 1 and "the sweeper has not run yet" in out

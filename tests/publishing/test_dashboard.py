@@ -218,22 +218,35 @@ def test_worker_health_line(client, people, seen_ago, expected, warned):
 
 
 @pytest.mark.parametrize(
-    ("swept_ago", "worker_ago", "expected"),
+    ("swept_ago", "worker_ago", "started_ago", "expected"),
     [
-        (timedelta(seconds=40), timedelta(seconds=10), None),
+        (timedelta(seconds=40), timedelta(seconds=10), None, None),
         (
             timedelta(minutes=9),
             timedelta(seconds=10),
+            None,
             "The sweeper last ran 9 minutes ago.",
         ),
-        (None, timedelta(seconds=10), "The sweeper has not run yet."),
+        # Never run: stopped once a worker has been up longer than a sweeper
+        # may be silent, or when no worker start is on record ...
+        (None, timedelta(seconds=10), timedelta(minutes=5),
+         "The sweeper has not run yet."),
+        (None, timedelta(seconds=10), None, "The sweeper has not run yet."),
+        # ... but not while beat has had no time to send the first sweep.
+        (None, timedelta(seconds=10), timedelta(seconds=20), None),
         # A stopped worker is said first; the sweeper runs on it anyway.
-        (timedelta(minutes=9), timedelta(minutes=9), None),
+        (timedelta(minutes=9), timedelta(minutes=9), None, None),
     ],
 )
-def test_sweeper_health_line(client, people, swept_ago, worker_ago, expected):
+def test_sweeper_health_line(
+    client, people, swept_ago, worker_ago, started_ago, expected
+):
     now = timezone.now()
-    WorkerHeartbeat.objects.create(hostname="celery@web", seen_at=now - worker_ago)
+    WorkerHeartbeat.objects.create(
+        hostname="celery@web",
+        seen_at=now - worker_ago,
+        started_at=now - started_ago if started_ago else None,
+    )
     if swept_ago is not None:
         PeriodicRun.objects.create(name=PeriodicRun.SWEEP, ran_at=now - swept_ago)
     client.force_login(people["comms"])
