@@ -72,7 +72,9 @@ def record_worker_heartbeat(self) -> None:
 
 def _note_alive(hostname: str | None, *, starting: bool = False) -> None:
     now = timezone.now()
-    defaults = {"seen_at": now, **({"started_at": now} if starting else {})}
+    defaults = {"seen_at": now}
+    if starting:
+        defaults["started_at"] = now
     WorkerHeartbeat.objects.update_or_create(
         hostname=hostname or "unknown", defaults=defaults
     )

@@ -69,7 +69,6 @@ class _Parts:
         self._name: list[bytes] = []
         self._value: list[bytes] = []
         self._data: list[bytes] = []
-        self._size = 0
 
     def callbacks(self) -> dict[str, Any]:
         return {
@@ -91,7 +90,7 @@ class _Parts:
         if self.max_parts is not None and self._count > self.max_parts:
             raise RequestEntityTooLarge()
         self._headers = Headers()
-        self._data, self._size = [], 0
+        self._data = []
 
     def _header_end(self) -> None:
         # Header bytes are Latin-1 on the wire, as werkzeug reads them.
@@ -102,7 +101,6 @@ class _Parts:
         self._name, self._value = [], []
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
-        self._size += end - start
         self._data.append(data[start:end])
 
     def _part_end(self) -> None:
@@ -124,7 +122,7 @@ class _Parts:
                 )
             )
             return
-        if self.max_field_bytes is not None and self._size > self.max_field_bytes:
+        if self.max_field_bytes is not None and len(body) > self.max_field_bytes:
             raise RequestEntityTooLarge()
         _type, type_params = parse_options_header(self._headers.get("content-type"))
         charset = type_params.get("charset", "").lower()
