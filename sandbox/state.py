@@ -12,6 +12,7 @@ With a state file, every change schedules a debounced, atomic save (temp file an
 from __future__ import annotations
 
 import base64
+import bisect
 import collections
 import copy
 import json
@@ -61,6 +62,10 @@ class State:
         self._closed = False
         self.data: dict[str, Any]
         self.blobs: dict[str, bytes]
+        # (platform, account id) -> its posts' (created_ts, id), oldest first;
+        # built from ``data`` when first read, and again when ``data`` is replaced.
+        self._timelines: dict[tuple[str, str], list[tuple[float, str]]] | None = None
+        self._timelines_of: dict[str, Any] | None = None
         if self.path and self.path.exists():
             self._load(self.path)
         else:
@@ -179,23 +184,58 @@ class State:
 
     def add_post(self, rec: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
-            self.data["posts"][rec["platform"]][rec["id"]] = rec
+            posts = self.data["posts"][rec["platform"]]
+            replacing = rec["id"] in posts
+            posts[rec["id"]] = rec
+            if replacing:
+                self._timelines = None
+            elif self._timelines is not None:
+                timeline = self._timelines.setdefault(
+                    (rec["platform"], rec["account_id"]), []
+                )
+                bisect.insort(timeline, _timeline_key(rec))
         self.mark_dirty()
         return rec
 
     def account_posts(
-        self, platform: str, account_id: str, *, include_deleted: bool = False
+        self,
+        platform: str,
+        account_id: str,
+        *,
+        include_deleted: bool = False,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """The account's posts, newest first."""
+        """The account's posts, newest first; the newest ``limit`` of them if given.
+
+        Read from each account's timeline, kept in order as posts are added, so
+        a post (the X duplicate check reads the newest 50 on every one) does not
+        sort the account's whole history."""
         with self.lock:
-            items = [
-                p
-                for p in self.data["posts"][platform].values()
-                if p["account_id"] == account_id
-                and (include_deleted or not p["deleted"])
-            ]
-        items.sort(key=lambda p: (p["created_ts"], p["id"]), reverse=True)
+            posts = self.data["posts"][platform]
+            if self._timelines is None or self._timelines_of is not self.data:
+                self._index_timelines()
+            items = []
+            for _created, post_id in reversed(
+                self._timelines.get((platform, account_id), [])
+            ):
+                post = posts[post_id]
+                if include_deleted or not post["deleted"]:
+                    items.append(post)
+                    if len(items) == limit:
+                        break
         return items
+
+    def _index_timelines(self) -> None:
+        """Each account's post keys in order (for a new or reloaded world)."""
+        timelines: dict[tuple[str, str], list[tuple[float, str]]] = {}
+        for platform, posts in self.data["posts"].items():
+            for post in posts.values():
+                timelines.setdefault((platform, post["account_id"]), []).append(
+                    _timeline_key(post)
+                )
+        for timeline in timelines.values():
+            timeline.sort()
+        self._timelines, self._timelines_of = timelines, self.data
 
     def permalink(self, rec: dict[str, Any], base: str) -> str:
         platform, pid = rec["platform"], rec["id"]
@@ -337,6 +377,10 @@ class State:
         if missing:
             tokens.update(missing)
             self.mark_dirty()
+
+
+def _timeline_key(post: dict[str, Any]) -> tuple[float, str]:
+    return (post["created_ts"], post["id"])
 
 
 def _signature(p: dict[str, Any]) -> tuple[str, ...]:
