@@ -52,7 +52,9 @@ class Skipped:
 def accounts_for(
     page: SocialPostingMixin, social_settings=None
 ) -> list[ChannelAccount]:
-    """The accounts the editor chose, or the site's defaults."""
+    """The accounts the editor chose, or the site's defaults, without their
+    tokens: choosing where a page goes needs no secret, so the editor's request
+    neither reads nor decrypts one."""
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.NONE:
         return []
@@ -61,6 +63,7 @@ def accounts_for(
     else:
         social_settings = social_settings or content.social_settings_for(page)
         chosen = social_settings.default_accounts.all()
+    chosen = chosen.defer("access_token", "refresh_token")
     return [account for account in chosen if account.status != "disconnected"]
 
 

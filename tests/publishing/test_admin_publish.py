@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from benchmarks.publish_overhead import publish_form
-from publishing import services
+from publishing import crypto, services
 from publishing.models import CrossPost
 
 from .conftest import live_posts_with_marker, rows_for
@@ -44,6 +44,24 @@ def test_publishing_in_the_editor_writes_the_outbox_rows(
     assert sorted(row.platform for row in rows) == ["facebook", "x", "youtube"]
     assert {row.state for row in rows} == {State.PENDING}
     assert len(callbacks) == 1  # the rows' delivery tasks, sent once it commits
+
+
+def test_the_publish_request_decrypts_no_token(
+    editor_client, accounts, make_announcement, monkeypatch
+):
+    page = make_announcement(live=False)
+    decrypted = []
+    real_decrypt = crypto.decrypt
+    monkeypatch.setattr(
+        crypto, "decrypt", lambda text: decrypted.append(text) or real_decrypt(text)
+    )
+
+    response = publish_in_editor(editor_client, page)
+
+    assert decrypted == []
+    assert response.status_code == 302
+    monkeypatch.undo()
+    assert len(rows_for(page)) == 3
 
 
 def test_a_failing_outbox_takes_the_publish_back_with_it(
