@@ -11,10 +11,9 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from publishing.models import CrossPost
+from publishing.models import ChannelAccount, CrossPost
 
 from .test_claim import make_row
-from .test_delivery_sql import account  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +51,10 @@ def test_the_lookups_that_dropped_their_own_index_are_still_covered():
         assert (column,) in leading, f"nothing indexes {column} first"
 
 
-def test_an_idempotency_key_is_still_unique(account):  # noqa: F811
+def test_an_idempotency_key_is_still_unique():
+    account = ChannelAccount.objects.create(
+        platform="facebook", display_name="Exampleshire CC", remote_id="200000000001"
+    )
     row = make_row(account, 1)
     with pytest.raises(IntegrityError), transaction.atomic():
         make_row(account, 2, idempotency_key=row.idempotency_key)
