@@ -63,8 +63,9 @@ class State:
         self.data: dict[str, Any]
         self.blobs: dict[str, bytes]
         # (platform, account id) -> its posts' (created_ts, id), oldest first;
-        # built from ``data`` when first read, and again when ``data`` is replaced.
-        self._timelines: dict[tuple[str, str], list[tuple[float, str]]] | None = None
+        # valid while ``_timelines_of`` is ``data``, built again on the next
+        # read once ``data`` is replaced or a post is stored over another.
+        self._timelines: dict[tuple[str, str], list[tuple[float, str]]] = {}
         self._timelines_of: dict[str, Any] | None = None
         if self.path and self.path.exists():
             self._load(self.path)
@@ -188,8 +189,8 @@ class State:
             replacing = rec["id"] in posts
             posts[rec["id"]] = rec
             if replacing:
-                self._timelines = None
-            elif self._timelines is not None:
+                self._timelines_of = None
+            elif self._timelines_of is self.data:
                 timeline = self._timelines.setdefault(
                     (rec["platform"], rec["account_id"]), []
                 )
@@ -212,7 +213,7 @@ class State:
         sort the account's whole history."""
         with self.lock:
             posts = self.data["posts"][platform]
-            if self._timelines is None or self._timelines_of is not self.data:
+            if self._timelines_of is not self.data:
                 self._index_timelines()
             items = []
             for _created, post_id in reversed(

@@ -60,7 +60,6 @@ def test_the_publish_request_decrypts_no_token(
 
     assert decrypted == []
     assert response.status_code == 302
-    monkeypatch.undo()
     assert len(rows_for(page)) == 3
 
 
