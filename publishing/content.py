@@ -64,6 +64,31 @@ def social_settings_for(page, site_id: int | None = None):
     return site_setting(SocialSettings, page, site_id)
 
 
+def publishing_settings_for(page, site_id: int | None = None) -> tuple:
+    """The page's site's social and protocol settings, ``(social, protocol)``.
+
+    An editor's publish needs both, so they are read in one query (the site's
+    row joined to each), not one each; a site without a row of either yet gets
+    it created, as :func:`site_setting` would."""
+    from wagtail.models import Site
+
+    from .models import ProtocolSettings, SocialSettings
+
+    models = (SocialSettings, ProtocolSettings)
+    if site_id is None and page is not None:
+        site_id = site_id_for(page)
+    if site_id is None:
+        return tuple(model() for model in models)
+    # The reverse accessor of each setting's one-to-one field to its site.
+    joins = [model._meta.get_field("site").remote_field.get_accessor_name()
+             for model in models]
+    site = Site.objects.select_related(*joins).filter(pk=site_id).first()
+    return tuple(
+        getattr(site, join, None) or site_setting(model, page, site_id)
+        for model, join in zip(models, joins, strict=True)
+    )
+
+
 def post_link(marker: str, platform: str, social_settings) -> str:
     """The link posted to ``platform``: the marker, with UTM tags if the site
     wants them."""

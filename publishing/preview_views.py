@@ -160,8 +160,7 @@ class SocialPreviewView(View):
             page = self.page_from_form(request)
         except PreviewRequestError as error:
             return JsonResponse({"error": error.message}, status=error.status)
-        social_settings = content.social_settings_for(page)
-        protocol_settings = guard.protocol_settings_for(page)
+        social_settings, protocol_settings = content.publishing_settings_for(page)
         channels = {}
         for platform, _name in PLATFORM_CHOICES:
             try:

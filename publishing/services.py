@@ -74,20 +74,19 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     skipped with the reason. Publishing the same revision twice changes nothing.
 
     This runs inside the editor's publish transaction, so it does each kind of
-    work once: one site lookup, one post per platform, one query for the page's
-    existing rows, one INSERT for new rows (written once per process, see
-    :func:`delivery_sql.insert`) and one for their audit entries.
+    work once: one query for both of the site's settings, one post per platform,
+    one query for the page's existing rows, one INSERT for new rows (written
+    once per process, see :func:`delivery_sql.insert`) and one for their audit
+    entries.
     """
-    from .guard import check_post, protocol_settings_for
+    from .guard import check_post
 
     if page.social_mode == SocialPostingMixin.SocialMode.NONE:
         return [], []
-    site_id = content.site_id_for(page)
-    social_settings = content.social_settings_for(page, site_id)
+    social_settings, protocol = content.publishing_settings_for(page)
     accounts = accounts_for(page, social_settings)
     if not accounts:
         return [], []
-    protocol = protocol_settings_for(page, site_id)
     marker = content.canonical_url(page)
     existing = {
         row.account_id: row
