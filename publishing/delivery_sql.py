@@ -337,35 +337,72 @@ def _update_then_insert(connection, update_sql: str, params: list, then_insert) 
         return cursor.rowcount // len(then_insert)
 
 
-def insert(objects: Sequence[Model], *, set_ids: bool = False) -> None:
+def insert(
+    objects: Sequence[Model],
+    *,
+    set_ids: bool = False,
+    skip_conflicts_on: Sequence[str] = (),
+) -> list[Model]:
     """INSERT ``objects`` (unsaved instances of one model, with no primary key
-    set) as ``bulk_create`` would. Each value goes through its field's
-    ``pre_save`` and ``get_db_prep_save``, as the ORM's INSERT does.
+    set) as ``bulk_create`` would, and return those written. Each value goes
+    through its field's ``pre_save`` and ``get_db_prep_save``, as the ORM's
+    INSERT does.
 
     Ids are read back only with ``set_ids`` (``RETURNING``, on every database
     the project runs on): callers that only write audit entries never need them.
+
+    ``skip_conflicts_on`` names the fields of a unique constraint (with
+    ``set_ids``): an object whose row would break it is not written (``ON
+    CONFLICT ... DO NOTHING``, on both databases), keeps no id, and is left out
+    of what is returned.
     """
     if not objects:
-        return
+        return []
     model = type(objects[0])
     connection = connections[router.db_for_write(model)]
     into = _statement(_Insert, connection, model)
+    keys = [model._meta.get_field(name) for name in skip_conflicts_on]
+    returning = into.returning_id
+    if keys:
+        if not set_ids:
+            raise ValueError("skip_conflicts_on needs set_ids")
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in keys)
+        returning = (
+            f"ON CONFLICT ({columns}) DO NOTHING "
+            + connection.ops.return_insert_columns([model._meta.pk, *keys])[0]
+        )
+    written = []
     batch = max(1, connection.ops.bulk_batch_size(into.fields, objects))
     for start in range(0, len(objects), batch):
         chunk = objects[start : start + batch]
         values = ", ".join([into.row] * len(chunk))
         sql = f"INSERT INTO {into.target} VALUES {values}"  # noqa: S608 - see _Insert
         if set_ids:
-            sql = f"{sql} {into.returning_id}"
+            sql = f"{sql} {returning}"
         with connection.cursor() as cursor:
             cursor.execute(sql, into.params(chunk, connection))
-            if set_ids:
-                # RETURNING gives rows in VALUES order on both databases, as
-                # bulk_create relies on too.
-                for instance, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                    instance.pk = pk
-                    instance._state.adding = False
-                    instance._state.db = connection.alias
+            if not set_ids:
+                written.extend(chunk)
+                continue
+            returned = cursor.fetchall()
+        if keys:
+            # Only the rows written come back; find each by its key.
+            by_key = {
+                tuple(getattr(instance, field.attname) for field in keys): instance
+                for instance in chunk
+            }
+            pairs = [(by_key[tuple(key)], pk) for pk, *key in returned]
+        else:
+            # RETURNING gives rows in VALUES order on both databases, as
+            # bulk_create relies on too.
+            pairs = list(zip(chunk, [pk for pk, in returned], strict=True))
+        for instance, pk in pairs:
+            instance.pk = pk
+            instance._state.adding = False
+            instance._state.db = connection.alias
+            written.append(instance)
+    return written
 
 
 class _Insert:

@@ -75,9 +75,9 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
 
     This runs inside the editor's publish transaction, so it does each kind of
     work once: one query for both of the site's settings, one post per platform,
-    one query for the page's existing rows, one INSERT for new rows (written
-    once per process, see :func:`delivery_sql.insert`) and one for their audit
-    entries.
+    one query for the page's existing rows (none on its first publish), one
+    INSERT for new rows (written once per process, see
+    :func:`delivery_sql.insert`) and one for their audit entries.
     """
     from .guard import check_post
 
@@ -88,12 +88,8 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     if not accounts:
         return [], []
     marker = content.canonical_url(page)
-    existing = {
-        row.account_id: row
-        for row in CrossPost.objects.select_for_update().filter(page_id=page.pk)
-    }
     drafts: dict[str, tuple] = {}  # platform -> (post, problems, findings)
-    created, changed, skipped, entries = [], [], [], []
+    plans, skipped = [], []  # plans: (account, row fields, problems, findings)
     images, media_problems = None, []
     for account in accounts:
         adapter_class = registry.get(account.platform)
@@ -119,13 +115,8 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
             drafts[account.platform] = (post, problems, findings)
         post, problems, findings = drafts[account.platform]
         fields = _row_fields(page, revision, user, account, post, findings)
-        row = existing.get(account.pk)
-        if row is None:
-            created.append(_new_row(page, account, fields, problems, findings))
-        elif _update_row(row, fields, problems, findings):
-            changed.append(row)
-            entries.append((row, "requeued", None))
-    delivery_sql.insert(created, set_ids=True)
+        plans.append((account, fields, problems, findings))
+    created, changed, entries = _write_rows(page, plans)
     entries[:0] = [
         (row, "queued" if row.state == State.PENDING else row.state, None)
         for row in created
@@ -139,6 +130,60 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
         ]
     )
     return created + changed, skipped
+
+
+def _first_publish(page) -> bool:
+    """Whether this publish is the page's first: Wagtail then gives it the same
+    first and last publication time."""
+    return (
+        page.first_published_at is not None
+        and page.first_published_at == page.last_published_at
+    )
+
+
+def _write_rows(page, plans) -> tuple[list, list, list]:
+    """Write each planned ``(account, fields, problems, findings)``: a new row
+    for an account the page has none for, the new revision on an existing one.
+    Returns ``(created, changed, audit entries for the changed)``."""
+    if not _first_publish(page):
+        created, changed, entries = _apply(page, plans, _locked_rows(page))
+        delivery_sql.insert(created, set_ids=True)
+        return created, changed, entries
+    # A page published for the first time has no rows yet, so they are written
+    # without looking for them first: one statement, not two. Should one exist
+    # after all, it is left as it is and then takes the new revision, as on any
+    # later publish.
+    created = _apply(page, plans, existing={})[0]
+    written = delivery_sql.insert(
+        created, set_ids=True, skip_conflicts_on=("page", "account")
+    )
+    if len(written) == len(created):
+        return written, [], []
+    _none_left, changed, entries = _apply(page, plans, _locked_rows(page))
+    return written, changed, entries
+
+
+def _locked_rows(page) -> dict[int, CrossPost]:
+    """The page's rows by account, locked until the publish commits."""
+    return {
+        row.account_id: row
+        for row in CrossPost.objects.select_for_update().filter(page_id=page.pk)
+    }
+
+
+def _apply(page, plans, existing: dict[int, CrossPost]):
+    """``(created, changed, entries)``: a new unsaved row for each planned
+    account without one in ``existing``; each existing row the new revision
+    changes (saved), with its audit entry."""
+    created, changed, entries = [], [], []
+    for account, fields, problems, findings in plans:
+        row = existing.get(account.pk)
+        if row is None:
+            created.append(_new_row(page, account, fields, problems, findings))
+        elif _update_row(row, fields, problems, findings):
+            changed.append(row)
+            entries.append((row, "requeued", None))
+    return created, changed, entries
 
 
 def _page_images(page) -> tuple[tuple, list[str]]:

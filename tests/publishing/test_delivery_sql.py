@@ -305,3 +305,44 @@ def test_insert_gives_each_row_its_own_id_across_batches(account, monkeypatch):
         field_values(row) for row in rows
     ]
     assert not any(row._state.adding for row in rows)
+
+
+def test_insert_can_leave_out_rows_a_unique_constraint_already_holds(
+    account, monkeypatch
+):
+    from django.db import connection
+
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    page = Page.get_first_root_node()
+    facebook = [
+        ChannelAccount.objects.create(platform="facebook", display_name=f"Page {n}",
+                                      remote_id=f"20000000000{n}")
+        for n in range(2)
+    ]
+
+    def row(chosen, revision):
+        return CrossPost(page_id=page.pk, account=chosen, platform=chosen.platform,
+                         state=State.PENDING, page_title=f"Revision {revision}",
+                         idempotency_key=f"{page.pk}:{revision}:{chosen.pk}")
+
+    held = row(facebook[0], 1)
+    delivery_sql.insert([held], set_ids=True)
+    fresh = [row(account, 2), row(facebook[0], 2), row(facebook[1], 2)]
+
+    written = delivery_sql.insert(
+        fresh, set_ids=True, skip_conflicts_on=("page", "account")
+    )
+
+    # Across two statements (batches of two), each written row got its own id.
+    assert [row is fresh[0] or row is fresh[2] for row in written] == [True, True]
+    assert fresh[1].pk is None and fresh[1]._state.adding
+    stored = dict(
+        CrossPost.objects.filter(page_id=page.pk).values_list("pk", "idempotency_key")
+    )
+    assert stored == {
+        held.pk: held.idempotency_key,
+        fresh[0].pk: fresh[0].idempotency_key,
+        fresh[2].pk: fresh[2].idempotency_key,
+    }
+    with pytest.raises(ValueError, match="set_ids"):
+        delivery_sql.insert(fresh[1:2], skip_conflicts_on=("page", "account"))
