@@ -159,6 +159,34 @@ def build_post(
     )
 
 
+def load_related(page) -> None:
+    """Read the page's ``social_related`` foreign keys in one query (the page's
+    row joined to each), so composing its posts reads none of them one by one.
+
+    Only keys whose id on ``page`` matches its saved row's are taken: ``page``
+    may be a revision's copy that differs from the row.
+    """
+    fields = [page._meta.get_field(name) for name in page.social_related]
+    wanted = [
+        field
+        for field in fields
+        if getattr(page, field.attname) is not None and not field.is_cached(page)
+    ]
+    if len(wanted) < 2:  # one key read alone costs the same query
+        return
+    saved = (
+        type(page)
+        .objects.select_related(*(field.name for field in wanted))
+        .filter(pk=page.pk)
+        .first()
+    )
+    for field in wanted:
+        if saved is not None and getattr(saved, field.attname) == getattr(
+            page, field.attname
+        ):
+            field.set_cached_value(page, field.get_cached_value(saved))
+
+
 def page_images(page) -> tuple[Image, ...]:
     """The page's social image as posted (a JPEG rendition), or nothing.
 
@@ -186,10 +214,13 @@ def _video(page, description: str) -> Video | None:
     if not details:
         return None
     documents = get_document_model().objects
-    document = documents.get(pk=details["document_id"])
+    document = details.get("document") or documents.get(pk=details["document_id"])
     captions = None
     if details.get("captions_document_id"):
-        captions = Path(documents.get(pk=details["captions_document_id"]).file.path)
+        captions_document = details.get("captions_document") or documents.get(
+            pk=details["captions_document_id"]
+        )
+        captions = Path(captions_document.file.path)
     suffix = Path(document.file.name).suffix.lower()
     content_type = {".mov": "video/quicktime", ".webm": "video/webm"}.get(
         suffix, "video/mp4"

@@ -87,6 +87,15 @@ class SocialPostingMixin(models.Model):
 
     # Hooks a page type overrides -----------------------------------------------------
 
+    #: The foreign keys the page's posts are made from (its department, image,
+    #: video and the like): publishing reads them together, in one query.
+    social_related: tuple[str, ...] = ()
+
+    def loaded_related(self, name: str):
+        """The object foreign key ``name`` points to if it is loaded already,
+        else ``None``: for hooks that may use it but must not query for it."""
+        return self._meta.get_field(name).get_cached_value(self, default=None)
+
     def social_summary(self) -> str:
         return getattr(self, "summary", "") or self.search_description
 
@@ -99,7 +108,10 @@ class SocialPostingMixin(models.Model):
         return None
 
     def social_video(self):
-        """A dict describing the video for YouTube, or None."""
+        """A dict describing the video for YouTube, or None: ``document_id``,
+        ``title``, ``tags``, ``privacy`` and ``captions_document_id``, and, where
+        the page has them at hand, the documents themselves (``document`` and
+        ``captions_document``)."""
         return None
 
     def is_urgent(self) -> bool:

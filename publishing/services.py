@@ -88,6 +88,7 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     if not accounts:
         return [], []
     marker = content.canonical_url(page)
+    content.load_related(page)
     drafts: dict[str, tuple] = {}  # platform -> (post, problems, findings)
     plans, skipped = [], []  # plans: (account, row fields, problems, findings)
     images, media_problems = None, []

@@ -159,6 +159,8 @@ class AnnouncementPage(PublicPageMixin, SocialPostingMixin, Page):
     parent_page_types = ["news.NewsIndexPage"]
     subpage_types = []
 
+    social_related = ("department", "hero_image", "video", "captions")
+
     def social_image(self):
         if self.hero_image_id:
             return self.hero_image, self.hero_image_alt
@@ -175,6 +177,8 @@ class AnnouncementPage(PublicPageMixin, SocialPostingMixin, Page):
             ],
             "privacy": self.youtube_privacy,
             "captions_document_id": self.captions_id,
+            "document": self.loaded_related("video"),
+            "captions_document": self.loaded_related("captions"),
         }
 
     def clean(self):
