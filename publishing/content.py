@@ -174,10 +174,16 @@ def load_related(page) -> None:
     ]
     if len(wanted) < 2:  # one key read alone costs the same query
         return
+    names = [field.name for field in wanted]
+    # Only the keys of the page's own row: the rest of it (the body and every
+    # column of Wagtail's page table) is not needed, nor is the join to that
+    # table for its ordering.
     saved = (
         type(page)
-        .objects.select_related(*(field.name for field in wanted))
+        .objects.select_related(*names)
+        .only(*names)
         .filter(pk=page.pk)
+        .order_by("pk")
         .first()
     )
     for field in wanted:
