@@ -69,3 +69,51 @@ def test_rows_that_exist_at_a_first_publish_take_its_revision(
     assert rows[accounts["x"].pk].pk not in {row.pk for row in first_rows.values()}
     assert sorted(row.pk for row in changed) == sorted(row.pk for row in rows.values())
     assert all(row.state == State.PENDING for row in rows.values())
+
+
+@pytest.mark.django_db
+def test_a_first_publish_to_three_channels_takes_five_statements(
+    accounts, make_announcement
+):
+    from django.utils import timezone
+
+    from publishing import content
+
+    page = make_announcement(live=False)
+    # As on any publish but a site's very first: the site's settings exist, its
+    # root paths are cached and the image has its rendition.
+    content.publishing_settings_for(page)
+    content.page_images(page)
+    revision = page.save_revision()
+    received = revision.as_object()  # as the receiver gets it: nothing loaded
+    received.first_published_at = received.last_published_at = timezone.now()
+
+    with CaptureQueriesContext(connection) as captured:
+        changed, _skipped = services.queue_page(received, revision)
+
+    statements = [_kind(query["sql"]) for query in captured.captured_queries]
+    assert len(changed) == 3
+    assert statements == [
+        "the site's two settings",
+        "the chosen accounts",
+        "the page's department, image and video",
+        "INSERT publishing_crosspost",
+        "INSERT wagtailcore_pagelogentry",
+    ]
+
+
+def _kind(sql: str) -> str:
+    if sql.startswith("INSERT INTO"):
+        return f"INSERT {sql.split(chr(34))[1]}"
+    kinds = {
+        "the site's two settings": ("publishing_socialsettings",
+                                    "publishing_protocolsettings"),
+        "the chosen accounts": ("publishing_channelaccount",),
+        "the page's department, image and video": (
+            "core_department", "wagtailimages_image", "wagtaildocs_document"
+        ),
+    }
+    for kind, tables in kinds.items():
+        if all(f'"{table}"' in sql for table in tables):
+            return kind
+    return sql
