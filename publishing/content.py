@@ -186,10 +186,10 @@ def load_related(page) -> None:
         .order_by("pk")
         .first()
     )
+    if saved is None:
+        return
     for field in wanted:
-        if saved is not None and getattr(saved, field.attname) == getattr(
-            page, field.attname
-        ):
+        if getattr(saved, field.attname) == getattr(page, field.attname):
             field.set_cached_value(page, field.get_cached_value(saved))
 
 

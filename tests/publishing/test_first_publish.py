@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from publishing import services
+from publishing import content, services
 from publishing.models import CrossPost
 from tests.publishing.conftest import publish, rows_for
 
@@ -75,10 +76,6 @@ def test_rows_that_exist_at_a_first_publish_take_its_revision(
 def test_a_first_publish_to_three_channels_takes_five_statements(
     accounts, make_announcement
 ):
-    from django.utils import timezone
-
-    from publishing import content
-
     page = make_announcement(live=False)
     # As on any publish but a site's very first: the site's settings exist, its
     # root paths are cached and the image has its rendition.
@@ -104,7 +101,8 @@ def test_a_first_publish_to_three_channels_takes_five_statements(
 
 def _kind(sql: str) -> str:
     if sql.startswith("INSERT INTO"):
-        return f"INSERT {sql.split(chr(34))[1]}"
+        table = sql.split('"')[1]
+        return f"INSERT {table}"
     kinds = {
         "the site's two settings": ("publishing_socialsettings",
                                     "publishing_protocolsettings"),
