@@ -3,7 +3,10 @@
 The worker runs ``celery -A council_site worker`` with the test settings, opens the
 database pytest created and consumes the configured broker (Redis in CI, the
 filesystem transport otherwise). Tests that use it need committed data, so they use
-``transactional_db``.
+``transactional_db``. After each such test, teardown waits until the worker has
+finished every task before the database is flushed: a task still claiming one of
+the test's rows would otherwise race the flush's ``TRUNCATE``, and PostgreSQL
+settles that race by failing one of them ("deadlock detected").
 """
 
 from __future__ import annotations
@@ -67,6 +70,10 @@ class WorkerProcess:
         )
         return self
 
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def kill(self) -> None:
         """SIGKILL the whole worker (parent and pool children), like an OOM kill."""
         if self.process and self.process.poll() is None:
@@ -87,6 +94,18 @@ class WorkerProcess:
         text = self.log_path.read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
+    def log_mark(self) -> int:
+        """Where the log ends now; pass it to :meth:`log_since`."""
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def log_since(self, mark: int) -> str:
+        """What the worker logged after ``mark``: one test's share of the log."""
+        if not self.log_path.exists():
+            return ""
+        with self.log_path.open("rb") as log:
+            log.seek(mark)
+            return log.read().decode(errors="replace")
+
 
 def wait_for(condition, timeout: float = 30.0, interval: float = 0.1, message=""):
     """Poll ``condition`` until it returns something truthy, or fail the test."""
@@ -101,8 +120,54 @@ def wait_for(condition, timeout: float = 30.0, interval: float = 0.1, message=""
     pytest.fail(message or f"condition not met within {timeout}s")
 
 
+def queued_messages() -> int:
+    """Messages waiting in the worker's queues, on whichever broker is configured.
+    (Declaring a queue the worker has declared changes nothing; a passive declare
+    fails on Redis while a queue is empty, as Redis deletes empty lists.)"""
+    from council_site.celery import app
+
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        return sum(
+            channel.queue_declare(queue=name).message_count
+            for name in QUEUES.split(",")
+        )
+
+
+def tasks_in_hand() -> int | None:
+    """Tasks the worker is running or has prefetched; None if it does not answer."""
+    from council_site.celery import app
+
+    inspect = app.control.inspect(timeout=1.0, limit=1)
+    active, reserved = inspect.active(), inspect.reserved()
+    if active is None or reserved is None:
+        return None
+    return sum(len(tasks) for tasks in active.values()) + sum(
+        len(tasks) for tasks in reserved.values()
+    )
+
+
+def wait_until_worker_idle(worker: WorkerProcess, timeout: float = 60.0) -> None:
+    """Return once the worker holds no task and none is queued, seen twice in a
+    row (a task may enqueue another as it finishes), or at once if the worker is
+    not running; fail after ``timeout``."""
+    quiet = 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not worker.running:
+            return
+        if tasks_in_hand() == 0 and queued_messages() == 0:
+            quiet += 1
+            if quiet == 2:
+                return
+        else:
+            quiet = 0
+        time.sleep(0.1)
+    pytest.fail(f"the worker was still busy {timeout}s after the test")
+
+
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
+def session_worker(django_db_setup, django_db_blocker):
     """One worker for the session, started after the test database exists."""
     from django.db import connection
 
@@ -110,3 +175,12 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     worker = WorkerProcess(connection.settings_dict["NAME"]).start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def celery_worker_process(session_worker):
+    """The session's worker, for one test. Set up after the test's database, so
+    it is torn down first: teardown lets the worker finish the test's tasks
+    before the data they work on is flushed."""
+    yield session_worker
+    wait_until_worker_idle(session_worker)
