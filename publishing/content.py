@@ -82,7 +82,11 @@ def publishing_settings_for(page, site_id: int | None = None) -> tuple:
     # The reverse accessor of each setting's one-to-one field to its site.
     joins = [model._meta.get_field("site").remote_field.get_accessor_name()
              for model in models]
-    site = Site.objects.select_related(*joins).filter(pk=site_id).first()
+    # Ordered by the key alone: Wagtail's site manager orders by expressions
+    # over the name and hostname, compiled on every query to sort one row.
+    site = (
+        Site.objects.select_related(*joins).filter(pk=site_id).order_by("pk").first()
+    )
     return tuple(
         getattr(site, join, None) or site_setting(model, page, site_id)
         for model, join in zip(models, joins, strict=True)
