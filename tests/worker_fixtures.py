@@ -76,12 +76,12 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL the whole worker (parent and pool children), like an OOM kill."""
-        if self.process and self.process.poll() is None:
+        if self.running:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
+        if self.running:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(15)
