@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from django.conf import settings
 from wagtail.documents import get_document_model
-from wagtail.images.models import SourceImageIOError
+from wagtail.images.models import Filter, SourceImageIOError
 
 from channels import compose
 from channels.base import Image, Post, Video
@@ -163,38 +164,57 @@ def build_post(
     )
 
 
-def load_related(page) -> None:
-    """Read the page's ``social_related`` foreign keys in one query (the page's
-    row joined to each), so composing its posts reads none of them one by one.
+def publishing_inputs(page, *, default_accounts: bool) -> tuple:
+    """What publishing ``page`` reads, ``(social, protocol, accounts)``: the
+    page's site's two settings and, with ``default_accounts``, the site's
+    default accounts (without their tokens; else ``[]``). It loads the page's
+    ``social_related`` objects onto it too, so composing its posts reads none of
+    them one by one.
 
-    Only keys whose id on ``page`` matches its saved row's are taken: ``page``
-    may be a revision's copy that differs from the row.
+    All of that is one statement (:func:`publish_sql.read_for_publish`). A site
+    without a row of either setting yet gets it created, as
+    :func:`site_setting` would; a page on no site gets unsaved defaults.
     """
+    from . import publish_sql
+    from .models import ProtocolSettings, SocialSettings
+
+    site_id = site_id_for(page)
+    if site_id is None:
+        return SocialSettings(), ProtocolSettings(), []
+    wanted = _related_to_read(page)
+    keys = {
+        field.name: (field.related_model, getattr(page, field.attname))
+        for field in wanted
+    }
+    found = publish_sql.read_for_publish(
+        site_id, keys, with_accounts=default_accounts
+    )
+    if found is None:  # the site's first publish
+        site_setting(SocialSettings, page, site_id)
+        found = publish_sql.read_for_publish(
+            site_id, keys, with_accounts=default_accounts
+        )
+    protocol = found.protocol or site_setting(ProtocolSettings, page, site_id)
+    for field in wanted:
+        field.set_cached_value(page, found.related[field.name])
+    return found.social, protocol, found.default_accounts
+
+
+def _related_to_read(page) -> list:
+    """The page's ``social_related`` foreign keys that are set and not loaded
+    yet, and that :mod:`publishing.publish_sql` can read (a key to another
+    model's primary key, whose fields all live in its own table)."""
+    from .publish_sql import can_read
+
     fields = [page._meta.get_field(name) for name in page.social_related]
-    wanted = [
+    return [
         field
         for field in fields
-        if getattr(page, field.attname) is not None and not field.is_cached(page)
+        if getattr(page, field.attname) is not None
+        and not field.is_cached(page)
+        and field.target_field.primary_key
+        and can_read(field.related_model)
     ]
-    if len(wanted) < 2:  # one key read alone costs the same query
-        return
-    names = [field.name for field in wanted]
-    # Only the keys of the page's own row: the rest of it (the body and every
-    # column of Wagtail's page table) is not needed, nor is the join to that
-    # table for its ordering.
-    saved = (
-        type(page)
-        .objects.select_related(*names)
-        .only(*names)
-        .filter(pk=page.pk)
-        .order_by("pk")
-        .first()
-    )
-    if saved is None:
-        return
-    for field in wanted:
-        if getattr(saved, field.attname) == getattr(page, field.attname):
-            field.set_cached_value(page, field.get_cached_value(saved))
 
 
 def page_images(page) -> tuple[Image, ...]:
@@ -206,7 +226,7 @@ def page_images(page) -> tuple[Image, ...]:
         return ()
     image, alt_text = found
     try:
-        rendition = image.get_rendition(IMAGE_RENDITION)
+        path = _rendition_path(image)
     except SourceImageIOError as exc:
         # The row keeps the original's path, so a retry fails the same way (the
         # adapter cannot read it) rather than posting without the image.
@@ -216,7 +236,41 @@ def page_images(page) -> tuple[Image, ...]:
             "publish the page again.",
             images=(Image(Path(image.file.path), alt_text, "image/jpeg"),),
         ) from exc
-    return (Image(Path(rendition.file.path), alt_text, "image/jpeg"),)
+    return (Image(path, alt_text, "image/jpeg"),)
+
+
+#: The social rendition's file by what it is made from: ``(image id, file name,
+#: file hash, focal point key)``. Bounded, so a long-lived process stays small.
+_rendition_paths: dict[tuple, str] = {}
+_RENDITION_FILTER = Filter(spec=IMAGE_RENDITION)
+RENDITION_PATHS_KEPT = 10_000
+
+
+def _rendition_path(image) -> Path:
+    """The file of ``image``'s social rendition.
+
+    Wagtail's ``get_rendition`` reads its cache and then writes it again on
+    every call, two round trips to Redis in the editor's publish. A rendition's
+    file only depends on the image's file and focal point and the filter, so
+    the path found for them is remembered in the process: a later publish with
+    the same image reads neither the cache nor the database. A new file or
+    focal point makes a new key; a remembered file that has since been deleted
+    is asked of Wagtail again.
+    """
+    key = (
+        image.pk,
+        image.file.name,
+        image.file_hash,
+        _RENDITION_FILTER.get_cache_key(image),
+    )
+    remembered = _rendition_paths.get(key)
+    if remembered is not None and os.path.exists(remembered):
+        return Path(remembered)
+    path = image.get_rendition(IMAGE_RENDITION).file.path
+    if len(_rendition_paths) >= RENDITION_PATHS_KEPT:
+        _rendition_paths.clear()
+    _rendition_paths[key] = path
+    return Path(path)
 
 
 def _video(page, description: str) -> Video | None:

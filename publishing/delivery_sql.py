@@ -33,17 +33,27 @@ from .models import ChannelAccount, CrossPost
 T = TypeVar("T")
 
 
-class _Columns:
+class Columns:
     """One model's concrete fields as selected under a table alias, with the
-    converters that turn what the database driver returns into field values."""
+    converters that turn what the database driver returns into field values.
 
-    def __init__(self, model: type[Model], alias: str, connection) -> None:
+    Fields named in ``exclude`` are not selected: an instance :meth:`build`
+    makes leaves them deferred, as ``QuerySet.defer`` would."""
+
+    def __init__(
+        self, model: type[Model], alias: str, connection, exclude: Iterable[str] = ()
+    ) -> None:
         quote = connection.ops.quote_name
         self.model = model
-        fields = model._meta.concrete_fields
+        left_out = set(exclude)
+        fields = [
+            field for field in model._meta.concrete_fields if field.name not in left_out
+        ]
         self.count = len(fields)
         self.sql = ", ".join(f"{alias}.{quote(field.column)}" for field in fields)
         self.attnames = [field.attname for field in fields]
+        #: Where the primary key is among the values (NULL: no row was joined).
+        self.pk_position = self.attnames.index(model._meta.pk.attname)
         self.converters = []
         for position, field in enumerate(fields):
             column = field.get_col(model._meta.db_table)
@@ -70,8 +80,8 @@ class _ReadStatement:
 
     def __init__(self, connection) -> None:
         quote = connection.ops.quote_name
-        self.row = _Columns(CrossPost, "r", connection)
-        self.account = _Columns(ChannelAccount, "a", connection)
+        self.row = Columns(CrossPost, "r", connection)
+        self.account = Columns(ChannelAccount, "a", connection)
         page_field = CrossPost._meta.get_field("page")
         page_model = page_field.related_model
         table = quote(CrossPost._meta.db_table)
@@ -108,8 +118,8 @@ class _ClaimStatement:
     def __init__(self, connection) -> None:
         quote = connection.ops.quote_name
         meta = CrossPost._meta
-        self.row = _Columns(CrossPost, "r", connection)
-        self.account = _Columns(ChannelAccount, "a", connection)
+        self.row = Columns(CrossPost, "r", connection)
+        self.account = Columns(ChannelAccount, "a", connection)
         column = {field.name: quote(field.column) for field in meta.concrete_fields}
         table, pk = quote(meta.db_table), quote(meta.pk.column)
         page_model = meta.get_field("page").related_model
@@ -183,7 +193,7 @@ def claim(
     was in. The lease lasts until ``upload_lease_until`` for a row with a video,
     else until ``lease_until``."""
     connection = connections[router.db_for_write(CrossPost)]
-    statement = _statement(_ClaimStatement, connection)
+    statement = written_once(_ClaimStatement, connection)
     moment = CrossPost._meta.get_field("lease_expires_at")
     params = {
         **statement.constants,
@@ -219,7 +229,7 @@ def _loaded(statement, found, connection) -> tuple[CrossPost, list]:
 _statements: dict[tuple, Any] = {}
 
 
-def _statement(kind: type[T], connection, *args: Any) -> T:
+def written_once(kind: type[T], connection, *args: Any) -> T:
     """``kind(connection, *args)``, written once for each database and arguments:
     the SQL text depends on nothing else."""
     key = (kind, connection.alias, connection.vendor, *args)
@@ -234,7 +244,7 @@ def read_for_delivery(row_id: int, posted_since: datetime) -> CrossPost | None:
     and ``account_posts_last_day``, how many posts the account made from
     ``posted_since`` on."""
     connection = connections[router.db_for_read(CrossPost)]
-    statement = _statement(_ReadStatement, connection)
+    statement = written_once(_ReadStatement, connection)
     since = CrossPost._meta.get_field("posted_at").get_db_prep_value(
         posted_since, connection
     )
@@ -326,7 +336,7 @@ def _update_then_insert(connection, update_sql: str, params: list, then_insert) 
                 insert(then_insert)
         return updated
     # One statement, so one round trip and atomic without a transaction.
-    into = _statement(_Insert, connection, type(then_insert[0]))
+    into = written_once(_Insert, connection, type(then_insert[0]))
     sql = (
         f"WITH changed AS ({update_sql} RETURNING 1) INSERT INTO {into.target} "
         f"{' UNION ALL '.join([into.select_if_changed] * len(then_insert))}"
@@ -360,7 +370,7 @@ def insert(
         return []
     model = type(objects[0])
     connection = connections[router.db_for_write(model)]
-    into = _statement(_Insert, connection, model)
+    into = written_once(_Insert, connection, model)
     keys = [model._meta.get_field(name) for name in skip_conflicts_on]
     returning = into.returning_id
     if keys:

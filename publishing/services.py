@@ -29,7 +29,7 @@ from channels.errors import (
     RejectedError,
 )
 
-from . import audit, content, delivery_sql
+from . import audit, content, delivery_sql, publish_sql
 from .models import ChannelAccount, CrossPost, CrossPostQuerySet
 from .page_mixins import SocialPostingMixin
 
@@ -50,20 +50,22 @@ class Skipped:
 
 
 def accounts_for(
-    page: SocialPostingMixin, social_settings=None
+    page: SocialPostingMixin, social_settings=None, default_accounts=None
 ) -> list[ChannelAccount]:
     """The accounts the editor chose, or the site's defaults, without their
     tokens: choosing where a page goes needs no secret, so the editor's request
-    neither reads nor decrypts one."""
+    neither reads nor decrypts one. ``default_accounts`` are the site's
+    defaults when the caller has read them already."""
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.NONE:
         return []
     if mode == SocialPostingMixin.SocialMode.CUSTOM:
-        chosen = page.social_accounts.all()
+        chosen = page.social_accounts.all().defer(*publish_sql.TOKEN_FIELDS)
+    elif default_accounts is not None:
+        chosen = default_accounts
     else:
         social_settings = social_settings or content.social_settings_for(page)
-        chosen = social_settings.default_accounts.all()
-    chosen = chosen.defer("access_token", "refresh_token")
+        chosen = social_settings.default_accounts.defer(*publish_sql.TOKEN_FIELDS)
     return [account for account in chosen if account.status != "disconnected"]
 
 
@@ -74,21 +76,27 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     skipped with the reason. Publishing the same revision twice changes nothing.
 
     This runs inside the editor's publish transaction, so it does each kind of
-    work once: one query for both of the site's settings, one post per platform,
-    one query for the page's existing rows (none on its first publish), one
-    INSERT for new rows (written once per process, see
+    work once: one query for the site's settings, its default accounts and what
+    the page's posts are made from (:func:`content.publishing_inputs`), one post
+    per platform, one query for the page's existing rows (none on its first
+    publish), one INSERT for new rows (written once per process, see
     :func:`delivery_sql.insert`) and one for their audit entries.
     """
     from .guard import check_post
 
-    if page.social_mode == SocialPostingMixin.SocialMode.NONE:
+    mode = page.social_mode
+    if mode == SocialPostingMixin.SocialMode.NONE:
         return [], []
-    social_settings, protocol = content.publishing_settings_for(page)
-    accounts = accounts_for(page, social_settings)
+    by_default = mode == SocialPostingMixin.SocialMode.DEFAULT
+    social_settings, protocol, defaults = content.publishing_inputs(
+        page, default_accounts=by_default
+    )
+    accounts = accounts_for(
+        page, social_settings, defaults if by_default else None
+    )
     if not accounts:
         return [], []
     marker = content.canonical_url(page)
-    content.load_related(page)
     drafts: dict[str, tuple] = {}  # platform -> (post, problems, findings)
     plans, skipped = [], []  # plans: (account, row fields, problems, findings)
     images, media_problems = None, []

@@ -13,7 +13,7 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Site
 
-from publishing import services
+from publishing import content, services
 from publishing.models import ChannelAccount, CrossPost, SocialSettings
 from tests.factories import (
     AnnouncementPageFactory,
@@ -108,6 +108,7 @@ def image_file_gone(make_announcement):
     file's path. Renditions cached by earlier tests (ids are reused once their
     rows are rolled back) are forgotten, as a new image has none."""
     cache.clear()
+    content._rendition_paths.clear()
     page = make_announcement(live=False)
     os.remove(page.hero_image.file.path)
     return page, page.hero_image.file.path

@@ -1,4 +1,5 @@
-"""Publishing reads the foreign keys a page's posts are made from in one query."""
+"""Publishing reads the foreign keys a page's posts are made from in one query,
+with the site's settings and accounts."""
 
 from __future__ import annotations
 
@@ -52,18 +53,37 @@ def test_the_outbox_reads_department_image_and_video_together(
 
 
 @pytest.mark.django_db
-def test_a_key_that_differs_from_the_saved_row_is_not_taken_from_it(
-    site, make_announcement
-):
+def test_each_key_is_read_as_the_published_copy_has_it(site, make_announcement):
     saved = make_announcement()
     other = Department.objects.create(name="Parks and Open Spaces", slug="parks")
     page = AnnouncementPage.objects.get(pk=saved.pk)
     page.department_id = other.pk  # an unsaved change, as a revision may carry
+    page.captions_id = None  # no key: nothing to read
 
-    content.load_related(page)
+    content.publishing_inputs(page, default_accounts=False)
 
     with CaptureQueriesContext(connection) as captured:
-        image = page.hero_image
-    assert captured.captured_queries == []  # taken from the saved row
+        department, image, video = page.department, page.hero_image, page.video
+        captions = page.captions
+    assert captured.captured_queries == []  # all loaded by the one read
+    assert department == other  # the copy's own key, not the saved row's
+    assert (image.pk, video.pk) == (saved.hero_image_id, saved.video_id)
+    assert image.title == "Bin lorry" and video.file.name.endswith(".mp4")
+    assert captions is None
+
+
+@pytest.mark.django_db
+def test_a_key_to_a_row_that_is_gone_loads_nothing(site, make_announcement):
+    saved = make_announcement(with_video=False)
+    page = AnnouncementPage.objects.get(pk=saved.pk)
+    page.department_id = Department.objects.order_by("-pk").first().pk + 100
+
+    content.publishing_inputs(page, default_accounts=False)
+
+    with CaptureQueriesContext(connection) as captured:
+        department, image = page.department, page.hero_image
+    assert captured.captured_queries == []
+    # None, as Wagtail gives a revision's key to a deleted object: the post is
+    # composed without it rather than the editor's publish failing.
+    assert department is None
     assert image.pk == saved.hero_image_id
-    assert page.department == other  # read for itself, not the saved row's

@@ -1,0 +1,132 @@
+"""What an editor's publish reads, in one statement: the site's two settings, its
+default accounts (without their tokens) and what the page's posts are made from."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Site
+
+from publishing import content, services
+from publishing.models import ChannelAccount, ProtocolSettings, SocialSettings
+from tests.publishing.conftest import FACEBOOK_PAGE, publish, rows_for
+
+
+@pytest.mark.django_db
+def test_the_site_settings_and_default_accounts_are_the_orms_own(
+    accounts, make_announcement
+):
+    page = make_announcement(live=False)
+    site = Site.objects.get(is_default_site=True)
+    social = SocialSettings.for_site(site)
+    social.x_template = "{title} (from the settings row)"
+    social.save()
+    protocol = ProtocolSettings.for_site(site)
+    protocol.blocklist = "confidential"
+    protocol.save()
+    # A second Facebook account sorts before the first by its name.
+    second = ChannelAccount.objects.create(
+        platform="facebook",
+        display_name="Aaa Parish",
+        remote_id=FACEBOOK_PAGE + "9",
+        access_token="not-a-real-token",
+    )
+    social.default_accounts.add(second)
+    content.site_id_for(page)  # Wagtail's site root paths, kept on the page
+
+    with CaptureQueriesContext(connection) as captured:
+        got_social, got_protocol, defaults = content.publishing_inputs(
+            page, default_accounts=True
+        )
+
+    assert len(captured.captured_queries) == 1
+    assert (got_social.pk, got_protocol.pk) == (social.pk, protocol.pk)
+    assert got_social.x_template == "{title} (from the settings row)"
+    assert got_protocol.blocklist == "confidential"
+    expected = list(social.default_accounts.all())  # the model's own ordering
+    assert [account.pk for account in defaults] == [account.pk for account in expected]
+    assert defaults[0].display_name == "Aaa Parish"
+    assert [account.extra for account in defaults] == [
+        account.extra for account in expected
+    ]
+    # Choosing where a page goes reads no secret: the tokens stay deferred.
+    for account in defaults:
+        assert {"access_token", "refresh_token"} <= account.get_deferred_fields()
+
+
+@pytest.mark.django_db
+def test_a_site_without_default_accounts_reads_none(site, make_policy):
+    page = make_policy()
+
+    social, protocol, defaults = content.publishing_inputs(page, default_accounts=True)
+
+    assert defaults == []
+    assert social.pk is not None and protocol.pk is not None
+
+
+@pytest.mark.django_db
+def test_without_default_accounts_they_are_not_read(accounts, make_policy):
+    page = make_policy()
+    content.site_id_for(page)
+
+    with CaptureQueriesContext(connection) as captured:
+        _social, _protocol, defaults = content.publishing_inputs(
+            page, default_accounts=False
+        )
+
+    assert defaults == []
+    assert '"publishing_channelaccount"' not in captured.captured_queries[0]["sql"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("missing", [(SocialSettings,), (ProtocolSettings,),
+                                     (SocialSettings, ProtocolSettings)])
+def test_a_site_without_a_settings_row_gets_it_created(site, make_policy, missing):
+    page = make_policy()
+    content.publishing_settings_for(page)  # both rows exist ...
+    for model in missing:
+        model.objects.all().delete()  # ... until these are deleted
+
+    social, protocol, defaults = content.publishing_inputs(page, default_accounts=True)
+
+    site_id = content.site_id_for(page)
+    assert SocialSettings.objects.get(site_id=site_id).pk == social.pk
+    assert ProtocolSettings.objects.get(site_id=site_id).pk == protocol.pk
+    assert social.x_template == SocialSettings._meta.get_field("x_template").default
+    assert defaults == []
+
+
+@pytest.mark.django_db
+def test_a_page_on_no_site_gets_unsaved_defaults(site, make_policy):
+    page = make_policy()
+    Site.objects.all().delete()
+    page = type(page).objects.get(pk=page.pk)  # forget the cached site
+
+    social, protocol, defaults = content.publishing_inputs(page, default_accounts=True)
+
+    assert (social.pk, protocol.pk, defaults) == (None, None, [])
+
+
+@pytest.mark.django_db
+def test_a_disconnected_default_account_is_not_posted_to(accounts, make_announcement):
+    ChannelAccount.objects.filter(pk=accounts["x"].pk).update(status="disconnected")
+    page = make_announcement(live=False)
+
+    publish(page)
+
+    assert sorted(row.platform for row in rows_for(page)) == ["facebook", "youtube"]
+
+
+@pytest.mark.django_db
+def test_the_editors_own_choice_of_accounts_is_what_is_posted_to(
+    accounts, make_announcement
+):
+    page = make_announcement(live=False, social_mode="custom")
+    page.social_accounts.set([accounts["facebook"]])
+
+    revision = page.save_revision()
+    changed, skipped = services.queue_page(revision.as_object(), revision)
+
+    assert skipped == []
+    assert [row.account_id for row in changed] == [accounts["facebook"].pk]
