@@ -14,7 +14,12 @@ from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Site
 
 from publishing import content, services
-from publishing.models import ChannelAccount, CrossPost, SocialSettings
+from publishing.models import (
+    ChannelAccount,
+    CrossPost,
+    ProtocolSettings,
+    SocialSettings,
+)
 from tests.factories import (
     AnnouncementPageFactory,
     DepartmentFactory,
@@ -124,6 +129,20 @@ def make_policy(site):
         return page
 
     return make
+
+
+@pytest.fixture
+def site_settings(site):
+    """The default site's social and protocol settings rows, each with a value
+    of its own, so a read that returns another row or the defaults shows."""
+    default_site = Site.objects.get(is_default_site=True)
+    social = SocialSettings.for_site(default_site)
+    social.x_template = "{title} (from the settings row)"
+    social.save()
+    protocol = ProtocolSettings.for_site(default_site)
+    protocol.blocklist = "confidential"
+    protocol.save()
+    return social, protocol
 
 
 def publish(page, user=None):

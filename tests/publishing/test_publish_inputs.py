@@ -15,16 +15,10 @@ from tests.publishing.conftest import FACEBOOK_PAGE, publish, rows_for
 
 @pytest.mark.django_db
 def test_the_site_settings_and_default_accounts_are_the_orms_own(
-    accounts, make_announcement
+    accounts, site_settings, make_announcement
 ):
     page = make_announcement(live=False)
-    site = Site.objects.get(is_default_site=True)
-    social = SocialSettings.for_site(site)
-    social.x_template = "{title} (from the settings row)"
-    social.save()
-    protocol = ProtocolSettings.for_site(site)
-    protocol.blocklist = "confidential"
-    protocol.save()
+    social, protocol = site_settings
     # A second Facebook account sorts before the first by its name.
     second = ChannelAccount.objects.create(
         platform="facebook",

@@ -11,16 +11,10 @@ from publishing.models import ProtocolSettings, SocialSettings
 
 @pytest.mark.django_db
 def test_both_settings_are_the_sites_own_rows_read_in_one_query(
-    site, make_policy, django_assert_num_queries
+    site_settings, make_policy, django_assert_num_queries
 ):
     page = make_policy()
-    default_site = Site.objects.get(is_default_site=True)
-    social = SocialSettings.for_site(default_site)
-    social.x_template = "{title} (from the settings row)"
-    social.save()
-    protocol = ProtocolSettings.for_site(default_site)
-    protocol.blocklist = "confidential"
-    protocol.save()
+    social, protocol = site_settings
     site_id = content.site_id_for(page)
 
     with django_assert_num_queries(1) as captured:
