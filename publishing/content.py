@@ -68,9 +68,10 @@ def social_settings_for(page, site_id: int | None = None):
 def publishing_settings_for(page, site_id: int | None = None) -> tuple:
     """The page's site's social and protocol settings, ``(social, protocol)``.
 
-    An editor's publish needs both, so they are read in one query (the site's
-    row joined to each), not one each; a site without a row of either yet gets
-    it created, as :func:`site_setting` would."""
+    The editor's live previews of each channel need both, so they are read in
+    one query (the site's row joined to each), not one each; a site without a
+    row of either yet gets it created, as :func:`site_setting` would. (The
+    publish itself reads them with more, see :func:`publishing_inputs`.)"""
     from wagtail.models import Site
 
     from .models import ProtocolSettings, SocialSettings

@@ -1,4 +1,4 @@
-"""The two site settings an editor's publish reads, in one query."""
+"""The two site settings the live channel previews read, in one query."""
 
 from __future__ import annotations
 
