@@ -62,13 +62,23 @@ class _PublishRead:
         quote = connection.ops.quote_name
         social_meta = SocialSettings._meta
         site_column = quote(social_meta.get_field("site").column)
-        self.social = Columns(SocialSettings, "s", connection)
-        self.protocol = Columns(ProtocolSettings, "p", connection)
-        self.related = [
-            (name, Columns(model, f"r{number}", connection))
-            for number, (name, model) in enumerate(related)
+        self.related_names = [name for name, _model in related]
+        #: Read once, from the first row: the social and protocol settings,
+        #: then each related object in the order of ``related_names``.
+        self.once = [
+            Columns(SocialSettings, "s", connection),
+            Columns(ProtocolSettings, "p", connection),
+            *(
+                Columns(model, f"r{number}", connection)
+                for number, (_name, model) in enumerate(related)
+            ),
         ]
-        parts = [self.social, self.protocol, *(columns for _n, columns in self.related)]
+        #: Where each of ``once`` begins in a row.
+        self.starts = _starts(self.once)
+        #: Read from every row, after the others: a default account.
+        self.account = None
+        self.account_start = sum(columns.count for columns in self.once)
+        parts = list(self.once)
         joins = [
             f"LEFT OUTER JOIN {quote(ProtocolSettings._meta.db_table)} p "
             f"ON p.{quote(ProtocolSettings._meta.get_field('site').column)} "
@@ -82,7 +92,6 @@ class _PublishRead:
                 f"ON r{number}.{quote(model._meta.pk.column)} = %s"
             )
         order = ""
-        self.account = None
         if with_accounts:
             self.account = Columns(ChannelAccount, "a", connection, TOKEN_FIELDS)
             parts.append(self.account)
@@ -140,27 +149,36 @@ def read_for_publish(
         found = cursor.fetchall()
     if not found:
         return None
-    first = list(found[0])
-    start = 0
-
-    def take(columns: Columns, values: list) -> Model | None:
-        nonlocal start
-        taken = values[start : start + columns.count]
-        start += columns.count
-        if taken[columns.pk_position] is None:  # no row was joined
-            return None
-        return columns.build(taken, connection)
-
+    social, protocol, *related_objects = [
+        _build(columns, found[0], start, connection)
+        for columns, start in zip(read.once, read.starts, strict=True)
+    ]
     inputs = PublishInputs(
-        social=take(read.social, first), protocol=take(read.protocol, first)
+        social=social,
+        protocol=protocol,
+        related=dict(zip(read.related_names, related_objects, strict=True)),
     )
-    for name, columns in read.related:
-        inputs.related[name] = take(columns, first)
     if read.account is not None:
-        offset = start
         for values in found:
-            start = offset
-            account = take(read.account, list(values))
+            account = _build(read.account, values, read.account_start, connection)
             if account is not None:
                 inputs.default_accounts.append(account)
     return inputs
+
+
+def _starts(parts: list[Columns]) -> list[int]:
+    """Where each of ``parts`` begins in a row that selects them one after another."""
+    starts, start = [], 0
+    for columns in parts:
+        starts.append(start)
+        start += columns.count
+    return starts
+
+
+def _build(columns: Columns, values, start: int, connection) -> Model | None:
+    """The object ``columns`` selects from ``start`` on in ``values``, or ``None``
+    when the join found no row (its primary key is NULL)."""
+    taken = list(values[start : start + columns.count])
+    if taken[columns.pk_position] is None:
+        return None
+    return columns.build(taken, connection)
