@@ -66,33 +66,14 @@ def social_settings_for(page, site_id: int | None = None):
 
 
 def publishing_settings_for(page, site_id: int | None = None) -> tuple:
-    """The page's site's social and protocol settings, ``(social, protocol)``.
-
-    The editor's live previews of each channel need both, so they are read in
-    one query (the site's row joined to each), not one each; a site without a
-    row of either yet gets it created, as :func:`site_setting` would. (The
-    publish itself reads them with more, see :func:`publishing_inputs`.)"""
-    from wagtail.models import Site
-
-    from .models import ProtocolSettings, SocialSettings
-
-    models = (SocialSettings, ProtocolSettings)
-    if site_id is None and page is not None:
-        site_id = site_id_for(page)
-    if site_id is None:
-        return tuple(model() for model in models)
-    # The reverse accessor of each setting's one-to-one field to its site.
-    joins = [model._meta.get_field("site").remote_field.get_accessor_name()
-             for model in models]
-    # Ordered by the key alone: Wagtail's site manager orders by expressions
-    # over the name and hostname, compiled on every query to sort one row.
-    site = (
-        Site.objects.select_related(*joins).filter(pk=site_id).order_by("pk").first()
+    """The page's site's social and protocol settings, ``(social, protocol)``,
+    for the editor's live previews of each channel: the publish's own read
+    (:func:`publishing_inputs`) without the accounts. ``site_id`` saves working
+    the site out again."""
+    social, protocol, _none = publishing_inputs(
+        page, default_accounts=False, site_id=site_id
     )
-    return tuple(
-        getattr(site, join, None) or site_setting(model, page, site_id)
-        for model, join in zip(models, joins, strict=True)
-    )
+    return social, protocol
 
 
 def post_link(marker: str, platform: str, social_settings) -> str:
@@ -165,7 +146,9 @@ def build_post(
     )
 
 
-def publishing_inputs(page, *, default_accounts: bool) -> tuple:
+def publishing_inputs(
+    page, *, default_accounts: bool, site_id: int | None = None
+) -> tuple:
     """What publishing ``page`` reads, ``(social, protocol, accounts)``: the
     page's site's two settings and, with ``default_accounts``, the site's
     default accounts (without their tokens; else ``[]``). It loads the page's
@@ -175,11 +158,13 @@ def publishing_inputs(page, *, default_accounts: bool) -> tuple:
     All of that is one statement (:func:`publish_sql.read_for_publish`). A site
     without a row of either setting yet gets it created, as
     :func:`site_setting` would; a page on no site gets unsaved defaults.
+    ``site_id`` saves working the site out again.
     """
     from . import publish_sql
     from .models import ProtocolSettings, SocialSettings
 
-    site_id = site_id_for(page)
+    if site_id is None:
+        site_id = site_id_for(page)
     if site_id is None:
         return SocialSettings(), ProtocolSettings(), []
     wanted = _related_to_read(page)
