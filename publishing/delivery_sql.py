@@ -155,7 +155,10 @@ class _ClaimStatement:
             f"FROM {quote(ChannelAccount._meta.db_table)} AS a, "
             f"(SELECT {pk}, {state} FROM {table} "
             f"WHERE {pk} = %(row_id)s FOR UPDATE) AS before "
-            f"WHERE r.{pk} = before.{pk} "
+            # The row's key on both sides, not only in the join: else, while the
+            # table's statistics lag (a new table, a burst just written), the
+            # planner may scan every due row to find this one.
+            f"WHERE r.{pk} = %(row_id)s AND before.{pk} = %(row_id)s "
             f"AND a.{quote(ChannelAccount._meta.pk.column)} = r.{column['account']} "
             f"AND ((r.{state} = ANY(%(queued)s) "
             f"AND (r.{lease_until} IS NULL OR r.{lease_until} < %(now)s) "

@@ -383,3 +383,66 @@ def test_an_account_at_its_daily_cap_waits_until_a_day_after_its_capth_post(
     else:
         expected = now + timedelta(hours=waits_hours)
         assert abs(until - expected) < timedelta(seconds=5)
+
+
+def _claims_sent(row_ids, owner="worker-a:1") -> list[tuple[str, object]]:
+    """The claim statements ``services.claim`` sends for ``row_ids``."""
+    from django.db import connection
+
+    sent = []
+
+    def capture(execute, sql, params, many, context):
+        if sql.startswith("UPDATE"):
+            sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        for row_id in row_ids:
+            services.claim(row_id, owner)
+    return sent
+
+
+def _scans_of(plan: dict, alias: str) -> list[dict]:
+    """Every node of an EXPLAIN (FORMAT JSON) plan that reads ``alias`` (not
+    the UPDATE's own node, which writes it)."""
+    reads = plan.get("Alias") == alias and plan["Node Type"] != "ModifyTable"
+    found = [plan] if reads else []
+    for child in plan.get("Plans", []):
+        found += _scans_of(child, alias)
+    return found
+
+
+@postgresql_only
+def test_the_claim_reads_its_row_by_key_however_many_rows_are_due(account):
+    from django.db import connection
+
+    rows = [make_row(account, number) for number in range(60)]
+    [(sql, params)] = _claims_sent([rows[30].pk])
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        [[plan]] = cursor.fetchone()
+
+    [scan] = _scans_of(plan["Plan"], "r")
+    # Not every due row joined to the locked one: the row, by its primary key.
+    assert "Index" in scan["Node Type"], scan["Node Type"]
+    assert "before" not in scan["Index Cond"], scan["Index Cond"]
+
+
+@postgresql_only
+def test_a_connection_plans_the_claim_once_and_then_reuses_it(account):
+    from django.db import connection
+
+    rows = [make_row(account, number) for number in range(8)]
+    sent = _claims_sent([row.pk for row in rows])
+    assert len(sent) == len(rows) and len({sql for sql, _params in sent}) == 1
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any(
+        statement.startswith('UPDATE "publishing_crosspost" AS r')
+        for statement in prepared
+    ), prepared
+    claimed = CrossPost.objects.filter(pk__in=[row.pk for row in rows])
+    assert {row.lease_owner for row in claimed} == {"worker-a:1"}
