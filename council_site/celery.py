@@ -1,4 +1,5 @@
-"""The Celery application, configured from Django settings (``CELERY_*``)."""
+"""The Celery application, configured from Django settings (``CELERY_*``, read
+once: :mod:`council_site.celery_settings`)."""
 
 import os
 
@@ -9,7 +10,9 @@ from django.db import close_old_connections
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council_site.settings.dev")
 
 app = Celery("council_site")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+app.config_from_object(
+    "council_site.celery_settings:CELERY_SETTINGS", namespace="CELERY"
+)
 app.autodiscover_tasks()
 
 

@@ -101,3 +101,21 @@ def test_a_task_run_eagerly_leaves_its_callers_transaction_alone(kept_connection
         record_worker_heartbeat.apply()
         assert connection.in_atomic_block
         assert WorkerHeartbeat.objects.exists()
+
+
+def test_the_app_reads_every_celery_setting_django_has():
+    from django.conf import settings
+
+    def in_celery(name: str):
+        return app.conf.get(name.removeprefix("CELERY_").lower())
+
+    names = [name for name in dir(settings) if name.startswith("CELERY_")]
+    assert "CELERY_BROKER_URL" in names and "CELERY_TASK_ROUTES" in names
+    mismatched = {
+        name: (in_celery(name), getattr(settings, name))
+        for name in names
+        if in_celery(name) != getattr(settings, name)
+    }
+    assert mismatched == {}
+    # What the settings leave out is Celery's default, as before.
+    assert app.conf.task_default_exchange_type == "direct"
