@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -144,6 +145,7 @@ def phrases(value: str) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
+@lru_cache(maxsize=1024)  # the same phrases for every post, changed rarely
 def _phrase_pattern(phrase: str, plurals: bool = False) -> re.Pattern:
     # Spaces and hyphens are interchangeable ("OFFICIAL SENSITIVE" also finds
     # "OFFICIAL-SENSITIVE"); whole words only, so SECRET does not find "secretary".
