@@ -348,7 +348,15 @@ def send_to_broker(messages) -> int:
     try:
         with app.producer_or_acquire() as producer, producer.batch():
             for task, row_id, priority in messages:
-                task.apply_async((row_id,), priority=priority, producer=producer)
+                task.apply_async(
+                    (row_id,),
+                    priority=priority,
+                    producer=producer,
+                    # What Celery would write for the message's log lines, given
+                    # so that it need not build it with its safe repr.
+                    argsrepr=f"({row_id},)",
+                    kwargsrepr="{}",
+                )
     except Exception:  # noqa: BLE001 - any broker failure; the sweeper recovers
         waiting = [row_id for _task, row_id, _priority in messages]
         logger.warning(
