@@ -433,6 +433,8 @@ def test_the_claim_reads_its_row_by_key_however_many_rows_are_due(account):
 def test_a_connection_plans_the_claim_once_and_then_reuses_it(account):
     from django.db import connection
 
+    if not connection.settings_dict["OPTIONS"].get("prepare_threshold"):
+        pytest.skip("DATABASE_PREPARED_STATEMENTS is off")
     rows = [make_row(account, number) for number in range(8)]
     sent = _claims_sent([row.pk for row in rows])
     assert len(sent) == len(rows) and len({sql for sql, _params in sent}) == 1
