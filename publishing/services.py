@@ -50,12 +50,13 @@ class Skipped:
 
 
 def accounts_for(
-    page: SocialPostingMixin, social_settings=None, default_accounts=None
+    page: SocialPostingMixin, default_accounts=None
 ) -> list[ChannelAccount]:
     """The accounts the editor chose, or the site's defaults, without their
     tokens: choosing where a page goes needs no secret, so the editor's request
     neither reads nor decrypts one. ``default_accounts`` are the site's
-    defaults when the caller has read them already."""
+    defaults when the caller has read them already (else they are read as the
+    publish reads them, :func:`content.publishing_inputs`)."""
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.NONE:
         return []
@@ -64,8 +65,7 @@ def accounts_for(
     elif default_accounts is not None:
         chosen = default_accounts
     else:
-        social_settings = social_settings or content.social_settings_for(page)
-        chosen = social_settings.default_accounts.defer(*publish_sql.TOKEN_FIELDS)
+        chosen = content.publishing_inputs(page, default_accounts=True)[2]
     return [account for account in chosen if account.status != "disconnected"]
 
 
@@ -91,9 +91,7 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     social_settings, protocol, defaults = content.publishing_inputs(
         page, default_accounts=by_default
     )
-    accounts = accounts_for(
-        page, social_settings, defaults if by_default else None
-    )
+    accounts = accounts_for(page, defaults if by_default else None)
     if not accounts:
         return [], []
     marker = content.canonical_url(page)
