@@ -10,6 +10,9 @@ included, while the sandbox injects on every call:
 * 10% platform 5xx, 5% hangs past the client timeout, 5% 429s with a reset time,
   2% "created, then the connection dropped", and one expired X token.
 
+When a fault spends an account's sign-in (a token renewal whose answer is lost),
+the soak reconnects it as a comms manager would and says so in its report.
+
 Meanwhile a worker is SIGKILLed (and restarted) ``--kills`` times and, when the
 broker is a local Redis server and we are root, Redis is restarted once without
 saving, so every queued message is lost and only the sweeper can recover them.
@@ -138,17 +141,52 @@ def publish_all(world, items: int, chaos: Chaos) -> tuple[list, list[str]]:
     return pages, errors
 
 
-def wait_until_final(pages, deadline: float) -> None:
+def reconnect_parked_accounts(control, log: list[str]) -> None:
+    """Do what a comms manager does when an account needs reconnecting.
+
+    A renewal whose answer is lost (the connection drops after X has rotated the
+    tokens) spends the only refresh token we hold, so the account waits for a
+    person. This signs it in again at the sandbox and saves it through the same
+    function as the connect screen, which resumes its waiting posts.
+    """
+    from channels.base import ConnectedAccount, Credentials
+    from publishing.models import ChannelAccount
+    from publishing.views.connecting import save_connected
+
+    parked = ChannelAccount.objects.filter(
+        status=ChannelAccount.Status.NEEDS_RECONNECT
+    )
+    for account in parked:
+        token = control.mint_token(account.platform, account_id=account.remote_id)
+        found = ConnectedAccount(
+            platform=account.platform,
+            remote_id=account.remote_id,
+            display_name=account.display_name,
+            credentials=Credentials(
+                account_id=account.remote_id,
+                access_token=token["access_token"],
+                refresh_token=token.get("refresh_token", ""),
+            ),
+        )
+        _, resumed = save_connected(found, user=None)
+        log.append(
+            f"{account.platform} reconnected ({account.status_message[:80]!r}; "
+            f"{resumed} posts resumed)"
+        )
+
+
+def wait_until_final(pages, deadline: float, control, log: list[str]) -> None:
     from publishing.models import CrossPost
 
     rows = CrossPost.objects.filter(page_id__in=[page.pk for page in pages])
     expected = 3 * len(pages)
     final = CrossPost.FINAL_STATES
-    harness.wait_until(
-        lambda: rows.filter(state__in=final).count() == expected,
-        max(deadline - time.monotonic(), 0),
-        1.0,
-    )
+
+    def finished() -> bool:
+        reconnect_parked_accounts(control, log)
+        return rows.filter(state__in=final).count() == expected
+
+    harness.wait_until(finished, max(deadline - time.monotonic(), 0), 1.0)
 
 
 def tally(pages, control) -> dict[str, Any]:
@@ -252,7 +290,7 @@ def main(items: int = 300, kills: int = 2, redis_restart: bool = True,
         chaos = Chaos(items, workers, kills, redis)
         pages, publish_errors = publish_all(world, items, chaos)
         chaos.finish(workers)
-        wait_until_final(pages, started + deadline_seconds)
+        wait_until_final(pages, started + deadline_seconds, control, chaos.log)
         control.clear_faults()
         result = tally(pages, control)
         result.update(
@@ -285,9 +323,11 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"rows by state: {json.dumps(result['states'])}")
     if result["duplicates"]:
         print(f"duplicates by platform: {json.dumps(result['duplicates_by_platform'])}")
-    for label in ("duplicate_details", "failures", "unfinished", "publish_errors"):
-        for line in result[label]:
-            print(f"{label[:-1]}: {line}")
+    labels = {"duplicate_details": "duplicate", "failures": "failure",
+              "unfinished": "unfinished", "publish_errors": "publish error"}
+    for key, label in labels.items():
+        for line in result[key]:
+            print(f"{label}: {line}")
 
 
 if __name__ == "__main__":

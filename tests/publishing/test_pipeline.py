@@ -8,8 +8,10 @@ import logging
 import pytest
 from wagtail.models import PageLogEntry
 
+from channels.base import ConnectedAccount, Credentials
 from publishing import content, services
 from publishing.models import ChannelAccount, CrossPost
+from publishing.views import connecting
 from tests.publishing.conftest import (
     live_posts_with_marker,
     publish,
@@ -207,6 +209,48 @@ def test_revoked_account_waits_for_reconnection_then_resumes(
     account.status = ChannelAccount.Status.CONNECTED
     account.save()
     assert services.resume_account(account) == 1
+
+    rows = settle(page, expected=2)
+    assert {row.state for row in rows} == {State.POSTED}
+    assert_exactly_once_per_channel(sandbox, page, ("facebook", "x"))
+
+
+def test_a_lost_token_renewal_waits_for_reconnection_then_posts_once(
+    sandbox, accounts, make_policy
+):
+    # X renews the tokens but the answer never arrives. X rotates refresh tokens,
+    # so the one we hold is spent: only a reconnection can bring the account back.
+    sandbox.add_fault("x", "publish", "expire_token", count=1)
+    sandbox.add_fault("x", "token", "drop_after_create", count=1)
+    page = make_policy()
+    publish(page)
+
+    def parked():
+        services.sweep()
+        return CrossPost.objects.filter(
+            page_id=page.pk, platform="x", state=State.NEEDS_RECONNECT
+        ).first()
+
+    row = wait_for(parked, timeout=60)
+    account = ChannelAccount.objects.get(platform="x")
+    assert account.status == ChannelAccount.Status.NEEDS_RECONNECT
+    assert "reconnect" in account.status_message.lower()
+    assert "would not renew" in row.last_error
+    assert live_posts_with_marker(sandbox, content.canonical_url(page), "x") == []
+
+    token = sandbox.mint_token("x", account_id=account.remote_id)
+    found = ConnectedAccount(
+        platform="x",
+        remote_id=account.remote_id,
+        display_name=account.display_name,
+        credentials=Credentials(
+            account_id=account.remote_id,
+            access_token=token["access_token"],
+            refresh_token=token["refresh_token"],
+        ),
+    )
+    _, resumed = connecting.save_connected(found, user=None)
+    assert resumed == 1
 
     rows = settle(page, expected=2)
     assert {row.state for row in rows} == {State.POSTED}
