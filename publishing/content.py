@@ -65,17 +65,6 @@ def social_settings_for(page, site_id: int | None = None):
     return site_setting(SocialSettings, page, site_id)
 
 
-def publishing_settings_for(page, site_id: int | None = None) -> tuple:
-    """The page's site's social and protocol settings, ``(social, protocol)``,
-    for the editor's live previews of each channel: the publish's own read
-    (:func:`publishing_inputs`) without the accounts. ``site_id`` saves working
-    the site out again."""
-    social, protocol, _none = publishing_inputs(
-        page, default_accounts=False, site_id=site_id
-    )
-    return social, protocol
-
-
 def post_link(marker: str, platform: str, social_settings) -> str:
     """The link posted to ``platform``: the marker, with UTM tags if the site
     wants them."""
@@ -146,9 +135,7 @@ def build_post(
     )
 
 
-def publishing_inputs(
-    page, *, default_accounts: bool, site_id: int | None = None
-) -> tuple:
+def publishing_inputs(page, *, default_accounts: bool) -> tuple:
     """What publishing ``page`` reads, ``(social, protocol, accounts)``: the
     page's site's two settings and, with ``default_accounts``, the site's
     default accounts (without their tokens; else ``[]``). It loads the page's
@@ -158,13 +145,11 @@ def publishing_inputs(
     All of that is one statement (:func:`publish_sql.read_for_publish`). A site
     without a row of either setting yet gets it created, as
     :func:`site_setting` would; a page on no site gets unsaved defaults.
-    ``site_id`` saves working the site out again.
     """
     from . import publish_sql
     from .models import ProtocolSettings, SocialSettings
 
-    if site_id is None:
-        site_id = site_id_for(page)
+    site_id = site_id_for(page)
     if site_id is None:
         return SocialSettings(), ProtocolSettings(), []
     wanted = _related_to_read(page)

@@ -63,13 +63,15 @@ def page_in_place(page, parent):
     return placed
 
 
-def channel_plan(page) -> dict:
-    """Where the page will go: each account and whether it is sent there."""
+def channel_plan(page, default_accounts=None) -> dict:
+    """Where the page will go: each account and whether it is sent there.
+    ``default_accounts`` are the site's defaults when the caller has read them
+    already (see :func:`services.accounts_for`)."""
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.DEFAULT and page.get_site() is None:
         return {"mode": mode, "accounts": []}
     accounts = []
-    for account in services.accounts_for(page):
+    for account in services.accounts_for(page, default_accounts):
         note = ""
         sent = True
         try:
@@ -160,7 +162,10 @@ class SocialPreviewView(View):
             page = self.page_from_form(request)
         except PreviewRequestError as error:
             return JsonResponse({"error": error.message}, status=error.status)
-        social_settings, protocol_settings = content.publishing_settings_for(page)
+        # One read for the settings and the plan's accounts, as the publish does.
+        social_settings, protocol_settings, defaults = content.publishing_inputs(
+            page, default_accounts=True
+        )
         channels = {}
         for platform, _name in PLATFORM_CHOICES:
             try:
@@ -169,7 +174,9 @@ class SocialPreviewView(View):
                 )
             except ConfigurationError:
                 continue
-        return JsonResponse({"channels": channels, "plan": channel_plan(page)})
+        return JsonResponse(
+            {"channels": channels, "plan": channel_plan(page, defaults)}
+        )
 
     def page_from_form(self, request):
         data = request.POST
@@ -251,7 +258,9 @@ def _apply_form_values(page, data) -> None:
 def render_social_preview(page, request, platform: str):
     """The page as a post on ``platform``: exactly the text, link and media that
     the outbox would send for it."""
-    social_settings = content.social_settings_for(page)
+    social_settings, protocol_settings, defaults = content.publishing_inputs(
+        page, default_accounts=True
+    )
     media_problem = ""
     try:
         post = content.build_post(page, platform, social_settings)
@@ -270,7 +279,7 @@ def render_social_preview(page, request, platform: str):
             pk=page.social_video()["document_id"]
         )
         video_url = document.file.url
-    plan = channel_plan(page)
+    plan = channel_plan(page, defaults)
     return TemplateResponse(
         request,
         f"publishing/previews/{platform}.html",
@@ -281,7 +290,7 @@ def render_social_preview(page, request, platform: str):
             "media_problem": media_problem,
             "video_url": video_url,
             "accounts": [a for a in plan["accounts"] if a["platform"] == platform],
-            "findings": guard.check_post(post, page),
+            "findings": guard.check_post(post, page, protocol_settings),
             "platform_name": PLATFORM_NAMES[platform],
             "weighted_length": compose.weighted_length(post.text),
         },

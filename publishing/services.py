@@ -87,11 +87,10 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.NONE:
         return [], []
-    by_default = mode == SocialPostingMixin.SocialMode.DEFAULT
     social_settings, protocol, defaults = content.publishing_inputs(
-        page, default_accounts=by_default
+        page, default_accounts=mode == SocialPostingMixin.SocialMode.DEFAULT
     )
-    accounts = accounts_for(page, defaults if by_default else None)
+    accounts = accounts_for(page, defaults)
     if not accounts:
         return [], []
     marker = content.canonical_url(page)

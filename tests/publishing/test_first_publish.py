@@ -79,7 +79,7 @@ def test_a_first_publish_to_three_channels_takes_three_statements(
     page = make_announcement(live=False)
     # As on any publish but a site's very first: the site's settings exist, its
     # root paths are cached and the image has its rendition.
-    content.publishing_settings_for(page)
+    content.publishing_inputs(page, default_accounts=False)
     content.page_images(page)
     revision = page.save_revision()
     received = revision.as_object()  # as the receiver gets it: nothing loaded

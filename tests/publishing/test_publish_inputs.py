@@ -78,7 +78,7 @@ def test_without_default_accounts_they_are_not_read(accounts, make_policy):
                                      (SocialSettings, ProtocolSettings)])
 def test_a_site_without_a_settings_row_gets_it_created(site, make_policy, missing):
     page = make_policy()
-    content.publishing_settings_for(page)  # both rows exist ...
+    content.publishing_inputs(page, default_accounts=False)  # both rows exist ...
     for model in missing:
         model.objects.all().delete()  # ... until these are deleted
 

@@ -34,7 +34,6 @@ def test_an_error_after_the_post_was_created_is_reconciled_not_reposted(
     assert len(live_posts_with_marker(sandbox, marker, "facebook")) == 1
 
 
-
 def test_a_delivery_message_says_what_celery_itself_would_log_for_it():
     """The batch names each message's arguments for the log without Celery's
     safe repr; what it writes must be what that repr gives."""

@@ -15,10 +15,12 @@ def test_both_settings_are_the_sites_own_rows_read_in_one_query(
 ):
     page = make_policy()
     social, protocol = site_settings
-    site_id = content.site_id_for(page)
+    content.site_id_for(page)  # the site's root paths cached, as after any request
 
     with django_assert_num_queries(1) as captured:
-        got_social, got_protocol = content.publishing_settings_for(page, site_id)
+        got_social, got_protocol, _ = content.publishing_inputs(
+            page, default_accounts=False
+        )
 
     # One site by its key: not sorted by Site's default ordering, which would
     # compile three expressions over its name and hostname to order one row.
@@ -38,7 +40,7 @@ def test_a_site_without_settings_rows_gets_them_created(site, make_policy):
     SocialSettings.objects.all().delete()
     ProtocolSettings.objects.all().delete()
 
-    social, protocol = content.publishing_settings_for(page)
+    social, protocol, _ = content.publishing_inputs(page, default_accounts=False)
 
     site_id = content.site_id_for(page)
     assert SocialSettings.objects.get(site_id=site_id).pk == social.pk
@@ -53,7 +55,7 @@ def test_a_page_on_no_site_gets_unsaved_defaults(site, make_policy):
     Site.objects.all().delete()
     page = type(page).objects.get(pk=page.pk)  # forget the cached site
 
-    social, protocol = content.publishing_settings_for(page)
+    social, protocol, _ = content.publishing_inputs(page, default_accounts=False)
 
     assert social.pk is None and protocol.pk is None
     assert isinstance(social, SocialSettings)
