@@ -7,6 +7,8 @@ from celery import Celery
 from celery.signals import task_postrun, task_prerun
 from django.db import close_old_connections
 
+from publishing.heartbeat import HeartbeatStep
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council_site.settings.dev")
 
 app = Celery("council_site")
@@ -14,6 +16,8 @@ app.config_from_object(
     "council_site.celery_settings:CELERY_SETTINGS", namespace="CELERY"
 )
 app.autodiscover_tasks()
+# Every worker notes itself alive on a timer, whatever its pool is busy with.
+app.steps["worker"].add(HeartbeatStep)
 
 
 @task_prerun.connect

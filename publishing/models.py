@@ -311,6 +311,10 @@ class WorkerHeartbeat(models.Model):
     #: When the worker last started (its ``worker_ready``), so a sweeper that
     #: has never run is not called stopped while beat has had no time to send it.
     started_at = models.DateTimeField(null=True, blank=True)
+    #: The queues the worker takes, comma-separated ("crosspost,celery"), so a
+    #: queue no live worker takes (video uploads on a worker of their own that
+    #: stopped) shows too. Empty on rows noted before workers said: taken as all.
+    queues = models.CharField(max_length=200, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen_at:%H:%M:%S}"

@@ -5,12 +5,12 @@ import time
 from celery import shared_task
 from celery.signals import task_postrun, worker_init, worker_ready
 from django.core.management import call_command
-from django.utils import timezone
 
 from channels import registry
 
 from . import feeds, metrics, services
-from .models import PeriodicRun, WorkerHeartbeat
+from .heartbeat import note_alive
+from .models import PeriodicRun
 
 
 def _owner(task) -> str:
@@ -67,17 +67,7 @@ def refresh_metrics() -> int:
 @shared_task(bind=True, ignore_result=True)
 def record_worker_heartbeat(self) -> None:
     """Note that a worker is alive and consuming the queue."""
-    _note_alive(self.request.hostname)
-
-
-def _note_alive(hostname: str | None, *, starting: bool = False) -> None:
-    now = timezone.now()
-    defaults = {"seen_at": now}
-    if starting:
-        defaults["started_at"] = now
-    WorkerHeartbeat.objects.update_or_create(
-        hostname=hostname or "unknown", defaults=defaults
-    )
+    note_alive(self.request.hostname)
 
 
 @worker_init.connect
@@ -90,7 +80,7 @@ def warm_up_channels(sender=None, **kwargs) -> None:
 @worker_ready.connect
 def note_worker_ready(sender=None, **kwargs) -> None:
     """A worker that has just started is alive, whether or not beat runs."""
-    _note_alive(getattr(sender, "hostname", None), starting=True)
+    note_alive(getattr(sender, "hostname", None), starting=True)
 
 
 #: When this process last noted its worker alive after a task (monotonic seconds).
@@ -107,4 +97,4 @@ def note_worker_busy(sender=None, **kwargs) -> None:
         return
     _last_noted["at"] = now
     request = getattr(sender, "request", None)
-    _note_alive(getattr(request, "hostname", None))
+    note_alive(getattr(request, "hostname", None))

@@ -12,6 +12,7 @@ settles that race by failing one of them ("deadlock detected").
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -38,14 +39,38 @@ def purge_broker() -> None:
             (settings.CELERY_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
 
 
-class WorkerProcess:
-    """Start, stop and kill one worker process."""
+def procfile_workers() -> dict[str, tuple[str, int]]:
+    """Each Celery worker ``make run`` starts (Procfile.dev): its process name,
+    with the queues it takes (``-Q``) and its ``--concurrency``."""
+    workers = {}
+    for line in (ROOT / "Procfile.dev").read_text().splitlines():
+        name, _, command = line.partition(":")
+        words = shlex.split(command)
+        if words and words[0].endswith("celery") and "worker" in words:
+            option = dict(zip(words, words[1:], strict=False))
+            workers[name.strip()] = (option["-Q"], int(option["--concurrency"]))
+    return workers
 
-    def __init__(self, database_name: str, extra_env: dict[str, str] | None = None):
+
+class WorkerProcess:
+    """Start, stop and kill one worker process: by default one that takes every
+    queue; ``name``, ``queues`` and ``concurrency`` start one as deployed."""
+
+    def __init__(
+        self,
+        database_name: str,
+        extra_env: dict[str, str] | None = None,
+        *,
+        name: str = "",
+        queues: str = QUEUES,
+        concurrency: int = 2,
+    ):
         self.database_name = database_name
         self.extra_env = extra_env or {}
+        self.name, self.queues, self.concurrency = name, queues, concurrency
         self.process: subprocess.Popen | None = None
-        self.log_path = ROOT / "var" / f"test-worker-{os.getpid()}.log"
+        suffix = f"-{name}" if name else ""
+        self.log_path = ROOT / "var" / f"test-worker{suffix}-{os.getpid()}.log"
 
     def start(self) -> WorkerProcess:
         env = {
@@ -59,7 +84,9 @@ class WorkerProcess:
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "council_site", "worker",
-                "--loglevel", "INFO", "--concurrency", "2", "-Q", QUEUES,
+                *(["-n", f"{self.name}@%h"] if self.name else []),
+                "--loglevel", "INFO", "--concurrency", str(self.concurrency),
+                "-Q", self.queues,
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ],
             cwd=ROOT,

@@ -241,8 +241,9 @@ else:
     # Longer than the longest task (a video upload), so Redis never redelivers a
     # message that a worker is still working on.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
-# Text posts and video uploads have queues of their own, so a long YouTube upload
-# never delays a tweet. Workers consume all three unless told otherwise.
+# Text posts and video uploads have queues of their own, taken by workers of
+# their own (Procfile.dev, docker-compose.yml), so however many long YouTube
+# uploads are under way, a tweet never waits for one. "celery" carries beat's jobs.
 COUNCIL_TASK_QUEUES = ("crosspost", "uploads", "celery")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_RESULT_BACKEND = None
@@ -306,6 +307,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # does instead, for CONN_MAX_AGE (council_site/celery.py); this forces a fresh one
 # after so many tasks a process.
 CELERY_DB_REUSE_MAX = 1000
+# How often each worker notes itself alive from its main process
+# (publishing.heartbeat); the dashboard calls a worker stopped after two minutes
+# without a note.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=30.0)
 
 # CROSS-POSTING
 # ------------------------------------------------------------------------------

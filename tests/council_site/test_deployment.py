@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+
+from tests.worker_fixtures import procfile_workers
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -27,26 +30,72 @@ PRODUCTION_ENV = {
 }
 
 
+APP_SERVICES = ("web", "worker", "uploads", "beat")
+
+
 def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
+def compose_workers() -> dict[str, set[str]]:
+    """Each Celery worker service in docker-compose.yml and the queues it takes."""
+    workers = {}
+    for name, service in compose()["services"].items():
+        words = shlex.split(str(service.get("command", "")))
+        if words[:1] == ["celery"] and "worker" in words:
+            workers[name] = set(words[words.index("-Q") + 1].split(","))
+    return workers
+
+
+@pytest.mark.parametrize(
+    "workers",
+    [
+        pytest.param(compose_workers, id="docker-compose.yml"),
+        pytest.param(
+            lambda: {
+                name: set(queues.split(","))
+                for name, (queues, _concurrency) in procfile_workers().items()
+            },
+            id="Procfile.dev",
+        ),
+    ],
+)
+def test_video_uploads_have_a_worker_of_their_own_and_every_queue_a_worker(workers):
+    from django.conf import settings
+
+    found = workers()
+    takers = [name for name, queues in found.items() if "uploads" in queues]
+    assert len(takers) == 1, found
+    assert found[takers[0]] == {"uploads"}  # so no upload holds up a text post
+    assert set().union(*found.values()) == set(settings.COUNCIL_TASK_QUEUES)
+
+
+def test_each_compose_worker_checks_its_own_health():
+    services = compose()["services"]
+    for name in compose_workers():
+        command = services[name]["command"]
+        node = shlex.split(command)[shlex.split(command).index("-n") + 1]
+        check = " ".join(services[name]["healthcheck"]["test"])
+        # A worker that pinged any worker would pass while itself stopped.
+        assert f"-d {node.replace('%h', '$$HOSTNAME')}" in check, (name, check)
+
+
 def test_compose_defines_the_production_services_with_healthchecks():
     services = compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
-    for name in ("web", "worker", "postgres", "redis"):
+    assert set(services) == {"web", "worker", "uploads", "beat", "postgres", "redis"}
+    for name in ("web", "worker", "uploads", "postgres", "redis"):
         assert "healthcheck" in services[name], name
-    # The app is defined once and reused by web, worker and beat.
-    images = {services[name]["image"] for name in ("web", "worker", "beat")}
+    # The app is defined once and reused by web, the workers and beat.
+    images = {services[name]["image"] for name in APP_SERVICES}
     assert images == {"council-publishing:latest"}
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         env_files = services[name]["env_file"]
         assert all(entry["required"] is False for entry in env_files)
 
 
 def test_every_app_service_command_refers_to_something_in_the_project():
     services = compose()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         command = services[name]["command"]
         words = shlex.split(command)
         for module in re.findall(r"([a-z_]+)\.wsgi:application", command):

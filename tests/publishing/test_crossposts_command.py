@@ -36,9 +36,16 @@ def account():
     return make_account()
 
 
+EVERY_QUEUE = "celery,crosspost,uploads"
+
+
 @pytest.fixture(autouse=True)
-def sweeper_running():
-    """Beat has just sent the sweeper, as it does every 30 s."""
+def background_running():
+    """A worker taking every queue has just been seen, and beat has just sent
+    the sweeper, as it does every 30 s."""
+    WorkerHeartbeat.objects.create(
+        hostname="celery@h", queues=EVERY_QUEUE, seen_at=timezone.now()
+    )
     PeriodicRun.note(PeriodicRun.SWEEP)
 
 
@@ -150,3 +157,46 @@ def test_a_new_installation_is_not_alarmed_before_the_first_sweep(account):
     WorkerHeartbeat.objects.update(started_at=timezone.now() - timedelta(minutes=3))
     code, out, _err = run()
     assert code == 1 and "the sweeper has not run yet" in out
+
+
+def test_no_worker_seen_exits_1(account):
+    make_row(account, State.POSTED)
+    WorkerHeartbeat.objects.all().delete()
+
+    code, out, err = run()
+
+    assert code == 1
+    assert "! no worker has been seen yet: posts are not being sent" in out
+    assert "Some cross-posts need attention." in err
+
+    WorkerHeartbeat.objects.create(
+        hostname="celery@h",
+        queues=EVERY_QUEUE,
+        seen_at=timezone.now() - timedelta(minutes=5),
+    )
+    code, out, _err = run()
+    assert code == 1 and "! no worker has been seen for 5 min" in out
+
+
+def test_a_queue_no_running_worker_takes_exits_1(account):
+    make_row(account, State.POSTED)
+    WorkerHeartbeat.objects.all().delete()
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(
+        hostname="worker@h", queues="celery,crosspost", seen_at=now
+    )
+
+    code, out, _err = run()
+
+    assert code == 1
+    assert "! no worker has taken video uploads (the 'uploads' queue) yet" in out
+
+    WorkerHeartbeat.objects.create(
+        hostname="uploads@h", queues="uploads", seen_at=now - timedelta(minutes=6)
+    )
+    code, out, _err = run()
+    assert code == 1
+    assert "! no worker has taken video uploads (the 'uploads' queue) for 6 min" in out
+
+    WorkerHeartbeat.objects.filter(hostname="uploads@h").update(seen_at=now)
+    assert run()[0] == 0

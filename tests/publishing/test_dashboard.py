@@ -217,6 +217,59 @@ def test_worker_health_line(client, people, seen_ago, expected, warned):
     assert ("posts are not being sent" in html) is warned
 
 
+EVERY_QUEUE = "celery,crosspost,uploads"
+
+
+@pytest.mark.parametrize(
+    ("heartbeats", "expected"),
+    [
+        # The text worker runs; the uploads worker has not been seen for 5 min.
+        (
+            [("worker@h", "celery,crosspost", 0), ("uploads@h", "uploads", 5)],
+            ['No worker has taken video uploads (the "uploads" queue) for 5 minutes.'],
+        ),
+        # No worker takes the uploads queue at all.
+        (
+            [("worker@h", "celery,crosspost", 0)],
+            ['No running worker takes video uploads (the "uploads" queue).'],
+        ),
+        # Two queues without a worker: each is named.
+        (
+            [("uploads@h", "uploads", 0)],
+            [
+                'No running worker takes text and image posts (the "crosspost" queue).',
+                "No running worker takes the sweeper and other scheduled jobs",
+            ],
+        ),
+        # Every queue has a running worker, on one worker or several.
+        ([("celery@h", EVERY_QUEUE, 0)], []),
+        ([("worker@h", "celery,crosspost", 0), ("uploads@h", "uploads", 1)], []),
+        # A worker that said nothing of its queues (noted before they were kept)
+        # counts for all of them.
+        ([("celery@h", "", 0)], []),
+    ],
+)
+def test_a_queue_without_a_running_worker_is_named(
+    client, people, heartbeats, expected
+):
+    now = timezone.now()
+    for hostname, queues, minutes_ago in heartbeats:
+        WorkerHeartbeat.objects.create(
+            hostname=hostname,
+            queues=queues,
+            seen_at=now - timedelta(minutes=minutes_ago),
+        )
+    client.force_login(people["comms"])
+
+    html = client.get(DASHBOARD).content.decode().replace("&quot;", '"')
+
+    assert html.count("data-queue-health=") == len(expected)
+    for line in expected:
+        assert line in html
+    if expected:
+        assert "They wait until one does" in html
+
+
 @pytest.mark.parametrize(
     ("swept_ago", "worker_ago", "started_ago", "expected"),
     [

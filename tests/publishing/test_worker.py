@@ -1,14 +1,17 @@
 """A real Celery worker process receives and runs a task through the broker, and
 says it is alive without beat's help."""
 
+import logging
+
 import pytest
 from celery.signals import worker_ready
+from django.db import DatabaseError
 from django.utils import timezone
 
-from publishing import tasks
+from publishing import heartbeat, tasks
 from publishing.models import WorkerHeartbeat
 from publishing.tasks import record_worker_heartbeat
-from tests.worker_fixtures import wait_for
+from tests.worker_fixtures import QUEUES, wait_for
 
 
 @pytest.mark.integration
@@ -23,6 +26,8 @@ def test_a_real_worker_runs_a_task_sent_through_the_broker(celery_worker_process
         message="the worker never ran the task:\n" + celery_worker_process.log_tail(),
     )
     assert heartbeat.hostname.startswith("celery@")
+    # It says which queues it takes: its -Q, as the pool process sees it.
+    assert heartbeat.queues == ",".join(sorted(QUEUES.split(",")))
 
 
 class _Consumer:
@@ -54,3 +59,19 @@ def test_a_busy_worker_notes_itself_alive_at_most_every_30_seconds(monkeypatch):
     tasks._last_noted["at"] -= tasks.HEARTBEAT_AFTER_TASK_SECONDS + 1
     run_a_task()
     assert WorkerHeartbeat.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_timed_heartbeat_outlives_a_database_that_does_not_answer(
+    monkeypatch, caplog
+):
+    def unanswered(hostname):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(heartbeat, "close_old_connections", lambda: None)
+    monkeypatch.setattr(heartbeat, "note_alive", unanswered)
+    with caplog.at_level(logging.WARNING, logger="publishing.heartbeat"):
+        heartbeat.beat("uploads@town-hall")  # must not stop the worker's timer
+
+    assert "Could not note worker uploads@town-hall alive" in caplog.text
+    assert "server closed the connection" in caplog.text

@@ -2,13 +2,14 @@
 
 Exit code 0 when nothing needs attention, 1 when something does (failed or held
 posts, accounts needing reconnection, scheduled pages late to go live or
-expire, a sweeper that has stopped running), 2 for bad arguments.
+expire, no worker seen or a queue no running worker takes, a sweeper that has
+stopped running), 2 for bad arguments.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
 from publishing import scheduling, services
-from publishing.health import sweeper_health
+from publishing.health import sweeper_health, worker_health
 from publishing.models import ChannelAccount, CrossPost
 
 State = CrossPost.State
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         for account in reconnect:
             self.stdout.write(f"  ! {account} needs reconnecting")
         late = self._report_late_schedule() if page is None else False
-        stopped = self._report_stopped_sweeper()
+        stopped = self._report_stopped_workers() | self._report_stopped_sweeper()
         if attention or reconnect.exists() or late or stopped:
             self.stderr.write("Some cross-posts need attention.")
             raise SystemExit(1)
@@ -72,6 +73,24 @@ class Command(BaseCommand):
                 f"{item.action} at {item.due:%Y-%m-%d %H:%M}, still waiting"
             )
         return bool(late)
+
+    def _report_stopped_workers(self) -> bool:
+        """Say so if no worker has been seen lately, or a queue has no running
+        worker to take it; whether either is so."""
+        worker = worker_health()
+        if worker["stale"]:
+            when = f"for {worker['minutes']} min" if worker["seen"] else "yet"
+            self.stdout.write(
+                f"  ! no worker has been seen {when}: posts are not being sent"
+            )
+            return True
+        for queue in worker["unattended"]:
+            when = f"for {queue['minutes']} min" if queue["seen"] else "yet"
+            self.stdout.write(
+                f"  ! no worker has taken {queue['carries']} (the {queue['queue']!r}"
+                f" queue) {when}: they wait until one does"
+            )
+        return bool(worker["unattended"])
 
     def _report_stopped_sweeper(self) -> bool:
         """Say so if the sweeper has stopped running; whether it has."""
