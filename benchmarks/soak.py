@@ -57,6 +57,8 @@ SETTINGS_ENV = {
     # out, plus a token refresh), so a live worker never loses its lease.
     "CROSSPOST_LEASE_SECONDS": "20",
     "CROSSPOST_UPLOAD_LEASE_SECONDS": "30",
+    # A delivery is stopped this long before its lease ends (twice the timeout).
+    "CROSSPOST_LEASE_MARGIN_SECONDS": str(int(2 * CHANNEL_TIMEOUT) + 1),
     "CROSSPOST_RETRY_BASE_SECONDS": "0.5",
     "CROSSPOST_RETRY_MAX_SECONDS": "5",
     "FACEBOOK_TIMEOUT": str(CHANNEL_TIMEOUT),

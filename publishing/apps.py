@@ -9,7 +9,7 @@ class PublishingConfig(AppConfig):
         from django.db.models.signals import pre_delete
         from wagtail.signals import page_published, page_unpublished
 
-        from . import signals
+        from . import checks, signals  # noqa: F401 - checks registers itself
 
         page_published.connect(signals.page_published, dispatch_uid="crosspost-pub")
         page_unpublished.connect(

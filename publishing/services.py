@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from channels import registry
 from channels.base import ChannelAdapter, Credentials, PostResult
@@ -354,11 +355,16 @@ def send_to_broker(messages) -> int:
                     argsrepr=f"({row_id},)",
                     kwargsrepr="{}",
                 )
-    except Exception:  # noqa: BLE001 - any broker failure; the sweeper recovers
+    except Exception as error:  # noqa: BLE001 - never fail a committed publish
         waiting = [row_id for _task, row_id, _priority in messages]
-        logger.warning(
-            "Broker unavailable; cross-posts %s wait for the sweeper", waiting
-        )
+        if isinstance(error, OperationalError | OSError):
+            logger.warning(
+                "Broker unavailable; cross-posts %s wait for the sweeper", waiting
+            )
+        else:  # not the broker: a fault of ours, so with its traceback
+            logger.exception(
+                "Could not send cross-posts %s; they wait for the sweeper", waiting
+            )
         return 0
     return len(messages)
 

@@ -4,6 +4,7 @@ import time
 
 from celery import shared_task
 from celery.signals import task_postrun, worker_init, worker_ready
+from django.conf import settings
 from django.core.management import call_command
 
 from channels import registry
@@ -17,13 +18,43 @@ def _owner(task) -> str:
     return f"{task.request.hostname}:{task.request.id}"
 
 
-@shared_task(bind=True, ignore_result=True, acks_late=True)
+def delivery_time_limit(queue: str) -> int:
+    """The hard time limit of a delivery from ``queue``: the worker process is
+    stopped ``CROSSPOST_LEASE_MARGIN_SECONDS`` before the row's lease runs out,
+    so a delivery never outlives its lease (while another worker reconciles the
+    row and sends it); and never later than ``CELERY_TASK_TIME_LIMIT``."""
+    return min(
+        settings.CELERY_TASK_TIME_LIMIT,
+        services.lease_seconds(queue) - settings.CROSSPOST_LEASE_MARGIN_SECONDS,
+    )
+
+
+#: Deliveries have no soft time limit (0: none, rather than the global one).
+#: Raised in the middle of a platform call, it could be taken for a failed call
+#: and the row sent again at once while that call may still land; the hard limit
+#: stops the process instead, and the row waits out its lease.
+NO_SOFT_LIMIT = 0
+
+
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    acks_late=True,
+    time_limit=delivery_time_limit("crosspost"),
+    soft_time_limit=NO_SOFT_LIMIT,
+)
 def deliver_crosspost(self, row_id: int) -> None:
     """Send one outbox row (text and image posts: the ``crosspost`` queue)."""
     services.deliver(row_id, _owner(self))
 
 
-@shared_task(bind=True, ignore_result=True, acks_late=True)
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    acks_late=True,
+    time_limit=delivery_time_limit("uploads"),
+    soft_time_limit=NO_SOFT_LIMIT,
+)
 def deliver_upload(self, row_id: int) -> None:
     """Send one outbox row with a video (the ``uploads`` queue)."""
     services.deliver(row_id, _owner(self))

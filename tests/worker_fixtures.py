@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,20 @@ class WorkerProcess:
         with self.log_path.open("rb") as log:
             log.seek(mark)
             return log.read().decode(errors="replace")
+
+
+@contextmanager
+def in_place_of(session_worker: WorkerProcess, workers: list[WorkerProcess]):
+    """Run ``workers`` (not yet started) instead of the session's worker, which
+    takes every queue, and bring it back afterwards."""
+    session_worker.stop()
+    started = [worker.start() for worker in workers]
+    try:
+        yield started
+    finally:
+        for worker in started:
+            worker.stop()
+        session_worker.start()
 
 
 def wait_for(condition, timeout: float = 30.0, interval: float = 0.1, message=""):

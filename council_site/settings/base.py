@@ -320,6 +320,11 @@ CROSSPOST_LEASE_SECONDS = env.int("CROSSPOST_LEASE_SECONDS", default=300)
 CROSSPOST_UPLOAD_LEASE_SECONDS = env.int(
     "CROSSPOST_UPLOAD_LEASE_SECONDS", default=90 * 60
 )
+# A delivery is stopped (its task's hard time limit) this long before its lease
+# runs out, so that a call it sent has been answered or dropped before another
+# worker can take the row and look for the post; at least the longest channel
+# TIMEOUT below.
+CROSSPOST_LEASE_MARGIN_SECONDS = env.int("CROSSPOST_LEASE_MARGIN_SECONDS", default=60)
 CROSSPOST_MAX_ATTEMPTS = env.int("CROSSPOST_MAX_ATTEMPTS", default=12)
 CROSSPOST_RETRY_BASE_SECONDS = env.float("CROSSPOST_RETRY_BASE_SECONDS", default=15.0)
 CROSSPOST_RETRY_MAX_SECONDS = env.float("CROSSPOST_RETRY_MAX_SECONDS", default=3600.0)

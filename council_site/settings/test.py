@@ -34,6 +34,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Short leases and backoff so fault tests finish in seconds, not minutes.
 CROSSPOST_LEASE_SECONDS = int(os.environ.get("CROSSPOST_LEASE_SECONDS", "6"))
 CROSSPOST_UPLOAD_LEASE_SECONDS = 30
+CROSSPOST_LEASE_MARGIN_SECONDS = 2  # the channels' test TIMEOUT below
 CROSSPOST_RETRY_BASE_SECONDS = 0.5
 CROSSPOST_RETRY_MAX_SECONDS = 2.0
 

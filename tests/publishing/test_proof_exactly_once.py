@@ -9,13 +9,16 @@ post was live). Here an auth error on the permalink read reproduces it in second
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
+from wagtail.models import PageLogEntry
 
 from publishing import content, services
 from publishing.models import ChannelAccount, CrossPost
 from tests.publishing.conftest import live_posts_with_marker, publish, settle
-from tests.worker_fixtures import wait_for
+from tests.worker_fixtures import WorkerProcess, in_place_of, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -87,3 +90,40 @@ def test_a_post_buried_under_newer_posts_is_still_found_before_resending(
     assert {row.state for row in rows} == {CrossPost.State.POSTED}, [
         (row.platform, row.state, row.last_error) for row in rows
     ]
+
+
+def test_a_delivery_that_would_outlive_its_lease_is_stopped_first(
+    sandbox, accounts, make_policy, celery_worker_process
+):
+    from django.db import connection
+
+    # Calls may take 30 s on this worker, so nothing but the delivery's time
+    # limit (its lease less the margin: 4 s of 6 in tests) ends the attempt
+    # below before its lease runs out and the row is someone else's to send.
+    patient = WorkerProcess(
+        connection.settings_dict["NAME"], {"CHANNEL_TIMEOUT": "30"}, name="patient"
+    )
+    # Facebook creates the post, then the read of its permalink hangs for 20 s.
+    sandbox.add_fault("facebook", "get", "hang", count=1, hang_seconds=20)
+    page = make_policy(title="Parking permit prices for 2027")
+    marker = content.canonical_url(page)
+
+    with in_place_of(celery_worker_process, [patient]):
+        mark = patient.log_mark()
+        publish(page)
+        rows = settle(page, expected=2, timeout=60, worker=patient)
+        log = patient.log_since(mark)
+
+    assert re.search(
+        r"Hard time limit \([\d.]+s\) exceeded for "
+        r"publishing\.tasks\.deliver_crosspost",
+        log,
+    ), log
+    assert {row.state for row in rows} == {CrossPost.State.POSTED}
+    # The next attempt found the stopped one's post and kept it.
+    facebook = next(row for row in rows if row.platform == "facebook")
+    assert PageLogEntry.objects.filter(
+        page_id=page.pk, action="publishing.crosspost.adopted",
+        data__crosspost=facebook.pk,
+    ).exists()
+    assert len(live_posts_with_marker(sandbox, marker, "facebook")) == 1

@@ -16,7 +16,12 @@ from publishing import content
 from publishing.health import worker_health
 from publishing.models import CrossPost, WorkerHeartbeat
 from tests.publishing.conftest import live_posts_with_marker, publish, settle
-from tests.worker_fixtures import WorkerProcess, procfile_workers, wait_for
+from tests.worker_fixtures import (
+    WorkerProcess,
+    in_place_of,
+    procfile_workers,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -34,23 +39,18 @@ def deployed_workers(celery_worker_process):
     the session's worker (which takes every queue) for this test."""
     from django.db import connection
 
-    celery_worker_process.stop()
-    workers = {
-        name: WorkerProcess(
+    workers = [
+        WorkerProcess(
             connection.settings_dict["NAME"],
             {"WORKER_HEARTBEAT_SECONDS": "1"},
             name=name,
             queues=queues,
             concurrency=concurrency,
-        ).start()
+        )
         for name, (queues, concurrency) in procfile_workers().items()
-    }
-    try:
-        yield workers
-    finally:
-        for worker in workers.values():
-            worker.stop()
-        celery_worker_process.start()
+    ]
+    with in_place_of(celery_worker_process, workers):
+        yield {worker.name: worker for worker in workers}
 
 
 def uploading(pages) -> list[CrossPost]:

@@ -1,0 +1,45 @@
+"""Configuration checks (``manage.py check``; Django runs them before ``migrate``,
+which ``make run`` and the web container run at every start): settings that
+would break delivery's guarantees stop the start instead of posting twice later."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+
+@register()
+def lease_margin(app_configs=None, **kwargs) -> list:
+    """A delivery must stop before its lease runs out (its time limit is the lease
+    less ``CROSSPOST_LEASE_MARGIN_SECONDS``), with time for its last call."""
+    margin = settings.CROSSPOST_LEASE_MARGIN_SECONDS
+    leases = {
+        "CROSSPOST_LEASE_SECONDS": settings.CROSSPOST_LEASE_SECONDS,
+        "CROSSPOST_UPLOAD_LEASE_SECONDS": settings.CROSSPOST_UPLOAD_LEASE_SECONDS,
+    }
+    problems = [
+        Error(
+            f"{name} ({lease} s) leaves a delivery no time: it must be longer "
+            f"than CROSSPOST_LEASE_MARGIN_SECONDS ({margin} s).",
+            hint="A delivery is stopped that long before its lease runs out.",
+            id="publishing.E001",
+        )
+        for name, lease in leases.items()
+        if lease <= margin
+    ]
+    timeouts = {
+        name: float(channel.get("TIMEOUT", 0))
+        for name, channel in settings.SOCIAL_CHANNELS.items()
+    }
+    slowest = max(timeouts, key=timeouts.get, default=None)
+    if slowest is not None and margin < timeouts[slowest]:
+        problems.append(
+            Warning(
+                f"CROSSPOST_LEASE_MARGIN_SECONDS ({margin} s) is shorter than the "
+                f"{slowest} TIMEOUT ({timeouts[slowest]:g} s): a call a stopped "
+                "delivery sent may land after another worker has looked for "
+                "the post, and post it twice.",
+                id="publishing.W001",
+            )
+        )
+    return problems
