@@ -29,19 +29,24 @@ def delivery_time_limit(queue: str) -> int:
     )
 
 
-#: Deliveries have no soft time limit (0: none, rather than the global one).
-#: Raised in the middle of a platform call, it could be taken for a failed call
-#: and the row sent again at once while that call may still land; the hard limit
-#: stops the process instead, and the row waits out its lease.
-NO_SOFT_LIMIT = 0
+def delivery_limits(queue: str) -> dict[str, int]:
+    """The time limits of a delivery from ``queue``: the soft limit is the hard
+    one (:func:`delivery_time_limit`).
+
+    Not the later global soft limit: Celery's event loop arms the hard limit
+    only once the soft one has passed, so it would never come. At the same
+    moment instead, the soft limit's exception goes up unhandled (delivery
+    takes no unknown exception for a platform's error), the row keeps its
+    lease, and the hard limit stops the process."""
+    limit = delivery_time_limit(queue)
+    return {"time_limit": limit, "soft_time_limit": limit}
 
 
 @shared_task(
     bind=True,
     ignore_result=True,
     acks_late=True,
-    time_limit=delivery_time_limit("crosspost"),
-    soft_time_limit=NO_SOFT_LIMIT,
+    **delivery_limits("crosspost"),
 )
 def deliver_crosspost(self, row_id: int) -> None:
     """Send one outbox row (text and image posts: the ``crosspost`` queue)."""
@@ -52,8 +57,7 @@ def deliver_crosspost(self, row_id: int) -> None:
     bind=True,
     ignore_result=True,
     acks_late=True,
-    time_limit=delivery_time_limit("uploads"),
-    soft_time_limit=NO_SOFT_LIMIT,
+    **delivery_limits("uploads"),
 )
 def deliver_upload(self, row_id: int) -> None:
     """Send one outbox row with a video (the ``uploads`` queue)."""
