@@ -56,6 +56,8 @@ class HeartbeatStep(bootsteps.StartStopStep):
     def start(self, worker) -> None:
         from django.conf import settings
 
+        if settings.WORKER_HEARTBEAT_SECONDS <= 0:
+            return  # turned off
         self.entry = worker.timer.call_repeatedly(
             settings.WORKER_HEARTBEAT_SECONDS, beat, (worker.hostname,), priority=10
         )

@@ -78,6 +78,10 @@ class WorkerProcess:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "council_site.settings.test",
             "WORKER_DATABASE_NAME": str(self.database_name),
+            # No timed heartbeat unless a test asks for one: committed from the
+            # worker at any moment, it would land in the data of whichever
+            # test runs then (tests that count workers, or expect none).
+            "WORKER_HEARTBEAT_SECONDS": "0",
             **self.extra_env,
         }
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

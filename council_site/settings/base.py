@@ -309,7 +309,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_DB_REUSE_MAX = 1000
 # How often each worker notes itself alive from its main process
 # (publishing.heartbeat); the dashboard calls a worker stopped after two minutes
-# without a note.
+# without a note. 0 turns the timer off.
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=30.0)
 
 # CROSS-POSTING

@@ -2,6 +2,7 @@
 says it is alive without beat's help."""
 
 import logging
+from types import SimpleNamespace
 
 import pytest
 from celery.signals import worker_ready
@@ -75,3 +76,26 @@ def test_the_timed_heartbeat_outlives_a_database_that_does_not_answer(
 
     assert "Could not note worker uploads@town-hall alive" in caplog.text
     assert "server closed the connection" in caplog.text
+
+
+class _Timer:
+    def __init__(self):
+        self.calls = []
+
+    def call_repeatedly(self, seconds, function, args, priority=0):
+        self.calls.append((seconds, function, args))
+        return self
+
+
+@pytest.mark.parametrize(("seconds", "armed"), [(30.0, True), (0, False)])
+def test_each_worker_arms_a_heartbeat_timer_unless_turned_off(
+    settings, seconds, armed
+):
+    settings.WORKER_HEARTBEAT_SECONDS = seconds
+    worker = SimpleNamespace(hostname="uploads@town-hall", timer=_Timer())
+    step = heartbeat.HeartbeatStep(worker)
+
+    step.start(worker)
+
+    expected = [(seconds, heartbeat.beat, ("uploads@town-hall",))] if armed else []
+    assert worker.timer.calls == expected
