@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 
 from celery import bootsteps, current_app
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
@@ -54,8 +55,6 @@ class HeartbeatStep(bootsteps.StartStopStep):
         self.entry = None
 
     def start(self, worker) -> None:
-        from django.conf import settings
-
         if settings.WORKER_HEARTBEAT_SECONDS <= 0:
             return  # turned off
         self.entry = worker.timer.call_repeatedly(

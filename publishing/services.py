@@ -355,16 +355,18 @@ def send_to_broker(messages) -> int:
                     argsrepr=f"({row_id},)",
                     kwargsrepr="{}",
                 )
-    except Exception as error:  # noqa: BLE001 - never fail a committed publish
-        waiting = [row_id for _task, row_id, _priority in messages]
-        if isinstance(error, OperationalError | OSError):
-            logger.warning(
-                "Broker unavailable; cross-posts %s wait for the sweeper", waiting
-            )
-        else:  # not the broker: a fault of ours, so with its traceback
-            logger.exception(
-                "Could not send cross-posts %s; they wait for the sweeper", waiting
-            )
+    except (OperationalError, OSError):
+        logger.warning(
+            "Broker unavailable; cross-posts %s wait for the sweeper",
+            [row_id for _task, row_id, _priority in messages],
+        )
+        return 0
+    except Exception:  # noqa: BLE001 - never fail a committed publish
+        # Not the broker: a fault of ours, so with its traceback.
+        logger.exception(
+            "Could not send cross-posts %s; they wait for the sweeper",
+            [row_id for _task, row_id, _priority in messages],
+        )
         return 0
     return len(messages)
 

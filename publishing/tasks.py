@@ -18,27 +18,21 @@ def _owner(task) -> str:
     return f"{task.request.hostname}:{task.request.id}"
 
 
-def delivery_time_limit(queue: str) -> int:
-    """The hard time limit of a delivery from ``queue``: the worker process is
+def delivery_limits(queue: str) -> dict[str, int]:
+    """The time limits of a delivery from ``queue``. The worker process is
     stopped ``CROSSPOST_LEASE_MARGIN_SECONDS`` before the row's lease runs out,
     so a delivery never outlives its lease (while another worker reconciles the
-    row and sends it); and never later than ``CELERY_TASK_TIME_LIMIT``."""
-    return min(
+    row and sends it), and never later than ``CELERY_TASK_TIME_LIMIT``.
+
+    The soft limit is the hard one. Not the later global soft limit: Celery's
+    event loop arms the hard limit only once the soft one has passed, so it
+    would never come. At the same moment instead, the soft limit's exception
+    goes up unhandled (delivery takes no unknown exception for a platform's
+    error), the row keeps its lease, and the hard limit stops the process."""
+    limit = min(
         settings.CELERY_TASK_TIME_LIMIT,
         services.lease_seconds(queue) - settings.CROSSPOST_LEASE_MARGIN_SECONDS,
     )
-
-
-def delivery_limits(queue: str) -> dict[str, int]:
-    """The time limits of a delivery from ``queue``: the soft limit is the hard
-    one (:func:`delivery_time_limit`).
-
-    Not the later global soft limit: Celery's event loop arms the hard limit
-    only once the soft one has passed, so it would never come. At the same
-    moment instead, the soft limit's exception goes up unhandled (delivery
-    takes no unknown exception for a platform's error), the row keeps its
-    lease, and the hard limit stops the process."""
-    limit = delivery_time_limit(queue)
     return {"time_limit": limit, "soft_time_limit": limit}
 
 
