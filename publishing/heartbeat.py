@@ -17,6 +17,7 @@ before Django has loaded its apps.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import bootsteps, current_app
 from django.conf import settings
@@ -25,6 +26,11 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
+#: A worker not seen for this long is forgotten when another starts. Each deploy
+#: gives docker-compose's containers new hostnames, so without this the notes of
+#: every worker that ever ran would be kept, and read by every dashboard view.
+FORGET_AFTER = timedelta(days=7)
+
 
 def consumed_queues(app=None) -> str:
     """The queues this worker takes (its ``-Q``), sorted and comma-separated."""
@@ -32,13 +38,15 @@ def consumed_queues(app=None) -> str:
 
 
 def note_alive(hostname: str | None, *, starting: bool = False) -> None:
-    """Record that the worker ``hostname`` is alive now, and what it takes."""
+    """Record that the worker ``hostname`` is alive now, and what it takes. A
+    worker ``starting`` also forgets the workers unseen for ``FORGET_AFTER``."""
     from .models import WorkerHeartbeat
 
     now = timezone.now()
     defaults = {"seen_at": now, "queues": consumed_queues()}
     if starting:
         defaults["started_at"] = now
+        WorkerHeartbeat.objects.filter(seen_at__lt=now - FORGET_AFTER).delete()
     WorkerHeartbeat.objects.update_or_create(
         hostname=hostname or "unknown", defaults=defaults
     )

@@ -2,6 +2,7 @@
 says it is alive without beat's help."""
 
 import logging
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -40,6 +41,22 @@ def test_a_worker_notes_itself_alive_when_it_starts():
     worker_ready.send(sender=_Consumer())
 
     assert WorkerHeartbeat.objects.get().hostname == "celery@town-hall"
+
+
+@pytest.mark.django_db
+def test_a_starting_worker_forgets_workers_unseen_for_a_week():
+    now = timezone.now()
+    for hostname, days in [("worker@last-month", 30), ("uploads@last-week", 8),
+                           ("worker@six-days-ago", 6)]:
+        WorkerHeartbeat.objects.create(
+            hostname=hostname, seen_at=now - timedelta(days=days), queues="crosspost"
+        )
+
+    worker_ready.send(sender=_Consumer())
+
+    assert set(WorkerHeartbeat.objects.values_list("hostname", flat=True)) == {
+        "worker@six-days-ago", "celery@town-hall"
+    }
 
 
 @pytest.mark.django_db
