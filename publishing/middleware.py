@@ -6,13 +6,16 @@ own. If anything failed in between, the page would be live with no cross-posts
 and nothing would ever send them. Wrapping the admin's writes makes the page,
 its revision, its log entries and its outbox rows commit together or not at all
 (DESIGN.md: the receiver runs inside the publish transaction), and the delivery
-tasks are sent only once they have.
+tasks are sent only once they have: after the response, so the editor never
+waits for the broker (:mod:`publishing.after_response`).
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.urls import reverse
+
+from . import after_response
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -33,6 +36,7 @@ class AtomicAdminWritesMiddleware:
     def __call__(self, request):
         if request.method not in WRITE_METHODS or not self._in_admin(request):
             return self.get_response(request)
+        after_response.hold_until_response()
         with transaction.atomic():
             response = self.get_response(request)
             if response.status_code >= 500:

@@ -30,7 +30,7 @@ from channels.errors import (
     RejectedError,
 )
 
-from . import audit, content, delivery_sql, publish_sql
+from . import after_response, audit, content, delivery_sql, publish_sql
 from .models import ChannelAccount, CrossPost, CrossPostQuerySet
 from .page_mixins import SocialPostingMixin
 
@@ -309,10 +309,12 @@ def enqueue(row: CrossPost) -> None:
 
 def enqueue_all(rows: list[CrossPost]) -> None:
     """Send each row's delivery task once the current transaction commits, all
-    in one batch (:func:`send_to_broker`); nothing if it rolls back."""
+    in one batch (:func:`send_to_broker`); nothing if it rolls back. In an
+    admin change, they are sent once the editor has the response
+    (:mod:`publishing.after_response`)."""
     messages = delivery_messages(rows)
     if messages:
-        transaction.on_commit(partial(send_to_broker, messages))
+        transaction.on_commit(partial(after_response.send_or_hold, messages))
 
 
 def delivery_messages(rows) -> list[tuple]:
