@@ -201,10 +201,32 @@ def _word_boundary(body: str, cut: int) -> int:
     return cut if not any(ch.isspace() for ch in body) else 0
 
 
+def _token_starts(text: str, link: str) -> list[int]:
+    """Where ``link`` stands in ``text`` as a word of its own: with whitespace
+    or the text's ends on both sides. Found by plain search: a regular
+    expression made from the link would be compiled afresh for every page, as
+    every page has its own link."""
+    starts, start = [], text.find(link)
+    while start != -1:
+        end = start + len(link)
+        if (start == 0 or text[start - 1].isspace()) and (
+            end == len(text) or text[end].isspace()
+        ):
+            starts.append(start)
+            start = text.find(link, end)
+        else:
+            start = text.find(link, start + 1)
+    return starts
+
+
 def _has_token(text: str, link: str) -> bool:
-    return re.search(rf"(?<!\S){re.escape(link)}(?!\S)", text) is not None
+    return bool(_token_starts(text, link))
 
 
 def _without_token(text: str, link: str) -> str:
-    text = re.sub(rf"(?<!\S){re.escape(link)}(?!\S)", " ", text)
+    kept, end = [], 0
+    for start in _token_starts(text, link):
+        kept += [text[end:start], " "]
+        end = start + len(link)
+    text = "".join(kept) + text[end:]
     return re.sub(r"[ \t]{2,}", " ", text).strip()

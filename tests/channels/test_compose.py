@@ -86,6 +86,18 @@ def test_fit_x_adds_a_missing_link():
     assert weighted_length(fitted) <= 280
 
 
+def test_fit_x_counts_the_link_only_where_it_stands_as_a_word_of_its_own():
+    # Inside a longer address it is not there, so it is added...
+    inside = f"Read {LINK}minutes/ first"
+    assert fit_x(inside, LINK) == f"{inside}\n\n{LINK}"
+    # ...but any whitespace around it (here a no-break space) sets it apart.
+    apart = f"Read\u00a0{LINK}\u00a0first"
+    assert fit_x(apart, LINK) == apart
+    # Cut short, the text loses each whole-word copy and keeps the others.
+    fitted = fit_x(f"{LINK} {LINK}minutes/ " + "word " * 100, LINK)
+    assert fitted.startswith(f"{LINK}minutes/ word") and fitted.endswith(f"…\n{LINK}")
+
+
 def test_fit_x_cuts_text_without_spaces_by_character():
     fitted = fit_x("日本語" * 100, LINK)
     assert weighted_length(fitted) == 280
