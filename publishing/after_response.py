@@ -6,10 +6,10 @@ long as its connection timeout and publish retries. The editor need not wait
 for either: the rows are committed before anything is sent, and the sweeper
 sends any row whose message never went. So an admin change
 (:class:`~publishing.middleware.AtomicAdminWritesMiddleware`) holds back what
-its transaction commits, and Django's ``request_finished`` signal sends it. The
-WSGI server sends that signal when it closes the response, after writing it to
-the editor's browser. Everywhere else (workers, management commands, the
-shell) messages are sent as the transaction commits.
+its transaction commits, and Django's ``request_finished`` signal sends it.
+Django sends that signal when the WSGI server closes the response, which it
+does after writing it to the editor's browser. Everywhere else (workers,
+management commands, the shell) messages are sent as the transaction commits.
 
 The held messages live in a context variable: a WSGI server writes and closes a
 response on the thread that made it, so the signal finds what that request held.
