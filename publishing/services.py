@@ -240,9 +240,18 @@ def _new_row(page, account, fields, problems, findings) -> CrossPost:
 
 
 def _update_row(row: CrossPost, fields: dict, problems, findings) -> bool:
-    """Apply a new revision to an existing row; ``False`` if nothing is to send."""
-    if row.idempotency_key == fields["idempotency_key"]:
-        return False  # the same revision again: nothing to do
+    """Apply a new revision to an existing row; ``False`` if nothing is to send.
+
+    The same revision published again changes nothing, unless the page was
+    unpublished in between and its posts taken down or cancelled: then it is
+    posted again, as it would be with a new revision. (Re-publishing from the
+    editor makes a new revision; the page listing's bulk publish and a
+    revision's own "Publish" do not.)"""
+    if row.idempotency_key == fields["idempotency_key"] and row.state not in (
+        State.RETRACTED,
+        State.CANCELLED,
+    ):
+        return False  # the same revision again, its posts standing or on their way
     previous_hash, digest = row.content_hash, fields["content_hash"]
     for name, value in fields.items():
         setattr(row, name, value)

@@ -34,6 +34,59 @@ def test_an_error_after_the_post_was_created_is_reconciled_not_reposted(
     assert len(live_posts_with_marker(sandbox, marker, "facebook")) == 1
 
 
+def _deliver_all(page) -> dict[str, CrossPost]:
+    return {
+        row.platform: services.deliver(row.pk, "test-worker")
+        for row in CrossPost.objects.filter(page_id=page.pk)
+    }
+
+
+@pytest.mark.django_db
+def test_the_same_revision_published_again_after_an_unpublish_is_posted_again(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    revision = publish(page)  # in a test transaction: nothing is enqueued
+    first = {platform: row.remote_id for platform, row in _deliver_all(page).items()}
+    page.unpublish()
+    assert {row.state for row in _deliver_all(page).values()} == {State.RETRACTED}
+
+    # As the page listing's bulk publish does: the latest revision, no new one.
+    revision.publish()
+
+    rows = CrossPost.objects.filter(page_id=page.pk)
+    assert {row.state for row in rows} == {State.PENDING}
+    assert {row.remote_id for row in rows} == {""}
+    posted = _deliver_all(page)
+    assert {row.state for row in posted.values()} == {State.POSTED}
+    assert all(posted[name].remote_id != first[name] for name in first)
+    marker = content.canonical_url(page)
+    for platform in first:
+        assert len(live_posts_with_marker(sandbox, marker, platform)) == 1
+    # Once more, with the posts standing: nothing to send.
+    revision.publish()
+    assert {row.state for row in CrossPost.objects.filter(page_id=page.pk)} == {
+        State.POSTED
+    }
+
+
+@pytest.mark.django_db
+def test_the_same_revision_published_again_brings_cancelled_posts_back(
+    accounts, make_policy
+):
+    page = make_policy()
+    revision = publish(page)
+    page.unpublish()  # before any was sent: cancelled
+    assert {row.state for row in CrossPost.objects.filter(page_id=page.pk)} == {
+        State.CANCELLED
+    }
+
+    revision.publish()
+
+    rows = CrossPost.objects.filter(page_id=page.pk)
+    assert {(row.state, row.last_error) for row in rows} == {(State.PENDING, "")}
+
+
 def test_a_delivery_message_says_what_celery_itself_would_log_for_it():
     """The batch names each message's arguments for the log without Celery's
     safe repr; what it writes must be what that repr gives."""
