@@ -32,6 +32,8 @@ ACTIONS = {
     "updated": "Social post updated",
     "retract": "Social post retraction requested",
     "retracted": "Social post retracted",
+    "retraction_stopped": "Social post kept: the page was published again first",
+    "post_again": "Social post to be sent again once its retraction lands",
     "retrying": "Social post will be retried",
     "failed": "Social post failed",
     "needs_reconnect": "Social account needs reconnecting",

@@ -220,6 +220,11 @@ class CrossPost(models.Model):
         help_text="An earlier attempt may have reached the platform: look for the "
         "post before sending again.",
     )
+    post_again_after_retraction = models.BooleanField(
+        default=False,
+        help_text="The page was published again while this post was being taken "
+        "down: once the retraction lands, the post is sent again.",
+    )
 
     remote_id = models.CharField(max_length=200, blank=True)
     permalink = models.URLField(max_length=500, blank=True)

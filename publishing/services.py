@@ -187,6 +187,9 @@ def _apply(page, plans, existing: dict[int, CrossPost]):
         row = existing.get(account.pk)
         if row is None:
             created.append(_new_row(page, account, fields, problems, findings))
+        elif _taking_down(row):
+            changed.append(_publish_over_retraction(row, fields, problems))
+            entries.append((row, _over_retraction_action(row), None))
         elif _update_row(row, fields, problems, findings):
             changed.append(row)
             entries.append((row, "requeued", None))
@@ -278,6 +281,70 @@ def _update_row(row: CrossPost, fields: dict, problems, findings) -> bool:
     return True
 
 
+def _taking_down(row: CrossPost) -> bool:
+    """Whether the row's post is being retracted (or will be, once it lands)."""
+    return row.operation == Operation.RETRACT and row.state not in (
+        State.RETRACTED,
+        State.CANCELLED,
+    )
+
+
+def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> CrossPost:
+    """The page is live again while its post is being taken down (unpublished,
+    then published again before the retraction landed): the page's post must
+    stand once all is done, exactly once.
+
+    - The first send is still in flight: it is kept, not retracted, when it lands.
+    - The retraction has not started (queued, no worker has it, no attempt has
+      failed): it is called off and the post stands, updated if the text changed.
+    - Otherwise a worker may be deleting the post right now, or an attempt ended
+      without a clear answer: the retraction runs to the end (deleting a post
+      already gone counts as done), then the post is sent again.
+    """
+    in_flight_hash = row.content_hash
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.post_again_after_retraction = False
+    if row.state == State.SENDING:
+        unchanged = row.content_hash == in_flight_hash
+        row.operation = Operation.PUBLISH if unchanged else Operation.UPDATE
+    elif _retraction_not_started(row):
+        row.attempts, row.next_attempt_at = 0, None
+        if row.content_hash == row.posted_hash:
+            row.operation, row.state = Operation.PUBLISH, State.POSTED
+        else:
+            row.operation, row.state = Operation.UPDATE, State.UPDATING
+    else:
+        row.post_again_after_retraction = True
+        if row.state == State.FAILED:  # a retraction that gave up: run it again
+            row.state, row.attempts, row.next_attempt_at = State.RETRACTING, 0, None
+            row.last_error = row.last_error_kind = ""
+    if problems:
+        # This revision cannot be sent: say why. A post that stands stays as it
+        # was; a retraction under way goes on, as there is nothing to send after.
+        row.post_again_after_retraction = False
+        row.last_error, row.last_error_kind = " ".join(problems), "rejected"
+        if row.operation != Operation.RETRACT and row.state != State.SENDING:
+            row.state = State.FAILED
+    row.save()
+    return row
+
+
+def _retraction_not_started(row: CrossPost) -> bool:
+    """A queued retraction no worker has tried: an attempt leaves its lease on
+    the row (a worker that stopped mid-way) or an error (one that failed)."""
+    return row.state == State.RETRACTING and not row.lease_owner and not row.last_error
+
+
+def _over_retraction_action(row: CrossPost) -> str:
+    """The audit entry for :func:`_publish_over_retraction`'s outcome."""
+    if row.post_again_after_retraction:
+        return "post_again"
+    if row.last_error_kind == "rejected":
+        return "failed"
+    return "retraction_stopped"
+
+
 def _start_again(row: CrossPost) -> None:
     row.operation, row.state = Operation.PUBLISH, State.PENDING
     row.remote_id = row.permalink = row.posted_hash = ""
@@ -291,6 +358,7 @@ def retract_page(page, user=None) -> list[CrossPost]:
     """Take the page's posts down (unpublish or delete); cancel unsent ones."""
     rows = list(CrossPost.objects.select_for_update().filter(page_id=page.pk))
     for row in rows:
+        row.post_again_after_retraction = False
         if row.state in (State.POSTED, State.UPDATING) or (
             row.state == State.RETRYING and row.remote_id
         ):
@@ -631,19 +699,31 @@ POSTED_FIELDS = [
 
 
 def _record_retracted(row: CrossPost) -> CrossPost:
-    now = timezone.now()
-    _owned(row).update(
-        state=State.RETRACTED,
-        retracted_at=now,
-        lease_owner="",
-        lease_expires_at=None,
-        last_error="",
-        last_error_kind="",
-        next_attempt_at=None,
-    )
-    row.refresh_from_db()
-    audit.log(row, "retracted")
-    return row
+    """Record the post taken down; if the page was published again meanwhile
+    (:func:`_publish_over_retraction`), queue its post to be sent again."""
+    with transaction.atomic():
+        current = _owned(row).select_for_update().first()
+        if current is None:  # the lease went to another attempt, which records it
+            row.refresh_from_db()
+            return row
+        current.account = row.account  # loaded by the claim; not locked here
+        current.state, current.retracted_at = State.RETRACTED, timezone.now()
+        current.lease_owner, current.lease_expires_at = "", None
+        current.next_attempt_at = None
+        if current.last_error_kind != "rejected":  # a re-publish that cannot be sent
+            current.last_error = current.last_error_kind = ""
+        post_again = current.post_again_after_retraction
+        current.post_again_after_retraction = False
+        current.save()
+        audit.log(current, "retracted")
+        if post_again:
+            _start_again(current)
+            if current.guard_findings:
+                current.state = State.HELD
+            current.save()
+            audit.log(current, "queued" if current.state == State.PENDING else "held")
+            enqueue(current)
+    return current
 
 
 def _record_error(row: CrossPost, error: ChannelError) -> CrossPost:

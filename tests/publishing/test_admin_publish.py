@@ -8,6 +8,7 @@ import os
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from benchmarks.publish_overhead import publish_form
 from publishing import crypto, services
@@ -133,3 +134,25 @@ def test_retrying_a_post_whose_image_is_gone_fails_again_with_its_name(
     assert row.state == State.FAILED
     assert os.path.basename(original) in row.last_error
     assert live_posts_with_marker(sandbox, row.marker) == []
+
+
+def test_the_social_tab_says_a_post_taken_down_will_be_posted_again(
+    editor_client, sandbox, accounts, make_announcement
+):
+    page = make_announcement(live=False)
+    publish_in_editor(editor_client, page)
+    for row in rows_for(page):
+        services.deliver(row.pk, "test-worker")
+    page.refresh_from_db()
+    page.unpublish()
+    for row in rows_for(page):  # a worker takes each retraction and stops
+        services.claim(row.pk, "stopped-worker")
+    CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
+
+    publish_in_editor(editor_client, page)
+
+    assert {row.state for row in rows_for(page)} == {State.RETRACTING}
+    response = editor_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    assert response.content.decode().count(
+        "it is posted again once that is done"
+    ) == len(rows_for(page))

@@ -110,3 +110,100 @@ def test_a_delivery_message_says_what_celery_itself_would_log_for_it():
     assert [(headers["argsrepr"], headers["kwargsrepr"]) for headers in published] == [
         (saferepr((row.pk,)), saferepr({})) for row in rows
     ]
+
+
+def _rows(page) -> dict[str, CrossPost]:
+    return {row.platform: row for row in CrossPost.objects.filter(page_id=page.pk)}
+
+
+def _one_live_post_each(sandbox, page, platforms) -> None:
+    marker = content.canonical_url(page)
+    for platform in platforms:
+        assert len(live_posts_with_marker(sandbox, marker, platform)) == 1, platform
+
+
+@pytest.mark.django_db
+def test_publishing_again_before_the_retraction_started_keeps_the_posts(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    revision = publish(page)
+    first = {platform: row.remote_id for platform, row in _deliver_all(page).items()}
+    page.unpublish()  # the retractions are queued; no worker has them yet
+    assert {row.state for row in _rows(page).values()} == {State.RETRACTING}
+
+    revision.publish()
+
+    rows = _rows(page)
+    assert {row.state for row in rows.values()} == {State.POSTED}
+    assert {name: row.remote_id for name, row in rows.items()} == first
+    # A worker given the retractions' messages finds nothing due.
+    assert set(_deliver_all(page).values()) == {None}
+    _one_live_post_each(sandbox, page, first)
+
+
+@pytest.mark.django_db
+def test_publishing_again_while_a_retraction_is_under_way_posts_again_after_it(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    revision = publish(page)
+    first = {platform: row.remote_id for platform, row in _deliver_all(page).items()}
+    page.unpublish()
+    # A worker took each retraction and stopped mid-way: whether the post is
+    # gone is unknown, so it cannot simply be kept.
+    for row in _rows(page).values():
+        assert services.claim(row.pk, "stopped-worker") is not None
+    CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
+
+    revision.publish()
+
+    assert {row.post_again_after_retraction for row in _rows(page).values()} == {True}
+    retracted_then_queued = _deliver_all(page)
+    assert {row.state for row in retracted_then_queued.values()} == {State.PENDING}
+    posted = _deliver_all(page)
+    assert {row.state for row in posted.values()} == {State.POSTED}
+    assert all(posted[name].remote_id != first[name] for name in first)
+    _one_live_post_each(sandbox, page, first)
+
+
+@pytest.mark.django_db
+def test_unpublishing_again_cancels_posting_after_the_retraction(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    revision = publish(page)
+    first = _deliver_all(page)
+    page.unpublish()
+    for row in _rows(page).values():
+        services.claim(row.pk, "stopped-worker")
+    CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
+    revision.publish()
+    page.refresh_from_db()
+
+    page.unpublish()
+
+    assert {row.post_again_after_retraction for row in _rows(page).values()} == {False}
+    assert {row.state for row in _deliver_all(page).values()} == {State.RETRACTED}
+    marker = content.canonical_url(page)
+    for platform in first:
+        assert live_posts_with_marker(sandbox, marker, platform) == []
+
+
+@pytest.mark.django_db
+def test_publishing_again_while_the_first_send_is_in_flight_keeps_that_post(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    revision = publish(page)
+    for row in _rows(page).values():  # each first send is under way...
+        services.claim(row.pk, "stopped-worker")
+    page.unpublish()  # ...so each is marked to be retracted once it lands
+    assert {row.operation for row in _rows(page).values()} == {"retract"}
+
+    revision.publish()
+
+    CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
+    posted = _deliver_all(page)
+    assert {row.state for row in posted.values()} == {State.POSTED}
+    _one_live_post_each(sandbox, page, posted)
