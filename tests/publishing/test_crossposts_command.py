@@ -3,6 +3,7 @@ act on (0 nothing to do, 1 something needs attention, 2 bad arguments)."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from io import StringIO
 from types import SimpleNamespace
@@ -200,3 +201,21 @@ def test_a_queue_no_running_worker_takes_exits_1(account):
 
     WorkerHeartbeat.objects.filter(hostname="uploads@h").update(seen_at=now)
     assert run()[0] == 0
+
+
+def test_a_reader_that_stops_reading_leaves_the_exit_code_and_no_traceback(account):
+    """``crossposts | head``: once the reader has gone, the rest of the summary
+    is dropped, and the command still ends with its own status."""
+    make_row(account, State.FAILED)
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader has gone before the first line
+    closed_pipe = open(writer, "w", buffering=1)
+    err = StringIO()
+    try:
+        with pytest.raises(SystemExit) as stop:
+            call_command("crossposts", stdout=closed_pipe, stderr=err)
+    finally:
+        closed_pipe.close()  # would raise if anything were left to write
+
+    assert stop.value.code == 1
+    assert err.getvalue() == "Some cross-posts need attention.\n"

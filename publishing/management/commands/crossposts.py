@@ -6,6 +6,9 @@ expire, no worker seen or a queue no running worker takes, a sweeper that has
 stopped running), 2 for bad arguments.
 """
 
+import os
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from publishing import scheduling, services
@@ -15,8 +18,45 @@ from publishing.models import ChannelAccount, CrossPost
 State = CrossPost.State
 
 
+class ReaderMayLeave:
+    """A stream whose reader may stop reading (``crossposts | head``): once it
+    has, further output is dropped, so the command still ends with its own exit
+    status and no traceback."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.reader_left = False
+
+    def write(self, text: str) -> int:
+        return self._quietly(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._quietly(self._stream.flush)
+
+    def _quietly(self, operation, *args):
+        if self.reader_left:
+            return 0
+        try:
+            return operation(*args)
+        except BrokenPipeError:
+            self.reader_left = True
+            # What is still buffered goes nowhere at exit, rather than failing
+            # once more as the interpreter flushes its streams.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+            return 0
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 class Command(BaseCommand):
     help = "Summarise cross-posts; optionally retry failed ones or sweep due ones."
+
+    def execute(self, *args, **options):
+        options["stdout"] = ReaderMayLeave(options.get("stdout") or sys.stdout)
+        return super().execute(*args, **options)
 
     def add_arguments(self, parser):
         parser.add_argument("--page", type=int, help="Only this page id.")
