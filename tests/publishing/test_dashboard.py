@@ -94,6 +94,16 @@ def test_comms_manager_sees_every_row_with_counts_and_actions(
     assert TOKEN not in html
 
 
+def test_a_post_to_be_sent_again_after_its_retraction_says_so(client, people, account):
+    make_row(account, State.RETRACTING)
+    make_row(account, State.RETRACTING, post_again_after_retraction=True)
+    client.force_login(people["comms"])
+
+    html = client.get(DASHBOARD).content.decode()
+
+    assert html.count("then posted again: the page was published again") == 1
+
+
 def test_editor_sees_only_rows_of_pages_they_can_edit_and_no_actions(
     client, people, account, policy_page, outside_page
 ):
@@ -282,8 +292,12 @@ def test_a_queue_without_a_running_worker_is_named(
         ),
         # Never run: stopped once a worker has been up longer than a sweeper
         # may be silent, or when no worker start is on record ...
-        (None, timedelta(seconds=10), timedelta(minutes=5),
-         "The sweeper has not run yet."),
+        (
+            None,
+            timedelta(seconds=10),
+            timedelta(minutes=5),
+            "The sweeper has not run yet.",
+        ),
         (None, timedelta(seconds=10), None, "The sweeper has not run yet."),
         # ... but not while beat has had no time to send the first sweep.
         (None, timedelta(seconds=10), timedelta(seconds=20), None),
