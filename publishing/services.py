@@ -188,8 +188,9 @@ def _apply(page, plans, existing: dict[int, CrossPost]):
         if row is None:
             created.append(_new_row(page, account, fields, problems, findings))
         elif _taking_down(row):
-            changed.append(_publish_over_retraction(row, fields, problems))
-            entries.append((row, _over_retraction_action(row), None))
+            action = _publish_over_retraction(row, fields, problems)
+            changed.append(row)
+            entries.append((row, action, None))
         elif _update_row(row, fields, problems, findings):
             changed.append(row)
             entries.append((row, "requeued", None))
@@ -289,17 +290,18 @@ def _taking_down(row: CrossPost) -> bool:
     )
 
 
-def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> CrossPost:
+def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> str:
     """The page is live again while its post is being taken down (unpublished,
     then published again before the retraction landed): the page's post must
-    stand once all is done, exactly once.
+    stand once all is done, exactly once. Returns the audit entry's action.
 
     - The first send is still in flight: it is kept, not retracted, when it lands.
     - The retraction has not started (queued, no worker has it, no attempt has
       failed): it is called off and the post stands, updated if the text changed.
     - Otherwise a worker may be deleting the post right now, or an attempt ended
       without a clear answer: the retraction runs to the end (deleting a post
-      already gone counts as done), then the post is sent again.
+      already gone counts as done), then the post is sent again
+      (:func:`_record_retracted`, which checks it again then).
     """
     in_flight_hash = row.content_hash
     for name, value in fields.items():
@@ -319,30 +321,21 @@ def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> CrossPos
         if row.state == State.FAILED:  # a retraction that gave up: run it again
             row.state, row.attempts, row.next_attempt_at = State.RETRACTING, 0, None
             row.last_error = row.last_error_kind = ""
-    if problems:
-        # This revision cannot be sent: say why. A post that stands stays as it
-        # was; a retraction under way goes on, as there is nothing to send after.
-        row.post_again_after_retraction = False
+        row.save()
+        return "post_again"
+    action = "retraction_stopped"
+    if problems:  # the standing post stays as it was; say why it is not updated
         row.last_error, row.last_error_kind = " ".join(problems), "rejected"
-        if row.operation != Operation.RETRACT and row.state != State.SENDING:
-            row.state = State.FAILED
+        if row.state != State.SENDING:
+            row.state, action = State.FAILED, "failed"
     row.save()
-    return row
+    return action
 
 
 def _retraction_not_started(row: CrossPost) -> bool:
     """A queued retraction no worker has tried: an attempt leaves its lease on
     the row (a worker that stopped mid-way) or an error (one that failed)."""
     return row.state == State.RETRACTING and not row.lease_owner and not row.last_error
-
-
-def _over_retraction_action(row: CrossPost) -> str:
-    """The audit entry for :func:`_publish_over_retraction`'s outcome."""
-    if row.post_again_after_retraction:
-        return "post_again"
-    if row.last_error_kind == "rejected":
-        return "failed"
-    return "retraction_stopped"
 
 
 def _start_again(row: CrossPost) -> None:
@@ -710,20 +703,31 @@ def _record_retracted(row: CrossPost) -> CrossPost:
         current.state, current.retracted_at = State.RETRACTED, timezone.now()
         current.lease_owner, current.lease_expires_at = "", None
         current.next_attempt_at = None
-        if current.last_error_kind != "rejected":  # a re-publish that cannot be sent
-            current.last_error = current.last_error_kind = ""
+        current.last_error = current.last_error_kind = ""
         post_again = current.post_again_after_retraction
         current.post_again_after_retraction = False
         current.save()
         audit.log(current, "retracted")
         if post_again:
-            _start_again(current)
-            if current.guard_findings:
-                current.state = State.HELD
-            current.save()
-            audit.log(current, "queued" if current.state == State.PENDING else "held")
-            enqueue(current)
+            _post_again(current)
     return current
+
+
+def _post_again(row: CrossPost) -> None:
+    """Queue the post of a page published again while it was being retracted,
+    as the publish would have: failed if the platform would refuse it, held if
+    the guard found something, else pending."""
+    _start_again(row)
+    problems = registry.get(row.platform).validate(content.post_from_row(row))
+    if problems:
+        row.state, row.last_error = State.FAILED, " ".join(problems)
+        row.last_error_kind = "rejected"
+    elif row.guard_findings:
+        row.state = State.HELD
+    row.save()
+    audit.log(row, {State.PENDING: "queued"}.get(row.state, row.state))
+    if row.state == State.PENDING:
+        enqueue(row)
 
 
 def _record_error(row: CrossPost, error: ChannelError) -> CrossPost:

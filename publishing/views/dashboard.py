@@ -35,6 +35,7 @@ LISTING_FIELDS = (
     "state",
     "operation",
     "attempts",
+    "post_again_after_retraction",
     "last_error",
     "last_error_kind",
     "permalink",

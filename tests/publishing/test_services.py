@@ -207,3 +207,30 @@ def test_publishing_again_while_the_first_send_is_in_flight_keeps_that_post(
     posted = _deliver_all(page)
     assert {row.state for row in posted.values()} == {State.POSTED}
     _one_live_post_each(sandbox, page, posted)
+
+
+@pytest.mark.django_db
+def test_a_post_sent_again_after_its_retraction_is_checked_again_first(
+    sandbox, accounts, make_policy
+):
+    from channels.facebook import FacebookAdapter
+
+    page = make_policy()
+    revision = publish(page)
+    _deliver_all(page)
+    page.unpublish()
+    for row in _rows(page).values():
+        services.claim(row.pk, "stopped-worker")
+    CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
+    revision.publish()
+    # What the re-publish queued for Facebook has become too long for it.
+    too_long = "x" * (FacebookAdapter.max_text_length + 1)
+    CrossPost.objects.filter(page_id=page.pk, platform="facebook").update(text=too_long)
+
+    rows = _deliver_all(page)
+
+    assert rows["facebook"].state == State.FAILED
+    assert rows["facebook"].last_error.startswith("Facebook posts can be")
+    assert rows["x"].state == State.PENDING
+    marker = content.canonical_url(page)
+    assert live_posts_with_marker(sandbox, marker, "facebook") == []
