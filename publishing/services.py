@@ -296,8 +296,10 @@ def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> str:
     stand once all is done, exactly once. Returns the audit entry's action.
 
     - The first send is still in flight: it is kept, not retracted, when it lands.
-    - The retraction has not started (queued, no worker has it, no attempt has
-      failed): it is called off and the post stands, updated if the text changed.
+    - The retraction has not started (:func:`_retraction_not_started`): it is
+      called off and the post stands, updated if the text changed. A post an
+      attempt may have made without an answer is looked for and adopted, or
+      posted, as before the unpublish.
     - Otherwise a worker may be deleting the post right now, or an attempt ended
       without a clear answer: the retraction runs to the end (deleting a post
       already gone counts as done), then the post is sent again
@@ -311,16 +313,16 @@ def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> str:
         unchanged = row.content_hash == in_flight_hash
         row.operation = Operation.PUBLISH if unchanged else Operation.UPDATE
     elif _retraction_not_started(row):
-        row.attempts, row.next_attempt_at = 0, None
-        if row.content_hash == row.posted_hash:
+        if not row.remote_id:  # a send that left no answer: look for it, or post
+            row.operation, row.state = Operation.PUBLISH, State.PENDING
+        elif row.content_hash == row.posted_hash:
             row.operation, row.state = Operation.PUBLISH, State.POSTED
         else:
             row.operation, row.state = Operation.UPDATE, State.UPDATING
     else:
         row.post_again_after_retraction = True
         if row.state == State.FAILED:  # a retraction that gave up: run it again
-            row.state, row.attempts, row.next_attempt_at = State.RETRACTING, 0, None
-            row.last_error = row.last_error_kind = ""
+            _begin_retraction(row)
         row.save()
         return "post_again"
     action = "retraction_stopped"
@@ -333,9 +335,15 @@ def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> str:
 
 
 def _retraction_not_started(row: CrossPost) -> bool:
-    """A queued retraction no worker has tried: an attempt leaves its lease on
-    the row (a worker that stopped mid-way) or an error (one that failed)."""
-    return row.state == State.RETRACTING and not row.lease_owner and not row.last_error
+    """A queued retraction no worker has claimed: a retraction starts with no
+    attempts and no error (:func:`_begin_retraction`); a claim counts an
+    attempt, and a retry by hand keeps the error it follows."""
+    return (
+        row.state == State.RETRACTING
+        and row.attempts == 0
+        and not row.lease_owner
+        and not row.last_error
+    )
 
 
 def _start_again(row: CrossPost) -> None:
@@ -352,17 +360,13 @@ def retract_page(page, user=None) -> list[CrossPost]:
     rows = list(CrossPost.objects.select_for_update().filter(page_id=page.pk))
     for row in rows:
         row.post_again_after_retraction = False
-        if row.state in (State.POSTED, State.UPDATING) or (
-            row.state == State.RETRYING and row.remote_id
-        ):
-            row.operation, row.state = Operation.RETRACT, State.RETRACTING
-            row.next_attempt_at = None
-        elif row.state == State.SENDING:
+        if row.state == State.SENDING:
             row.operation = Operation.RETRACT  # retracted as soon as it lands
         elif row.state in (State.RETRACTED, State.CANCELLED):
             continue
-        elif row.remote_id:
-            row.operation, row.state = Operation.RETRACT, State.RETRACTING
+        elif row.remote_id or row.outcome_unknown:
+            # Posted, or perhaps posted by an attempt whose answer was lost.
+            _begin_retraction(row)
         else:
             row.state = State.CANCELLED
             row.last_error = "Cancelled: the page was unpublished before posting."
@@ -370,6 +374,13 @@ def retract_page(page, user=None) -> list[CrossPost]:
         audit.log(row, row.state if row.state != State.RETRACTING else "retract", user)
     enqueue_all([row for row in rows if row.state == State.RETRACTING])
     return rows
+
+
+def _begin_retraction(row: CrossPost) -> None:
+    """Turn the row to taking its post down, with attempts of its own."""
+    row.operation, row.state = Operation.RETRACT, State.RETRACTING
+    row.attempts, row.next_attempt_at = 0, None
+    row.last_error = row.last_error_kind = ""
 
 
 def enqueue(row: CrossPost) -> None:
@@ -564,7 +575,7 @@ def deliver(row_id: int, owner: str) -> CrossPost | None:
             return _record_posted(
                 row, result, action="updated", platform_ms=_since(started)
             )
-        adapter.retract(row.remote_id)
+        _retract_once(adapter, row)
         return _record_retracted(row)
     except ChannelError as error:
         return _record_error(row, error)
@@ -587,6 +598,20 @@ def _publish_once(adapter: ChannelAdapter, row: CrossPost) -> PostResult:
             audit.log(row, "adopted", data={"remote_id": found.remote_id})
             return found
     return adapter.publish(post)
+
+
+def _retract_once(adapter: ChannelAdapter, row: CrossPost) -> None:
+    """Take the row's post down. With no post recorded, an attempt to publish
+    may still have made one (its answer lost, or its worker stopped): look for
+    it first, as a publish would."""
+    remote_id = row.remote_id
+    if not remote_id and row.outcome_unknown:
+        found = adapter.find_by_marker(row.marker, since=row.created_at)
+        if found is not None:
+            audit.log(row, "adopted", data={"remote_id": found.remote_id})
+            remote_id = found.remote_id
+    if remote_id:
+        adapter.retract(remote_id)
 
 
 def _owned(row: CrossPost):
@@ -665,7 +690,7 @@ def _record_posted_after_change(
         setattr(current, name, value)
     current.posted_at = current.posted_at or now
     if current.operation == Operation.RETRACT:
-        current.state = State.RETRACTING
+        current.state, current.attempts = State.RETRACTING, 0
     elif current.content_hash != row.content_hash:
         current.operation, current.state = Operation.UPDATE, State.UPDATING
     else:  # changed and changed back meanwhile
@@ -683,6 +708,7 @@ POSTED_FIELDS = [
     "last_error_kind",
     "outcome_unknown",
     "next_attempt_at",
+    "attempts",
     "lease_owner",
     "lease_expires_at",
     "state",
@@ -1001,7 +1027,7 @@ def reject(row: CrossPost, user, reason: str) -> CrossPost:
 def request_retract(row: CrossPost, user=None) -> CrossPost:
     if row.state != State.POSTED:
         return row
-    row.operation, row.state = Operation.RETRACT, State.RETRACTING
+    _begin_retraction(row)
     row.save()
     audit.log(row, "retract", user=user)
     enqueue(row)

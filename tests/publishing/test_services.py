@@ -234,3 +234,68 @@ def test_a_post_sent_again_after_its_retraction_is_checked_again_first(
     assert rows["x"].state == State.PENDING
     marker = content.canonical_url(page)
     assert live_posts_with_marker(sandbox, marker, "facebook") == []
+
+
+@pytest.mark.django_db
+def test_unpublishing_takes_down_a_post_whose_sending_left_no_answer(
+    sandbox, accounts, make_policy
+):
+    """The platform made the post but the answer was lost: the row waits to
+    retry, not knowing. Unpublishing must find that post and take it down,
+    not just cancel the row and leave it up."""
+    sandbox.add_fault("x", "publish", "drop_after_create", count=1)
+    page = make_policy()
+    publish(page)
+    x_row = services.deliver(_rows(page)["x"].pk, "test-worker")
+    assert (x_row.state, x_row.remote_id, x_row.outcome_unknown) == (
+        State.RETRYING,
+        "",
+        True,
+    )
+    marker = content.canonical_url(page)
+    assert len(live_posts_with_marker(sandbox, marker, "x")) == 1
+
+    page.unpublish()
+
+    assert _rows(page)["x"].state == State.RETRACTING
+    assert services.deliver(x_row.pk, "test-worker").state == State.RETRACTED
+    assert live_posts_with_marker(sandbox, marker, "x") == []
+
+
+@pytest.mark.django_db
+def test_a_retraction_taken_over_from_a_worker_that_stopped_mid_send_finds_the_post(
+    sandbox, accounts, make_policy
+):
+    """A worker made the post and stopped before recording it; the page was
+    unpublished meanwhile. The next worker finds the post and takes it down."""
+    page = make_policy()
+    publish(page)
+    row = services.claim(_rows(page)["facebook"].pk, "stopped-worker")
+    services._adapter(row.account).publish(content.post_from_row(row))
+    page.unpublish()  # the row is sending: retracted once it lands
+    CrossPost.objects.filter(pk=row.pk).update(lease_expires_at=timezone.now())
+
+    assert services.deliver(row.pk, "test-worker").state == State.RETRACTED
+    marker = content.canonical_url(page)
+    assert live_posts_with_marker(sandbox, marker, "facebook") == []
+
+
+@pytest.mark.django_db
+def test_published_again_before_that_retraction_started_the_lost_post_is_adopted(
+    sandbox, accounts, make_policy
+):
+    sandbox.add_fault("x", "publish", "drop_after_create", count=1)
+    page = make_policy()
+    revision = publish(page)
+    x_row = services.deliver(_rows(page)["x"].pk, "test-worker")
+    page.unpublish()
+
+    revision.publish()
+
+    assert _rows(page)["x"].state == State.PENDING
+    row = services.deliver(x_row.pk, "test-worker")
+    assert row.state == State.POSTED
+    marker = content.canonical_url(page)
+    assert [post["id"] for post in live_posts_with_marker(sandbox, marker, "x")] == [
+        row.remote_id
+    ]
