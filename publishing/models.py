@@ -225,6 +225,12 @@ class CrossPost(models.Model):
         help_text="The page was published again while this post was being taken "
         "down: once the retraction lands, the post is sent again.",
     )
+    retracted_remote_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="This row's earlier posts, taken down: never adopted as a new one "
+        "(a video made private keeps its page's link).",
+    )
 
     remote_id = models.CharField(max_length=200, blank=True)
     permalink = models.URLField(max_length=500, blank=True)

@@ -590,14 +590,27 @@ def _publish_once(adapter: ChannelAdapter, row: CrossPost) -> PostResult:
     """Publish, unless an earlier attempt may already have: then look first."""
     post = content.post_from_row(row)
     if row.outcome_unknown:
-        # Look back through every post the account made since the row was
-        # queued, however many (a row waiting out a rate limit can be
-        # overtaken by hundreds of others, and staff post by hand too).
-        found = adapter.find_by_marker(row.marker, since=row.created_at)
+        found = _find_lost_post(adapter, row)
         if found is not None:
-            audit.log(row, "adopted", data={"remote_id": found.remote_id})
             return found
     return adapter.publish(post)
+
+
+def _find_lost_post(adapter: ChannelAdapter, row: CrossPost) -> PostResult | None:
+    """The post an attempt that left no answer made, if it made one (adopted,
+    with an audit entry).
+
+    It looks back through every post the account made since the row was
+    queued, however many (a row waiting out a rate limit can be overtaken by
+    hundreds of others, and staff post by hand too). The newest post carrying
+    the page's link is the one: unless it is one of this row's own earlier
+    posts, taken down (a YouTube video made private stays findable), which
+    means the attempt made none."""
+    found = adapter.find_by_marker(row.marker, since=row.created_at)
+    if found is None or found.remote_id in row.retracted_remote_ids:
+        return None
+    audit.log(row, "adopted", data={"remote_id": found.remote_id})
+    return found
 
 
 def _retract_once(adapter: ChannelAdapter, row: CrossPost) -> None:
@@ -606,12 +619,11 @@ def _retract_once(adapter: ChannelAdapter, row: CrossPost) -> None:
     it first, as a publish would."""
     remote_id = row.remote_id
     if not remote_id and row.outcome_unknown:
-        found = adapter.find_by_marker(row.marker, since=row.created_at)
-        if found is not None:
-            audit.log(row, "adopted", data={"remote_id": found.remote_id})
-            remote_id = found.remote_id
+        found = _find_lost_post(adapter, row)
+        remote_id = found.remote_id if found is not None else ""
     if remote_id:
         adapter.retract(remote_id)
+        row.remote_id = remote_id  # recorded as taken down
 
 
 def _owned(row: CrossPost):
@@ -727,6 +739,11 @@ def _record_retracted(row: CrossPost) -> CrossPost:
             return row
         current.account = row.account  # loaded by the claim; not locked here
         current.state, current.retracted_at = State.RETRACTED, timezone.now()
+        if row.remote_id and row.remote_id not in current.retracted_remote_ids:
+            current.retracted_remote_ids = [
+                *current.retracted_remote_ids,
+                row.remote_id,
+            ]
         current.lease_owner, current.lease_expires_at = "", None
         current.next_attempt_at = None
         current.last_error = current.last_error_kind = ""

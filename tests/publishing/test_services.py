@@ -299,3 +299,37 @@ def test_published_again_before_that_retraction_started_the_lost_post_is_adopted
     assert [post["id"] for post in live_posts_with_marker(sandbox, marker, "x")] == [
         row.remote_id
     ]
+
+
+@pytest.mark.django_db
+def test_a_video_made_private_by_an_unpublish_is_never_taken_for_a_new_upload(
+    sandbox, accounts, make_announcement
+):
+    """Unpublishing makes the page's video private (it stays on the channel,
+    link and all). Published again, an upload that fails without an answer is
+    looked for: the private video must not pass for it."""
+    page = make_announcement()
+    publish(page)
+    old = services.deliver(_rows(page)["youtube"].pk, "test-worker")
+    assert old.state == State.POSTED
+    page.unpublish()
+    assert services.deliver(old.pk, "test-worker").state == State.RETRACTED
+    page.refresh_from_db()
+    # Every try of the upload fails, the adapter's own retries too.
+    sandbox.add_fault("youtube", "publish", "server_error", count=100)
+    publish(page)
+    row = services.deliver(old.pk, "test-worker")
+    assert (row.state, row.outcome_unknown) == (State.RETRYING, True)
+    sandbox.clear_faults()
+    CrossPost.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+
+    row = services.deliver(row.pk, "test-worker")
+
+    assert row.state == State.POSTED
+    assert row.remote_id != old.remote_id
+    marker = content.canonical_url(page)
+    videos = {
+        post["id"]: post["privacy"]
+        for post in live_posts_with_marker(sandbox, marker, "youtube")
+    }
+    assert videos == {old.remote_id: "private", row.remote_id: "public"}
