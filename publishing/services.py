@@ -270,6 +270,16 @@ def _update_row(row: CrossPost, fields: dict, problems, findings) -> bool:
             row.save()
             return False
         row.operation, row.state = Operation.UPDATE, State.UPDATING
+    elif row.state in (State.CANCELLED, State.FAILED) and row.remote_id:
+        # Its post stands (an update failed or was cancelled): change that
+        # post, never make a second one.
+        row.attempts, row.next_attempt_at = 0, None
+        row.last_error = row.last_error_kind = ""
+        if digest == row.posted_hash:
+            row.operation, row.state = Operation.PUBLISH, State.POSTED
+            row.save()
+            return False
+        row.operation, row.state = Operation.UPDATE, State.UPDATING
     elif row.state in (State.RETRACTED, State.CANCELLED, State.FAILED):
         _start_again(row)
         if findings:
@@ -347,12 +357,15 @@ def _retraction_not_started(row: CrossPost) -> bool:
 
 
 def _start_again(row: CrossPost) -> None:
+    """Queue a new post. An earlier attempt that left no answer may have made
+    one still: then the first attempt looks for it (unless the row was
+    retracted since, which looked for it and took it down)."""
+    row.outcome_unknown = row.outcome_unknown and row.state != State.RETRACTED
     row.operation, row.state = Operation.PUBLISH, State.PENDING
     row.remote_id = row.permalink = row.posted_hash = ""
     row.attempts = 0
     row.next_attempt_at = None
     row.last_error = row.last_error_kind = ""
-    row.outcome_unknown = False
 
 
 def retract_page(page, user=None) -> list[CrossPost]:
@@ -362,11 +375,14 @@ def retract_page(page, user=None) -> list[CrossPost]:
         row.post_again_after_retraction = False
         if row.state == State.SENDING:
             row.operation = Operation.RETRACT  # retracted as soon as it lands
-        elif row.state in (State.RETRACTED, State.CANCELLED):
+        elif row.state == State.RETRACTED:
             continue
         elif row.remote_id or row.outcome_unknown:
-            # Posted, or perhaps posted by an attempt whose answer was lost.
+            # Posted (a cancelled update leaves the post up), or perhaps posted
+            # by an attempt whose answer was lost.
             _begin_retraction(row)
+        elif row.state == State.CANCELLED:
+            continue
         else:
             row.state = State.CANCELLED
             row.last_error = "Cancelled: the page was unpublished before posting."
@@ -1014,8 +1030,16 @@ def cancel(row: CrossPost, user=None, reason: str = "") -> CrossPost:
         State.NEEDS_RECONNECT,
     ):
         return row
-    row.state = State.CANCELLED
     row.review_reason = reason
+    if row.outcome_unknown and not row.remote_id:
+        # An attempt may have posted it without an answer: find that post and
+        # take it down, so that cancelled means not on the platform.
+        _begin_retraction(row)
+        row.save()
+        audit.log(row, "cancelled", user=user, data={"reason": reason})
+        enqueue(row)
+        return row
+    row.state = State.CANCELLED
     row.save()
     audit.log(row, "cancelled", user=user, data={"reason": reason})
     return row

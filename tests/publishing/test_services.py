@@ -333,3 +333,103 @@ def test_a_video_made_private_by_an_unpublish_is_never_taken_for_a_new_upload(
         for post in live_posts_with_marker(sandbox, marker, "youtube")
     }
     assert videos == {old.remote_id: "private", row.remote_id: "public"}
+
+
+def _refuse_the_next_facebook_update(sandbox) -> None:
+    sandbox.add_fault(
+        "facebook",
+        "update",
+        "error",
+        count=1,
+        status=400,
+        code=100,
+        message="Invalid parameter",
+    )
+
+
+@pytest.mark.django_db
+def test_a_failed_update_published_again_changes_the_post_not_a_second_one(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    publish(page)
+    first = _deliver_all(page)["facebook"]
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
+    _refuse_the_next_facebook_update(sandbox)
+    assert services.deliver(first.pk, "test-worker").state == State.FAILED
+
+    page.summary = "Collections move to Wednesdays."
+    publish(page)
+
+    row = _rows(page)["facebook"]
+    assert (row.state, row.remote_id) == (State.UPDATING, first.remote_id)
+    assert services.deliver(row.pk, "test-worker").state == State.POSTED
+    marker = content.canonical_url(page)
+    posts = live_posts_with_marker(sandbox, marker, "facebook")
+    assert [post["id"] for post in posts] == [first.remote_id]
+    assert "Wednesdays" in posts[0]["text"]
+
+
+@pytest.mark.django_db
+def test_a_cancelled_update_leaves_its_post_to_be_changed_or_taken_down(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    publish(page)
+    first = _deliver_all(page)["facebook"]
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
+    _refuse_the_next_facebook_update(sandbox)
+    failed = services.deliver(first.pk, "test-worker")
+    services.cancel(failed, reason="Wrong day")
+    marker = content.canonical_url(page)
+    assert len(live_posts_with_marker(sandbox, marker, "facebook")) == 1
+
+    page.refresh_from_db()
+    page.unpublish()
+
+    row = _rows(page)["facebook"]
+    assert row.state == State.RETRACTING
+    assert services.deliver(row.pk, "test-worker").state == State.RETRACTED
+    assert live_posts_with_marker(sandbox, marker, "facebook") == []
+
+
+@pytest.mark.django_db
+def test_cancelling_a_post_whose_sending_left_no_answer_takes_it_down(
+    sandbox, accounts, make_policy
+):
+    sandbox.add_fault("x", "publish", "drop_after_create", count=1)
+    page = make_policy()
+    publish(page)
+    row = services.deliver(_rows(page)["x"].pk, "test-worker")
+    assert (row.state, row.outcome_unknown) == (State.RETRYING, True)
+
+    row = services.cancel(row, reason="Not for X")
+
+    assert row.state == State.RETRACTING
+    assert services.deliver(row.pk, "test-worker").state == State.RETRACTED
+    marker = content.canonical_url(page)
+    assert live_posts_with_marker(sandbox, marker, "x") == []
+
+
+@pytest.mark.django_db
+def test_a_post_given_up_without_an_answer_is_looked_for_when_published_again(
+    sandbox, accounts, make_policy, settings
+):
+    settings.CROSSPOST_MAX_ATTEMPTS = 1
+    sandbox.add_fault("x", "publish", "drop_after_create", count=1)
+    page = make_policy()
+    publish(page)
+    row = services.deliver(_rows(page)["x"].pk, "test-worker")
+    assert (row.state, row.outcome_unknown) == (State.FAILED, True)
+
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
+
+    row = services.deliver(row.pk, "test-worker")
+    assert row.state == State.POSTED
+    marker = content.canonical_url(page)
+    assert [post["id"] for post in live_posts_with_marker(sandbox, marker, "x")] == [
+        row.remote_id
+    ]
