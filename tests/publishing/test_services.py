@@ -122,6 +122,22 @@ def _one_live_post_each(sandbox, page, platforms) -> None:
         assert len(live_posts_with_marker(sandbox, marker, platform)) == 1, platform
 
 
+def _x_post_made_but_its_answer_lost(sandbox, page):
+    """Publish the page and send its X row: X makes the post, but the answer
+    is lost on the way back. The revision, and the X row as that leaves it."""
+    sandbox.add_fault("x", "publish", "drop_after_create", count=1)
+    revision = publish(page)
+    return revision, services.deliver(_rows(page)["x"].pk, "test-worker")
+
+
+def _claimed_by_a_worker_that_stopped(page) -> None:
+    """Each of the page's rows as a worker leaves it that took it and stopped
+    mid-way: leased, the lease run out."""
+    for row in _rows(page).values():
+        assert services.claim(row.pk, "stopped-worker") is not None
+    CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
+
+
 @pytest.mark.django_db
 def test_publishing_again_before_the_retraction_started_keeps_the_posts(
     sandbox, accounts, make_policy
@@ -152,9 +168,7 @@ def test_publishing_again_while_a_retraction_is_under_way_posts_again_after_it(
     page.unpublish()
     # A worker took each retraction and stopped mid-way: whether the post is
     # gone is unknown, so it cannot simply be kept.
-    for row in _rows(page).values():
-        assert services.claim(row.pk, "stopped-worker") is not None
-    CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
+    _claimed_by_a_worker_that_stopped(page)
 
     revision.publish()
 
@@ -175,9 +189,7 @@ def test_unpublishing_again_cancels_posting_after_the_retraction(
     revision = publish(page)
     first = _deliver_all(page)
     page.unpublish()
-    for row in _rows(page).values():
-        services.claim(row.pk, "stopped-worker")
-    CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
+    _claimed_by_a_worker_that_stopped(page)
     revision.publish()
     page.refresh_from_db()
 
@@ -196,14 +208,12 @@ def test_publishing_again_while_the_first_send_is_in_flight_keeps_that_post(
 ):
     page = make_policy()
     revision = publish(page)
-    for row in _rows(page).values():  # each first send is under way...
-        services.claim(row.pk, "stopped-worker")
+    _claimed_by_a_worker_that_stopped(page)  # each first send was under way...
     page.unpublish()  # ...so each is marked to be retracted once it lands
     assert {row.operation for row in _rows(page).values()} == {"retract"}
 
     revision.publish()
 
-    CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
     posted = _deliver_all(page)
     assert {row.state for row in posted.values()} == {State.POSTED}
     _one_live_post_each(sandbox, page, posted)
@@ -219,9 +229,7 @@ def test_a_post_sent_again_after_its_retraction_is_checked_again_first(
     revision = publish(page)
     _deliver_all(page)
     page.unpublish()
-    for row in _rows(page).values():
-        services.claim(row.pk, "stopped-worker")
-    CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
+    _claimed_by_a_worker_that_stopped(page)
     revision.publish()
     # What the re-publish queued for Facebook has become too long for it.
     too_long = "x" * (FacebookAdapter.max_text_length + 1)
@@ -243,10 +251,8 @@ def test_unpublishing_takes_down_a_post_whose_sending_left_no_answer(
     """The platform made the post but the answer was lost: the row waits to
     retry, not knowing. Unpublishing must find that post and take it down,
     not just cancel the row and leave it up."""
-    sandbox.add_fault("x", "publish", "drop_after_create", count=1)
     page = make_policy()
-    publish(page)
-    x_row = services.deliver(_rows(page)["x"].pk, "test-worker")
+    _revision, x_row = _x_post_made_but_its_answer_lost(sandbox, page)
     assert (x_row.state, x_row.remote_id, x_row.outcome_unknown) == (
         State.RETRYING,
         "",
@@ -284,10 +290,8 @@ def test_a_retraction_taken_over_from_a_worker_that_stopped_mid_send_finds_the_p
 def test_published_again_before_that_retraction_started_the_lost_post_is_adopted(
     sandbox, accounts, make_policy
 ):
-    sandbox.add_fault("x", "publish", "drop_after_create", count=1)
     page = make_policy()
-    revision = publish(page)
-    x_row = services.deliver(_rows(page)["x"].pk, "test-worker")
+    revision, x_row = _x_post_made_but_its_answer_lost(sandbox, page)
     page.unpublish()
 
     revision.publish()
@@ -335,7 +339,13 @@ def test_a_video_made_private_by_an_unpublish_is_never_taken_for_a_new_upload(
     assert videos == {old.remote_id: "private", row.remote_id: "public"}
 
 
-def _refuse_the_next_facebook_update(sandbox) -> None:
+def _a_facebook_update_refused(sandbox, page) -> tuple[CrossPost, CrossPost]:
+    """Post the page, then change it and have Facebook refuse the update: the
+    row as first posted, and as the refused update left it (its post stands)."""
+    publish(page)
+    first = _deliver_all(page)["facebook"]
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
     sandbox.add_fault(
         "facebook",
         "update",
@@ -345,6 +355,7 @@ def _refuse_the_next_facebook_update(sandbox) -> None:
         code=100,
         message="Invalid parameter",
     )
+    return first, services.deliver(first.pk, "test-worker")
 
 
 @pytest.mark.django_db
@@ -352,12 +363,8 @@ def test_a_failed_update_published_again_changes_the_post_not_a_second_one(
     sandbox, accounts, make_policy
 ):
     page = make_policy()
-    publish(page)
-    first = _deliver_all(page)["facebook"]
-    page.summary = "Collections move to Tuesdays."
-    publish(page)
-    _refuse_the_next_facebook_update(sandbox)
-    assert services.deliver(first.pk, "test-worker").state == State.FAILED
+    first, failed = _a_facebook_update_refused(sandbox, page)
+    assert failed.state == State.FAILED
 
     page.summary = "Collections move to Wednesdays."
     publish(page)
@@ -376,12 +383,7 @@ def test_a_cancelled_update_leaves_its_post_to_be_changed_or_taken_down(
     sandbox, accounts, make_policy
 ):
     page = make_policy()
-    publish(page)
-    first = _deliver_all(page)["facebook"]
-    page.summary = "Collections move to Tuesdays."
-    publish(page)
-    _refuse_the_next_facebook_update(sandbox)
-    failed = services.deliver(first.pk, "test-worker")
+    _first, failed = _a_facebook_update_refused(sandbox, page)
     services.cancel(failed, reason="Wrong day")
     marker = content.canonical_url(page)
     assert len(live_posts_with_marker(sandbox, marker, "facebook")) == 1
@@ -399,10 +401,8 @@ def test_a_cancelled_update_leaves_its_post_to_be_changed_or_taken_down(
 def test_cancelling_a_post_whose_sending_left_no_answer_takes_it_down(
     sandbox, accounts, make_policy
 ):
-    sandbox.add_fault("x", "publish", "drop_after_create", count=1)
     page = make_policy()
-    publish(page)
-    row = services.deliver(_rows(page)["x"].pk, "test-worker")
+    _revision, row = _x_post_made_but_its_answer_lost(sandbox, page)
     assert (row.state, row.outcome_unknown) == (State.RETRYING, True)
 
     row = services.cancel(row, reason="Not for X")
@@ -418,10 +418,8 @@ def test_a_post_given_up_without_an_answer_is_looked_for_when_published_again(
     sandbox, accounts, make_policy, settings
 ):
     settings.CROSSPOST_MAX_ATTEMPTS = 1
-    sandbox.add_fault("x", "publish", "drop_after_create", count=1)
     page = make_policy()
-    publish(page)
-    row = services.deliver(_rows(page)["x"].pk, "test-worker")
+    _revision, row = _x_post_made_but_its_answer_lost(sandbox, page)
     assert (row.state, row.outcome_unknown) == (State.FAILED, True)
 
     page.summary = "Collections move to Tuesdays."
