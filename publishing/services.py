@@ -275,11 +275,10 @@ def _update_row(row: CrossPost, fields: dict, problems, findings) -> bool:
         # post, never make a second one.
         row.attempts, row.next_attempt_at = 0, None
         row.last_error = row.last_error_kind = ""
-        if digest == row.posted_hash:
-            row.operation, row.state = Operation.PUBLISH, State.POSTED
+        _keep_or_update(row)
+        if row.state == State.POSTED:
             row.save()
             return False
-        row.operation, row.state = Operation.UPDATE, State.UPDATING
     elif row.state in (State.RETRACTED, State.CANCELLED, State.FAILED):
         _start_again(row)
         if findings:
@@ -325,10 +324,8 @@ def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> str:
     elif _retraction_not_started(row):
         if not row.remote_id:  # a send that left no answer: look for it, or post
             row.operation, row.state = Operation.PUBLISH, State.PENDING
-        elif row.content_hash == row.posted_hash:
-            row.operation, row.state = Operation.PUBLISH, State.POSTED
         else:
-            row.operation, row.state = Operation.UPDATE, State.UPDATING
+            _keep_or_update(row)
     else:
         row.post_again_after_retraction = True
         if row.state == State.FAILED:  # a retraction that gave up: run it again
@@ -342,6 +339,15 @@ def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> str:
             row.state, action = State.FAILED, "failed"
     row.save()
     return action
+
+
+def _keep_or_update(row: CrossPost) -> None:
+    """The row's post stands: kept if it already says what the row holds, else
+    queued to be updated."""
+    if row.content_hash == row.posted_hash:
+        row.operation, row.state = Operation.PUBLISH, State.POSTED
+    else:
+        row.operation, row.state = Operation.UPDATE, State.UPDATING
 
 
 def _retraction_not_started(row: CrossPost) -> bool:
@@ -1031,17 +1037,17 @@ def cancel(row: CrossPost, user=None, reason: str = "") -> CrossPost:
     ):
         return row
     row.review_reason = reason
-    if row.outcome_unknown and not row.remote_id:
-        # An attempt may have posted it without an answer: find that post and
-        # take it down, so that cancelled means not on the platform.
+    # An attempt may have posted it without an answer: then find that post and
+    # take it down, so that cancelled means not on the platform.
+    maybe_posted = row.outcome_unknown and not row.remote_id
+    if maybe_posted:
         _begin_retraction(row)
-        row.save()
-        audit.log(row, "cancelled", user=user, data={"reason": reason})
-        enqueue(row)
-        return row
-    row.state = State.CANCELLED
+    else:
+        row.state = State.CANCELLED
     row.save()
     audit.log(row, "cancelled", user=user, data={"reason": reason})
+    if maybe_posted:
+        enqueue(row)
     return row
 
 
