@@ -220,6 +220,11 @@ class CrossPost(models.Model):
         help_text="An earlier attempt may have reached the platform: look for the "
         "post before sending again.",
     )
+    update_if_found = models.BooleanField(
+        default=False,
+        help_text="The page changed after an attempt that left no answer: a post "
+        "that attempt made carries older text, so once found it is updated.",
+    )
     post_again_after_retraction = models.BooleanField(
         default=False,
         help_text="The page was published again while this post was being taken "

@@ -285,10 +285,20 @@ def _update_row(row: CrossPost, fields: dict, problems, findings) -> bool:
             row.state = State.HELD
     elif row.state == State.HELD and not findings:
         row.state = State.PENDING
-    elif row.state == State.SENDING and digest != previous_hash:
-        row.operation = Operation.UPDATE  # applied once the first send lands
+    _note_change_to_unconfirmed_post(row, previous_hash)
     row.save()
     return True
+
+
+def _note_change_to_unconfirmed_post(row: CrossPost, previous_hash: str) -> None:
+    """The row's text changed while its first post is unconfirmed: being sent
+    now, or perhaps made by an attempt that left no answer. Whatever that
+    attempt posted carries the older text, so a post found for it later is
+    updated rather than taken as it stands (:func:`_record_posted`). A post
+    that lands with its answer is compared with the row's text anyway."""
+    unconfirmed = row.state == State.SENDING or row.outcome_unknown
+    if not row.remote_id and unconfirmed and row.content_hash != previous_hash:
+        row.update_if_found = True
 
 
 def _taking_down(row: CrossPost) -> bool:
@@ -319,11 +329,12 @@ def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> str:
         setattr(row, name, value)
     row.post_again_after_retraction = False
     if row.state == State.SENDING:
-        unchanged = row.content_hash == in_flight_hash
-        row.operation = Operation.PUBLISH if unchanged else Operation.UPDATE
+        row.operation = Operation.PUBLISH
+        _note_change_to_unconfirmed_post(row, in_flight_hash)
     elif _retraction_not_started(row):
         if not row.remote_id:  # a send that left no answer: look for it, or post
             row.operation, row.state = Operation.PUBLISH, State.PENDING
+            _note_change_to_unconfirmed_post(row, in_flight_hash)
         else:
             _keep_or_update(row)
     else:
@@ -367,6 +378,7 @@ def _start_again(row: CrossPost) -> None:
     one still: then the first attempt looks for it (unless the row was
     retracted since, which looked for it and took it down)."""
     row.outcome_unknown = row.outcome_unknown and row.state != State.RETRACTED
+    row.update_if_found = row.update_if_found and row.outcome_unknown
     row.operation, row.state = Operation.PUBLISH, State.PENDING
     row.remote_id = row.permalink = row.posted_hash = ""
     row.attempts = 0
@@ -589,8 +601,13 @@ def deliver(row_id: int, owner: str) -> CrossPost | None:
             if wait_until:
                 return _wait_for_budget(row, wait_until)
             started = time.perf_counter()
-            result = _publish_once(adapter, row)
-            return _record_posted(row, result, platform_ms=_since(started))
+            result, found = _publish_once(adapter, row)
+            return _record_posted(
+                row,
+                result,
+                platform_ms=_since(started),
+                outdated=found and row.update_if_found,
+            )
         if row.operation == Operation.UPDATE:
             started = time.perf_counter()
             result = adapter.update(row.remote_id, content.post_from_row(row))
@@ -608,14 +625,15 @@ def _since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
-def _publish_once(adapter: ChannelAdapter, row: CrossPost) -> PostResult:
-    """Publish, unless an earlier attempt may already have: then look first."""
+def _publish_once(adapter: ChannelAdapter, row: CrossPost) -> tuple[PostResult, bool]:
+    """Publish, unless an earlier attempt may already have: then look first.
+    The post, and whether it was found rather than made now."""
     post = content.post_from_row(row)
     if row.outcome_unknown:
         found = _find_lost_post(adapter, row)
         if found is not None:
-            return found
-    return adapter.publish(post)
+            return found, True
+    return adapter.publish(post), False
 
 
 def _find_lost_post(adapter: ChannelAdapter, row: CrossPost) -> PostResult | None:
@@ -659,12 +677,21 @@ LAST_SUCCESS_RESOLUTION = timedelta(minutes=1)
 
 
 def _record_posted(
-    row: CrossPost, result: PostResult, action="posted", platform_ms: float = 0.0
+    row: CrossPost,
+    result: PostResult,
+    action="posted",
+    platform_ms: float = 0.0,
+    *,
+    outdated: bool = False,
 ) -> CrossPost:
     """Store the remote id and permalink. The audit entry also keeps how long
     the platform's calls took (``platform_ms``), so a slow platform shows in
     page history, and the pipeline benchmark can tell the platform's time from
-    the pipeline's own."""
+    the pipeline's own.
+
+    ``outdated``: the post was found, made by an attempt from before the row's
+    text last changed, so it is recorded as carrying other text, and its update
+    is queued."""
     now = timezone.now()
     data = {"permalink": result.permalink, "platform_ms": platform_ms}
     # The usual case: the page neither changed nor was unpublished while this
@@ -677,7 +704,7 @@ def _record_posted(
         "operation": Operation.PUBLISH,
         "updated_at": now,
     }
-    if delivery_sql.update_row(
+    if not outdated and delivery_sql.update_row(
         row,
         posted,
         unchanged=("content_hash",),
@@ -688,7 +715,7 @@ def _record_posted(
         current = row
     else:
         with transaction.atomic():
-            current = _record_posted_after_change(row, result, now)
+            current = _record_posted_after_change(row, result, now, outdated)
             audit.log(current, action, data=data)
             if current.state != State.POSTED:
                 enqueue(current)
@@ -704,6 +731,7 @@ def _posted_fields(row: CrossPost, result: PostResult) -> dict:
         "remote_id": result.remote_id,
         "permalink": result.permalink,
         "posted_hash": row.content_hash,
+        "update_if_found": False,
         "last_error": "",
         "last_error_kind": "",
         "outcome_unknown": False,
@@ -714,18 +742,21 @@ def _posted_fields(row: CrossPost, result: PostResult) -> dict:
 
 
 def _record_posted_after_change(
-    row: CrossPost, result: PostResult, now: datetime
+    row: CrossPost, result: PostResult, now: datetime, outdated: bool = False
 ) -> CrossPost:
-    """The post landed but the page changed or was unpublished meanwhile: record
-    it, then queue the update or the retraction that is now due."""
+    """The post landed but the page changed or was unpublished meanwhile (or
+    the post found is ``outdated``): record it, then queue the update or the
+    retraction that is now due."""
     current = CrossPost.objects.select_for_update().get(pk=row.pk)
     current.account = row.account  # loaded by the claim; not locked here
     for name, value in _posted_fields(row, result).items():
         setattr(current, name, value)
+    if outdated:
+        current.posted_hash = ""  # what it says is not known: not the row's text
     current.posted_at = current.posted_at or now
     if current.operation == Operation.RETRACT:
         current.state, current.attempts = State.RETRACTING, 0
-    elif current.content_hash != row.content_hash:
+    elif current.content_hash != current.posted_hash:
         current.operation, current.state = Operation.UPDATE, State.UPDATING
     else:  # changed and changed back meanwhile
         current.operation, current.state = Operation.PUBLISH, State.POSTED
@@ -737,6 +768,7 @@ POSTED_FIELDS = [
     "remote_id",
     "permalink",
     "posted_hash",
+    "update_if_found",
     "posted_at",
     "last_error",
     "last_error_kind",

@@ -426,8 +426,66 @@ def test_a_post_given_up_without_an_answer_is_looked_for_when_published_again(
     publish(page)
 
     row = services.deliver(row.pk, "test-worker")
+    # Found, with the text it was sent with: its update follows (X's policy).
+    assert (row.state, row.operation) == (State.UPDATING, "update")
+    row = services.deliver(row.pk, "test-worker")
     assert row.state == State.POSTED
     marker = content.canonical_url(page)
     assert [post["id"] for post in live_posts_with_marker(sandbox, marker, "x")] == [
         row.remote_id
+    ]
+
+
+def _made_due(row: CrossPost) -> CrossPost:
+    """The row as its retry's time has come."""
+    CrossPost.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    return CrossPost.objects.get(pk=row.pk)
+
+
+@pytest.mark.django_db
+def test_a_post_found_after_a_lost_answer_is_brought_up_to_the_page_changed_since(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    sandbox.add_fault("facebook", "publish", "drop_after_create", count=1)
+    publish(page)
+    row = services.deliver(_rows(page)["facebook"].pk, "test-worker")
+    assert (row.state, row.outcome_unknown) == (State.RETRYING, True)
+
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
+
+    # The post the lost answer was about is found, with the text it was sent
+    # with: it is updated, not taken as saying what the page says now.
+    row = services.deliver(_made_due(row).pk, "test-worker")
+    assert row.state == State.UPDATING
+    row = services.deliver(row.pk, "test-worker")
+    assert row.state == State.POSTED
+    assert row.posted_hash == row.content_hash
+    posts = live_posts_with_marker(sandbox, content.canonical_url(page), "facebook")
+    assert [(post["id"], post["text"]) for post in posts] == [
+        (row.remote_id, row.text)
+    ]
+    assert "Tuesdays" in row.text
+
+
+@pytest.mark.django_db
+def test_a_first_send_that_stopped_while_the_page_changed_is_posted_once_as_it_is_now(
+    sandbox, accounts, make_policy
+):
+    page = make_policy()
+    publish(page)
+    facebook = _rows(page)["facebook"]
+    assert services.claim(facebook.pk, "stopped-worker") is not None
+    page.summary = "Collections move to Tuesdays."
+    publish(page)  # while that worker is sending the first post
+    CrossPost.objects.filter(pk=facebook.pk).update(lease_expires_at=timezone.now())
+
+    row = services.deliver(facebook.pk, "test-worker")
+
+    assert row.state == State.POSTED
+    assert row.posted_hash == row.content_hash
+    posts = live_posts_with_marker(sandbox, content.canonical_url(page), "facebook")
+    assert [(post["id"], post["text"]) for post in posts] == [
+        (row.remote_id, row.text)
     ]

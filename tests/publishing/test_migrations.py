@@ -1,0 +1,64 @@
+"""Data migrations of the outbox, run back and forth on the test database."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from publishing.models import ChannelAccount, CrossPost
+
+BEFORE = ("publishing", "0007_publish_again_during_retraction")
+AFTER = ("publishing", "0008_update_post_found_after_change")
+
+
+def _migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.migrate([target])
+    executor.loader.build_graph()
+    return executor.loader.project_state([target]).apps
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_rows_left_updating_a_post_never_confirmed_become_first_posts_again():
+    account = ChannelAccount.objects.create(
+        platform="facebook", display_name="Exampleshire CC", remote_id="200000000001"
+    )
+    old_apps = _migrate(BEFORE)
+    try:
+        OldCrossPost = old_apps.get_model("publishing", "CrossPost")
+        common = {
+            "account_id": account.pk,
+            "platform": "facebook",
+            "page_title": "Bins collected a day late",
+            "text": "Bins are collected a day late this week.",
+            "content_hash": "a" * 64,
+        }
+        # What earlier versions left when the page changed mid-send: an update
+        # of a post never confirmed, waiting, or taken by a worker.
+        waiting = OldCrossPost.objects.create(
+            idempotency_key="1", marker="https://council.example/1/",
+            state="retrying", operation="update", **common,
+        )
+        taken = OldCrossPost.objects.create(
+            idempotency_key="2", marker="https://council.example/2/",
+            state="updating", operation="update", **common,
+        )
+        # A real update of a standing post is left alone.
+        standing = OldCrossPost.objects.create(
+            idempotency_key="3", marker="https://council.example/3/",
+            state="updating", operation="update", remote_id="200_1", **common,
+        )
+    finally:
+        _migrate(AFTER)
+
+    rows = {row.pk: row for row in CrossPost.objects.all()}
+    assert [
+        (rows[old.pk].state, rows[old.pk].operation, rows[old.pk].outcome_unknown,
+         rows[old.pk].update_if_found)
+        for old in (waiting, taken, standing)
+    ] == [
+        ("retrying", "publish", True, True),
+        ("pending", "publish", True, True),
+        ("updating", "update", False, False),
+    ]
