@@ -578,6 +578,14 @@ class ChannelAdapter:
     def api_url(self) -> str:
         return str(self.config["API_URL"]).rstrip("/")
 
+    @property
+    def updates_by_reposting(self) -> bool:
+        """Whether an edited page changes this channel's post by taking it down
+        and posting anew. The caller does the two steps (:meth:`retract`, then
+        :meth:`publish`), so that the new post, like any first post, is sent
+        exactly once; :meth:`update` is then not called."""
+        return False
+
     def option(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         """A policy from ``OPTIONS``, refused early when it is not one we know."""
         value = str(self.options.get(name, default))

@@ -94,11 +94,13 @@ class XAdapter(ChannelAdapter):
         tweet_id = str(body["data"]["id"])
         return PostResult(tweet_id, self._permalink(tweet_id))
 
+    @property
+    def updates_by_reposting(self) -> bool:
+        return self.update_policy == "repost"
+
     def _update(self, remote_id: str, post: Post) -> PostResult:
-        # X offers no edit to most accounts: leave the post, or delete and repost.
-        if self.update_policy == "repost":
-            self._retract(remote_id)
-            return self._publish(post)
+        # X offers no edit to most accounts. Under "leave" the post stays as it
+        # is; under "repost" the caller deletes it and posts anew.
         return PostResult(remote_id, self._permalink(remote_id))
 
     def _retract(self, remote_id: str) -> None:

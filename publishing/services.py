@@ -608,6 +608,8 @@ def deliver(row_id: int, owner: str) -> CrossPost | None:
                 platform_ms=_since(started),
                 outdated=found and row.update_if_found,
             )
+        if row.operation == Operation.UPDATE and adapter.updates_by_reposting:
+            return _repost(adapter, row)
         if row.operation == Operation.UPDATE:
             started = time.perf_counter()
             result = adapter.update(row.remote_id, content.post_from_row(row))
@@ -634,6 +636,36 @@ def _publish_once(adapter: ChannelAdapter, row: CrossPost) -> tuple[PostResult, 
         if found is not None:
             return found, True
     return adapter.publish(post), False
+
+
+def _repost(adapter: ChannelAdapter, row: CrossPost) -> CrossPost:
+    """Update by taking the post down and posting anew (X's "repost" policy).
+
+    Once the old post is down the row is a first post again, recorded so
+    before the new one is sent: an attempt that then leaves no answer, or a
+    worker that stops, is followed by a look for the new post, never by a
+    second one. (Taking down a post already gone counts as done, so an attempt
+    that stopped before this record simply takes it down again.)"""
+    started = time.perf_counter()
+    adapter.retract(row.remote_id)
+    taken_down = {
+        "retracted_remote_ids": [*row.retracted_remote_ids, row.remote_id],
+        "remote_id": "",
+        "permalink": "",
+        "posted_hash": "",
+        "operation": Operation.PUBLISH,
+        "state": State.SENDING,
+    }
+    still_an_update = _owned(row).filter(operation=Operation.UPDATE)
+    if not still_an_update.update(**taken_down, updated_at=timezone.now()):
+        if _owned(row).filter(operation=Operation.RETRACT).exists():
+            return _record_retracted(row)  # unpublished meanwhile: it is down
+        row.refresh_from_db()  # the lease went to another attempt, which records it
+        return row
+    for name, value in taken_down.items():
+        setattr(row, name, value)
+    result = adapter.publish(content.post_from_row(row))
+    return _record_posted(row, result, action="updated", platform_ms=_since(started))
 
 
 def _find_lost_post(adapter: ChannelAdapter, row: CrossPost) -> PostResult | None:

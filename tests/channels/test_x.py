@@ -72,19 +72,17 @@ class TestXAdapter(AdapterContract):
         assert weighted_length(text) <= 280
         assert text.endswith("…\n" + marker)
 
-    def test_repost_policy_deletes_and_posts_again(
-        self, sandbox_server, credentials, sandbox, tmp_path, marker
+    def test_only_the_repost_policy_updates_by_reposting(
+        self, sandbox_server, credentials
     ):
-        adapter = self.build(sandbox_server.url, credentials, update_policy="repost")
-        first = adapter.publish(self.make_post(tmp_path, marker))
+        policies = {
+            policy: self.build(
+                sandbox_server.url, credentials, update_policy=policy
+            ).updates_by_reposting
+            for policy in ("leave", "repost")
+        }
 
-        second = adapter.update(
-            first.remote_id, self.make_post(tmp_path, marker, "New")
-        )
-
-        assert second.remote_id != first.remote_id
-        assert self.record(sandbox, first.remote_id)["deleted"] is True
-        assert self.record(sandbox, second.remote_id)["text"].startswith("New ")
+        assert policies == {"leave": False, "repost": True}
 
     def test_images_reach_x_with_their_alt_text(
         self, adapter, sandbox, tmp_path, marker

@@ -489,3 +489,74 @@ def test_a_first_send_that_stopped_while_the_page_changed_is_posted_once_as_it_i
     assert [(post["id"], post["text"]) for post in posts] == [
         (row.remote_id, row.text)
     ]
+
+
+def _x_reposts(settings) -> None:
+    settings.SOCIAL_CHANNELS = {
+        **settings.SOCIAL_CHANNELS,
+        "x": {**settings.SOCIAL_CHANNELS["x"], "OPTIONS": {"update_policy": "repost"}},
+    }
+
+
+@pytest.mark.django_db
+def test_a_tweet_posted_again_by_the_repost_policy_whose_answer_was_lost_is_adopted(
+    sandbox, accounts, make_policy, settings
+):
+    _x_reposts(settings)
+    page = make_policy()
+    publish(page)
+    first = services.deliver(_rows(page)["x"].pk, "test-worker")
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
+    # The old tweet is deleted and the new one made, but its answer is lost.
+    sandbox.add_fault("x", "publish", "drop_after_create", count=1)
+    row = services.deliver(first.pk, "test-worker")
+    assert row.state == State.RETRYING
+
+    row = services.deliver(_made_due(row).pk, "test-worker")
+
+    assert row.state == State.POSTED
+    posts = live_posts_with_marker(sandbox, content.canonical_url(page), "x")
+    assert [post["id"] for post in posts] == [row.remote_id]
+    assert row.remote_id != first.remote_id
+    assert "Tuesdays" in posts[0]["text"]
+
+
+@pytest.mark.django_db
+def test_the_repost_policy_takes_the_old_tweet_down_and_posts_the_new_text(
+    sandbox, accounts, make_policy, settings
+):
+    _x_reposts(settings)
+    page = make_policy()
+    publish(page)
+    first = services.deliver(_rows(page)["x"].pk, "test-worker")
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
+
+    row = services.deliver(first.pk, "test-worker")
+
+    assert (row.state, row.operation) == (State.POSTED, "publish")
+    assert row.retracted_remote_ids == [first.remote_id]
+    posts = live_posts_with_marker(sandbox, content.canonical_url(page), "x")
+    assert [post["id"] for post in posts] == [row.remote_id]
+    assert "Tuesdays" in posts[0]["text"]
+
+
+@pytest.mark.django_db
+def test_a_page_unpublished_while_its_tweet_is_reposted_is_left_with_none(
+    sandbox, accounts, make_policy, settings
+):
+    _x_reposts(settings)
+    page = make_policy()
+    publish(page)
+    first = services.deliver(_rows(page)["x"].pk, "test-worker")
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
+    claimed = services.claim(first.pk, "test-worker")
+    page.unpublish()  # while that worker holds the update
+
+    row = services._repost(services._adapter(claimed.account), claimed)
+
+    assert row.state == State.RETRACTED
+    assert live_posts_with_marker(sandbox, content.canonical_url(page), "x") == []
+    assert services.deliver(row.pk, "test-worker") is None  # its retraction: done
