@@ -256,7 +256,7 @@ def _update_row(row: CrossPost, fields: dict, problems, findings) -> bool:
         State.CANCELLED,
     ):
         return False  # the same revision again, its posts standing or on their way
-    previous_hash, digest = row.content_hash, fields["content_hash"]
+    previous_hash = row.content_hash
     for name, value in fields.items():
         setattr(row, name, value)
     if problems:
@@ -265,16 +265,15 @@ def _update_row(row: CrossPost, fields: dict, problems, findings) -> bool:
             " ".join(problems),
             "rejected",
         )
-    elif row.state in (State.POSTED, State.UPDATING):
-        if digest == row.posted_hash:
-            row.save()
-            return False
-        row.operation, row.state = Operation.UPDATE, State.UPDATING
-    elif row.state in (State.CANCELLED, State.FAILED) and row.remote_id:
-        # Its post stands (an update failed or was cancelled): change that
-        # post, never make a second one.
-        row.attempts, row.next_attempt_at = 0, None
-        row.last_error = row.last_error_kind = ""
+    elif (
+        row.state == State.POSTED
+        or (row.state == State.UPDATING and _not_started(row))
+        or (row.state in (State.CANCELLED, State.FAILED) and row.remote_id)
+    ):
+        # Its post stands (its update queued but not started, failed or
+        # cancelled, if any): change that post if the text needs it, never
+        # make a second one. (An update under way sends the text held when
+        # it lands: see _record_posted.)
         _keep_or_update(row)
         if row.state == State.POSTED:
             row.save()
@@ -354,7 +353,9 @@ def _publish_over_retraction(row: CrossPost, fields: dict, problems) -> str:
 
 def _keep_or_update(row: CrossPost) -> None:
     """The row's post stands: kept if it already says what the row holds, else
-    queued to be updated."""
+    queued to be updated, with attempts of its own."""
+    row.attempts, row.next_attempt_at = 0, None
+    row.last_error = row.last_error_kind = ""
     if row.content_hash == row.posted_hash:
         row.operation, row.state = Operation.PUBLISH, State.POSTED
     else:
@@ -362,15 +363,16 @@ def _keep_or_update(row: CrossPost) -> None:
 
 
 def _retraction_not_started(row: CrossPost) -> bool:
-    """A queued retraction no worker has claimed: a retraction starts with no
-    attempts and no error (:func:`_begin_retraction`); a claim counts an
-    attempt, and a retry by hand keeps the error it follows."""
-    return (
-        row.state == State.RETRACTING
-        and row.attempts == 0
-        and not row.lease_owner
-        and not row.last_error
-    )
+    """A queued retraction no worker has claimed (:func:`_not_started`)."""
+    return row.state == State.RETRACTING and _not_started(row)
+
+
+def _not_started(row: CrossPost) -> bool:
+    """Whether the row's queued operation was never tried: an update or a
+    retraction starts with no attempts and no error (:func:`_keep_or_update`,
+    :func:`_begin_retraction`); a claim counts an attempt, and a retry by hand
+    keeps the error it follows."""
+    return row.attempts == 0 and not row.lease_owner and not row.last_error
 
 
 def _start_again(row: CrossPost) -> None:
@@ -790,6 +792,7 @@ def _record_posted_after_change(
         current.state, current.attempts = State.RETRACTING, 0
     elif current.content_hash != current.posted_hash:
         current.operation, current.state = Operation.UPDATE, State.UPDATING
+        current.attempts = 0
     else:  # changed and changed back meanwhile
         current.operation, current.state = Operation.PUBLISH, State.POSTED
     current.save(update_fields=POSTED_FIELDS)

@@ -560,3 +560,45 @@ def test_a_page_unpublished_while_its_tweet_is_reposted_is_left_with_none(
     assert row.state == State.RETRACTED
     assert live_posts_with_marker(sandbox, content.canonical_url(page), "x") == []
     assert services.deliver(row.pk, "test-worker") is None  # its retraction: done
+
+
+@pytest.mark.django_db
+def test_a_queued_update_the_page_changed_back_from_is_called_off(
+    sandbox, accounts, make_policy, settings
+):
+    _x_reposts(settings)
+    page = make_policy()
+    publish(page)
+    first = services.deliver(_rows(page)["x"].pk, "test-worker")
+    summary = page.summary
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
+    assert _rows(page)["x"].state == State.UPDATING
+
+    page.summary = summary  # changed back before any worker took the update
+    publish(page)
+
+    row = _rows(page)["x"]
+    assert (row.state, row.operation) == (State.POSTED, "publish")
+    assert services.deliver(row.pk, "test-worker") is None
+    posts = live_posts_with_marker(sandbox, content.canonical_url(page), "x")
+    assert [post["id"] for post in posts] == [first.remote_id]  # not reposted
+
+
+@pytest.mark.django_db
+def test_an_update_has_attempts_of_its_own(sandbox, accounts, make_policy, settings):
+    settings.CROSSPOST_MAX_ATTEMPTS = 2
+    page = make_policy()
+    sandbox.add_fault("facebook", "publish", "server_error", count=1)
+    publish(page)
+    row = services.deliver(_rows(page)["facebook"].pk, "test-worker")
+    row = services.deliver(_made_due(row).pk, "test-worker")
+    assert (row.state, row.attempts) == (State.POSTED, 2)  # both attempts used
+
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
+    sandbox.add_fault("facebook", "update", "server_error", count=1)
+    row = services.deliver(row.pk, "test-worker")
+
+    assert row.state == State.RETRYING  # its first attempt, not the publish's third
+    assert services.deliver(_made_due(row).pk, "test-worker").state == State.POSTED
