@@ -491,23 +491,35 @@ def test_a_first_send_that_stopped_while_the_page_changed_is_posted_once_as_it_i
     ]
 
 
-def _x_reposts(settings) -> None:
+def _tweeted_then_changed(settings, make_policy) -> tuple:
+    """Under X's "repost" policy, a page tweeted, then changed and published
+    again: the page, its X row as first posted, and the page's summary before."""
     settings.SOCIAL_CHANNELS = {
         **settings.SOCIAL_CHANNELS,
         "x": {**settings.SOCIAL_CHANNELS["x"], "OPTIONS": {"update_policy": "repost"}},
     }
+    page = make_policy()
+    publish(page)
+    first = services.deliver(_rows(page)["x"].pk, "test-worker")
+    summary_before = page.summary
+    page.summary = "Collections move to Tuesdays."
+    publish(page)
+    return page, first, summary_before
+
+
+def _only_tweet_is_new(sandbox, page, row, first) -> None:
+    """The page's one live tweet is the row's, a new one, with the new text."""
+    posts = live_posts_with_marker(sandbox, content.canonical_url(page), "x")
+    assert [post["id"] for post in posts] == [row.remote_id]
+    assert row.remote_id != first.remote_id
+    assert "Tuesdays" in posts[0]["text"]
 
 
 @pytest.mark.django_db
 def test_a_tweet_posted_again_by_the_repost_policy_whose_answer_was_lost_is_adopted(
     sandbox, accounts, make_policy, settings
 ):
-    _x_reposts(settings)
-    page = make_policy()
-    publish(page)
-    first = services.deliver(_rows(page)["x"].pk, "test-worker")
-    page.summary = "Collections move to Tuesdays."
-    publish(page)
+    page, first, _summary = _tweeted_then_changed(settings, make_policy)
     # The old tweet is deleted and the new one made, but its answer is lost.
     sandbox.add_fault("x", "publish", "drop_after_create", count=1)
     row = services.deliver(first.pk, "test-worker")
@@ -516,42 +528,27 @@ def test_a_tweet_posted_again_by_the_repost_policy_whose_answer_was_lost_is_adop
     row = services.deliver(_made_due(row).pk, "test-worker")
 
     assert row.state == State.POSTED
-    posts = live_posts_with_marker(sandbox, content.canonical_url(page), "x")
-    assert [post["id"] for post in posts] == [row.remote_id]
-    assert row.remote_id != first.remote_id
-    assert "Tuesdays" in posts[0]["text"]
+    _only_tweet_is_new(sandbox, page, row, first)
 
 
 @pytest.mark.django_db
 def test_the_repost_policy_takes_the_old_tweet_down_and_posts_the_new_text(
     sandbox, accounts, make_policy, settings
 ):
-    _x_reposts(settings)
-    page = make_policy()
-    publish(page)
-    first = services.deliver(_rows(page)["x"].pk, "test-worker")
-    page.summary = "Collections move to Tuesdays."
-    publish(page)
+    page, first, _summary = _tweeted_then_changed(settings, make_policy)
 
     row = services.deliver(first.pk, "test-worker")
 
     assert (row.state, row.operation) == (State.POSTED, "publish")
     assert row.retracted_remote_ids == [first.remote_id]
-    posts = live_posts_with_marker(sandbox, content.canonical_url(page), "x")
-    assert [post["id"] for post in posts] == [row.remote_id]
-    assert "Tuesdays" in posts[0]["text"]
+    _only_tweet_is_new(sandbox, page, row, first)
 
 
 @pytest.mark.django_db
 def test_a_page_unpublished_while_its_tweet_is_reposted_is_left_with_none(
     sandbox, accounts, make_policy, settings
 ):
-    _x_reposts(settings)
-    page = make_policy()
-    publish(page)
-    first = services.deliver(_rows(page)["x"].pk, "test-worker")
-    page.summary = "Collections move to Tuesdays."
-    publish(page)
+    page, first, _summary = _tweeted_then_changed(settings, make_policy)
     claimed = services.claim(first.pk, "test-worker")
     page.unpublish()  # while that worker holds the update
 
@@ -566,13 +563,7 @@ def test_a_page_unpublished_while_its_tweet_is_reposted_is_left_with_none(
 def test_a_queued_update_the_page_changed_back_from_is_called_off(
     sandbox, accounts, make_policy, settings
 ):
-    _x_reposts(settings)
-    page = make_policy()
-    publish(page)
-    first = services.deliver(_rows(page)["x"].pk, "test-worker")
-    summary = page.summary
-    page.summary = "Collections move to Tuesdays."
-    publish(page)
+    page, first, summary = _tweeted_then_changed(settings, make_policy)
     assert _rows(page)["x"].state == State.UPDATING
 
     page.summary = summary  # changed back before any worker took the update
