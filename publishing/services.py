@@ -647,7 +647,14 @@ def _repost(adapter: ChannelAdapter, row: CrossPost) -> CrossPost:
     before the new one is sent: an attempt that then leaves no answer, or a
     worker that stops, is followed by a look for the new post, never by a
     second one. (Taking down a post already gone counts as done, so an attempt
-    that stopped before this record simply takes it down again.)"""
+    that stopped before this record simply takes it down again.)
+
+    The new post counts against the account's daily budget like any other
+    (its time is the row's post time from then on), so a spent budget is
+    waited out before the old post is taken down, not after."""
+    wait_until = _budget_exhausted_until(row)
+    if wait_until:
+        return _wait_for_budget(row, wait_until)
     started = time.perf_counter()
     adapter.retract(row.remote_id)
     taken_down = {
@@ -655,6 +662,7 @@ def _repost(adapter: ChannelAdapter, row: CrossPost) -> CrossPost:
         "remote_id": "",
         "permalink": "",
         "posted_hash": "",
+        "posted_at": None,
         "operation": Operation.PUBLISH,
         "state": State.SENDING,
     }

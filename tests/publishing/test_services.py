@@ -593,3 +593,28 @@ def test_an_update_has_attempts_of_its_own(sandbox, accounts, make_policy, setti
 
     assert row.state == State.RETRYING  # its first attempt, not the publish's third
     assert services.deliver(_made_due(row).pk, "test-worker").state == State.POSTED
+
+
+@pytest.mark.django_db
+def test_a_repost_waits_out_a_spent_daily_budget_before_taking_the_tweet_down(
+    sandbox, accounts, make_policy, settings
+):
+    page, first, _summary = _tweeted_then_changed(settings, make_policy)
+    first.account.daily_post_cap = 1  # the first tweet spent it
+    first.account.save()
+
+    row = services.deliver(first.pk, "test-worker")
+
+    assert (row.state, row.last_error_kind) == (State.RETRYING, "rate_limited")
+    assert row.next_attempt_at > timezone.now()
+    posts = live_posts_with_marker(sandbox, content.canonical_url(page), "x")
+    assert [post["id"] for post in posts] == [first.remote_id]  # still up
+    # A day later (the first tweet's time moved back a day) it is reposted,
+    # and the new tweet's time is what the budget counts from then on.
+    a_day_before = first.posted_at - services.BUDGET_WINDOW
+    CrossPost.objects.filter(pk=row.pk).update(
+        next_attempt_at=timezone.now(), posted_at=a_day_before
+    )
+    row = services.deliver(row.pk, "test-worker")
+    assert row.state == State.POSTED
+    assert row.posted_at > first.posted_at
