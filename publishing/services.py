@@ -598,10 +598,16 @@ def deliver(row_id: int, owner: str) -> CrossPost | None:
         return _park_for_reconnect(row, account.status_message)
     try:
         adapter = _adapter(account)
-        if row.operation == Operation.PUBLISH:
+        reposting = row.operation == Operation.UPDATE and adapter.updates_by_reposting
+        if row.operation == Operation.PUBLISH or reposting:
+            # A new post: within the account's daily budget, or it waits (a
+            # repost before its old post is taken down).
             wait_until = _budget_exhausted_until(row)
             if wait_until:
                 return _wait_for_budget(row, wait_until)
+        if reposting:
+            return _repost(adapter, row)
+        if row.operation == Operation.PUBLISH:
             started = time.perf_counter()
             result, found = _publish_once(adapter, row)
             return _record_posted(
@@ -610,8 +616,6 @@ def deliver(row_id: int, owner: str) -> CrossPost | None:
                 platform_ms=_since(started),
                 outdated=found and row.update_if_found,
             )
-        if row.operation == Operation.UPDATE and adapter.updates_by_reposting:
-            return _repost(adapter, row)
         if row.operation == Operation.UPDATE:
             started = time.perf_counter()
             result = adapter.update(row.remote_id, content.post_from_row(row))
@@ -649,16 +653,13 @@ def _repost(adapter: ChannelAdapter, row: CrossPost) -> CrossPost:
     second one. (Taking down a post already gone counts as done, so an attempt
     that stopped before this record simply takes it down again.)
 
-    The new post counts against the account's daily budget like any other
-    (its time is the row's post time from then on), so a spent budget is
-    waited out before the old post is taken down, not after."""
-    wait_until = _budget_exhausted_until(row)
-    if wait_until:
-        return _wait_for_budget(row, wait_until)
+    The new post's time is the row's post time from then on, so it counts
+    against the account's daily budget like any other (checked by
+    :func:`deliver` before the old post is taken down)."""
     started = time.perf_counter()
     adapter.retract(row.remote_id)
     taken_down = {
-        "retracted_remote_ids": [*row.retracted_remote_ids, row.remote_id],
+        "retracted_remote_ids": _taken_down_too(row, row.remote_id),
         "remote_id": "",
         "permalink": "",
         "posted_hash": "",
@@ -676,6 +677,14 @@ def _repost(adapter: ChannelAdapter, row: CrossPost) -> CrossPost:
         setattr(row, name, value)
     result = adapter.publish(content.post_from_row(row))
     return _record_posted(row, result, action="updated", platform_ms=_since(started))
+
+
+def _taken_down_too(row: CrossPost, remote_id: str) -> list[str]:
+    """The row's taken-down posts (:func:`_find_lost_post` never adopts one),
+    with ``remote_id`` added."""
+    if not remote_id or remote_id in row.retracted_remote_ids:
+        return row.retracted_remote_ids
+    return [*row.retracted_remote_ids, remote_id]
 
 
 def _find_lost_post(adapter: ChannelAdapter, row: CrossPost) -> PostResult | None:
@@ -836,11 +845,7 @@ def _record_retracted(row: CrossPost) -> CrossPost:
             return row
         current.account = row.account  # loaded by the claim; not locked here
         current.state, current.retracted_at = State.RETRACTED, timezone.now()
-        if row.remote_id and row.remote_id not in current.retracted_remote_ids:
-            current.retracted_remote_ids = [
-                *current.retracted_remote_ids,
-                row.remote_id,
-            ]
+        current.retracted_remote_ids = _taken_down_too(current, row.remote_id)
         current.lease_owner, current.lease_expires_at = "", None
         current.next_attempt_at = None
         current.last_error = current.last_error_kind = ""
