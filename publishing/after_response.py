@@ -17,15 +17,16 @@ response on the thread that made it, so the signal finds what that request held.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 
-#: Messages held for the current request's ``request_finished``; ``None`` when
+#: Sends held for the current request's ``request_finished``; ``None`` when
 #: nothing is being held (outside an admin change).
 _held: ContextVar[list | None] = ContextVar("crosspost_messages_held", default=None)
 
 
 def hold_until_response() -> None:
-    """Hold the messages committed from now on until ``request_finished``.
+    """Hold the sends committed from now on until ``request_finished``.
 
     Anything an earlier request on this thread still held (its response was
     never closed here) is sent first, so nothing waits for a later request."""
@@ -33,27 +34,21 @@ def hold_until_response() -> None:
     _held.set([])
 
 
-def send_or_hold(messages: list[tuple]) -> None:
-    """Send ``messages`` (:func:`publishing.services.delivery_messages`) now,
-    or hold them if the current request holds messages."""
+def send_or_hold(send: Callable[[], int]) -> None:
+    """Call ``send`` (it sends messages to the broker and says how many) now,
+    or hold it if the current request holds its sends."""
     held = _held.get()
     if held is None:
-        _send(messages)
+        send()
     else:
-        held.extend(messages)
+        held.append(send)
 
 
 def send_held(**_signal) -> int:
-    """Send what the current request held, and stop holding; the number sent.
-    Connected to ``request_finished``."""
+    """Make the sends the current request held, and stop holding; the number of
+    messages sent. Connected to ``request_finished``."""
     held = _held.get()
     if held is None:
         return 0
     _held.set(None)
-    return _send(held)
-
-
-def _send(messages: list[tuple]) -> int:
-    from .services import send_to_broker
-
-    return send_to_broker(messages)
+    return sum(send() for send in held)

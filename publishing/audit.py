@@ -3,9 +3,8 @@ where, when, and by whose action.
 
 Entries are written straight to ``PageLogEntry`` rather than through
 ``wagtail.log_actions.log``: that path loads the page again and validates both
-foreign keys with two more queries, for every entry. The publish transaction
-writes one entry per account and a worker one per delivery, so those queries were
-a third of both. The entries are the same ones Wagtail writes: the registered
+foreign keys with two more queries, for every entry, and a worker writes one
+per delivery. The entries are the same ones Wagtail writes: the registered
 action, the page's content type and title, the acting user and the log context's
 uuid, so page history and the site history report show them as usual.
 """
@@ -17,8 +16,6 @@ from collections.abc import Iterable
 from django.utils import timezone
 from wagtail.log_actions import get_active_log_context
 from wagtail.models import Page, PageLogEntry
-
-from . import delivery_sql
 
 # action suffix -> how page history describes it
 ACTIONS = {
@@ -61,26 +58,17 @@ def log(row, suffix: str, user=None, data: dict | None = None, *, page=None) -> 
 
 
 def log_many(items: Iterable[tuple], user=None, *, page=None) -> list[PageLogEntry]:
-    """Write ``(row, suffix, data)`` entries in one INSERT, and return them
-    (without ids: nothing reads them back).
-
-    Rows whose page is gone and unknown suffixes are skipped, as before. The
-    INSERT is written from the model's fields (:func:`delivery_sql.insert`): a
-    worker writes an entry for every post, and ``bulk_create`` spent twice as
-    long assembling one as the database spent storing it.
-    """
+    """Write ``(row, suffix, data)`` entries in one INSERT, and return them.
+    Rows whose page is gone and unknown suffixes are skipped."""
     objects = entries(items, user, page=page)
-    delivery_sql.insert(objects)
+    if objects:
+        PageLogEntry.objects.bulk_create(objects)
     return objects
 
 
 def entries(items: Iterable[tuple], user=None, *, page=None) -> list[PageLogEntry]:
-    """The unsaved entries :func:`log_many` would write, for a caller that writes
-    them in a statement of its own (:func:`delivery_sql.update_row`).
-
-    Each entry's ``data`` records the row's state; a ``state`` in the given
-    ``data`` takes its place, for an entry written before the row changes.
-    """
+    """The unsaved entries :func:`log_many` writes. Each entry's ``data``
+    records the row's state; a ``state`` in the given ``data`` takes its place."""
     context = get_active_log_context()
     user = user or context.user
     now = timezone.now()
@@ -88,10 +76,7 @@ def entries(items: Iterable[tuple], user=None, *, page=None) -> list[PageLogEntr
     for row, suffix, data in items:
         if row.page_id is None or suffix not in ACTIONS:
             continue
-        # A delivery's claim read the page's content type along with the row.
-        content_type_id = getattr(row, "page_content_type_id", None)
-        if content_type_id is None:
-            content_type_id = _content_type_id(row.page_id, page)
+        content_type_id = _content_type_id(row.page_id, page)
         if content_type_id is None:
             continue
         objects.append(

@@ -137,55 +137,22 @@ def build_post(
 
 def publishing_inputs(page, *, default_accounts: bool) -> tuple:
     """What publishing ``page`` reads, ``(social, protocol, accounts)``: the
-    page's site's two settings and, with ``default_accounts``, the site's
-    default accounts (without their tokens; else ``[]``). It loads the page's
-    ``social_related`` objects onto it too, so composing its posts reads none of
-    them one by one.
-
-    All of that is one statement (:func:`publish_sql.read_for_publish`). A site
-    without a row of either setting yet gets it created, as
-    :func:`site_setting` would; a page on no site gets unsaved defaults.
-    """
-    from . import publish_sql
+    page's site's two settings (created with their defaults on the site's first
+    publish) and, with ``default_accounts``, the site's default accounts without
+    their tokens (else ``[]``). A page on no site gets unsaved defaults."""
     from .models import ProtocolSettings, SocialSettings
 
     site_id = site_id_for(page)
     if site_id is None:
         return SocialSettings(), ProtocolSettings(), []
-    wanted = _related_to_read(page)
-    keys = {
-        field.name: (field.related_model, getattr(page, field.attname))
-        for field in wanted
-    }
-    found = publish_sql.read_for_publish(
-        site_id, keys, with_accounts=default_accounts
-    )
-    if found is None:  # the site's first publish
-        site_setting(SocialSettings, page, site_id)
-        found = publish_sql.read_for_publish(
-            site_id, keys, with_accounts=default_accounts
+    social = site_setting(SocialSettings, page, site_id)
+    protocol = site_setting(ProtocolSettings, page, site_id)
+    accounts = []
+    if default_accounts:
+        accounts = list(
+            social.default_accounts.defer("access_token", "refresh_token")
         )
-    protocol = found.protocol or site_setting(ProtocolSettings, page, site_id)
-    for field in wanted:
-        field.set_cached_value(page, found.related[field.name])
-    return found.social, protocol, found.default_accounts
-
-
-def _related_to_read(page) -> list:
-    """The page's ``social_related`` foreign keys that are set and not loaded
-    yet, and that :mod:`publishing.publish_sql` can read (a key to another
-    model's primary key, whose fields all live in its own table)."""
-    from .publish_sql import can_read
-
-    fields = [page._meta.get_field(name) for name in page.social_related]
-    return [
-        field
-        for field in fields
-        if getattr(page, field.attname) is not None
-        and not field.is_cached(page)
-        and field.target_field.primary_key
-        and can_read(field.related_model)
-    ]
+    return social, protocol, accounts
 
 
 def page_images(page) -> tuple[Image, ...]:

@@ -29,8 +29,8 @@ from PIL import Image, UnidentifiedImageError
 from channels.base import USER_AGENT, FeedItem, FeedMedia
 from channels.errors import ChannelError
 
+from .accounts import adapter_for
 from .models import ChannelAccount, SocialFeed
-from .services import _adapter
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def refresh_account(account: ChannelAccount, limit: int = FEED_SIZE) -> RefreshR
     feed, _ = SocialFeed.objects.get_or_create(account=account)
     now = timezone.now()
     try:
-        posts = _adapter(account).recent_posts(limit)
+        posts = adapter_for(account).recent_posts(limit)
     except ChannelError as error:
         logger.warning("Feed of %s not refreshed: %s", account, error.message)
         feed.last_attempt_at = now

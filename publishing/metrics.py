@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from channels.errors import AuthError, ChannelError
 
+from .accounts import adapter_for
 from .models import ChannelAccount, CrossPost
-from .services import _adapter
 
 logger = logging.getLogger(__name__)
 WINDOW = timedelta(days=30)
@@ -55,7 +55,7 @@ def refresh_metrics(now=None) -> MetricsRun:
     accounts = ChannelAccount.objects.in_bulk(list(by_account))
     for account_id, rows in by_account.items():
         try:
-            adapter = _adapter(accounts[account_id])
+            adapter = adapter_for(accounts[account_id])
         except ChannelError as error:
             run.failed += len(rows)
             logger.warning("Metrics for account %s: %s", account_id, error)

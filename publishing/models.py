@@ -115,7 +115,6 @@ class CrossPostQuerySet(models.QuerySet):
         """Rows a worker should pick up now (the sweeper's query)."""
         now = now or timezone.now()
         S = CrossPost.State
-        # CrossPost.is_due says the same of one loaded row; keep the two alike.
         not_leased = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
         not_waiting = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         return self.filter(
@@ -153,19 +152,16 @@ class CrossPost(models.Model):
 
     class Operation(models.TextChoices):
         PUBLISH = "publish", "Publish"
+        #: An earlier attempt may have posted without an answer: look first.
+        RECONCILE = "reconcile", "Look for the post, then publish"
         UPDATE = "update", "Update"
         RETRACT = "retract", "Retract"
+        #: Take the post down, then post it anew (published again meanwhile).
+        REPOST = "repost", "Retract, then post again"
 
     FINAL_STATES = {State.POSTED, State.FAILED, State.CANCELLED, State.RETRACTED}
     #: States a worker picks up once any lease has lapsed and any wait is over.
     QUEUED_STATES = {State.PENDING, State.UPDATING, State.RETRACTING, State.RETRYING}
-    #: The state a claimed row is in while a worker does its operation.
-    IN_FLIGHT_STATES = {
-        Operation.PUBLISH: State.SENDING,
-        Operation.UPDATE: State.UPDATING,
-        Operation.RETRACT: State.RETRACTING,
-    }
-
     # Every index is written again whenever a delivery moves a row's state,
     # twice a post, so none is kept that another already serves (the page's and
     # the account's lookups use the composite indexes in Meta that start with
@@ -215,20 +211,17 @@ class CrossPost(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
-    outcome_unknown = models.BooleanField(
-        default=False,
-        help_text="An earlier attempt may have reached the platform: look for the "
-        "post before sending again.",
+    sent_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The content hash of what the latest attempt to post sent: a "
+        "post found after its answer was lost carries that text.",
     )
-    update_if_found = models.BooleanField(
-        default=False,
-        help_text="The page changed after an attempt that left no answer: a post "
-        "that attempt made carries older text, so once found it is updated.",
-    )
-    post_again_after_retraction = models.BooleanField(
-        default=False,
-        help_text="The page was published again while this post was being taken "
-        "down: once the retraction lands, the post is sent again.",
+    approved_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The content hash a comms manager approved: an approval covers "
+        "exactly that content.",
     )
     retracted_remote_ids = models.JSONField(
         default=list,
@@ -307,15 +300,6 @@ class CrossPost(models.Model):
     @property
     def queue(self) -> str:
         return "uploads" if self.media.get("video") else "crosspost"
-
-    def is_due(self, now) -> bool:
-        """Whether a worker should pick this row up now: :meth:`CrossPostQuerySet.due`
-        for a row already loaded (the claim reads the row before it leases it)."""
-        if self.state == self.State.SENDING:
-            return self.lease_expires_at is not None and self.lease_expires_at < now
-        lease_lapsed = self.lease_expires_at is None or self.lease_expires_at < now
-        waited = self.next_attempt_at is None or self.next_attempt_at <= now
-        return self.state in self.QUEUED_STATES and lease_lapsed and waited
 
 
 class WorkerHeartbeat(models.Model):

@@ -25,7 +25,7 @@ from channels import compose, registry
 from channels.base import Image
 from channels.errors import ConfigurationError
 
-from . import content, guard, services
+from . import content, guard, outbox
 from .models import PLATFORM_CHOICES, ChannelAccount
 from .page_mixins import SocialPostingMixin
 
@@ -66,12 +66,12 @@ def page_in_place(page, parent):
 def channel_plan(page, default_accounts=None) -> dict:
     """Where the page will go: each account and whether it is sent there.
     ``default_accounts`` are the site's defaults when the caller has read them
-    already (see :func:`services.accounts_for`)."""
+    already (see :func:`outbox.accounts_for`)."""
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.DEFAULT and page.get_site() is None:
         return {"mode": mode, "accounts": []}
     accounts = []
-    for account in services.accounts_for(page, default_accounts):
+    for account in outbox.accounts_for(page, default_accounts):
         note = ""
         sent = True
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from wagtail.models import Page
 
-from . import services
+from . import outbox
 from .page_mixins import SocialPostingMixin
 
 
@@ -19,17 +19,17 @@ def page_published(sender, instance, revision=None, **kwargs):
     if not isinstance(instance, SocialPostingMixin) or not instance.live:
         return
     with transaction.atomic(savepoint=False):
-        services.queue_page(instance, revision, getattr(revision, "user", None))
+        outbox.queue_page(instance, revision, getattr(revision, "user", None))
 
 
 def page_unpublished(sender, instance, **kwargs):
     if isinstance(instance, SocialPostingMixin):
         with transaction.atomic(savepoint=False):
-            services.retract_page(instance, kwargs.get("user"))
+            outbox.retract_page(instance, kwargs.get("user"))
 
 
 def page_deleted(sender, instance, **kwargs):
     """Deleting a page retracts its posts first; the rows stay for the record."""
     if isinstance(instance, Page) and instance.crossposts.exists():
         with transaction.atomic(savepoint=False):
-            services.retract_page(instance)
+            outbox.retract_page(instance)

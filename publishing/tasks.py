@@ -1,4 +1,5 @@
-"""Celery tasks: thin wrappers that load by id and call publishing.services."""
+"""Celery tasks: thin wrappers that load by id and call the delivery, accounts,
+feeds and metrics modules."""
 
 import time
 
@@ -9,7 +10,7 @@ from django.core.management import call_command
 
 from channels import registry
 
-from . import feeds, metrics, services
+from . import accounts, delivery, dispatch, feeds, metrics
 from .heartbeat import note_alive
 from .models import PeriodicRun
 
@@ -31,7 +32,7 @@ def delivery_limits(queue: str) -> dict[str, int]:
     error), the row keeps its lease, and the hard limit stops the process."""
     limit = min(
         settings.CELERY_TASK_TIME_LIMIT,
-        services.lease_seconds(queue) - settings.CROSSPOST_LEASE_MARGIN_SECONDS,
+        dispatch.lease_seconds(queue) - settings.CROSSPOST_LEASE_MARGIN_SECONDS,
     )
     return {"time_limit": limit, "soft_time_limit": limit}
 
@@ -44,7 +45,7 @@ def delivery_limits(queue: str) -> dict[str, int]:
 )
 def deliver_crosspost(self, row_id: int) -> None:
     """Send one outbox row (text and image posts: the ``crosspost`` queue)."""
-    services.deliver(row_id, _owner(self))
+    delivery.deliver(row_id, _owner(self))
 
 
 @shared_task(
@@ -55,7 +56,7 @@ def deliver_crosspost(self, row_id: int) -> None:
 )
 def deliver_upload(self, row_id: int) -> None:
     """Send one outbox row with a video (the ``uploads`` queue)."""
-    services.deliver(row_id, _owner(self))
+    delivery.deliver(row_id, _owner(self))
 
 
 @shared_task(ignore_result=True)
@@ -63,7 +64,7 @@ def sweep_crossposts() -> int:
     """Re-enqueue due rows: retries, expired leases, anything the broker lost.
     Notes that it ran, so a stopped beat shows on the dashboard."""
     PeriodicRun.note(PeriodicRun.SWEEP)
-    return services.sweep()
+    return delivery.sweep()
 
 
 @shared_task(ignore_result=True)
@@ -78,7 +79,7 @@ def publish_scheduled_pages() -> None:
 
 @shared_task(ignore_result=True)
 def refresh_tokens() -> int:
-    return services.refresh_expiring_tokens()
+    return accounts.refresh_expiring_tokens()
 
 
 @shared_task(ignore_result=True)

@@ -15,3 +15,12 @@ def page_crossposts(page):
         .exclude(permalink="")
         .select_related("account")
     )
+
+
+@register.filter
+def allows(row, event: str) -> bool:
+    """Whether the lifecycle takes ``event`` where ``row`` is (which action
+    buttons a row shows)."""
+    from publishing import lifecycle
+
+    return lifecycle.allowed(row, event)

@@ -22,6 +22,7 @@ from wagtail.admin.views.generic import BaseListingView
 from channels import registry
 from channels.errors import ChannelError
 
+from .. import accounts
 from ..models import ChannelAccount
 from . import connecting
 from .columns import TemplateColumn
@@ -189,7 +190,7 @@ class CallbackView(ManageChannelsMixin, View):
 
 def save_and_report(request, found) -> None:
     for item in found:
-        account, resumed = connecting.save_connected(item, request.user)
+        account, resumed = accounts.save_connected(item, request.user)
         text = f"{account} is connected."
         if resumed:
             text += f" {resumed} waiting post(s) will now be sent."
@@ -266,16 +267,14 @@ class DisconnectView(ManageChannelsMixin, View):
             self.template_name,
             {
                 "account": account,
-                "waiting": account.crossposts.filter(
-                    state__in=connecting.WAITING_STATES
-                ).count(),
+                "waiting": accounts.waiting_posts(account).count(),
                 "page_title": f"Disconnect {account}",
             },
         )
 
     def post(self, request, pk: int):
         account = get_object_or_404(ChannelAccount, pk=pk)
-        parked = connecting.disconnect(account, request.user)
+        parked = accounts.disconnect(account, request.user)
         text = f"{account} is disconnected and its tokens are deleted."
         if parked:
             text += (

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from .. import services
+from .. import actions, lifecycle
 from ..models import CrossPost
 
 State = CrossPost.State
@@ -28,7 +28,7 @@ State = CrossPost.State
 class RowAction:
     label: str
     permission: str  # codename on CrossPost
-    states: tuple[str, ...]
+    event: str  # the lifecycle event it is: the table says where it applies
     perform: Callable
     done: str  # the success message; {row} is the row
     reason: str = ""  # "required", "optional" or "" (no reason field)
@@ -38,45 +38,39 @@ ACTIONS = {
     "retry": RowAction(
         "Retry now",
         "retry_crosspost",
-        (State.FAILED, State.RETRYING, State.NEEDS_RECONNECT),
-        lambda row, user, reason: services.retry_now(row, user=user),
+        "retry_requested",
+        lambda row, user, reason: actions.retry_now(row, user=user),
         "{row} will be sent again now.",
     ),
     "cancel": RowAction(
         "Cancel",
         "retry_crosspost",
-        (
-            State.HELD,
-            State.PENDING,
-            State.RETRYING,
-            State.FAILED,
-            State.NEEDS_RECONNECT,
-        ),
-        lambda row, user, reason: services.cancel(row, user=user, reason=reason),
+        "cancelled",
+        lambda row, user, reason: actions.cancel(row, user=user, reason=reason),
         "{row} was cancelled; it will not be sent.",
         reason="optional",
     ),
     "approve": RowAction(
         "Approve",
         "approve_crosspost",
-        (State.HELD,),
-        services.approve,
+        "approved",
+        actions.approve,
         "{row} was approved and will be sent.",
         reason="required",
     ),
     "reject": RowAction(
         "Reject",
         "approve_crosspost",
-        (State.HELD,),
-        services.reject,
+        "rejected",
+        actions.reject,
         "{row} was rejected; it will not be sent.",
         reason="required",
     ),
     "retract": RowAction(
         "Take down",
         "retry_crosspost",
-        (State.POSTED,),
-        lambda row, user, reason: services.request_retract(row, user=user),
+        "retract_requested",
+        lambda row, user, reason: actions.request_retract(row, user=user),
         "{row} will be taken down from the platform.",
     ),
 }
@@ -145,7 +139,7 @@ class CrossPostActionView(View):
         reason = form.cleaned_data.get("reason", "")
         with transaction.atomic():
             row = CrossPost.objects.select_for_update().get(pk=self.row.pk)
-            if row.state not in self.action.states:
+            if not lifecycle.allowed(row, self.action.event):
                 messages.warning(
                     request,
                     f"Nothing was done: {self.row} is now “{row.get_state_display()}”.",

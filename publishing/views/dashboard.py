@@ -15,7 +15,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
-from .. import scheduling, services
+from .. import actions, scheduling
 from ..filters import CrossPostFilterSet
 from ..health import sweeper_health, worker_health
 from ..models import CrossPost
@@ -35,7 +35,6 @@ LISTING_FIELDS = (
     "state",
     "operation",
     "attempts",
-    "post_again_after_retraction",
     "last_error",
     "last_error_kind",
     "permalink",
@@ -190,7 +189,7 @@ class CrossPostReportView(ReportView):
         context = super().get_context_data(*args, **kwargs)
         if self.is_export:
             return context
-        counts = services.summary(visible_crossposts(self.request.user))
+        counts = actions.summary(visible_crossposts(self.request.user))
         context["state_counts"] = [
             {"state": state, "label": label, "count": counts[state]}
             for state, label in State.choices

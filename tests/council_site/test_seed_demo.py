@@ -22,9 +22,8 @@ from council_site.core.demo_accounts import DEMO_ACCOUNTS, sandbox_url
 from council_site.core.management.commands import seed_demo
 from council_site.news.models import AnnouncementPage, NewsIndexPage
 from council_site.policies.models import PolicyPage
+from publishing.accounts import adapter_for, disconnect
 from publishing.models import ChannelAccount, CrossPost, SocialFeed, SocialSettings
-from publishing.services import _adapter
-from publishing.views.connecting import disconnect
 from sandbox import seed as sandbox_seed
 from tests.worker_fixtures import wait_for
 
@@ -336,7 +335,7 @@ def test_demo_tokens_are_not_stored_in_plain_text():
 def test_stored_demo_tokens_work_against_the_sandbox(sandbox):
     seed()
     for account in ChannelAccount.objects.all():
-        items = _adapter(account).recent_posts(5)
+        items = adapter_for(account).recent_posts(5)
         assert items, account
         seeded = {
             p["id"]
@@ -357,7 +356,7 @@ def test_expired_demo_tokens_are_refreshed_and_x_rotates(sandbox):
     sandbox.expire_tokens("youtube", sandbox_seed.DEMO_YT_ACCESS_TOKEN)
     for platform in ("x", "youtube"):
         account = ChannelAccount.objects.get(platform=platform)
-        assert _adapter(account).recent_posts(3)
+        assert adapter_for(account).recent_posts(3)
     x = ChannelAccount.objects.get(platform="x")
     assert x.access_token != sandbox_seed.DEMO_X_ACCESS_TOKEN
     assert x.refresh_token not in ("", sandbox_seed.DEMO_X_REFRESH_TOKEN)

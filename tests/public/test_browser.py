@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from publishing import services
+from publishing import dispatch
 from tests.browser import ARTIFACTS, ROOT, chromium, needs_chromium
 from tests.public.conftest import publish, record_crosspost
 
@@ -41,7 +41,7 @@ def public_site(site, accounts, filled_feeds, make_announcement, make_policy,
     be running (an earlier integration test started it), and a real delivery
     landing after the recorded link would replace it.
     """
-    monkeypatch.setattr(services, "enqueue_all", lambda rows: None)
+    monkeypatch.setattr(dispatch, "enqueue", lambda rows: None)
     for index in (site["news"], site["policies"]):
         index.show_in_menus = True
         index.save()

@@ -13,7 +13,7 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Site
 
-from publishing import content, services
+from publishing import content, delivery
 from publishing.models import (
     ChannelAccount,
     CrossPost,
@@ -160,7 +160,7 @@ def settle(page, expected: int, timeout: float = 60.0, worker=None):
     """Run the sweeper until every row of the page is final; return the rows."""
 
     def done():
-        services.sweep()
+        delivery.sweep()
         rows = rows_for(page)
         if len(rows) == expected and all(row.is_final for row in rows):
             return rows

@@ -25,7 +25,7 @@ from wagtail.models import PageLogEntry
 
 from channels import compose
 from council_site.news.models import AnnouncementPage
-from publishing import content, services
+from publishing import content, delivery
 from publishing.models import CrossPost
 from tests.browser import ARTIFACTS, chromium, needs_chromium
 from tests.publishing.conftest import (
@@ -105,7 +105,7 @@ def reach_states(page, states: dict[str, str], worker) -> dict[str, CrossPost]:
     row waits for a person, so :func:`settle` would not see it as done."""
 
     def reached():
-        services.sweep()
+        delivery.sweep()
         rows = {row.platform: row for row in rows_for(page)}
         return rows if {p: r.state for p, r in rows.items()} == states else None
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from benchmarks.publish_overhead import publish_form
-from publishing import crypto, services
+from publishing import actions, crypto, delivery, outbox
 from publishing.models import CrossPost
 
 from .conftest import live_posts_with_marker, rows_for
@@ -72,7 +72,7 @@ def test_a_failing_outbox_takes_the_publish_back_with_it(
     def broken(*args, **kwargs):
         raise RuntimeError("the outbox could not be written")
 
-    monkeypatch.setattr(services, "queue_page", broken)
+    monkeypatch.setattr(outbox, "queue_page", broken)
     editor_client.raise_request_exception = False
     response = publish_in_editor(editor_client, page)
 
@@ -127,8 +127,8 @@ def test_retrying_a_post_whose_image_is_gone_fails_again_with_its_name(
     revision.publish()
     row = CrossPost.objects.get(page_id=page.pk, platform="facebook")
 
-    services.retry_now(row)
-    services.deliver(row.pk, "test-worker")
+    actions.retry_now(row)
+    delivery.deliver(row.pk, "test-worker")
 
     row.refresh_from_db()
     assert row.state == State.FAILED
@@ -142,11 +142,11 @@ def test_the_social_tab_says_a_post_taken_down_will_be_posted_again(
     page = make_announcement(live=False)
     publish_in_editor(editor_client, page)
     for row in rows_for(page):
-        services.deliver(row.pk, "test-worker")
+        delivery.deliver(row.pk, "test-worker")
     page.refresh_from_db()
     page.unpublish()
     for row in rows_for(page):  # a worker takes each retraction and stops
-        services.claim(row.pk, "stopped-worker")
+        delivery.claim(row.pk, "stopped-worker")
     CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
 
     publish_in_editor(editor_client, page)

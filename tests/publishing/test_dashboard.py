@@ -96,7 +96,7 @@ def test_comms_manager_sees_every_row_with_counts_and_actions(
 
 def test_a_post_to_be_sent_again_after_its_retraction_says_so(client, people, account):
     make_row(account, State.RETRACTING)
-    make_row(account, State.RETRACTING, post_again_after_retraction=True)
+    make_row(account, State.RETRACTING, operation="repost")
     client.force_login(people["comms"])
 
     html = client.get(DASHBOARD).content.decode()

@@ -81,7 +81,7 @@ def test_a_margin_shorter_than_a_channel_timeout_is_a_warning():
 def test_a_send_that_fails_for_a_reason_of_ours_is_logged_with_its_traceback(
     monkeypatch, caplog
 ):
-    from publishing import services
+    from publishing import dispatch
 
     # A soft limit over the hard one: Celery refuses the message before it
     # reaches the broker. The rows wait for the sweeper either way, but the log
@@ -90,7 +90,7 @@ def test_a_send_that_fails_for_a_reason_of_ours_is_logged_with_its_traceback(
     messages = [(deliver_crosspost, 41, 5)]
 
     with caplog.at_level(logging.WARNING, logger="publishing.services"):
-        sent = services.send_to_broker(messages)
+        sent = dispatch.send_to_broker(messages)
 
     assert sent == 0
     assert "Could not send cross-posts [41]" in caplog.text

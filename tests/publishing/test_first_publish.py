@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from publishing import content, services
+from publishing import content, outbox
 from publishing.models import CrossPost
 from tests.publishing.conftest import publish, rows_for
 
@@ -57,7 +57,7 @@ def test_rows_that_exist_at_a_first_publish_take_its_revision(
     revision = page.save_revision()
     assert page.first_published_at == page.last_published_at  # still "first"
 
-    changed, skipped = services.queue_page(page, revision)
+    changed, skipped = outbox.queue_page(page, revision)
 
     rows = {row.account_id: row for row in rows_for(page)}
     assert sorted(rows) == sorted(account.pk for account in accounts.values())
@@ -86,7 +86,7 @@ def test_a_first_publish_to_three_channels_takes_three_statements(
     received.first_published_at = received.last_published_at = timezone.now()
 
     with CaptureQueriesContext(connection) as captured:
-        changed, _skipped = services.queue_page(received, revision)
+        changed, _skipped = outbox.queue_page(received, revision)
 
     statements = [_kind(query["sql"]) for query in captured.captured_queries]
     assert len(changed) == 3

@@ -10,7 +10,7 @@ import pytest
 from wagtail.models import PageLogEntry
 
 from channels.base import Image
-from publishing import guard, services
+from publishing import actions, content, delivery, guard
 from publishing.models import CrossPost, ProtocolSettings
 from tests.publishing.conftest import live_posts_with_marker, publish, rows_for
 from tests.worker_fixtures import wait_for
@@ -385,10 +385,10 @@ def test_a_post_with_personal_data_is_held_until_approved_or_rejected(
         assert row.text[finding["start"] : finding["end"]] == (
             "jo.bloggs@exampleshire.gov.uk"
         )
-    services.sweep()  # the sweeper must not pick up held rows
+    delivery.sweep()  # the sweeper must not pick up held rows
 
     reason = "A council mailbox, published on our website."
-    services.approve(rows["facebook"], comms, reason)
+    actions.approve(rows["facebook"], comms, reason)
     posted = wait_for(
         lambda: CrossPost.objects.filter(
             pk=rows["facebook"].pk, state=State.POSTED
@@ -397,9 +397,9 @@ def test_a_post_with_personal_data_is_held_until_approved_or_rejected(
         message=lambda: celery_worker_process.log_tail(),
     )
     assert posted.permalink
-    services.reject(rows["x"], comms, "Use the contact form instead.")
+    actions.reject(rows["x"], comms, "Use the contact form instead.")
 
-    marker = services.content.canonical_url(page)
+    marker = content.canonical_url(page)
     assert len(live_posts_with_marker(sandbox, marker, "facebook")) == 1
     assert live_posts_with_marker(sandbox, marker, "x") == []
     x_row = CrossPost.objects.get(pk=rows["x"].pk)

@@ -91,9 +91,9 @@ def test_deleting_a_page_retracts_its_posts_and_keeps_the_record(
     page.delete()
 
     def retracted():
-        from publishing import services
+        from publishing import delivery
 
-        services.sweep()
+        delivery.sweep()
         found = list(CrossPost.objects.filter(pk__in=ids))
         return found if all(r.state == State.RETRACTED for r in found) else None
 
@@ -106,7 +106,7 @@ def test_deleting_a_page_retracts_its_posts_and_keeps_the_record(
 def test_an_account_over_its_daily_budget_waits_instead_of_hitting_a_429(
     sandbox, accounts, make_policy
 ):
-    from publishing import services
+    from publishing import delivery
     from publishing.models import ChannelAccount
 
     x_account = ChannelAccount.objects.get(platform="x")
@@ -120,7 +120,7 @@ def test_an_account_over_its_daily_budget_waits_instead_of_hitting_a_429(
     second.save_revision().publish()
 
     def waiting():
-        services.sweep()
+        delivery.sweep()
         row = CrossPost.objects.filter(page_id=second.pk, platform="x").first()
         return row if row and row.state == State.RETRYING else None
 

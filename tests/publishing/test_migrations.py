@@ -9,7 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 from publishing.models import ChannelAccount, CrossPost
 
 BEFORE = ("publishing", "0007_publish_again_during_retraction")
-AFTER = ("publishing", "0008_update_post_found_after_change")
+FLAGS = ("publishing", "0008_update_post_found_after_change")
+AFTER = ("publishing", "0009_lifecycle_as_data")
 
 
 def _migrate(target):
@@ -54,11 +55,58 @@ def test_rows_left_updating_a_post_never_confirmed_become_first_posts_again():
 
     rows = {row.pk: row for row in CrossPost.objects.all()}
     assert [
-        (rows[old.pk].state, rows[old.pk].operation, rows[old.pk].outcome_unknown,
-         rows[old.pk].update_if_found)
+        (rows[old.pk].state, rows[old.pk].operation, rows[old.pk].sent_hash)
         for old in (waiting, taken, standing)
     ] == [
-        ("retrying", "publish", True, True),
-        ("pending", "publish", True, True),
-        ("updating", "update", False, False),
+        # Looked for first; a post found carries other text, so is updated.
+        ("retrying", "reconcile", "unknown"),
+        ("pending", "reconcile", "unknown"),
+        ("updating", "update", ""),
+    ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_old_flags_become_places_in_the_lifecycle():
+    account = ChannelAccount.objects.create(
+        platform="facebook", display_name="Exampleshire CC", remote_id="200000000001"
+    )
+    old_apps = _migrate(FLAGS)
+    try:
+        OldCrossPost = old_apps.get_model("publishing", "CrossPost")
+        common = {
+            "account_id": account.pk,
+            "platform": "facebook",
+            "page_title": "Bins collected a day late",
+            "text": "Bins are collected a day late this week.",
+            "content_hash": "a" * 64,
+        }
+        lost = OldCrossPost.objects.create(
+            idempotency_key="1", marker="https://council.example/1/",
+            state="retrying", operation="publish", outcome_unknown=True, **common,
+        )
+        again = OldCrossPost.objects.create(
+            idempotency_key="2", marker="https://council.example/2/",
+            state="retracting", operation="retract", remote_id="200_2",
+            post_again_after_retraction=True, **common,
+        )
+        in_flight = OldCrossPost.objects.create(
+            idempotency_key="3", marker="https://council.example/3/",
+            state="sending", operation="publish", **common,
+        )
+        plain = OldCrossPost.objects.create(
+            idempotency_key="4", marker="https://council.example/4/",
+            state="posted", operation="publish", remote_id="200_4", **common,
+        )
+    finally:
+        _migrate(AFTER)
+
+    rows = {row.pk: row for row in CrossPost.objects.all()}
+    assert [
+        (rows[old.pk].state, rows[old.pk].operation, rows[old.pk].sent_hash)
+        for old in (lost, again, in_flight, plain)
+    ] == [
+        ("retrying", "reconcile", ""),
+        ("retracting", "repost", ""),
+        ("sending", "publish", "a" * 64),
+        ("posted", "publish", ""),
     ]

@@ -9,9 +9,9 @@ import pytest
 from wagtail.models import PageLogEntry
 
 from channels.base import ConnectedAccount, Credentials
-from publishing import content, services
+from publishing import content, delivery
+from publishing.accounts import save_connected
 from publishing.models import ChannelAccount, CrossPost
-from publishing.views import connecting
 from tests.publishing.conftest import (
     live_posts_with_marker,
     publish,
@@ -209,7 +209,7 @@ def test_an_account_that_needs_reconnecting_waits_then_posts_once(
     publish(page)
 
     def parked():
-        services.sweep()
+        delivery.sweep()
         return CrossPost.objects.filter(
             page_id=page.pk, platform="x", state=State.NEEDS_RECONNECT
         ).first()
@@ -233,7 +233,7 @@ def test_an_account_that_needs_reconnecting_waits_then_posts_once(
             refresh_token=token["refresh_token"],
         ),
     )
-    _, resumed = connecting.save_connected(found, user=None)
+    _, resumed = save_connected(found, user=None)
     assert resumed == 1
 
     rows = settle(page, expected=2)

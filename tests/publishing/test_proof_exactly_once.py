@@ -15,7 +15,8 @@ import pytest
 import requests
 from wagtail.models import PageLogEntry
 
-from publishing import content, services
+from publishing import content, delivery
+from publishing.accounts import resume
 from publishing.models import ChannelAccount, CrossPost
 from tests.publishing.conftest import live_posts_with_marker, publish, settle
 from tests.worker_fixtures import WorkerProcess, in_place_of, wait_for
@@ -37,7 +38,7 @@ def test_an_error_after_facebook_created_the_post_does_not_post_it_twice(
     publish(page)
 
     def parked():
-        services.sweep()
+        delivery.sweep()
         return CrossPost.objects.filter(
             page_id=page.pk, platform="facebook", state=CrossPost.State.NEEDS_RECONNECT
         ).first()
@@ -52,7 +53,7 @@ def test_an_error_after_facebook_created_the_post_does_not_post_it_twice(
     )["access_token"]
     account.status = ChannelAccount.Status.CONNECTED
     account.save()
-    services.resume_account(account)
+    resume(account)
 
     rows = settle(page, expected=2, worker=celery_worker_process)
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from publishing import services
+from publishing.accounts import refresh_expiring_tokens
 from publishing.models import ChannelAccount, CrossPost
 from tests.proof.helpers import forget_cached_rendition
 from tests.publishing.conftest import publish, settle
@@ -98,7 +98,7 @@ def test_no_token_in_any_log_during_a_publish_and_token_refreshes(
     ChannelAccount.objects.filter(platform="youtube").update(
         token_expires_at=timezone.now() + timedelta(minutes=5)
     )
-    assert services.refresh_expiring_tokens() == 1
+    assert refresh_expiring_tokens() == 1
     tokens |= _tokens()
 
     page = make_announcement(title="Garden waste subscriptions open")

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Site
 
-from publishing import content, services
+from publishing import content, outbox
 from publishing.models import ChannelAccount, ProtocolSettings, SocialSettings
 from tests.publishing.conftest import FACEBOOK_PAGE, publish, rows_for
 
@@ -120,7 +120,7 @@ def test_the_editors_own_choice_of_accounts_is_what_is_posted_to(
     page.social_accounts.set([accounts["facebook"]])
 
     revision = page.save_revision()
-    changed, skipped = services.queue_page(revision.as_object(), revision)
+    changed, skipped = outbox.queue_page(revision.as_object(), revision)
 
     assert skipped == []
     assert [row.account_id for row in changed] == [accounts["facebook"].pk]

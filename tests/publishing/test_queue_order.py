@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from publishing import services
+from publishing import dispatch
 from publishing.models import CrossPost
 
 from .test_dashboard import make_account, make_row
@@ -28,7 +28,7 @@ QUEUE = "test-queue-order"
 
 
 def send(messages) -> None:
-    """Send as :func:`services.send_to_broker` does, to the test's queue."""
+    """Send as :func:`dispatch.send_to_broker` does, to the test's queue."""
     from council_site.celery import app
 
     with app.producer_or_acquire() as producer:
@@ -62,6 +62,6 @@ def test_an_urgent_page_overtakes_a_backlog():
     ordinary = [make_row(account, CrossPost.State.PENDING) for _ in range(3)]
     urgent = make_row(account, CrossPost.State.PENDING, urgent=True)
 
-    send(services.delivery_messages([*ordinary, urgent]))
+    send(dispatch.delivery_messages([*ordinary, urgent]))
 
     assert taken_in_order(4) == [urgent.pk] + [row.pk for row in ordinary]

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from council_site.core.models import Department
 from council_site.news.models import AnnouncementPage
-from publishing import content, services
+from publishing import content, outbox
 from tests.publishing.conftest import publish, rows_for
 
 RELATED_TABLES = ("core_department", "wagtailimages_image", "wagtaildocs_document")
@@ -35,7 +35,7 @@ def test_the_outbox_reads_department_image_and_video_together(
     received = revision.as_object()  # as the receiver gets it: nothing loaded
 
     with CaptureQueriesContext(connection) as captured:
-        changed, _skipped = services.queue_page(received, revision)
+        changed, _skipped = outbox.queue_page(received, revision)
 
     reads = _reads_of_related(captured)
     assert len(reads) == 1

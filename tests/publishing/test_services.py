@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from publishing import content, services
+from publishing import actions, budgets, content, delivery, dispatch
+from publishing.accounts import adapter_for
 from publishing.models import CrossPost
 from tests.publishing.conftest import live_posts_with_marker, publish
 
@@ -22,12 +23,12 @@ def test_an_error_after_the_post_was_created_is_reconciled_not_reposted(
 
     # The feed post is created; reading its permalink back is throttled.
     sandbox.add_fault("facebook", "get", "rate_limit", count=1, reset_after=1)
-    row = services.deliver(row.pk, "test-worker")
+    row = delivery.deliver(row.pk, "test-worker")
     assert row.state == State.RETRYING
-    assert row.outcome_unknown
+    assert row.operation == CrossPost.Operation.RECONCILE
 
     CrossPost.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
-    row = services.deliver(row.pk, "test-worker")
+    row = delivery.deliver(row.pk, "test-worker")
 
     assert row.state == State.POSTED
     marker = content.canonical_url(page)
@@ -36,7 +37,7 @@ def test_an_error_after_the_post_was_created_is_reconciled_not_reposted(
 
 def _deliver_all(page) -> dict[str, CrossPost]:
     return {
-        row.platform: services.deliver(row.pk, "test-worker")
+        row.platform: delivery.deliver(row.pk, "test-worker")
         for row in CrossPost.objects.filter(page_id=page.pk)
     }
 
@@ -102,7 +103,7 @@ def test_a_delivery_message_says_what_celery_itself_would_log_for_it():
 
     before_task_publish.connect(capture)
     try:
-        sent = services.send_to_broker(services.delivery_messages(rows))
+        sent = dispatch.send_to_broker(dispatch.delivery_messages(rows))
     finally:
         before_task_publish.disconnect(capture)
 
@@ -127,14 +128,14 @@ def _x_post_made_but_its_answer_lost(sandbox, page):
     is lost on the way back. The revision, and the X row as that leaves it."""
     sandbox.add_fault("x", "publish", "drop_after_create", count=1)
     revision = publish(page)
-    return revision, services.deliver(_rows(page)["x"].pk, "test-worker")
+    return revision, delivery.deliver(_rows(page)["x"].pk, "test-worker")
 
 
 def _claimed_by_a_worker_that_stopped(page) -> None:
     """Each of the page's rows as a worker leaves it that took it and stopped
     mid-way: leased, the lease run out."""
     for row in _rows(page).values():
-        assert services.claim(row.pk, "stopped-worker") is not None
+        assert delivery.claim(row.pk, "stopped-worker") is not None
     CrossPost.objects.filter(page_id=page.pk).update(lease_expires_at=timezone.now())
 
 
@@ -172,7 +173,8 @@ def test_publishing_again_while_a_retraction_is_under_way_posts_again_after_it(
 
     revision.publish()
 
-    assert {row.post_again_after_retraction for row in _rows(page).values()} == {True}
+    operations = {row.operation for row in _rows(page).values()}
+    assert operations == {CrossPost.Operation.REPOST}
     retracted_then_queued = _deliver_all(page)
     assert {row.state for row in retracted_then_queued.values()} == {State.PENDING}
     posted = _deliver_all(page)
@@ -195,7 +197,8 @@ def test_unpublishing_again_cancels_posting_after_the_retraction(
 
     page.unpublish()
 
-    assert {row.post_again_after_retraction for row in _rows(page).values()} == {False}
+    operations = {row.operation for row in _rows(page).values()}
+    assert operations == {CrossPost.Operation.RETRACT}
     assert {row.state for row in _deliver_all(page).values()} == {State.RETRACTED}
     marker = content.canonical_url(page)
     for platform in first:
@@ -253,10 +256,10 @@ def test_unpublishing_takes_down_a_post_whose_sending_left_no_answer(
     not just cancel the row and leave it up."""
     page = make_policy()
     _revision, x_row = _x_post_made_but_its_answer_lost(sandbox, page)
-    assert (x_row.state, x_row.remote_id, x_row.outcome_unknown) == (
+    assert (x_row.state, x_row.remote_id, x_row.operation) == (
         State.RETRYING,
         "",
-        True,
+        CrossPost.Operation.RECONCILE,
     )
     marker = content.canonical_url(page)
     assert len(live_posts_with_marker(sandbox, marker, "x")) == 1
@@ -264,7 +267,7 @@ def test_unpublishing_takes_down_a_post_whose_sending_left_no_answer(
     page.unpublish()
 
     assert _rows(page)["x"].state == State.RETRACTING
-    assert services.deliver(x_row.pk, "test-worker").state == State.RETRACTED
+    assert delivery.deliver(x_row.pk, "test-worker").state == State.RETRACTED
     assert live_posts_with_marker(sandbox, marker, "x") == []
 
 
@@ -276,12 +279,12 @@ def test_a_retraction_taken_over_from_a_worker_that_stopped_mid_send_finds_the_p
     unpublished meanwhile. The next worker finds the post and takes it down."""
     page = make_policy()
     publish(page)
-    row = services.claim(_rows(page)["facebook"].pk, "stopped-worker")
-    services._adapter(row.account).publish(content.post_from_row(row))
+    row = delivery.claim(_rows(page)["facebook"].pk, "stopped-worker")
+    adapter_for(row.account).publish(content.post_from_row(row))
     page.unpublish()  # the row is sending: retracted once it lands
     CrossPost.objects.filter(pk=row.pk).update(lease_expires_at=timezone.now())
 
-    assert services.deliver(row.pk, "test-worker").state == State.RETRACTED
+    assert delivery.deliver(row.pk, "test-worker").state == State.RETRACTED
     marker = content.canonical_url(page)
     assert live_posts_with_marker(sandbox, marker, "facebook") == []
 
@@ -297,7 +300,7 @@ def test_published_again_before_that_retraction_started_the_lost_post_is_adopted
     revision.publish()
 
     assert _rows(page)["x"].state == State.PENDING
-    row = services.deliver(x_row.pk, "test-worker")
+    row = delivery.deliver(x_row.pk, "test-worker")
     assert row.state == State.POSTED
     marker = content.canonical_url(page)
     assert [post["id"] for post in live_posts_with_marker(sandbox, marker, "x")] == [
@@ -314,20 +317,20 @@ def test_a_video_made_private_by_an_unpublish_is_never_taken_for_a_new_upload(
     looked for: the private video must not pass for it."""
     page = make_announcement()
     publish(page)
-    old = services.deliver(_rows(page)["youtube"].pk, "test-worker")
+    old = delivery.deliver(_rows(page)["youtube"].pk, "test-worker")
     assert old.state == State.POSTED
     page.unpublish()
-    assert services.deliver(old.pk, "test-worker").state == State.RETRACTED
+    assert delivery.deliver(old.pk, "test-worker").state == State.RETRACTED
     page.refresh_from_db()
     # Every try of the upload fails, the adapter's own retries too.
     sandbox.add_fault("youtube", "publish", "server_error", count=100)
     publish(page)
-    row = services.deliver(old.pk, "test-worker")
-    assert (row.state, row.outcome_unknown) == (State.RETRYING, True)
+    row = delivery.deliver(old.pk, "test-worker")
+    assert (row.state, row.operation) == (State.RETRYING, CrossPost.Operation.RECONCILE)
     sandbox.clear_faults()
     CrossPost.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
 
-    row = services.deliver(row.pk, "test-worker")
+    row = delivery.deliver(row.pk, "test-worker")
 
     assert row.state == State.POSTED
     assert row.remote_id != old.remote_id
@@ -355,7 +358,7 @@ def _a_facebook_update_refused(sandbox, page) -> tuple[CrossPost, CrossPost]:
         code=100,
         message="Invalid parameter",
     )
-    return first, services.deliver(first.pk, "test-worker")
+    return first, delivery.deliver(first.pk, "test-worker")
 
 
 @pytest.mark.django_db
@@ -371,7 +374,7 @@ def test_a_failed_update_published_again_changes_the_post_not_a_second_one(
 
     row = _rows(page)["facebook"]
     assert (row.state, row.remote_id) == (State.UPDATING, first.remote_id)
-    assert services.deliver(row.pk, "test-worker").state == State.POSTED
+    assert delivery.deliver(row.pk, "test-worker").state == State.POSTED
     marker = content.canonical_url(page)
     posts = live_posts_with_marker(sandbox, marker, "facebook")
     assert [post["id"] for post in posts] == [first.remote_id]
@@ -384,7 +387,7 @@ def test_a_cancelled_update_leaves_its_post_to_be_changed_or_taken_down(
 ):
     page = make_policy()
     _first, failed = _a_facebook_update_refused(sandbox, page)
-    services.cancel(failed, reason="Wrong day")
+    actions.cancel(failed, reason="Wrong day")
     marker = content.canonical_url(page)
     assert len(live_posts_with_marker(sandbox, marker, "facebook")) == 1
 
@@ -393,7 +396,7 @@ def test_a_cancelled_update_leaves_its_post_to_be_changed_or_taken_down(
 
     row = _rows(page)["facebook"]
     assert row.state == State.RETRACTING
-    assert services.deliver(row.pk, "test-worker").state == State.RETRACTED
+    assert delivery.deliver(row.pk, "test-worker").state == State.RETRACTED
     assert live_posts_with_marker(sandbox, marker, "facebook") == []
 
 
@@ -403,12 +406,12 @@ def test_cancelling_a_post_whose_sending_left_no_answer_takes_it_down(
 ):
     page = make_policy()
     _revision, row = _x_post_made_but_its_answer_lost(sandbox, page)
-    assert (row.state, row.outcome_unknown) == (State.RETRYING, True)
+    assert (row.state, row.operation) == (State.RETRYING, CrossPost.Operation.RECONCILE)
 
-    row = services.cancel(row, reason="Not for X")
+    row = actions.cancel(row, reason="Not for X")
 
     assert row.state == State.RETRACTING
-    assert services.deliver(row.pk, "test-worker").state == State.RETRACTED
+    assert delivery.deliver(row.pk, "test-worker").state == State.RETRACTED
     marker = content.canonical_url(page)
     assert live_posts_with_marker(sandbox, marker, "x") == []
 
@@ -420,15 +423,15 @@ def test_a_post_given_up_without_an_answer_is_looked_for_when_published_again(
     settings.CROSSPOST_MAX_ATTEMPTS = 1
     page = make_policy()
     _revision, row = _x_post_made_but_its_answer_lost(sandbox, page)
-    assert (row.state, row.outcome_unknown) == (State.FAILED, True)
+    assert (row.state, row.operation) == (State.FAILED, CrossPost.Operation.RECONCILE)
 
     page.summary = "Collections move to Tuesdays."
     publish(page)
 
-    row = services.deliver(row.pk, "test-worker")
+    row = delivery.deliver(row.pk, "test-worker")
     # Found, with the text it was sent with: its update follows (X's policy).
     assert (row.state, row.operation) == (State.UPDATING, "update")
-    row = services.deliver(row.pk, "test-worker")
+    row = delivery.deliver(row.pk, "test-worker")
     assert row.state == State.POSTED
     marker = content.canonical_url(page)
     assert [post["id"] for post in live_posts_with_marker(sandbox, marker, "x")] == [
@@ -449,17 +452,17 @@ def test_a_post_found_after_a_lost_answer_is_brought_up_to_the_page_changed_sinc
     page = make_policy()
     sandbox.add_fault("facebook", "publish", "drop_after_create", count=1)
     publish(page)
-    row = services.deliver(_rows(page)["facebook"].pk, "test-worker")
-    assert (row.state, row.outcome_unknown) == (State.RETRYING, True)
+    row = delivery.deliver(_rows(page)["facebook"].pk, "test-worker")
+    assert (row.state, row.operation) == (State.RETRYING, CrossPost.Operation.RECONCILE)
 
     page.summary = "Collections move to Tuesdays."
     publish(page)
 
     # The post the lost answer was about is found, with the text it was sent
     # with: it is updated, not taken as saying what the page says now.
-    row = services.deliver(_made_due(row).pk, "test-worker")
+    row = delivery.deliver(_made_due(row).pk, "test-worker")
     assert row.state == State.UPDATING
-    row = services.deliver(row.pk, "test-worker")
+    row = delivery.deliver(row.pk, "test-worker")
     assert row.state == State.POSTED
     assert row.posted_hash == row.content_hash
     posts = live_posts_with_marker(sandbox, content.canonical_url(page), "facebook")
@@ -476,12 +479,12 @@ def test_a_first_send_that_stopped_while_the_page_changed_is_posted_once_as_it_i
     page = make_policy()
     publish(page)
     facebook = _rows(page)["facebook"]
-    assert services.claim(facebook.pk, "stopped-worker") is not None
+    assert delivery.claim(facebook.pk, "stopped-worker") is not None
     page.summary = "Collections move to Tuesdays."
     publish(page)  # while that worker is sending the first post
     CrossPost.objects.filter(pk=facebook.pk).update(lease_expires_at=timezone.now())
 
-    row = services.deliver(facebook.pk, "test-worker")
+    row = delivery.deliver(facebook.pk, "test-worker")
 
     assert row.state == State.POSTED
     assert row.posted_hash == row.content_hash
@@ -500,7 +503,7 @@ def _tweeted_then_changed(settings, make_policy) -> tuple:
     }
     page = make_policy()
     publish(page)
-    first = services.deliver(_rows(page)["x"].pk, "test-worker")
+    first = delivery.deliver(_rows(page)["x"].pk, "test-worker")
     summary_before = page.summary
     page.summary = "Collections move to Tuesdays."
     publish(page)
@@ -530,10 +533,10 @@ def test_a_tweet_posted_again_by_the_repost_policy_whose_answer_was_lost_is_adop
     page, first, _summary = _tweeted_then_changed(settings, make_policy)
     # The old tweet is deleted and the new one made, but its answer is lost.
     sandbox.add_fault("x", "publish", "drop_after_create", count=1)
-    row = services.deliver(first.pk, "test-worker")
+    row = delivery.deliver(first.pk, "test-worker")
     assert row.state == State.RETRYING
 
-    row = services.deliver(_made_due(row).pk, "test-worker")
+    row = delivery.deliver(_made_due(row).pk, "test-worker")
 
     assert row.state == State.POSTED
     _only_tweet_is_new(sandbox, page, row, first)
@@ -545,7 +548,7 @@ def test_the_repost_policy_takes_the_old_tweet_down_and_posts_the_new_text(
 ):
     page, first, _summary = _tweeted_then_changed(settings, make_policy)
 
-    row = services.deliver(first.pk, "test-worker")
+    row = delivery.deliver(first.pk, "test-worker")
 
     assert (row.state, row.operation) == (State.POSTED, "publish")
     assert row.retracted_remote_ids == [first.remote_id]
@@ -557,14 +560,14 @@ def test_a_page_unpublished_while_its_tweet_is_reposted_is_left_with_none(
     sandbox, accounts, make_policy, settings
 ):
     page, first, _summary = _tweeted_then_changed(settings, make_policy)
-    claimed = services.claim(first.pk, "test-worker")
+    claimed = delivery.claim(first.pk, "test-worker")
     page.unpublish()  # while that worker holds the update
 
-    row = services._repost(services._adapter(claimed.account), claimed)
+    row = delivery.carry_out(claimed)
 
     assert row.state == State.RETRACTED
     assert _live_tweet_ids(sandbox, page) == []
-    assert services.deliver(row.pk, "test-worker") is None  # its retraction: done
+    assert delivery.deliver(row.pk, "test-worker") is None  # its retraction: done
 
 
 @pytest.mark.django_db
@@ -579,7 +582,7 @@ def test_a_queued_update_the_page_changed_back_from_is_called_off(
 
     row = _rows(page)["x"]
     assert (row.state, row.operation) == (State.POSTED, "publish")
-    assert services.deliver(row.pk, "test-worker") is None
+    assert delivery.deliver(row.pk, "test-worker") is None
     assert _live_tweet_ids(sandbox, page) == [first.remote_id]  # not reposted
 
 
@@ -589,17 +592,17 @@ def test_an_update_has_attempts_of_its_own(sandbox, accounts, make_policy, setti
     page = make_policy()
     sandbox.add_fault("facebook", "publish", "server_error", count=1)
     publish(page)
-    row = services.deliver(_rows(page)["facebook"].pk, "test-worker")
-    row = services.deliver(_made_due(row).pk, "test-worker")
+    row = delivery.deliver(_rows(page)["facebook"].pk, "test-worker")
+    row = delivery.deliver(_made_due(row).pk, "test-worker")
     assert (row.state, row.attempts) == (State.POSTED, 2)  # both attempts used
 
     page.summary = "Collections move to Tuesdays."
     publish(page)
     sandbox.add_fault("facebook", "update", "server_error", count=1)
-    row = services.deliver(row.pk, "test-worker")
+    row = delivery.deliver(row.pk, "test-worker")
 
     assert row.state == State.RETRYING  # its first attempt, not the publish's third
-    assert services.deliver(_made_due(row).pk, "test-worker").state == State.POSTED
+    assert delivery.deliver(_made_due(row).pk, "test-worker").state == State.POSTED
 
 
 @pytest.mark.django_db
@@ -610,17 +613,17 @@ def test_a_repost_waits_out_a_spent_daily_budget_before_taking_the_tweet_down(
     first.account.daily_post_cap = 1  # the first tweet spent it
     first.account.save()
 
-    row = services.deliver(first.pk, "test-worker")
+    row = delivery.deliver(first.pk, "test-worker")
 
     assert (row.state, row.last_error_kind) == (State.RETRYING, "rate_limited")
     assert row.next_attempt_at > timezone.now()
     assert _live_tweet_ids(sandbox, page) == [first.remote_id]  # still up
     # A day later (the first tweet's time moved back a day) it is reposted,
     # and the new tweet's time is what the budget counts from then on.
-    a_day_before = first.posted_at - services.BUDGET_WINDOW
+    a_day_before = first.posted_at - budgets.BUDGET_WINDOW
     CrossPost.objects.filter(pk=row.pk).update(
         next_attempt_at=timezone.now(), posted_at=a_day_before
     )
-    row = services.deliver(row.pk, "test-worker")
+    row = delivery.deliver(row.pk, "test-worker")
     assert row.state == State.POSTED
     assert row.posted_at > first.posted_at

@@ -11,7 +11,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing import scheduling, services
+from publishing import actions, delivery, scheduling
 from publishing.health import sweeper_health, worker_health
 from publishing.models import ChannelAccount, CrossPost
 
@@ -75,13 +75,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No cross-posts for page {page}.", returncode=2)
         if retry_failed:
             retried = [
-                services.retry_now(row) for row in rows.filter(state=State.FAILED)
+                actions.retry_now(row) for row in rows.filter(state=State.FAILED)
             ]
             self.stdout.write(f"Queued {len(retried)} failed post(s) again.")
         if sweep:
-            self.stdout.write(f"Enqueued {services.sweep()} due post(s).")
+            self.stdout.write(f"Enqueued {delivery.sweep()} due post(s).")
 
-        counts = services.summary(rows)
+        counts = actions.summary(rows)
         self.stdout.write("State               Count")
         for state, label in State.choices:
             if counts[state]:

@@ -41,7 +41,7 @@ from council_site.core.models import Department
 from council_site.home.models import HomePage
 from council_site.news.models import AnnouncementPage, NewsIndexPage
 from council_site.policies.models import PolicyIndexPage, PolicyPage
-from publishing import services
+from publishing import outbox
 from publishing.models import ChannelAccount, CrossPost, SocialSettings
 
 DEMO_PASSWORD = "council-demo"  # noqa: S105 - local demo logins, printed on purpose
@@ -341,7 +341,7 @@ class Command(BaseCommand):
                     page_id=page.pk, account__in=accounts
                 ).exists():
                     continue
-                services.queue_page(page, page.live_revision)
+                outbox.queue_page(page, page.live_revision)
 
     def schedule_feed_refresh(self) -> None:
         from publishing.tasks import refresh_feeds

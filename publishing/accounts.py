@@ -1,0 +1,184 @@
+"""Connected accounts: their adapters and tokens, connecting, disconnecting and
+reconnecting them, and the posts that wait on them meanwhile."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from channels import registry
+from channels.base import ChannelAdapter, ConnectedAccount, Credentials
+from channels.errors import AuthError, ChannelError
+
+from . import lifecycle
+from .models import ChannelAccount, CrossPost
+
+logger = logging.getLogger(__name__)
+State = CrossPost.State
+
+
+def adapter_for(account: ChannelAccount) -> ChannelAdapter:
+    """The account's platform adapter with its tokens. Tokens a client
+    refreshes by itself (google-auth) are saved; a refresh the adapter asks
+    for runs one worker at a time (:func:`locked_refresher`)."""
+
+    def save(credentials: Credentials) -> None:
+        ChannelAccount.objects.get(pk=account.pk).store_credentials(credentials)
+
+    return registry.build(
+        account.platform,
+        account.credentials(),
+        on_token_refresh=save,
+        token_refresher=locked_refresher(account.pk),
+    )
+
+
+def locked_refresher(account_id: int):
+    """A token refresher that lets one worker at a time refresh an account.
+
+    X rotates refresh tokens: two workers refreshing with the same one would lock
+    the account out. Under the row lock, a worker that finds tokens newer than the
+    ones it used takes those instead of refreshing again.
+    """
+
+    def refresh(adapter: ChannelAdapter) -> Credentials:
+        with transaction.atomic():
+            account = ChannelAccount.objects.select_for_update().get(pk=account_id)
+            stored = account.credentials()
+            if stored.access_token != adapter.credentials.access_token:
+                return stored
+            fresh = adapter.refresh()
+            account.store_credentials(fresh)
+            return fresh
+
+    return refresh
+
+
+def refresh_expiring_tokens(within: timedelta = timedelta(minutes=30)) -> int:
+    """Refresh tokens before they expire; failures mark the account."""
+    soon = timezone.now() + within
+    count = 0
+    for account in ChannelAccount.objects.filter(
+        status=ChannelAccount.Status.CONNECTED,
+        token_expires_at__lte=soon,
+    ).exclude(refresh_token=""):
+        adapter = adapter_for(account)
+        try:
+            locked_refresher(account.pk)(adapter)
+            count += 1
+        except AuthError as error:
+            ChannelAccount.objects.filter(pk=account.pk).update(
+                status=ChannelAccount.Status.NEEDS_RECONNECT,
+                status_message=f"Token refresh failed: {error.message}"[:500],
+            )
+        except ChannelError as error:
+            logger.warning("Token refresh for account %s failed: %s", account.pk, error)
+    return count
+
+
+def waiting_posts(account: ChannelAccount):
+    """The account's posts that wait to be sent, updated or taken down."""
+    return account.crossposts.filter(
+        state__in=[
+            State.PENDING,
+            State.RETRYING,
+            State.UPDATING,
+            State.RETRACTING,
+            State.NEEDS_RECONNECT,
+        ]
+    )
+
+
+def _waiting_rows(account_id: int):
+    """The account's rows waiting for a worker (none held by one now)."""
+    return CrossPost.objects.filter(
+        account_id=account_id,
+        state__in=[State.PENDING, State.RETRYING, State.UPDATING, State.RETRACTING],
+        lease_owner="",
+    )
+
+
+def needs_reconnect(account_id: int, message: str) -> int:
+    """The account's token was refused even after a refresh: mark it, and park
+    its waiting posts with ``message`` until it is connected again. The number
+    of posts parked."""
+    ChannelAccount.objects.filter(pk=account_id).update(
+        status=ChannelAccount.Status.NEEDS_RECONNECT,
+        status_message=message[:500],
+        last_error_at=timezone.now(),
+    )
+    return len(
+        lifecycle.advance_all(
+            _waiting_rows(account_id), "account_parked", message=message, kind="auth"
+        )
+    )
+
+
+def save_connected(found: ConnectedAccount, user) -> tuple[ChannelAccount, int]:
+    """Create or update the account (same platform and remote id) as connected,
+    then resume the posts that waited for it. Returns the account and how many
+    posts resumed."""
+    credentials = found.credentials
+    with transaction.atomic():
+        account = (
+            ChannelAccount.objects.select_for_update()
+            .filter(platform=found.platform, remote_id=found.remote_id)
+            .first()
+        ) or ChannelAccount(platform=found.platform, remote_id=found.remote_id)
+        account.display_name = found.display_name or account.display_name
+        account.access_token = credentials.access_token
+        # A reconnect that brings no refresh token keeps the one we had.
+        account.refresh_token = credentials.refresh_token or account.refresh_token
+        account.token_expires_at = credentials.expires_at
+        account.scopes = list(credentials.scopes)
+        account.extra = {**account.extra, **dict(credentials.extra)}
+        account.status = ChannelAccount.Status.CONNECTED
+        account.status_message = ""
+        account.connected_by = user
+        account.connected_at = timezone.now()
+        account.save()
+        resumed = resume(account)
+    return account, resumed
+
+
+def resume(account: ChannelAccount) -> int:
+    """After reconnection: send what was waiting for this account."""
+    rows = CrossPost.objects.filter(account=account, state=State.NEEDS_RECONNECT)
+    return len(lifecycle.advance_all(rows, "reconnected"))
+
+
+def disconnect(account: ChannelAccount, user) -> int:
+    """Forget the account's tokens and park its waiting posts with a clear note.
+
+    Returns how many posts now wait for the account to be reconnected.
+    """
+    note = (
+        f"{account} was disconnected by {user} on "
+        f"{timezone.localtime():%d %b %Y at %H:%M}. Reconnect it under "
+        "Social > Accounts to send this post, or cancel it."
+    )
+    with transaction.atomic():
+        account.status = ChannelAccount.Status.DISCONNECTED
+        account.status_message = note[:500]
+        account.access_token = account.refresh_token = ""
+        account.token_expires_at = None
+        account.save(
+            update_fields=[
+                "status",
+                "status_message",
+                "access_token",
+                "refresh_token",
+                "token_expires_at",
+            ]
+        )
+        parked = lifecycle.advance_all(
+            _waiting_rows(account.pk), "account_parked", message=note, kind="auth"
+        )
+        # Posts parked already say why in the words of this disconnection.
+        already = CrossPost.objects.filter(
+            account=account, state=State.NEEDS_RECONNECT
+        ).exclude(pk__in=[row.pk for row in parked])
+        return len(parked) + already.update(last_error=note, last_error_kind="auth")

@@ -1,0 +1,48 @@
+"""What comms managers do to one cross-post: retry, cancel, approve, reject,
+take down. Each is a lifecycle event; one the row's place does not take
+changes nothing (the views say so)."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from . import lifecycle
+from .models import CrossPost, CrossPostQuerySet
+
+State = CrossPost.State
+
+
+def _act(row: CrossPost, event: str, user=None, **facts) -> CrossPost:
+    if not lifecycle.allowed(row, event, **facts):
+        return row
+    return lifecycle.advance(row, event, user=user, **facts) or row
+
+
+def retry_now(row: CrossPost, user=None) -> CrossPost:
+    return _act(row, "retry_requested", user)
+
+
+def cancel(row: CrossPost, user=None, reason: str = "") -> CrossPost:
+    """Cancelled means not on the platform: a post an attempt may have made
+    without an answer is looked for and taken down."""
+    return _act(row, "cancelled", user, reason=reason)
+
+
+def approve(row: CrossPost, user, reason: str) -> CrossPost:
+    """Send a held post; the approval covers exactly the content approved."""
+    return _act(row, "approved", user, reason=reason)
+
+
+def reject(row: CrossPost, user, reason: str) -> CrossPost:
+    return _act(row, "rejected", user, reason=reason)
+
+
+def request_retract(row: CrossPost, user=None) -> CrossPost:
+    return _act(row, "retract_requested", user)
+
+
+def summary(rows: CrossPostQuerySet | None = None) -> dict[str, int]:
+    """Rows counted by state (every state present, zero where none)."""
+    queryset = CrossPost.objects.all() if rows is None else rows
+    counts = dict(queryset.order_by().values_list("state").annotate(n=Count("id")))
+    return {state: counts.get(state, 0) for state in State.values}

@@ -1,0 +1,224 @@
+"""Delivery: a worker claims a row, does its operation on the platform and
+reports what happened as a lifecycle event. Free of Celery, so it can be
+tested directly (the tasks are thin wrappers).
+
+Platforms have no idempotency keys, so a row whose earlier attempt may have
+posted (its answer lost, or its worker stopped) is reconciled: the post is
+looked for by the page's link and adopted rather than sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from channels.base import ChannelAdapter, PostResult
+from channels.errors import AuthError, ChannelError, RateLimitedError, RejectedError
+
+from . import accounts, budgets, content, dispatch, lifecycle
+from .models import ChannelAccount, CrossPost
+
+logger = logging.getLogger(__name__)
+State = CrossPost.State
+Operation = CrossPost.Operation
+
+#: How often a claim reads the row again when it changed between read and lease.
+CLAIM_ATTEMPTS = 3
+
+#: How stale an account's "last success" time may get before a delivery writes it
+#: again (it is shown on the accounts screen; a burst need not write it per post).
+LAST_SUCCESS_RESOLUTION = timedelta(minutes=1)
+
+
+def claim(row_id: int, owner: str) -> CrossPost | None:
+    """Take the row's lease if it is due; ``None`` if another worker has it or it
+    is not due.
+
+    The row is read by the sweeper's own test of being due
+    (:meth:`~publishing.models.CrossPostQuerySet.due`), locked where the
+    database can (PostgreSQL skips a row another worker holds), and leased by
+    the lifecycle's compare-and-set, so two workers never both win.
+    """
+    for _attempt in range(CLAIM_ATTEMPTS):
+        now = timezone.now()
+        with transaction.atomic():
+            row = (
+                CrossPost.objects.due(now)
+                .filter(pk=row_id)
+                .select_related("account")
+                .select_for_update(skip_locked=True, of=("self",))
+                .first()
+            )
+            if row is None:
+                return None
+            claimed = lifecycle.advance(row, "claimed", owner=owner, now=now)
+        if claimed is not None:
+            return claimed
+    logger.info(
+        "Cross-post %s kept changing while claimed; the sweeper retries it", row_id
+    )
+    return None
+
+
+def deliver(row_id: int, owner: str) -> CrossPost | None:
+    """Claim the row, do its operation on the platform and record the outcome."""
+    row = claim(row_id, owner)
+    return None if row is None else carry_out(row)
+
+
+def carry_out(row: CrossPost) -> CrossPost | None:
+    """Do the operation of a row this worker has claimed, and report what
+    happened; the row as it is then (``None`` if another attempt has it)."""
+    account = row.account
+    if not account.is_usable:
+        return _report(
+            row,
+            "account_unusable",
+            message=account.status_message or "The account needs reconnecting.",
+            kind="auth",
+        )
+    try:
+        return _operate(accounts.adapter_for(account), row)
+    except ChannelError as error:
+        return _record_error(row, error)
+
+
+def _report(row: CrossPost, event: str, **facts) -> CrossPost | None:
+    """Apply what the worker saw, to the row as it is now (an editor may have
+    changed it meanwhile), unless another attempt holds it."""
+    return lifecycle.advance(row, event, owned=True, **facts)
+
+
+def _operate(adapter: ChannelAdapter, row: CrossPost) -> CrossPost | None:
+    operation = row.operation
+    reposting = operation == Operation.UPDATE and adapter.updates_by_reposting
+    if operation in (Operation.PUBLISH, Operation.RECONCILE) or reposting:
+        # A new post: within the account's daily budget, or it waits (a repost
+        # before its old post is taken down).
+        until = budgets.spent_until(row)
+        if until:
+            local = timezone.localtime(until)
+            return _report(
+                row,
+                "budget_spent",
+                retry_at=until,
+                kind="rate_limited",
+                message="This account's daily post limit is reached; it will be "
+                f"sent at {local:%H:%M on %d %b}.",
+            )
+    started = time.perf_counter()
+    if operation == Operation.RECONCILE:
+        found = _find_lost_post(adapter, row)
+        if found is not None:
+            return _report(row, "found", result=found, sent_hash=row.sent_hash)
+        row = _report(row, "not_found")
+        if not _now(row, State.SENDING, Operation.PUBLISH):
+            return row
+    elif reposting:
+        # X's "repost": the old post comes down, then the row is a first post.
+        adapter.retract(row.remote_id)
+        row = _report(row, "taken_down", remote_id=row.remote_id)
+        if not _now(row, State.SENDING, Operation.PUBLISH):
+            return row
+    if row.operation == Operation.PUBLISH:
+        sent = row.content_hash
+        result = adapter.publish(content.post_from_row(row))
+        return _posted(row, result, sent, started, "posted")
+    if row.operation == Operation.UPDATE:
+        sent = row.content_hash
+        result = adapter.update(row.remote_id, content.post_from_row(row))
+        return _posted(row, result, sent, started, "posted")
+    # Retract, or retract then post again. With no post recorded, an attempt
+    # to publish may still have made one: look for it first.
+    remote_id = row.remote_id
+    if not remote_id:
+        found = _find_lost_post(adapter, row)
+        if found is None:
+            return _report(row, "not_found")
+        remote_id = found.remote_id
+    adapter.retract(remote_id)
+    return _report(row, "retracted", remote_id=remote_id)
+
+
+def _now(row: CrossPost | None, state: str, operation: str) -> bool:
+    """Whether the row is (still) at ``(state, operation)`` after a report."""
+    return row is not None and (row.state, row.operation) == (state, operation)
+
+
+def _posted(row, result: PostResult, sent: str, started: float, event: str):
+    """Record a post that landed. The audit entry keeps how long the
+    platform's calls took, so a slow platform shows in page history and the
+    pipeline benchmark can tell the platform's time from the pipeline's own."""
+    platform_ms = round((time.perf_counter() - started) * 1000, 2)
+    recorded = _report(
+        row, event, result=result, sent_hash=sent,
+        audit_data={"platform_ms": platform_ms},
+    )
+    _note_success(row)
+    return recorded
+
+
+def _note_success(row: CrossPost) -> None:
+    now = timezone.now()
+    last_success = row.account.last_success_at
+    if last_success is None or now - last_success > LAST_SUCCESS_RESOLUTION:
+        ChannelAccount.objects.filter(pk=row.account_id).update(last_success_at=now)
+
+
+def _find_lost_post(adapter: ChannelAdapter, row: CrossPost) -> PostResult | None:
+    """The post an attempt that left no answer made, if it made one.
+
+    It looks back through every post the account made since the row was
+    queued, however many (a row waiting out a rate limit can be overtaken by
+    hundreds of others, and staff post by hand too). The newest post carrying
+    the page's link is the one: unless it is one of this row's own earlier
+    posts, taken down (a YouTube video made private stays findable), which
+    means the attempt made none."""
+    found = adapter.find_by_marker(row.marker, since=row.created_at)
+    if found is None or found.remote_id in row.retracted_remote_ids:
+        return None
+    return found
+
+
+def _record_error(row: CrossPost, error: ChannelError) -> CrossPost | None:
+    """Report the platform's error as its event: refused, auth failed, rate
+    limited, or a temporary fault (retried with backoff until the attempts
+    run out)."""
+    now = timezone.now()
+    ChannelAccount.objects.filter(pk=row.account_id).update(last_error_at=now)
+    message = error.message
+    if isinstance(error, AuthError):
+        message = (
+            f"{row.account} needs reconnecting: {error.message} A comms manager can "
+            "reconnect it under Social > Accounts; waiting posts then resume."
+        )
+        with transaction.atomic():
+            recorded = _report(row, "auth_failed", message=message, kind="auth")
+            accounts.needs_reconnect(row.account_id, message)
+        return recorded
+    if isinstance(error, RejectedError):
+        return _report(row, "refused", message=message, kind="rejected")
+    if isinstance(error, RateLimitedError):
+        retry_at = error.retry_at or now + timedelta(seconds=60)
+        return _report(
+            row, "rate_limited", message=message, kind="rate_limited",
+            retry_at=retry_at,
+        )
+    if row.attempts >= settings.CROSSPOST_MAX_ATTEMPTS:
+        return _report(
+            row, "gave_up", kind="temporary",
+            message=f"Gave up after {row.attempts} attempts: {message}",
+        )
+    return _report(row, "answer_lost", message=message, kind="temporary")
+
+
+def sweep(limit: int = 500) -> int:
+    """Enqueue every due row: the safety net for broker outages and retries."""
+    due = CrossPost.objects.due().order_by("-urgent", "id")[:limit]
+    return dispatch.send_to_broker(dispatch.delivery_messages(due))
+

@@ -1,0 +1,199 @@
+"""The outbox: what a publish or an unpublish writes, inside its transaction.
+
+Receivers call :func:`queue_page` and :func:`retract_page`; neither speaks HTTP.
+Every row they write moves through :func:`publishing.lifecycle.advance`, which
+also writes page history and sends the delivery messages once the publish
+commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from channels import registry
+
+from . import content, dispatch, lifecycle
+from .guard import check_post
+from .models import ChannelAccount, CrossPost
+from .page_mixins import SocialPostingMixin
+
+logger = logging.getLogger(__name__)
+State = CrossPost.State
+Operation = CrossPost.Operation
+
+#: An account's secrets, never read to choose where a page goes.
+TOKEN_FIELDS = ("access_token", "refresh_token")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An account a page was not sent to, and why (shown to the editor)."""
+
+    account: ChannelAccount
+    reason: str
+
+
+def accounts_for(
+    page: SocialPostingMixin, default_accounts=None
+) -> list[ChannelAccount]:
+    """The accounts the editor chose, or the site's defaults, without their
+    tokens: choosing where a page goes needs no secret, so the editor's request
+    neither reads nor decrypts one. ``default_accounts`` are the site's
+    defaults when the caller has read them already (else they are read as the
+    publish reads them, :func:`content.publishing_inputs`)."""
+    mode = page.social_mode
+    if mode == SocialPostingMixin.SocialMode.NONE:
+        return []
+    if mode == SocialPostingMixin.SocialMode.CUSTOM:
+        chosen = page.social_accounts.all().defer(*TOKEN_FIELDS)
+    elif default_accounts is not None:
+        chosen = default_accounts
+    else:
+        chosen = content.publishing_inputs(page, default_accounts=True)[2]
+    return [account for account in chosen if account.status != "disconnected"]
+
+
+@dataclass
+class _Draft:
+    """One platform's post of the page: what it says, what the platform would
+    refuse in it, and what the guard found."""
+
+    post: object
+    problems: list[str]
+    findings: list[dict]
+
+
+def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Skipped]]:
+    """Create or move one outbox row per chosen account; no HTTP here.
+
+    Returns the rows that changed (each is sent to a worker after commit) and
+    the accounts skipped with the reason. Publishing the same revision twice
+    changes nothing, unless its posts were taken down or cancelled meanwhile.
+    """
+    mode = page.social_mode
+    if mode == SocialPostingMixin.SocialMode.NONE:
+        return [], []
+    social_settings, protocol, defaults = content.publishing_inputs(
+        page, default_accounts=mode == SocialPostingMixin.SocialMode.DEFAULT
+    )
+    accounts = accounts_for(page, defaults)
+    if not accounts:
+        return [], []
+    with dispatch.batched():
+        return _queue(page, revision, user, social_settings, protocol, accounts)
+
+
+def _queue(page, revision, user, social_settings, protocol, accounts):
+    marker = content.canonical_url(page)
+    drafts: dict[str, _Draft] = {}
+    existing = _locked_rows(page)
+    changed, skipped = [], []
+    images, media_problems = None, []
+    for account in accounts:
+        adapter_class = registry.get(account.platform)
+        if adapter_class.requires_video and not page.social_video():
+            skipped.append(
+                Skipped(
+                    account,
+                    f"{adapter_class.name} needs a video; this page has "
+                    "none, so it is not sent there.",
+                )
+            )
+            continue
+        if account.platform not in drafts:
+            if images is None and not adapter_class.requires_video:
+                images, media_problems = _page_images(page)
+            post = content.build_post(
+                page, account.platform, social_settings, marker=marker, images=images
+            )
+            problems = adapter_class.validate(post)
+            if post.images:  # an image that cannot be read fails what carries it
+                problems = media_problems + problems
+            drafts[account.platform] = _Draft(
+                post, problems, check_post(post, page, protocol)
+            )
+        draft = drafts[account.platform]
+        fields = _row_fields(page, revision, user, account, draft)
+        row = existing.get(account.pk)
+        moved = _advance(page, account, row, fields, draft, user)
+        if moved is not None:
+            changed.append(moved)
+    return changed, skipped
+
+
+def _advance(page, account, row, fields, draft, user) -> CrossPost | None:
+    """Move (or make) the account's row for the new revision; ``None`` if it
+    needs nothing."""
+    facts = {
+        "content": fields,
+        "problems": draft.problems,
+        "findings": draft.findings,
+        "audit_data": {"error": " ".join(draft.problems)} if draft.problems else None,
+    }
+    if row is None:
+        row = CrossPost(page_id=page.pk, account=account, platform=account.platform)
+        return lifecycle.advance(row, "queued", user=user, **facts)
+    taking_down = row.operation in (Operation.RETRACT, Operation.REPOST)
+    if not taking_down and row.state != State.RETRACTED:
+        if row.idempotency_key == fields["idempotency_key"] and row.state not in (
+            State.CANCELLED,
+        ):
+            return None  # the same revision again, its posts standing or due
+        event = "page_changed"
+    else:
+        event = "republished"
+    before = (row.state, row.operation, row.content_hash)
+    moved = lifecycle.advance(row, event, user=user, **facts)
+    if moved is None or (moved.state, moved.operation, moved.content_hash) == before:
+        return None
+    return moved
+
+
+def _locked_rows(page) -> dict[int, CrossPost]:
+    """The page's rows by account, locked until the publish commits."""
+    return {
+        row.account_id: row
+        for row in CrossPost.objects.select_for_update().filter(page_id=page.pk)
+    }
+
+
+def _page_images(page) -> tuple[tuple, list[str]]:
+    """The page's images and no problems; or, when the image cannot be read,
+    the image as it stands and why, which fails the rows that would carry it.
+    The editor's publish goes ahead either way."""
+    try:
+        return content.page_images(page), []
+    except content.MediaUnavailable as exc:
+        logger.warning("Page %s: %s", page.pk, exc)
+        return exc.images, [str(exc)]
+
+
+def _row_fields(page, revision, user, account, draft: _Draft) -> dict:
+    post = draft.post
+    return {
+        "revision": revision,
+        "idempotency_key": f"{page.pk}:{revision.pk if revision else 0}:{account.pk}",
+        "page_title": page.title,
+        "department": page.social_department(),
+        "urgent": page.is_urgent(),
+        "text": post.text,
+        "link": post.link,
+        "marker": post.marker,
+        "media": content.describe_media(post),
+        "content_hash": content.content_hash(post),
+        "published_by": user,
+        "guard_findings": draft.findings,
+    }
+
+
+def retract_page(page, user=None) -> list[CrossPost]:
+    """Take the page's posts down (unpublish or delete); cancel unsent ones.
+    The rows that moved."""
+    rows = (
+        CrossPost.objects.filter(page_id=page.pk)
+        .select_related("account")
+        .select_for_update(of=("self",))
+    )
+    with dispatch.batched():
+        return lifecycle.advance_all(rows, "unpublished", user=user)
