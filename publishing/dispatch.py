@@ -59,18 +59,19 @@ def enqueue(rows) -> None:
         )
 
 
-def delivery_messages(rows) -> list[tuple]:
-    """``(task, row id, priority)`` for each row: uploads on their own queue,
-    urgent pages first."""
-    from .tasks import deliver_crosspost, deliver_upload
+#: The delivery task of each queue, by name (``CELERY_TASK_ROUTES`` routes
+#: them): :mod:`publishing.tasks` calls this module, not the other way round.
+DELIVERY_TASKS = {
+    "crosspost": "publishing.tasks.deliver_crosspost",
+    "uploads": "publishing.tasks.deliver_upload",
+}
 
+
+def delivery_messages(rows) -> list[tuple]:
+    """``(task name, row id, priority)`` for each row: uploads on their own
+    queue, urgent pages first."""
     return [
-        (
-            deliver_upload if row.queue == "uploads" else deliver_crosspost,
-            row.pk,
-            0 if row.urgent else 5,
-        )
-        for row in rows
+        (DELIVERY_TASKS[row.queue], row.pk, 0 if row.urgent else 5) for row in rows
     ]
 
 
@@ -89,8 +90,9 @@ def send_to_broker(messages) -> int:
         return 0
     try:
         with app.producer_or_acquire() as producer, producer.batch():
-            for task, row_id, priority in messages:
-                task.apply_async(
+            for task_name, row_id, priority in messages:
+                app.send_task(
+                    task_name,
                     (row_id,),
                     priority=priority,
                     producer=producer,

@@ -1,20 +1,17 @@
 """What a page needs to be cross-posted: the editor's social choices.
 
+The editor's Social tab is :data:`publishing.panels.SOCIAL_PANELS`, and the
+previews as posts :class:`publishing.preview_views.SocialPreviewMixin`: both sit
+above the outbox, which this module sits below.
+
 These fields are page content: they are saved in revisions and go through the
 page's moderation workflow with the rest of the page.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.db import models
 from modelcluster.fields import ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-
-from .panels import CrossPostsPanel, SocialAccountsPanel
-
-#: Preview modes showing the page as a post on each channel, after the page itself.
-SOCIAL_PREVIEW_MODES = [("facebook", "Facebook"), ("x", "X"), ("youtube", "YouTube")]
 
 
 class SocialPostingMixin(models.Model):
@@ -49,41 +46,8 @@ class SocialPostingMixin(models.Model):
         help_text="Leave blank to use the council's YouTube template.",
     )
 
-    social_panels = [
-        MultiFieldPanel(
-            [
-                FieldPanel("social_mode", widget=forms.RadioSelect),
-                FieldPanel("social_accounts", widget=forms.CheckboxSelectMultiple),
-            ],
-            heading="Where to post",
-        ),
-        SocialAccountsPanel(heading="Accounts this page goes to"),
-        MultiFieldPanel(
-            [
-                FieldPanel("social_text_facebook"),
-                FieldPanel("social_text_x"),
-                FieldPanel("social_text_youtube"),
-            ],
-            heading="Text for each channel",
-        ),
-        CrossPostsPanel(heading="Cross-posts of this page"),
-    ]
-
     class Meta:
         abstract = True
-
-    # Previews ------------------------------------------------------------------------
-
-    @property
-    def preview_modes(self):
-        return [*super().preview_modes, *SOCIAL_PREVIEW_MODES]
-
-    def serve_preview(self, request, mode_name):
-        if mode_name in dict(SOCIAL_PREVIEW_MODES):
-            from .preview_views import render_social_preview
-
-            return render_social_preview(self, request, mode_name)
-        return super().serve_preview(request, mode_name)
 
     # Hooks a page type overrides -----------------------------------------------------
 

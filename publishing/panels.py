@@ -6,8 +6,9 @@ publishing rebuilds the page from its revision.
 
 from __future__ import annotations
 
+from django import forms
 from django.urls import reverse
-from wagtail.admin.panels import Panel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, Panel
 
 ERROR_KINDS = {
     "rejected": "The platform refused the post.",
@@ -85,3 +86,25 @@ class CrossPostsPanel(Panel):
                 for row in rows
             ]
             return context
+
+
+#: The page editor's Social tab.
+SOCIAL_PANELS = [
+    MultiFieldPanel(
+        [
+            FieldPanel("social_mode", widget=forms.RadioSelect),
+            FieldPanel("social_accounts", widget=forms.CheckboxSelectMultiple),
+        ],
+        heading="Where to post",
+    ),
+    SocialAccountsPanel(heading="Accounts this page goes to"),
+    MultiFieldPanel(
+        [
+            FieldPanel("social_text_facebook"),
+            FieldPanel("social_text_x"),
+            FieldPanel("social_text_youtube"),
+        ],
+        heading="Text for each channel",
+    ),
+    CrossPostsPanel(heading="Cross-posts of this page"),
+]

@@ -295,3 +295,20 @@ def render_social_preview(page, request, platform: str):
             "weighted_length": compose.weighted_length(post.text),
         },
     )
+
+
+#: Preview modes showing the page as a post on each channel, after the page itself.
+SOCIAL_PREVIEW_MODES = [("facebook", "Facebook"), ("x", "X"), ("youtube", "YouTube")]
+
+
+class SocialPreviewMixin:
+    """Preview modes that show a social page as its post on each channel."""
+
+    @property
+    def preview_modes(self):
+        return [*super().preview_modes, *SOCIAL_PREVIEW_MODES]
+
+    def serve_preview(self, request, mode_name):
+        if mode_name in dict(SOCIAL_PREVIEW_MODES):
+            return render_social_preview(self, request, mode_name)
+        return super().serve_preview(request, mode_name)

@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from .server import _display_host, make_server
+from .server import display_host, make_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="JSON file to load state from and save changes to")
     args = parser.parse_args(argv)
     server = make_server(args.host, args.port, args.state)
-    print(f"Sandbox listening on http://{_display_host(args.host)}:"
+    print(f"Sandbox listening on http://{display_host(args.host)}:"
           f"{server.server_port}", flush=True)
 
     def stop(_signum: int, _frame: object) -> None:

@@ -227,11 +227,11 @@ def start_sandbox(
         name="sandbox-http",
     )
     thread.start()
-    url = f"http://{_display_host(host)}:{server.server_port}"
+    url = f"http://{display_host(host)}:{server.server_port}"
     return RunningSandbox(url=url, app=server.app, server=server, thread=thread)
 
 
-def _display_host(host: str) -> str:
+def display_host(host: str) -> str:
     if host in ("0.0.0.0", ""):  # noqa: S104 - only used to print a usable URL
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host

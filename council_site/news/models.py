@@ -13,6 +13,8 @@ from wagtail.search import index
 from council_site.core.blocks import BodyBlock
 from council_site.core.pages import PublicPageMixin, public_pages_q
 from publishing.page_mixins import SocialPostingMixin
+from publishing.panels import SOCIAL_PANELS
+from publishing.preview_views import SocialPreviewMixin
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm", ".m4v")
 
@@ -51,7 +53,7 @@ class NewsIndexPage(PublicPageMixin, Page):
         )
 
 
-class AnnouncementPage(PublicPageMixin, SocialPostingMixin, Page):
+class AnnouncementPage(PublicPageMixin, SocialPreviewMixin, SocialPostingMixin, Page):
     """News, a service change or an urgent notice."""
 
     summary = models.TextField(
@@ -143,7 +145,7 @@ class AnnouncementPage(PublicPageMixin, SocialPostingMixin, Page):
         [
             ObjectList(content_panels, heading="Content"),
             ObjectList(
-                SocialPostingMixin.social_panels
+                SOCIAL_PANELS
                 + [MultiFieldPanel(video_panels, heading="Video for YouTube")],
                 heading="Social",
             ),

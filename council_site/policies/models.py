@@ -17,6 +17,8 @@ from wagtail.search import index
 from council_site.core.blocks import BodyBlock
 from council_site.core.pages import PublicPageMixin, public_pages_q
 from publishing.page_mixins import SocialPostingMixin
+from publishing.panels import SOCIAL_PANELS
+from publishing.preview_views import SocialPreviewMixin
 
 
 class PolicyIndexPage(PublicPageMixin, Page):
@@ -66,7 +68,7 @@ class PolicyIndexPage(PublicPageMixin, Page):
         )
 
 
-class PolicyPage(PublicPageMixin, SocialPostingMixin, Page):
+class PolicyPage(PublicPageMixin, SocialPreviewMixin, SocialPostingMixin, Page):
     """A council policy, strategy or plan."""
 
     class Status(models.TextChoices):
@@ -112,7 +114,7 @@ class PolicyPage(PublicPageMixin, SocialPostingMixin, Page):
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading="Content"),
-            ObjectList(SocialPostingMixin.social_panels, heading="Social"),
+            ObjectList(SOCIAL_PANELS, heading="Social"),
             ObjectList(Page.promote_panels, heading="Promote"),
             ObjectList(Page.settings_panels, heading="Settings"),
         ]

@@ -36,7 +36,7 @@ DEPRECATED_FIELDS = {
 POST_DEFAULT_FIELDS = ["created_time", "message", "id"]
 
 
-def _page_exists(ctx: Ctx, page: str) -> bool:
+def page_exists(ctx: Ctx, page: str) -> bool:
     acct = ctx.state.data["accounts"]["facebook"].get(page)
     return bool(acct and acct["type"] == "page")
 
@@ -114,7 +114,7 @@ def _flag(value: Any, default: bool = True) -> bool:
 def feed(ctx: Ctx) -> Response:
     page = ctx.params["page"]
     require_page_publisher(ctx, page)
-    if not _page_exists(ctx, page):
+    if not page_exists(ctx, page):
         raise not_exist(page)
     values = ctx.values()
     text, link = str(values.get("message") or ""), str(values.get("link") or "")

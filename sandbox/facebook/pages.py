@@ -21,7 +21,7 @@ from ..web import (
     profile_response,
 )
 from .common import GraphError, V, authenticate, fbtime, not_exist, parse_fields, router
-from .content import POST_DEFAULT_FIELDS, _page_exists, media_url, render_post
+from .content import POST_DEFAULT_FIELDS, media_url, page_exists, render_post
 
 
 def _cursor(pid: str) -> str:
@@ -59,7 +59,7 @@ def list_posts(ctx: Ctx) -> Response:
     link carries ``until`` and a ``__paging_token``; otherwise cursors."""
     page = ctx.params["page"]
     authenticate(ctx)
-    if not _page_exists(ctx, page):
+    if not page_exists(ctx, page):
         raise not_exist(page)
     values = ctx.values()
     try:
@@ -199,7 +199,7 @@ def web_post(ctx: Ctx) -> Response:
 def web_page(ctx: Ctx) -> Response:
     """A Page's public profile: its name and its newest published posts."""
     page = ctx.params["page"]
-    if not _page_exists(ctx, page):
+    if not page_exists(ctx, page):
         return not_found_page(
             "Content not found", "This content isn't available right now"
         )

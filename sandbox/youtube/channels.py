@@ -20,7 +20,7 @@ from ..web import (
     profile_response,
 )
 from .common import READ_SCOPES, GoogleError, authenticate, charge, etag, router
-from .videos import _parts, thumbnails
+from .videos import requested_parts, thumbnails
 
 
 @router.add("GET", r"/youtube/v3/channels", "me")
@@ -28,7 +28,7 @@ def list_channels(ctx: Ctx) -> Response:
     token = authenticate(
         ctx, READ_SCOPES, allow_key=ctx.request.args.get("mine") != "true"
     )
-    parts = _parts(ctx)
+    parts = requested_parts(ctx)
     charge(ctx, units=1)
     accounts = ctx.state.data["accounts"]["youtube"]
     if ctx.request.args.get("mine") == "true":
@@ -106,7 +106,7 @@ def _offset(token: str) -> int:
 @router.add("GET", r"/youtube/v3/playlistItems", "list")
 def list_playlist_items(ctx: Ctx) -> Response:
     token = authenticate(ctx, READ_SCOPES, allow_key=True)
-    parts = _parts(ctx)
+    parts = requested_parts(ctx)
     charge(ctx, units=1)
     playlist = ctx.request.args.get("playlistId", "")
     owner = next(

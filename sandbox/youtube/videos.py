@@ -36,7 +36,7 @@ ID_CHARS = string.ascii_letters + string.digits + "-_"
 PROCESSING_SECONDS = 5.0
 
 
-def _parts(ctx: Ctx) -> list[str]:
+def requested_parts(ctx: Ctx) -> list[str]:
     parts = [p.strip() for p in (ctx.request.args.get("part") or "").split(",")
              if p.strip()]
     if not parts:
@@ -146,7 +146,7 @@ def _finish_video(ctx: Ctx, sess: dict[str, Any], data: bytes) -> Response:
 @router.add("POST", r"/upload/youtube/v3/videos", "publish")
 def insert(ctx: Ctx) -> Response:
     token = authenticate(ctx, UPLOAD_SCOPES) or {}
-    parts = _parts(ctx)
+    parts = requested_parts(ctx)
     upload_type = ctx.request.args.get("uploadType", "media")
     if upload_type == "multipart":
         meta, data, _mime = parse_related(ctx.request.content_type or "",
@@ -211,7 +211,7 @@ def own_video(ctx: Ctx, vid: str | None, status: int = 404) -> dict[str, Any]:
 @router.add("PUT", r"/youtube/v3/videos", "update")
 def update(ctx: Ctx) -> Response:
     authenticate(ctx, MANAGE_SCOPES)
-    parts = _parts(ctx)
+    parts = requested_parts(ctx)
     charge(ctx, units=COSTS["update"])
     try:
         body = json.loads(ctx.request.get_data() or b"{}")
@@ -251,7 +251,7 @@ def delete(ctx: Ctx) -> Response:
 @router.add("GET", r"/youtube/v3/videos", "get")
 def list_videos(ctx: Ctx) -> Response:
     token = authenticate(ctx, READ_SCOPES, allow_key=True)
-    parts = _parts(ctx)
+    parts = requested_parts(ctx)
     charge(ctx, units=COSTS["list"])
     ids = [i for i in (ctx.request.args.get("id") or "").split(",") if i]
     if not ids:
@@ -315,7 +315,7 @@ def _set_thumbnail(ctx: Ctx, vid: str, data: bytes) -> Response:
 @router.add("POST", r"/upload/youtube/v3/captions", "media")
 def insert_caption(ctx: Ctx) -> Response:
     authenticate(ctx, MANAGE_SCOPES)
-    _parts(ctx)
+    requested_parts(ctx)
     charge(ctx, units=COSTS["captions"])
     if ctx.request.args.get("uploadType") == "resumable":
         try:

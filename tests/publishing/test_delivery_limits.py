@@ -81,18 +81,21 @@ def test_a_margin_shorter_than_a_channel_timeout_is_a_warning():
 def test_a_send_that_fails_for_a_reason_of_ours_is_logged_with_its_traceback(
     monkeypatch, caplog
 ):
+    from council_site.celery import app
     from publishing import dispatch
 
-    # A soft limit over the hard one: Celery refuses the message before it
-    # reaches the broker. The rows wait for the sweeper either way, but the log
-    # must not blame the broker for it.
-    monkeypatch.setattr(deliver_crosspost, "soft_time_limit", 3600)
-    messages = [(deliver_crosspost, 41, 5)]
+    # Not the broker: a fault of ours while building the message. The rows wait
+    # for the sweeper either way, but the log must not blame the broker for it.
+    def broken(*args, **kwargs):
+        raise TypeError("a message Celery cannot build")
 
-    with caplog.at_level(logging.WARNING, logger="publishing.services"):
+    monkeypatch.setattr(app, "send_task", broken)
+    messages = [(dispatch.DELIVERY_TASKS["crosspost"], 41, 5)]
+
+    with caplog.at_level(logging.WARNING, logger="publishing.dispatch"):
         sent = dispatch.send_to_broker(messages)
 
     assert sent == 0
     assert "Could not send cross-posts [41]" in caplog.text
-    assert "soft_time_limit must be less than or equal to time_limit" in caplog.text
+    assert "a message Celery cannot build" in caplog.text
     assert "Broker unavailable" not in caplog.text

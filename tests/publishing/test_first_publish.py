@@ -4,11 +4,8 @@ that exists after all takes the new revision instead of being duplicated."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from publishing import content, outbox
+from publishing import outbox
 from publishing.models import CrossPost
 from tests.publishing.conftest import publish, rows_for
 
@@ -22,25 +19,6 @@ def _locking_reads(captured) -> list[str]:
         for query in captured.captured_queries
         if query["sql"].startswith("SELECT") and LOCKING_READ in query["sql"]
     ]
-
-
-@pytest.mark.django_db
-def test_a_first_publish_does_not_read_rows_a_later_one_does(
-    accounts, make_announcement
-):
-    page = make_announcement(live=False)
-
-    with CaptureQueriesContext(connection) as first:
-        publish(page)
-    page.title = "Bins collected two days late"
-    with CaptureQueriesContext(connection) as second:
-        publish(page)
-
-    assert _locking_reads(first) == []
-    assert len(_locking_reads(second)) == 1
-    rows = rows_for(page)
-    assert sorted(row.platform for row in rows) == ["facebook", "x", "youtube"]
-    assert {row.revision_id for row in rows} == {page.live_revision_id}
 
 
 @pytest.mark.django_db
@@ -70,31 +48,6 @@ def test_rows_that_exist_at_a_first_publish_take_its_revision(
     assert rows[accounts["x"].pk].pk not in {row.pk for row in first_rows.values()}
     assert sorted(row.pk for row in changed) == sorted(row.pk for row in rows.values())
     assert all(row.state == State.PENDING for row in rows.values())
-
-
-@pytest.mark.django_db
-def test_a_first_publish_to_three_channels_takes_three_statements(
-    accounts, make_announcement
-):
-    page = make_announcement(live=False)
-    # As on any publish but a site's very first: the site's settings exist, its
-    # root paths are cached and the image has its rendition.
-    content.publishing_inputs(page, default_accounts=False)
-    content.page_images(page)
-    revision = page.save_revision()
-    received = revision.as_object()  # as the receiver gets it: nothing loaded
-    received.first_published_at = received.last_published_at = timezone.now()
-
-    with CaptureQueriesContext(connection) as captured:
-        changed, _skipped = outbox.queue_page(received, revision)
-
-    statements = [_kind(query["sql"]) for query in captured.captured_queries]
-    assert len(changed) == 3
-    assert statements == [
-        "the site's settings and accounts, the page's department, image and video",
-        "INSERT publishing_crosspost",
-        "INSERT wagtailcore_pagelogentry",
-    ]
 
 
 def _kind(sql: str) -> str:

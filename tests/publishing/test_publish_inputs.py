@@ -10,43 +10,7 @@ from wagtail.models import Site
 
 from publishing import content, outbox
 from publishing.models import ChannelAccount, ProtocolSettings, SocialSettings
-from tests.publishing.conftest import FACEBOOK_PAGE, publish, rows_for
-
-
-@pytest.mark.django_db
-def test_the_site_settings_and_default_accounts_are_the_orms_own(
-    accounts, site_settings, make_announcement
-):
-    page = make_announcement(live=False)
-    social, protocol = site_settings
-    # A second Facebook account sorts before the first by its name.
-    second = ChannelAccount.objects.create(
-        platform="facebook",
-        display_name="Aaa Parish",
-        remote_id=FACEBOOK_PAGE + "9",
-        access_token="not-a-real-token",
-    )
-    social.default_accounts.add(second)
-    content.site_id_for(page)  # Wagtail's site root paths, kept on the page
-
-    with CaptureQueriesContext(connection) as captured:
-        got_social, got_protocol, defaults = content.publishing_inputs(
-            page, default_accounts=True
-        )
-
-    assert len(captured.captured_queries) == 1
-    assert (got_social.pk, got_protocol.pk) == (social.pk, protocol.pk)
-    assert got_social.x_template == "{title} (from the settings row)"
-    assert got_protocol.blocklist == "confidential"
-    expected = list(social.default_accounts.all())  # the model's own ordering
-    assert [account.pk for account in defaults] == [account.pk for account in expected]
-    assert defaults[0].display_name == "Aaa Parish"
-    assert [account.extra for account in defaults] == [
-        account.extra for account in expected
-    ]
-    # Choosing where a page goes reads no secret: the tokens stay deferred.
-    for account in defaults:
-        assert {"access_token", "refresh_token"} <= account.get_deferred_fields()
+from tests.publishing.conftest import publish, rows_for
 
 
 @pytest.mark.django_db

@@ -32,9 +32,10 @@ def send(messages) -> None:
     from council_site.celery import app
 
     with app.producer_or_acquire() as producer:
-        for task, row_id, priority in messages:
-            task.apply_async(
-                (row_id,), priority=priority, producer=producer, queue=QUEUE
+        for task_name, row_id, priority in messages:
+            app.send_task(
+                task_name, (row_id,), priority=priority, producer=producer,
+                queue=QUEUE,
             )
 
 
