@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from . import lifecycle
+from . import guard, lifecycle
 from .models import CrossPost, CrossPostQuerySet
 
 State = CrossPost.State
@@ -28,8 +28,21 @@ def cancel(row: CrossPost, user=None, reason: str = "") -> CrossPost:
     return _act(row, "cancelled", user, reason=reason)
 
 
+def approval_refusal(row: CrossPost, user) -> str | None:
+    """Why ``user`` may not approve ``row`` (the four-eyes rule of the online
+    protocol), or ``None``."""
+    page = row.page.specific if row.page_id else None
+    return guard.approval_refusal(row, user, guard.protocol_settings_for(page))
+
+
 def approve(row: CrossPost, user, reason: str) -> CrossPost:
-    """Send a held post; the approval covers exactly the content approved."""
+    """Send a held post; the approval covers exactly the content approved.
+
+    Raises :class:`lifecycle.NotAllowed` with the reason when the protocol
+    refuses ``user`` the approval (they published the page)."""
+    refusal = approval_refusal(row, user)
+    if refusal:
+        raise lifecycle.NotAllowed(refusal)
     return _act(row, "approved", user, reason=reason)
 
 

@@ -1,15 +1,24 @@
 """The council's online protocol guidelines, made enforceable.
 
-:func:`check_text` runs every rule of a :class:`~publishing.models.ProtocolSettings`
-over a post's text and images; the outbox (:func:`check_post`) and the editor's
-live preview both call it, so what an editor is warned about is exactly what
-holds a post. A finding holds the row for a comms manager's approval.
+:func:`check_post` runs every rule of a :class:`~publishing.models.ProtocolSettings`
+over every field a platform receives from a post: its text, title, link, each
+image's alt text, and a video's title, description, tags and captions. The
+outbox and the editor's live preview both call it, so what an editor is warned
+about is exactly what holds a post. A finding holds the row for a comms
+manager's approval; :func:`approval_refusal` says who may not give it.
+
+Each field is folded first (:mod:`publishing.normalise`: NFKC, invisible
+characters, look-alike letters), so ``ОFFICIAL`` with a Cyrillic O or a phone
+number in full-width digits is found, and each finding points at the
+characters as written. Checking is linear in the length of the text: one pass
+of each rule's pattern, and at most :data:`MAX_FINDINGS_PER_RULE` findings per
+rule and field are listed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import lru_cache
@@ -19,122 +28,85 @@ from django.utils import timezone
 
 from channels.base import Image, Post
 
+from . import personal_data
+from .normalise import normalise
+
 COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
 PERSONAL_DATA = "Personal data must not be posted."
+ALLOW_LIST_HINT = (
+    "If it is the council's own published {kind}, add it to the allowed contacts "
+    "in the online protocol settings; otherwise a comms manager can approve the "
+    "post."
+)
+#: Findings listed for one rule in one field; one more then says there are more.
+#: A person reads the first few, and a held row stores them all.
+MAX_FINDINGS_PER_RULE = 20
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One broken rule. ``start``/``end`` index the offending text in the post's
-    text (Python string indices, so code points); they are ``None`` for a
-    finding about media (missing alt text)."""
+    """One broken rule. ``field`` names the part of the post it is in
+    (:func:`post_fields`); ``start``/``end`` index the offending characters in
+    that field's original text (Python string indices, so code points). They
+    are ``None`` for a finding about a whole field (missing alt text)."""
 
     rule: str
     message: str
     match: str = ""
     start: int | None = None
     end: int | None = None
+    field: str = "text"
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-# Personal data ---------------------------------------------------------------------
-
-EMAIL = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}"
-    r"(?![\w-])"
-)
-
-# A UK number: +44 (optionally "(0)") or a trunk 0, then 9 or 10 more digits, the
-# first of which starts a real range (01, 02, 03, 05, 07, 08, 09). One space, dash
-# or bracket may separate digits. The look-arounds keep out parts of bigger
-# tokens: dates (2026-01-15), sums (£1,250,000), references (A123, REF/0123).
-_SEP = r"(?:\)?[ -]?)"
-PHONE = re.compile(
-    r"(?<![\w+£$€#/.,-])"
-    r"(?:(?:\+44|0044)[ -]?(?:\(0\)[ -]?)?|\(?0)"
-    rf"[1235789](?:{_SEP}\d){{8,9}}"
-    r"(?![\w/]|[-.,]\d)"
-)
-
-# National Insurance numbers, HMRC's format (NIM39110): the first letter is never
-# D, F, I, Q, U or V; the second is none of those nor O; some pairs are never
-# issued; six digits; a suffix A to D.
-NI_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9])"
-    r"([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])"
-    r" ?(\d{2}) ?(\d{2}) ?(\d{2}) ?([A-D])"
-    r"(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
-NI_UNUSED_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
-
-NHS_NUMBER = re.compile(r"(?<![\w-])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\w]|[-.,]\d)")
+# The fields of a post ---------------------------------------------------------------
 
 
-def nhs_check_digit_ok(digits: str) -> bool:
-    """The modulus 11 check of NHS Digital's data dictionary: weights 10 to 2 on
-    the first nine digits; 11 minus the remainder is the check digit (11 means
-    0, 10 means the number cannot exist)."""
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(digits[9])
+def post_fields(post: Post) -> list[tuple[str, str]]:
+    """``(field, text)`` for every piece of text a platform receives from
+    ``post``, captions included (read from their file)."""
+    fields = [("text", post.text), ("title", post.title), ("link", post.link)]
+    fields += image_fields(post.images)
+    video = post.video
+    if video:
+        fields.append(("video.title", video.title))
+        if video.description != post.text:  # YouTube's text is the description
+            fields.append(("video.description", video.description))
+        fields += [(f"video.tags[{n}]", tag) for n, tag in enumerate(video.tags)]
+        if video.captions_path:
+            fields.append(("video.captions", _read_captions(video.captions_path)))
+    return [(name, text) for name, text in fields if text]
 
 
-def _emails(text: str) -> Iterator[Finding]:
-    for m in EMAIL.finditer(text):
-        yield Finding(
-            "email_address",
-            f"This looks like an email address: {m.group()}. {PERSONAL_DATA} "
-            "If it is a council mailbox, a comms manager can approve the post.",
-            m.group(),
-            m.start(),
-            m.end(),
-        )
+def image_fields(images: Iterable[Image]) -> list[tuple[str, str]]:
+    return [(f"images[{n}].alt_text", i.alt_text) for n, i in enumerate(images)]
 
 
-def _phones(text: str) -> Iterator[Finding]:
-    for m in PHONE.finditer(text):
-        yield Finding(
-            "phone_number",
-            f"This looks like a UK phone number: {m.group()}. {PERSONAL_DATA} "
-            "If it is a council number, a comms manager can approve the post.",
-            m.group(),
-            m.start(),
-            m.end(),
-        )
+def _read_captions(path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""  # the upload reports a missing file, naming it
 
 
-def _ni_numbers(text: str) -> Iterator[Finding]:
-    for m in NI_NUMBER.finditer(text):
-        if m.group(1).upper() in NI_UNUSED_PREFIXES:
-            continue
-        yield Finding(
-            "ni_number",
-            f"This looks like a National Insurance number: {m.group()}. "
-            f"{PERSONAL_DATA}",
-            m.group(),
-            m.start(),
-            m.end(),
-        )
-
-
-def _nhs_numbers(text: str) -> Iterator[Finding]:
-    for m in NHS_NUMBER.finditer(text):
-        if not nhs_check_digit_ok(m.group(1) + m.group(3) + m.group(4)):
-            continue
-        yield Finding(
-            "nhs_number",
-            f"This looks like an NHS number: {m.group()}. {PERSONAL_DATA}",
-            m.group(),
-            m.start(),
-            m.end(),
-        )
+def field_label(field: str) -> str:
+    """How a field is named to people: "the alt text of image 2"."""
+    name, _, index = field.partition("[")
+    number = int(index.split("]")[0]) + 1 if index else 0
+    if field.startswith("images["):
+        return f"the alt text of image {number}"
+    if name == "video.tags":
+        return f"video tag {number}"
+    return {
+        "text": "the text",
+        "title": "the title",
+        "link": "the link",
+        "video.title": "the video's title",
+        "video.description": "the video's description",
+        "video.captions": "the video's captions",
+    }.get(field, field)
 
 
 # Words and phrases -----------------------------------------------------------------
@@ -145,24 +117,76 @@ def phrases(value: str) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
-@lru_cache(maxsize=1024)  # the same phrases for every post, changed rarely
-def _phrase_pattern(phrase: str, plurals: bool = False) -> re.Pattern:
-    # Spaces and hyphens are interchangeable ("OFFICIAL SENSITIVE" also finds
-    # "OFFICIAL-SENSITIVE"); whole words only, so SECRET does not find "secretary".
-    words = [re.escape(word) for word in re.split(r"[\s-]+", phrase) if word]
-    body = r"[\s-]+".join(words)
+_SEPARATORS = r"[\s._/\-]+"
+
+
+@lru_cache(maxsize=64)  # the same phrases for every post, changed rarely
+def phrase_pattern(terms: tuple[str, ...], plurals: bool = False) -> re.Pattern | None:
+    """One pattern finding any of ``terms``, whole words, in any case.
+
+    Any run of spaces, dots, dashes, underscores and slashes may stand between
+    the words ("OFFICIAL_SENSITIVE", "OFFICIAL / SENSITIVE"), and a term may be
+    spelt out letter by letter ("S E C R E T"). The longest term is tried first,
+    so TOP SECRET is found as that and not as SECRET.
+    """
+    alternatives = set()
     suffix = "(?:e?s)?" if plurals else ""
-    return re.compile(rf"(?<!\w){body}{suffix}(?!\w)", re.IGNORECASE)
-
-
-def _phrase_findings(
-    text: str, rule: str, terms: Iterable[str], message: str, plurals: bool = False
-) -> Iterator[Finding]:
     for term in terms:
-        for m in _phrase_pattern(term, plurals).finditer(text):
-            yield Finding(
-                rule, message.format(match=m.group()), m.group(), m.start(), m.end()
-            )
+        words = [w for w in re.split(_SEPARATORS, normalise(term).text) if w]
+        if not words:
+            continue
+        alternatives.add(_SEPARATORS.join(map(re.escape, words)) + suffix)
+        letters = "".join(words)
+        if len(letters) >= 3:
+            alternatives.add(_SEPARATORS.join(map(re.escape, letters)))
+    if not alternatives:
+        return None
+    body = "|".join(sorted(alternatives, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])", re.IGNORECASE)
+
+
+def _phrase_finder(value: str, plurals: bool = False):
+    pattern = phrase_pattern(tuple(phrases(value)), plurals)
+    return personal_data.every(pattern) if pattern else None
+
+
+# The rules -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as the runner sees it: what finds it and what the person is told
+    (``{match}`` is the text as written)."""
+
+    name: str
+    find: Callable[[str], Iterator[tuple[int, int]]]
+    message: str
+    allowed: Callable[[str], bool] | None = None
+
+
+def _personal(kind: str) -> str:
+    return f"This looks like {kind}: {{match}}. {PERSONAL_DATA}"
+
+
+@lru_cache(maxsize=64)
+def _allow_list(phones_value: str, emails_value: str):
+    phones = {personal_data.phone_key(normalise(p).text) for p in phrases(phones_value)}
+    addresses, domains = set(), set()
+    for line in phrases(emails_value):
+        key = personal_data.email_key(normalise(line).text)
+        if "@" in key.strip("@"):
+            addresses.add(key)
+        else:
+            domains.add(key.strip("@"))
+
+    def phone_allowed(match: str) -> bool:
+        return personal_data.phone_key(match) in phones
+
+    def email_allowed(match: str) -> bool:
+        key = personal_data.email_key(match)
+        return key in addresses or key.rpartition("@")[2] in domains
+
+    return phone_allowed, email_allowed
 
 
 def _purdah_active(settings, today: date) -> bool:
@@ -172,36 +196,114 @@ def _purdah_active(settings, today: date) -> bool:
     return (not starts or starts <= today) and (not ends or today <= ends)
 
 
-def _purdah(text: str, settings, today: date) -> Iterator[Finding]:
-    if not _purdah_active(settings, today):
-        return
-    until = (
-        f" (until {settings.purdah_ends.day} {settings.purdah_ends:%B %Y})"
-        if settings.purdah_ends
-        else ""
+def rules_for(settings, today: date) -> list[Rule]:
+    """The text rules ``settings`` switch on, on the council's date ``today``."""
+    phone_allowed, email_allowed = _allow_list(
+        settings.allowed_phone_numbers, settings.allowed_email_addresses
     )
-    yield from _phrase_findings(
-        text,
-        "purdah",
-        phrases(settings.political_terms),
-        '"{match}" is a political word and this is the pre-election period'
-        f"{until}. A comms manager must approve posts like this.",
-        plurals=True,
-    )
-
-
-# Media ------------------------------------------------------------------------------
-
-
-def _alt_text(images: Iterable[Image]) -> Iterator[Finding]:
-    for number, image in enumerate(images, start=1):
-        if not (image.alt_text or "").strip():
-            name = getattr(image.path, "name", "") or f"number {number}"
-            yield Finding(
-                "alt_text",
-                f"The image {name} has no alt text. Describe it for people who "
-                "cannot see it.",
+    personal = [
+        (
+            settings.check_email_addresses,
+            Rule(
+                "email_address",
+                personal_data.emails,
+                _personal("an email address")
+                + " "
+                + ALLOW_LIST_HINT.format(kind="address"),
+                email_allowed,
+            ),
+        ),
+        (
+            settings.check_phone_numbers,
+            Rule(
+                "phone_number",
+                personal_data.phones,
+                _personal("a UK phone number")
+                + " "
+                + ALLOW_LIST_HINT.format(kind="number"),
+                phone_allowed,
+            ),
+        ),
+        (
+            settings.check_ni_numbers,
+            Rule(
+                "ni_number",
+                personal_data.ni_numbers,
+                _personal("a National Insurance number"),
+            ),
+        ),
+        (
+            settings.check_nhs_numbers,
+            Rule("nhs_number", personal_data.nhs_numbers, _personal("an NHS number")),
+        ),
+        (
+            settings.check_card_numbers,
+            Rule(
+                "card_number",
+                personal_data.card_numbers,
+                _personal("a payment card number"),
+            ),
+        ),
+        (
+            settings.check_bank_details,
+            Rule(
+                "bank_details",
+                personal_data.bank_details,
+                _personal("a bank sort code and account number"),
+            ),
+        ),
+        (
+            settings.check_home_addresses,
+            Rule(
+                "home_address",
+                personal_data.home_addresses,
+                _personal("a home address (a house number with a postcode)"),
+            ),
+        ),
+        (
+            settings.check_dates_of_birth,
+            Rule(
+                "date_of_birth",
+                personal_data.dates_of_birth,
+                _personal("a date of birth"),
+            ),
+        ),
+    ]
+    rules = [rule for switched_on, rule in personal if switched_on]
+    worded = [
+        (
+            "protective_marking",
+            _phrase_finder(settings.protective_markings),
+            '"{match}" is a protective marking. Marked material must not be posted.',
+        ),
+        (
+            "embargo",
+            _phrase_finder(settings.embargo_words),
+            '"{match}" suggests the content is under embargo. Check the embargo '
+            "has lifted before it is posted.",
+        ),
+        (
+            "blocklist",
+            _phrase_finder(settings.blocklist),
+            '"{match}" is on the council\'s list of words never to post.',
+        ),
+    ]
+    if _purdah_active(settings, today):
+        until = (
+            f" (until {settings.purdah_ends.day} {settings.purdah_ends:%B %Y})"
+            if settings.purdah_ends
+            else ""
+        )
+        worded.append(
+            (
+                "purdah",
+                _phrase_finder(settings.political_terms, plurals=True),
+                '"{match}" is a political word and this is the pre-election '
+                f"period{until}. A comms manager must approve posts like this.",
             )
+        )
+    rules += [Rule(name, find, message) for name, find, message in worded if find]
+    return rules
 
 
 # Running the rules -----------------------------------------------------------------
@@ -211,6 +313,71 @@ def london_today() -> date:
     return timezone.now().astimezone(COUNCIL_TIMEZONE).date()
 
 
+def _check_field(field: str, text: str, rules: list[Rule]) -> list[Finding]:
+    folded = normalise(text)
+    where = "" if field == "text" else f"In {field_label(field)}: "
+    found = []
+    for rule in rules:
+        listed = 0
+        for start, end in rule.find(folded.text):
+            if rule.allowed and rule.allowed(folded.text[start:end]):
+                continue
+            start, end = folded.original_span(start, end)
+            match = text[start:end]
+            if listed == MAX_FINDINGS_PER_RULE:
+                found.append(
+                    Finding(
+                        rule.name,
+                        f"{field_label(field).capitalize()} has more like this; "
+                        f"only the first {MAX_FINDINGS_PER_RULE} are listed.",
+                        field=field,
+                    )
+                )
+                break
+            message = where + rule.message.format(match=match)
+            found.append(Finding(rule.name, message, match, start, end, field))
+            listed += 1
+    found.sort(key=lambda f: (f.start is None, f.start or 0, -(f.end or 0)))
+    return found
+
+
+def _missing_alt_text(images: Iterable[Image]) -> Iterator[Finding]:
+    for number, image in enumerate(images, start=1):
+        if not (image.alt_text or "").strip():
+            name = getattr(image.path, "name", "") or f"number {number}"
+            yield Finding(
+                "alt_text",
+                f"The image {name} has no alt text. Describe it for people who "
+                "cannot see it.",
+                field=f"images[{number - 1}].alt_text",
+            )
+
+
+def check_fields(
+    fields: Iterable[tuple[str, str]],
+    settings,
+    *,
+    images: Iterable[Image] = (),
+    today: date | None = None,
+) -> list[Finding]:
+    """Every finding in ``fields`` (``(field, text)`` pairs) and about
+    ``images`` under the council's ``settings`` (a
+    :class:`~publishing.models.ProtocolSettings`): field by field, each in text
+    order.
+
+    ``today`` (the council's local date) decides whether the pre-election period
+    is on; it defaults to today in Europe/London. Overlapping matches of one rule
+    (TOP SECRET and SECRET) are reported once, as the longest.
+    """
+    rules = rules_for(settings, today or london_today())
+    found = []
+    for field, text in fields:
+        found += _check_field(field, text, rules)
+    if settings.require_alt_text:
+        found += _missing_alt_text(images)
+    return found
+
+
 def check_text(
     text: str,
     settings,
@@ -218,60 +385,10 @@ def check_text(
     images: Iterable[Image] = (),
     today: date | None = None,
 ) -> list[Finding]:
-    """Every finding for ``text`` and ``images`` under the council's ``settings``
-    (a :class:`~publishing.models.ProtocolSettings`), in text order.
-
-    ``today`` (the council's local date) decides whether the pre-election period
-    is on; it defaults to today in Europe/London. Overlapping matches of one rule
-    (TOP SECRET and SECRET) are reported once, as the longest.
-    """
-    today = today or london_today()
-    found: list[Finding] = []
-    if settings.check_email_addresses:
-        found += _emails(text)
-    if settings.check_phone_numbers:
-        found += _phones(text)
-    if settings.check_ni_numbers:
-        found += _ni_numbers(text)
-    if settings.check_nhs_numbers:
-        found += _nhs_numbers(text)
-    found += _phrase_findings(
-        text,
-        "protective_marking",
-        phrases(settings.protective_markings),
-        '"{match}" is a protective marking. Marked material must not be posted.',
-    )
-    found += _phrase_findings(
-        text,
-        "embargo",
-        phrases(settings.embargo_words),
-        '"{match}" suggests the content is under embargo. Check the embargo has '
-        "lifted before it is posted.",
-    )
-    found += _phrase_findings(
-        text,
-        "blocklist",
-        phrases(settings.blocklist),
-        '"{match}" is on the council\'s list of words never to post.',
-    )
-    found += _purdah(text, settings, today)
-    located = _longest_per_rule([f for f in found if f.start is not None])
-    if settings.require_alt_text:
-        located += _alt_text(images)
-    return located
-
-
-def _longest_per_rule(findings: list[Finding]) -> list[Finding]:
-    findings.sort(key=lambda f: (f.start, -(f.end - f.start)))
-    kept: list[Finding] = []
-    for finding in findings:
-        if any(
-            k.rule == finding.rule and k.start <= finding.start and finding.end <= k.end
-            for k in kept
-        ):
-            continue
-        kept.append(finding)
-    return kept
+    """:func:`check_fields` for one post text and its images."""
+    images = tuple(images)
+    fields = [("text", text), *image_fields(images)]
+    return check_fields(fields, settings, images=images, today=today)
 
 
 def protocol_settings_for(page, site_id: int | None = None):
@@ -282,12 +399,42 @@ def protocol_settings_for(page, site_id: int | None = None):
     return site_setting(ProtocolSettings, page, site_id)
 
 
-def check_post(post: Post, page, settings=None) -> list[dict]:
-    """Findings for the post's text and media as JSON-safe dicts (stored on the
-    row); empty when it may go straight out. ``settings`` defaults to the page's
-    site's protocol settings."""
+def check_post(
+    post: Post, page, settings=None, today: date | None = None
+) -> list[dict]:
+    """Findings for every field of ``post`` (:func:`post_fields`) as JSON-safe
+    dicts (stored on the row); empty when it may go straight out. ``settings``
+    defaults to the page's site's protocol settings. A pure function of the
+    post, the settings and the day: it writes nothing."""
     settings = settings or protocol_settings_for(page)
-    return [
-        finding.as_dict()
-        for finding in check_text(post.text, settings, images=post.images)
-    ]
+    findings = check_fields(
+        post_fields(post), settings, images=post.images, today=today
+    )
+    return [finding.as_dict() for finding in findings]
+
+
+# Approving a held post -------------------------------------------------------------
+
+
+def approval_refusal(row, user, protocol) -> str | None:
+    """Why ``user`` may not approve held ``row`` under the ``protocol``
+    settings, worded for the screen; ``None`` when they may.
+
+    With the four-eyes rule on (``publisher_cannot_approve``), the person who
+    published the page cannot approve its post, superusers included: they are
+    told why, and that the rule is a setting.
+    """
+    if not protocol.publisher_cannot_approve:
+        return None
+    if row.published_by_id is None or row.published_by_id != user.pk:
+        return None
+    reason = (
+        "You published this page, so another comms manager must approve its "
+        "post: the council's online protocol asks for a second pair of eyes."
+    )
+    if user.is_superuser:
+        reason += (
+            " This applies to administrators too; the rule can be switched off "
+            "in the online protocol settings."
+        )
+    return reason

@@ -118,9 +118,7 @@ class CrossPostQuerySet(models.QuerySet):
         not_leased = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
         not_waiting = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         return self.filter(
-            Q(state__in=CrossPost.QUEUED_STATES)
-            & not_leased
-            & not_waiting
+            Q(state__in=CrossPost.QUEUED_STATES) & not_leased & not_waiting
             | Q(state=S.SENDING, lease_expires_at__lt=now)
         )
 
@@ -415,13 +413,48 @@ class ProtocolSettings(BaseSiteSetting):
     """
 
     check_email_addresses = models.BooleanField(default=True)
-    check_phone_numbers = models.BooleanField(
-        "Check UK phone numbers", default=True
-    )
+    check_phone_numbers = models.BooleanField("Check UK phone numbers", default=True)
     check_ni_numbers = models.BooleanField(
         "Check National Insurance numbers", default=True
     )
     check_nhs_numbers = models.BooleanField("Check NHS numbers", default=True)
+    check_card_numbers = models.BooleanField(
+        "Check payment card numbers",
+        default=True,
+        help_text="13 to 19 digits that pass the card check digit.",
+    )
+    check_bank_details = models.BooleanField(
+        "Check bank details",
+        default=True,
+        help_text="A sort code with an account number near it.",
+    )
+    check_home_addresses = models.BooleanField(
+        "Check home addresses",
+        default=True,
+        help_text="A house number and street with a postcode in the same phrase. "
+        "A postcode on its own is fine.",
+    )
+    check_dates_of_birth = models.BooleanField(
+        "Check dates of birth",
+        default=True,
+        help_text='A date written as one, such as "DOB 12/03/1987" or "born on '
+        '12 March 1987". Other dates are fine.',
+    )
+    allowed_phone_numbers = models.TextField(
+        "Council phone numbers",
+        blank=True,
+        help_text="The council's own published phone numbers, one a line, written "
+        "any way (01632 960000, +44 1632 960000). Posts giving them are never held "
+        "for them.",
+    )
+    allowed_email_addresses = models.TextField(
+        "Council email addresses and domains",
+        blank=True,
+        help_text="The council's own published email addresses, one a line "
+        "(contact@exampleshire.gov.uk). A line with a domain alone "
+        "(exampleshire.gov.uk) allows every address at that domain, but not at its "
+        "subdomains. Posts giving them are never held for them.",
+    )
     protective_markings = models.TextField(
         default="OFFICIAL-SENSITIVE\nOFFICIAL SENSITIVE\nSECRET\nTOP SECRET\n"
         "RESTRICTED\nCONFIDENTIAL",
@@ -448,6 +481,12 @@ class ProtocolSettings(BaseSiteSetting):
         blank=True,
         help_text="During the pre-election period, posts with these words are held.",
     )
+    publisher_cannot_approve = models.BooleanField(
+        "The person who published a page cannot approve its held post",
+        default=True,
+        help_text="A second person checks what the guard held (four eyes). This "
+        "applies to administrators too.",
+    )
 
     panels = [
         MultiFieldPanel(
@@ -456,9 +495,20 @@ class ProtocolSettings(BaseSiteSetting):
                 FieldPanel("check_phone_numbers"),
                 FieldPanel("check_ni_numbers"),
                 FieldPanel("check_nhs_numbers"),
+                FieldPanel("check_card_numbers"),
+                FieldPanel("check_bank_details"),
+                FieldPanel("check_home_addresses"),
+                FieldPanel("check_dates_of_birth"),
                 FieldPanel("require_alt_text"),
             ],
             heading="Personal data and accessibility",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("allowed_phone_numbers"),
+                FieldPanel("allowed_email_addresses"),
+            ],
+            heading="Allowed contacts",
         ),
         MultiFieldPanel(
             [
@@ -476,6 +526,7 @@ class ProtocolSettings(BaseSiteSetting):
             ],
             heading="Pre-election period (purdah)",
         ),
+        FieldPanel("publisher_cannot_approve", heading="Approving held posts"),
     ]
 
     class Meta:

@@ -145,6 +145,10 @@ class CrossPostActionView(View):
                     f"Nothing was done: {self.row} is now “{row.get_state_display()}”.",
                 )
                 return redirect(self.next_url())
-            self.action.perform(row, request.user, reason)
+            try:
+                self.action.perform(row, request.user, reason)
+            except lifecycle.NotAllowed as refusal:
+                messages.error(request, f"Nothing was done: {refusal}")
+                return redirect(self.next_url())
         messages.success(request, self.action.done.format(row=self.row))
         return redirect(self.next_url())

@@ -168,3 +168,24 @@ def test_menu_shows_social_items_by_role(client, people):
             if url in html
         }
         assert shown == expected, role
+
+
+def test_the_person_who_published_a_page_cannot_approve_its_held_post(
+    people, objects
+):
+    held = objects["held"]
+    CrossPost.objects.filter(pk=held.pk).update(published_by=people["comms"])
+    client = Client()
+    client.force_login(people["comms"])
+
+    response = client.post(action("approve", "held")(objects), {"reason": "Mine"},
+                           follow=True)
+
+    held.refresh_from_db()
+    assert held.state == State.HELD
+    assert "another comms manager must approve" in response.content.decode()
+    # Another comms manager may.
+    client.force_login(people["superuser"])
+    client.post(action("approve", "held")(objects), {"reason": "Checked"})
+    held.refresh_from_db()
+    assert held.state == State.PENDING

@@ -67,7 +67,8 @@ def test_email_addresses_are_found(text, match):
         "Follow @ExampleshireCC",
         "Visit example.gov.uk/bins",
         "Rated 5@home",
-        "a @ b.com",
+        "Tickets @ £5 each",
+        "Read more at bbc.co.uk/news",
     ],
 )
 def test_text_without_email_addresses_is_not_held(text):
@@ -350,6 +351,7 @@ def test_findings_are_json_safe_dicts_with_offsets(db):
         "match": "020 7946 0018",
         "start": 5,
         "end": 18,
+        "field": "text",
     }
     assert "020 7946 0018" in finding["message"]
 

@@ -54,7 +54,10 @@
     var text = { slice: function (from, to) { return points.slice(from, to).join(""); } };
     var box = element("div", "social-counter__text");
     var spans = findings
-      .filter(function (f) { return f.start !== null && f.end !== null; })
+      .filter(function (f) {
+        // Findings in the title, alt text or captions point into those fields.
+        return (f.field || "text") === "text" && f.start !== null && f.end !== null;
+      })
       .sort(function (a, b) { return a.start - b.start; });
     var position = 0;
     spans.forEach(function (finding) {

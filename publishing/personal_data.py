@@ -1,0 +1,247 @@
+"""Finding personal data in folded text (see :mod:`publishing.normalise`).
+
+Each finder takes folded text and yields ``(start, end)`` spans of what it
+finds, one pass of one regular expression plus a constant-time check of each
+candidate (a check digit, a prefix HMRC never issues), so a text is read in time
+linear in its length. The patterns accept any run of spaces, dots and dashes
+where one separator may stand, because ``07700.900.123`` and ``AB-12-34-56-C``
+are as personal as the tidy forms. No pattern can backtrack far: every
+repetition is bounded or possessive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+Spans = Iterator[tuple[int, int]]
+
+#: Any run of spaces, dots and dashes, or none (possessive: never given back).
+RUN = r"[\s.\-]*+"
+#: Not part of a bigger number or code: no letter, digit or slash just before,
+#: nor a digit and a dot or dash (the tail of "12.0123456789").
+NOT_AFTER_CODE = r"(?<![\w/])(?<![0-9][.\-])"
+#: Not followed by more of a code: a letter, digit, slash or ".5", "-6".
+NOT_BEFORE_CODE = r"(?![\w/]|[\-.,][0-9])"
+
+
+def every(pattern: re.Pattern) -> Callable[[str], Spans]:
+    """A finder for ``pattern`` whose every match counts."""
+
+    def find(text: str) -> Spans:
+        return (m.span() for m in pattern.finditer(text))
+
+    return find
+
+
+# Email addresses ---------------------------------------------------------------------
+
+# "@" may be spaced or written out ("[at]", "(at)", " at "); so may the dots of
+# the domain ("[dot]", "(dot)", " dot "). Full-width "＠" is "@" once folded.
+_AT = r"(?P<at>\s*@\s*|\s*[\[({]\s*at\s*[\])}]\s*|\s+at\s+)"
+_DOT = r"(?:\.|\s*[\[({]\s*dot\s*[\])}]\s*|\s+dot\s+)"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+EMAIL = re.compile(
+    rf"(?<![\w.%+\-])(?P<local>[A-Za-z0-9](?:[A-Za-z0-9_%+\-]|{_DOT}(?=\w)){{0,63}})"
+    rf"{_AT}(?P<domain>{_LABEL}(?:{_DOT}{_LABEL}){{0,8}}{_DOT}[A-Za-z]{{2,24}})"
+    r"(?![\w\-]|\.\w)",
+    re.IGNORECASE,
+)
+_WRITTEN_DOT = re.compile(_DOT, re.IGNORECASE)
+_WRITTEN_AT = re.compile(_AT, re.IGNORECASE)
+# A bare " at " also joins ordinary words ("more at bbc.co.uk"): it is read as
+# an email only when the rest is written out too, or the name before it looks
+# like a mailbox's (a dot, digit, underscore or plus in it).
+_MAILBOX_LIKE = re.compile(r"[._0-9+]|\bdot\b", re.IGNORECASE)
+_WRITTEN_OUT_DOT = re.compile(r"[\[({]\s*dot|\sdot\s", re.IGNORECASE)
+
+
+def emails(text: str) -> Spans:
+    for m in EMAIL.finditer(text):
+        if m.group("at").strip().lower() == "at" and not (
+            _MAILBOX_LIKE.search(m.group("local"))
+            or _WRITTEN_OUT_DOT.search(m.group("domain"))
+        ):
+            continue
+        yield m.span()
+
+
+def email_key(address: str) -> str:
+    """``address`` as compared with the allow-list: written-out forms made plain
+    and lower case ("Jo [at] Example [dot] org" is "jo@example.org")."""
+    plain = _WRITTEN_AT.sub("@", address.strip())
+    return re.sub(r"\s+", "", _WRITTEN_DOT.sub(".", plain)).lower()
+
+
+# Phone numbers ---------------------------------------------------------------------
+
+# A UK number: +44 or 0044 (optionally "(0)") or a trunk 0, then 9 or 10 more
+# digits, the first of which starts a real range (01, 02, 03, 05, 07, 08, 09).
+# The look-arounds keep out dates (2026-01-15), sums (£1,250,000) and
+# references (A123, REF/0123).
+PHONE = re.compile(
+    r"(?<![\w+£$€#/.,\-])"
+    rf"(?:(?:\+|00)44{RUN}(?:\(0\){RUN})?|\(?0)"
+    rf"[1235789](?:\)?{RUN}[0-9]){{8,9}}"
+    r"(?![\w/]|[\-.,][0-9])"
+)
+
+
+phones = every(PHONE)
+
+
+def phone_key(number: str) -> str:
+    """``number`` as compared with the allow-list: its digits, written as
+    dialled from the UK ("+44 (0)20 7946 0018" is "02079460018")."""
+    digits = re.sub(r"[^0-9]", "", number)
+    international = number.lstrip().startswith(("+", "00"))
+    if international and digits.startswith(("0044", "44")):
+        digits = digits[4:] if digits.startswith("0044") else digits[2:]
+        digits = digits if digits.startswith("0") else "0" + digits
+    return digits
+
+
+# National Insurance numbers ----------------------------------------------------------
+
+# HMRC's format (NIM39110): the first letter is never D, F, I, Q, U or V; the
+# second is none of those nor O; some pairs are never issued; six digits; a
+# suffix A to D.
+NI_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])"
+    rf"{RUN}([0-9]{{2}}){RUN}([0-9]{{2}}){RUN}([0-9]{{2}}){RUN}([A-D])"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+NI_UNUSED_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
+
+
+def ni_numbers(text: str) -> Spans:
+    for m in NI_NUMBER.finditer(text):
+        if m.group(1).upper() not in NI_UNUSED_PREFIXES:
+            yield m.span()
+
+
+# NHS numbers ---------------------------------------------------------------------
+
+NHS_NUMBER = re.compile(
+    rf"{NOT_AFTER_CODE}([0-9]{{3}}){RUN}([0-9]{{3}}){RUN}([0-9]{{4}}){NOT_BEFORE_CODE}"
+)
+# Ten digits named as a reference ("REF/0123456789", "case no. 0123456789") are
+# that reference: about one ten-digit number in eleven passes the check digit.
+_REFERENCE_BEFORE = re.compile(
+    r"(?:\bref(?:erence)?|\bcase|\border|\bapplication|\binvoice|\bclaim|\bticket"
+    r"|\bbooking|\bpermit|\blicen[cs]e|\bcustomer|\baccount|\bUPRN|\bUSRN)"
+    r"\W{0,4}(?:(?:no|num|number)\b\W{0,4})?$",
+    re.IGNORECASE,
+)
+
+
+def nhs_check_digit_ok(digits: str) -> bool:
+    """The modulus 11 check of NHS Digital's data dictionary: weights 10 to 2 on
+    the first nine digits; 11 minus the remainder is the check digit (11 means
+    0, 10 means the number cannot exist)."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def nhs_numbers(text: str) -> Spans:
+    for m in NHS_NUMBER.finditer(text):
+        if not nhs_check_digit_ok("".join(m.groups())):
+            continue
+        if _REFERENCE_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue
+        yield m.span()
+
+
+# Payment card numbers --------------------------------------------------------------
+
+# 13 to 19 digits as printed on cards: in fours (Visa, Mastercard and most),
+# 4-6-5 (American Express) or all together; the Luhn check digit decides.
+CARD = re.compile(
+    rf"{NOT_AFTER_CODE}(?:[0-9]{{4}}(?:{RUN}[0-9]{{4}}){{2,3}}(?:{RUN}[0-9]{{1,3}})?"
+    rf"|[0-9]{{4}}{RUN}[0-9]{{6}}{RUN}[0-9]{{4,5}}|[0-9]{{13,19}}){NOT_BEFORE_CODE}"
+)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn (mod 10) check of ISO/IEC 7812 card numbers."""
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def card_numbers(text: str) -> Spans:
+    for m in CARD.finditer(text):
+        digits = re.sub(r"[^0-9]", "", m.group())
+        if 13 <= len(digits) <= 19 and luhn_ok(digits):
+            yield m.span()
+
+
+# Bank details --------------------------------------------------------------------
+
+# A sort code (written 12-34-56, 12 34 56, or named "sort code 123456") with an
+# account number of 8 digits within a few words, either way round.
+_SORT_CODE = (
+    r"(?:[0-9]{2}[\s.\-]+[0-9]{2}[\s.\-]+[0-9]{2}"
+    r"|(?<![A-Za-z])sort\s*code\W{0,3}[0-9]{6})(?![0-9])"
+)
+_ACCOUNT = r"(?<![0-9])[0-9]{4}[\s\-]?[0-9]{4}(?![0-9])"
+_GAP = r"[^0-9\n]{0,30}?"
+BANK_DETAILS = re.compile(
+    rf"(?<![\w/])(?:{_SORT_CODE}{_GAP}{_ACCOUNT}|{_ACCOUNT}{_GAP}{_SORT_CODE})",
+    re.IGNORECASE,
+)
+
+
+bank_details = every(BANK_DETAILS)
+
+
+# Home addresses --------------------------------------------------------------------
+
+# A house number and a street of capitalised words, then a postcode within a
+# few words: "12 Acacia Avenue, Exampletown EX1 2AB". A postcode alone, or a
+# street alone, is fine.
+_STREET = (
+    r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|court|ct|place"
+    r"|pl|crescent|cres|gardens|gdns|terrace|grove|hill|park|rise|view|walk|mews"
+    r"|square|sq|row|green|parade|gate|yard|wharf|meadows?|fields|estate)"
+)
+POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}"
+HOME_ADDRESS = re.compile(
+    r"(?<![\w/£$.,\-])[0-9]{1,4}[A-Za-z]?,?\s+(?-i:[A-Z][A-Za-z'\-]*\s+){1,4}"
+    rf"{_STREET}\.?(?![A-Za-z])[^0-9\n]{{0,40}}?(?<![A-Za-z0-9]){POSTCODE}"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+home_addresses = every(HOME_ADDRESS)
+
+
+# Dates of birth --------------------------------------------------------------------
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+    r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DAY = r"[0-9]{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)[0-9]{2}"
+_DATE = (
+    rf"(?:{_DAY}[\s./\-]+(?:of\s+)?(?:[0-9]{{1,2}}|{_MONTH}\.?)[\s./,\-]+"
+    rf"(?:{_YEAR}|[0-9]{{2}})|{_MONTH}\.?\s+{_DAY},?\s+{_YEAR})"
+)
+DATE_OF_BIRTH = re.compile(
+    r"(?<![A-Za-z])(?:d\W?o\W?b|date\s+of\s+birth|birth\s*date|born(?:\s+on)?)"
+    rf"\b\W{{0,3}}{_DATE}(?![0-9])",
+    re.IGNORECASE,
+)
+
+
+dates_of_birth = every(DATE_OF_BIRTH)
