@@ -8,7 +8,9 @@ see the platform's own words on the dashboard.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 BODY_LIMIT = 500
 
@@ -79,3 +81,16 @@ class TemporaryError(ChannelError):
 
 class ConfigurationError(ChannelError):
     """The channel is not configured well enough to be used."""
+
+
+def retry_after(headers: Mapping[str, str]) -> datetime | None:
+    """When to retry according to a standard ``Retry-After`` header."""
+    value = headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return datetime.now(UTC) + timedelta(seconds=int(value))
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None

@@ -18,8 +18,19 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
 
-from .base import (
-    ChannelAdapter,
+from .base import ChannelAdapter
+from .errors import (
+    AuthError,
+    ChannelError,
+    RateLimitedError,
+    RejectedError,
+    TemporaryError,
+    retry_after,
+)
+from .oauth import exchange_code, oauth_session
+from .search import contains_marker, newest_first, parse_time
+from .session import json_body
+from .values import (
     ConnectedAccount,
     Credentials,
     FeedItem,
@@ -28,21 +39,7 @@ from .base import (
     Metrics,
     Post,
     PostResult,
-    contains_marker,
-    exchange_code,
     image_problems,
-    json_body,
-    newest_first,
-    oauth_session,
-    parse_time,
-    retry_after,
-)
-from .errors import (
-    AuthError,
-    ChannelError,
-    RateLimitedError,
-    RejectedError,
-    TemporaryError,
 )
 
 SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement"]

@@ -22,7 +22,6 @@ from googleapiclient.discovery import Resource, build_from_document
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest, build_http
 
-from .base import Credentials, per_thread
 from .errors import (
     AuthError,
     ChannelError,
@@ -30,6 +29,8 @@ from .errors import (
     RejectedError,
     TemporaryError,
 )
+from .session import per_thread
+from .values import Credentials
 
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 THROTTLE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}

@@ -11,8 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import ChannelAdapter, Credentials, TokenRefresher, TokenSaver
+from .base import ChannelAdapter, TokenRefresher, TokenSaver
 from .errors import ConfigurationError
+from .values import Credentials
 
 _adapters: dict[str, type[ChannelAdapter]] = {}
 

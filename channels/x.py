@@ -14,8 +14,19 @@ import requests
 import tweepy
 from oauthlib.oauth2 import WebApplicationClient
 
-from .base import (
-    ChannelAdapter,
+from .base import ChannelAdapter
+from .errors import (
+    AuthError,
+    ChannelError,
+    RateLimitedError,
+    RejectedError,
+    TemporaryError,
+    retry_after,
+)
+from .oauth import exchange_code, oauth_session, token_credentials
+from .search import contains_marker, newest_first, parse_time
+from .session import json_body, shared_session
+from .values import (
     ConnectedAccount,
     Credentials,
     FeedItem,
@@ -23,25 +34,9 @@ from .base import (
     Metrics,
     Post,
     PostResult,
-    contains_marker,
-    exchange_code,
     image_problems,
-    json_body,
-    newest_first,
-    oauth_session,
-    parse_time,
-    retry_after,
-    shared_session,
-    token_credentials,
 )
-from .compose import fit_x, warm_up_weighing
-from .errors import (
-    AuthError,
-    ChannelError,
-    RateLimitedError,
-    RejectedError,
-    TemporaryError,
-)
+from .x_text import fit_x, warm_up_weighing
 
 # tweepy.Client hard-codes this origin; a mounted adapter redirects it.
 TWEEPY_HOST = "https://api.twitter.com"

@@ -20,23 +20,7 @@ from google.auth.exceptions import RefreshError
 from googleapiclient.http import HttpRequest
 
 from . import youtube_upload as upload
-from .base import (
-    ChannelAdapter,
-    ConnectedAccount,
-    Credentials,
-    FeedItem,
-    FeedMedia,
-    Metrics,
-    Post,
-    PostResult,
-    Video,
-    contains_marker,
-    exchange_code,
-    newest_first,
-    oauth_session,
-    parse_time,
-    token_credentials,
-)
+from .base import ChannelAdapter
 from .errors import AuthError, ChannelError, ConfigurationError, RejectedError
 from .google_api import (
     YouTubeClient,
@@ -48,6 +32,18 @@ from .google_api import (
     synced,
     upload_pages,
     warm_up_client,
+)
+from .oauth import exchange_code, oauth_session, token_credentials
+from .search import contains_marker, newest_first, parse_time
+from .values import (
+    ConnectedAccount,
+    Credentials,
+    FeedItem,
+    FeedMedia,
+    Metrics,
+    Post,
+    PostResult,
+    Video,
 )
 from .youtube_upload import CHUNK_UNIT, MAX_VIDEO_BYTES, NO_VIDEO
 

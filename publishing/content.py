@@ -15,8 +15,8 @@ from django.conf import settings
 from wagtail.documents import get_document_model
 from wagtail.images.models import Filter, SourceImageIOError
 
-from channels import compose
-from channels.base import Image, Post, Video
+from channels import compose, x_text
+from channels.values import Image, Post, Video
 
 from .page_mixins import SocialPostingMixin
 
@@ -119,7 +119,7 @@ def build_post(
     text = compose_text(page, platform, social_settings, link)
     video = None
     if platform == "x":
-        text = compose.fit_x(text, link)
+        text = x_text.fit_x(text, link)
     if platform == "youtube":
         video = _video(page, text)
         images = ()
@@ -157,9 +157,7 @@ def publishing_inputs(page, *, default_accounts: bool) -> tuple:
         field.name: (field.related_model, getattr(page, field.attname))
         for field in wanted
     }
-    found = publish_sql.read_for_publish(
-        site_id, keys, with_accounts=default_accounts
-    )
+    found = publish_sql.read_for_publish(site_id, keys, with_accounts=default_accounts)
     if found is None:  # the site's first publish
         site_setting(SocialSettings, page, site_id)
         found = publish_sql.read_for_publish(

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from channels.base import Image, Post
+from channels.values import Image, Post
 
 COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
 PERSONAL_DATA = "Personal data must not be posted."

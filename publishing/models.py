@@ -15,7 +15,7 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
-from channels.base import Credentials
+from channels.values import Credentials
 
 from .crypto import EncryptedTextField
 
@@ -119,9 +119,7 @@ class CrossPostQuerySet(models.QuerySet):
         not_leased = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
         not_waiting = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         return self.filter(
-            Q(state__in=CrossPost.QUEUED_STATES)
-            & not_leased
-            & not_waiting
+            Q(state__in=CrossPost.QUEUED_STATES) & not_leased & not_waiting
             | Q(state=S.SENDING, lease_expires_at__lt=now)
         )
 
@@ -431,9 +429,7 @@ class ProtocolSettings(BaseSiteSetting):
     """
 
     check_email_addresses = models.BooleanField(default=True)
-    check_phone_numbers = models.BooleanField(
-        "Check UK phone numbers", default=True
-    )
+    check_phone_numbers = models.BooleanField("Check UK phone numbers", default=True)
     check_ni_numbers = models.BooleanField(
         "Check National Insurance numbers", default=True
     )

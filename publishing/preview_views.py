@@ -21,9 +21,9 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from wagtail.models import Page
 
-from channels import compose, registry
-from channels.base import Image
+from channels import registry, x_text
 from channels.errors import ConfigurationError
+from channels.values import Image
 
 from . import content, guard, services
 from .models import PLATFORM_CHOICES, ChannelAccount
@@ -113,12 +113,12 @@ def channel_preview(page, platform: str, social_settings, protocol_settings) -> 
     if platform == "x":
         # X counts by weight (URLs 23, CJK and emoji 2); an over-long text is
         # cut to fit when sent, so the counter shows the uncut weight.
-        shortened = compose.weighted_length(draft) > limit
+        shortened = x_text.weighted_length(draft) > limit
         try:
-            text = compose.fit_x(draft, link, limit)
+            text = x_text.fit_x(draft, link, limit)
         except ValueError:
             text = draft
-        length = compose.weighted_length(draft if shortened else text)
+        length = x_text.weighted_length(draft if shortened else text)
     elif platform == "youtube":
         unit = "bytes"  # YouTube's 5,000 limit is in bytes of UTF-8
         length = len(text.encode())
@@ -292,6 +292,6 @@ def render_social_preview(page, request, platform: str):
             "accounts": [a for a in plan["accounts"] if a["platform"] == platform],
             "findings": guard.check_post(post, page, protocol_settings),
             "platform_name": PLATFORM_NAMES[platform],
-            "weighted_length": compose.weighted_length(post.text),
+            "weighted_length": x_text.weighted_length(post.text),
         },
     )

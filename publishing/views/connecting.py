@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from channels.base import ConnectedAccount, Credentials
+from channels.values import ConnectedAccount, Credentials
 
 from .. import crypto, services
 from ..models import ChannelAccount, CrossPost

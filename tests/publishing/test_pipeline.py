@@ -8,7 +8,7 @@ import logging
 import pytest
 from wagtail.models import PageLogEntry
 
-from channels.base import ConnectedAccount, Credentials
+from channels.values import ConnectedAccount, Credentials
 from publishing import content, services
 from publishing.models import ChannelAccount, CrossPost
 from publishing.views import connecting
