@@ -10,6 +10,10 @@ Subclasses set the identity and capability class attributes and fill in the
 session with its timeout and User-Agent, error classification and the
 "refresh the token once, then give up" rule.
 
+The base also maps HTTP failures to errors once for every platform
+(:meth:`ChannelAdapter.status_error`) and treats a post that is already gone as
+retracted; adapters override only their platform's quirks.
+
 The values adapters take and return live in :mod:`channels.values`, the HTTP
 session in :mod:`channels.session`, the OAuth helpers in :mod:`channels.oauth`
 and the feed-reading helpers in :mod:`channels.search`; the names the
@@ -18,6 +22,7 @@ publishing service uses are re-exported here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,8 +34,10 @@ from .errors import (
     AuthError,
     ChannelError,
     ConfigurationError,
+    RateLimitedError,
     RejectedError,
     TemporaryError,
+    retry_after,
 )
 from .search import CLOCK_SKEW, MAX_SCAN
 from .session import DEFAULT_TIMEOUT, shared_session
@@ -76,6 +83,12 @@ class ChannelAdapter:
     refreshes_itself: ClassVar[bool] = False
     #: Where people see posts; ``WEB_URL`` overrides it (the sandbox's pages).
     default_web_url: ClassVar[str] = ""
+    #: What the client library raises when the platform does not answer in time,
+    #: and when the connection fails: both are worth trying again.
+    timeout_errors: ClassVar[tuple[type[Exception], ...]] = (requests.Timeout,)
+    connection_errors: ClassVar[tuple[type[Exception], ...]] = (
+        requests.ConnectionError,
+    )
     #: Time-bounded searches: the margin before ``since`` and the cap on posts read.
     clock_skew: ClassVar[timedelta] = CLOCK_SKEW
     max_scan: ClassVar[int] = MAX_SCAN
@@ -131,9 +144,14 @@ class ChannelAdapter:
     def retract(self, remote_id: str) -> None:
         """Delete or hide the post, following the channel's retract policy.
 
-        A post that is already gone counts as retracted.
+        A post that is already gone counts as retracted (see :meth:`is_gone`):
+        a retry after a lost answer, or a person who deleted it by hand first.
         """
-        self._call(lambda: self._retract(remote_id))
+        try:
+            self._call(lambda: self._retract(remote_id))
+        except RejectedError as error:
+            if not self.is_gone(error):
+                raise
 
     def find_by_marker(
         self, marker: str, *, limit: int = 50, since: datetime | None = None
@@ -245,13 +263,23 @@ class ChannelAdapter:
     def classify_error(self, exc: Exception) -> ChannelError | None:
         """Turn a client library's exception into a ``ChannelError``.
 
-        Return ``None`` for exceptions that are not the platform's doing (bugs),
-        which then propagate unchanged.
+        Handles what every platform shares: timeouts, dropped connections and
+        unreadable answers are temporary; a media file that cannot be read is a
+        rejection. An adapter maps its client's HTTP errors through
+        :meth:`status_error` and returns ``super().classify_error(exc)`` for the
+        rest. Return ``None`` for exceptions that are not the platform's doing
+        (bugs), which then propagate unchanged.
         """
-        if isinstance(exc, requests.Timeout):
+        if isinstance(exc, self.timeout_errors):
             return TemporaryError(f"{self.name} did not answer in {self.timeout:g}s.")
-        if isinstance(exc, requests.ConnectionError):
+        if isinstance(exc, self.connection_errors):
             return TemporaryError(f"Lost the connection to {self.name}.")
+        if isinstance(exc, json.JSONDecodeError | requests.JSONDecodeError):
+            # An HTML error page or a body cut short: a proxy or an overloaded
+            # platform, worth trying again.
+            return TemporaryError(
+                f"{self.name} sent an unreadable answer (not JSON or cut short)."
+            )
         if isinstance(exc, FileNotFoundError | IsADirectoryError | PermissionError):
             # A media file deleted or moved after the page was published: sending
             # again cannot help, and sending without it would drop it unseen.
@@ -262,6 +290,42 @@ class ChannelAdapter:
                 "again."
             )
         return None
+
+    def status_error(
+        self,
+        status: int,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        code: str | int | None = None,
+        body: str | bytes | None = None,
+    ) -> ChannelError:
+        """The error for an HTTP failure, by its status alone.
+
+        401 is an auth error; 429 is rate limited, until :meth:`retry_at` reads
+        from ``headers``; 5xx is temporary; anything else is a refusal. Adapters
+        check their platform's own error codes first and come here for the rest.
+        """
+        info: dict[str, Any] = {"status": status, "code": code, "body": body}
+        if status == 401:
+            return AuthError(message, **info)
+        if status == 429:
+            return RateLimitedError(
+                message, retry_at=self.retry_at(headers or {}), **info
+            )
+        if status >= 500:
+            return TemporaryError(message, **info)
+        return RejectedError(message, **info)
+
+    def retry_at(self, headers: Mapping[str, str]) -> datetime | None:
+        """When a rate-limited account may call again: the standard
+        ``Retry-After`` header unless the platform has its own."""
+        return retry_after(headers)
+
+    def is_gone(self, error: RejectedError) -> bool:
+        """Whether ``error`` says the post does not exist (any more): a 404
+        unless the platform words it its own way."""
+        return error.status == 404
 
     # Plumbing ------------------------------------------------------------------------
 

@@ -85,7 +85,8 @@ class ConfigurationError(ChannelError):
 
 def retry_after(headers: Mapping[str, str]) -> datetime | None:
     """When to retry according to a standard ``Retry-After`` header."""
-    value = headers.get("Retry-After", "").strip()
+    # Any case: requests' headers ignore it, httplib2's are all lower case.
+    value = (headers.get("Retry-After") or headers.get("retry-after") or "").strip()
     if not value:
         return None
     if value.isdigit():

@@ -18,10 +18,6 @@ from .base import ChannelAdapter
 from .errors import (
     AuthError,
     ChannelError,
-    RateLimitedError,
-    RejectedError,
-    TemporaryError,
-    retry_after,
 )
 from .oauth import exchange_code, oauth_session, token_credentials
 from .search import contains_marker, newest_first, parse_time
@@ -99,10 +95,7 @@ class XAdapter(ChannelAdapter):
         return PostResult(remote_id, self._permalink(remote_id))
 
     def _retract(self, remote_id: str) -> None:
-        try:
-            self.client.delete_tweet(remote_id, user_auth=False)
-        except tweepy.NotFound:
-            return
+        self.client.delete_tweet(remote_id, user_auth=False)
 
     def _find_by_marker(
         self, marker: str, limit: int, since: datetime | None
@@ -207,11 +200,17 @@ class XAdapter(ChannelAdapter):
     def classify_error(self, exc: Exception) -> ChannelError | None:
         if isinstance(exc, tweepy.HTTPException):
             return self._error(exc.response)
-        if isinstance(exc, requests.exceptions.JSONDecodeError):
-            return TemporaryError(
-                "X sent an unreadable answer (not JSON or cut short)."
-            )
         return super().classify_error(exc)
+
+    def retry_at(self, headers: Mapping[str, str]) -> datetime | None:
+        """When X's window ends (epoch seconds); the daily cap when that ran
+        out."""
+        daily = headers.get("x-user-limit-24hour-remaining") == "0"
+        for header in ("x-user-limit-24hour-reset", "x-rate-limit-reset")[not daily :]:
+            value = headers.get(header, "")
+            if value.isdigit():
+                return datetime.fromtimestamp(int(value), UTC)
+        return super().retry_at(headers)
 
     # Plumbing ------------------------------------------------------------------------
 
@@ -256,14 +255,13 @@ class XAdapter(ChannelAdapter):
             or next(filter(None, messages), None)
             or (f"X answered HTTP {status}.")
         )
-        info = {"status": status, "code": body.get("type"), "body": response.content}
-        if status == 429:
-            return RateLimitedError(message, retry_at=_reset_at(response), **info)
-        if status == 401:
-            return AuthError(message, **info)
-        if status >= 500:
-            return TemporaryError(message, **info)
-        return RejectedError(message, **info)
+        return self.status_error(
+            status,
+            message,
+            headers=response.headers,
+            code=body.get("type"),
+            body=response.content,
+        )
 
     def _permalink(self, tweet_id: str) -> str:
         if not self._username:
@@ -360,14 +358,3 @@ class XAdapter(ChannelAdapter):
                 ),
             )
         ]
-
-
-def _reset_at(response: requests.Response) -> datetime | None:
-    """When X's window ends (epoch seconds); the daily cap when that ran out."""
-    headers = response.headers
-    daily = headers.get("x-user-limit-24hour-remaining") == "0"
-    for header in ("x-user-limit-24hour-reset", "x-rate-limit-reset")[not daily :]:
-        value = headers.get(header, "")
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value), UTC)
-    return retry_after(headers)

@@ -17,18 +17,21 @@ from typing import Any, TypeVar
 
 import google_auth_httplib2
 from google.auth.exceptions import RefreshError
+from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
 from . import youtube_upload as upload
 from .base import ChannelAdapter
 from .errors import AuthError, ChannelError, ConfigurationError, RejectedError
 from .google_api import (
+    CONNECTION_ERRORS,
+    TIMEOUT_ERRORS,
     YouTubeClient,
     authorized_http,
     build_client,
-    classify,
     execute,
     google_credentials,
+    http_error,
     synced,
     upload_pages,
     warm_up_client,
@@ -64,6 +67,8 @@ class YouTubeAdapter(ChannelAdapter):
     max_text_length = 5000
     requires_video = True
     refreshes_itself = True
+    timeout_errors = TIMEOUT_ERRORS
+    connection_errors = CONNECTION_ERRORS
     default_web_url = "https://www.youtube.com"
 
     @classmethod
@@ -129,29 +134,25 @@ class YouTubeAdapter(ChannelAdapter):
         return PostResult(remote_id, self._permalink(remote_id))
 
     def _retract(self, remote_id: str) -> None:
-        try:
-            if self.retract_policy == "delete":
-                self._execute(self.youtube.videos().delete(id=remote_id))
-                return
-            status = self._video(remote_id, "status")["status"]
-            # Updating "status" resets what is omitted, so send the writable
-            # fields back with only the privacy changed.
-            writable = (
-                "embeddable",
-                "license",
-                "publicStatsViewable",
-                "selfDeclaredMadeForKids",
+        if self.retract_policy == "delete":
+            self._execute(self.youtube.videos().delete(id=remote_id))
+            return
+        status = self._video(remote_id, "status")["status"]
+        # Updating "status" resets what is omitted, so send the writable
+        # fields back with only the privacy changed.
+        writable = (
+            "embeddable",
+            "license",
+            "publicStatsViewable",
+            "selfDeclaredMadeForKids",
+        )
+        body = {k: status[k] for k in writable if k in status}
+        body["privacyStatus"] = "private"
+        self._execute(
+            self.youtube.videos().update(
+                part="status", body={"id": remote_id, "status": body}
             )
-            body = {k: status[k] for k in writable if k in status}
-            body["privacyStatus"] = "private"
-            self._execute(
-                self.youtube.videos().update(
-                    part="status", body={"id": remote_id, "status": body}
-                )
-            )
-        except RejectedError as exc:
-            if exc.status != 404:
-                raise
+        )
 
     def _find_by_marker(
         self, marker: str, limit: int, since: datetime | None
@@ -213,7 +214,13 @@ class YouTubeAdapter(ChannelAdapter):
         return self.credentials
 
     def classify_error(self, exc: Exception) -> ChannelError | None:
-        return classify(exc, self.timeout) or super().classify_error(exc)
+        if isinstance(exc, RefreshError):
+            return AuthError(
+                "YouTube would not renew the sign-in; reconnect the channel."
+            )
+        if isinstance(exc, HttpError):
+            return http_error(exc, self.status_error)
+        return super().classify_error(exc)
 
     # Plumbing ------------------------------------------------------------------------
 
@@ -233,7 +240,7 @@ class YouTubeAdapter(ChannelAdapter):
             self.on_token_refresh(self.credentials)
 
     def _execute(self, request: HttpRequest) -> Any:
-        return execute(request)
+        return self._classified(lambda: execute(request))
 
     def _video(self, video_id: str, part: str) -> dict[str, Any]:
         items = self._execute(self.youtube.videos().list(part=part, id=video_id))
