@@ -31,8 +31,6 @@ class ChannelError(Exception):
     ``message`` is written for people: the platform's own words where it gave any.
     """
 
-    retryable = False
-
     def __init__(
         self,
         message: str,
@@ -62,8 +60,6 @@ class RejectedError(ChannelError):
 class RateLimitedError(ChannelError):
     """The platform asked us to slow down; ``retry_at`` says when to try again."""
 
-    retryable = True
-
     def __init__(self, message: str, *, retry_at: datetime | None = None, **kw):
         super().__init__(message, **kw)
         self.retry_at = retry_at
@@ -75,8 +71,6 @@ class TemporaryError(ChannelError):
     The request may or may not have reached the platform, so a retry of a publish
     must first reconcile (look for the post by its marker).
     """
-
-    retryable = True
 
 
 class ConfigurationError(ChannelError):
