@@ -27,9 +27,11 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote
 
 import requests
 
+from .compose import DEFAULT_TEMPLATE
 from .errors import (
     AuthError,
     ChannelError,
@@ -75,9 +77,15 @@ class ChannelAdapter:
     id: ClassVar[str]
     name: ClassVar[str]
     max_text_length: ClassVar[int]
+    #: How ``max_text_length`` is counted (see :meth:`text_length`), for people.
+    length_unit: ClassVar[str] = "characters"
+    #: ``update`` changes the post in place; when False it leaves it as it is.
     supports_update: ClassVar[bool] = True
+    #: Posts carry the page's images (YouTube posts a video instead).
     supports_images: ClassVar[bool] = True
     requires_video: ClassVar[bool] = False
+    #: The message template a site uses for this platform until it sets its own.
+    default_template: ClassVar[str] = DEFAULT_TEMPLATE
     #: The client library refreshes an expired token by itself (google-auth does
     #: on a 401), so the base class must not try a second time.
     refreshes_itself: ClassVar[bool] = False
@@ -200,6 +208,25 @@ class ChannelAdapter:
         ``adapter.validate(post)``.
         """
         return []
+
+    @classmethod
+    def text_length(cls, text: str) -> int:
+        """``text``'s length as the platform counts it against ``max_text_length``."""
+        return len(text)
+
+    @classmethod
+    def fit_text(cls, text: str, link: str) -> str:
+        """``text`` as it will be sent: a platform that shortens over-long text
+        to fit (X) does it here, keeping ``link``. Raises ``ValueError`` when it
+        cannot fit. The default sends the text as it is."""
+        return text
+
+    @classmethod
+    def profile_path(
+        cls, remote_id: str, display_name: str, extra: Mapping[str, str]
+    ) -> str:
+        """The path of an account's public page under the platform's web URL."""
+        return quote(remote_id)
 
     def refresh(self) -> Credentials:
         """Get fresh tokens. Raises ``AuthError`` when the account must reconnect."""

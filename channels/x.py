@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import requests
 import tweepy
@@ -32,7 +33,7 @@ from .values import (
     PostResult,
     image_problems,
 )
-from .x_text import fit_x, warm_up_weighing
+from .x_text import fit_x, warm_up_weighing, weighted_length
 
 # tweepy.Client hard-codes this origin; a mounted adapter redirects it.
 TWEEPY_HOST = "https://api.twitter.com"
@@ -153,6 +154,20 @@ class XAdapter(ChannelAdapter):
             comments=counts.get("reply_count"),
             views=counts.get("impression_count"),
         )
+
+    @classmethod
+    def text_length(cls, text: str) -> int:
+        return weighted_length(text)
+
+    @classmethod
+    def fit_text(cls, text: str, link: str) -> str:
+        return fit_x(text, link, cls.max_text_length)
+
+    @classmethod
+    def profile_path(
+        cls, remote_id: str, display_name: str, extra: Mapping[str, str]
+    ) -> str:
+        return quote(extra.get("username") or display_name.lstrip("@"))
 
     @classmethod
     def validate(cls, post: Post) -> list[str]:

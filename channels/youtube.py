@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import google_auth_httplib2
 from google.auth.exceptions import RefreshError
@@ -65,6 +66,8 @@ class YouTubeAdapter(ChannelAdapter):
     id = "youtube"
     name = "YouTube"
     max_text_length = 5000
+    length_unit = "bytes"  # of UTF-8, as YouTube counts its description
+    supports_images = False
     requires_video = True
     refreshes_itself = True
     timeout_errors = TIMEOUT_ERRORS
@@ -200,6 +203,16 @@ class YouTubeAdapter(ChannelAdapter):
             comments=count("commentCount"),
             views=count("viewCount"),
         )
+
+    @classmethod
+    def text_length(cls, text: str) -> int:
+        return len(text.encode())
+
+    @classmethod
+    def profile_path(
+        cls, remote_id: str, display_name: str, extra: Mapping[str, str]
+    ) -> str:
+        return f"channel/{quote(remote_id)}"
 
     @classmethod
     def validate(cls, post: Post) -> list[str]:

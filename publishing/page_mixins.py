@@ -11,10 +11,9 @@ from django.db import models
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
-from .panels import CrossPostsPanel, SocialAccountsPanel
+from channels import registry
 
-#: Preview modes showing the page as a post on each channel, after the page itself.
-SOCIAL_PREVIEW_MODES = [("facebook", "Facebook"), ("x", "X"), ("youtube", "YouTube")]
+from .panels import CrossPostsPanel, SocialAccountsPanel
 
 
 class SocialPostingMixin(models.Model):
@@ -72,14 +71,20 @@ class SocialPostingMixin(models.Model):
     class Meta:
         abstract = True
 
+    def social_text_for(self, platform: str) -> str:
+        """The editor's own wording for ``platform`` ("" for the template's).
+        Each platform with a text field names it ``social_text_<platform>``."""
+        return getattr(self, f"social_text_{platform}", "")
+
     # Previews ------------------------------------------------------------------------
 
     @property
     def preview_modes(self):
-        return [*super().preview_modes, *SOCIAL_PREVIEW_MODES]
+        # After the page itself, the page as a post on each channel.
+        return [*super().preview_modes, *registry.as_choices()]
 
     def serve_preview(self, request, mode_name):
-        if mode_name in dict(SOCIAL_PREVIEW_MODES):
+        if mode_name in registry.platforms():
             from .preview_views import render_social_preview
 
             return render_social_preview(self, request, mode_name)
