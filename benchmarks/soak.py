@@ -47,9 +47,22 @@ FAULT_SHARES = [
     ("drop_after_create", 0.02, {}),
 ]
 REDIS_START = [
-    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
-    "--port", "6379", "--save", "", "--appendonly", "no",
-    "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
+    "redis-server",
+    "--daemonize",
+    "yes",
+    "--bind",
+    "127.0.0.1",
+    "-::1",
+    "--port",
+    "6379",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    "/var/lib/redis",
+    "--logfile",
+    "/var/log/redis/ci.log",
 ]
 SETTINGS_ENV = {
     "CROSSPOST_SWEEP_SECONDS": "2",
@@ -81,8 +94,9 @@ def inject_faults(control) -> None:
 def can_restart_redis(backends: harness.Backends) -> bool:
     if not backends.redis_url or os.geteuid() != 0 or not shutil.which("redis-cli"):
         return False
-    ping = subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True,
-                          text=True, timeout=5)
+    ping = subprocess.run(
+        ["redis-cli", "-p", "6379", "ping"], capture_output=True, text=True, timeout=5
+    )
     return ping.stdout.strip() == "PONG"
 
 
@@ -90,8 +104,11 @@ def restart_redis() -> float:
     """Stop Redis without saving (every queued message is lost) and start it
     again; the seconds it was down."""
     started = time.monotonic()
-    subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"],
-                   capture_output=True, timeout=10)
+    subprocess.run(
+        ["redis-cli", "-p", "6379", "shutdown", "nosave"],
+        capture_output=True,
+        timeout=10,
+    )
     harness.wait_until(lambda: not harness.answers("127.0.0.1", 6379), 10, 0.05)
     subprocess.run(REDIS_START, check=True, capture_output=True, timeout=10)
     harness.wait_until(lambda: harness.answers("127.0.0.1", 6379), 10, 0.05)
@@ -161,7 +178,8 @@ class CommsManager:
 
     def spent_renewals(self, platform: str) -> int:
         return sum(
-            1 for entry in self.control.requests_log(platform)
+            1
+            for entry in self.control.requests_log(platform)
             if entry["operation"] == "token" and entry["fault"] == "drop_after_create"
         )
 
@@ -180,7 +198,7 @@ class CommsManager:
     def reconnect(self, account) -> None:
         """Sign in again at the sandbox and save the account through the connect
         screen's own function, which resumes its waiting posts."""
-        from channels.base import ConnectedAccount, Credentials
+        from channels.values import ConnectedAccount, Credentials
         from publishing.views.connecting import save_connected
 
         token = self.control.mint_token(account.platform, account_id=account.remote_id)
@@ -236,7 +254,8 @@ def tally(pages, control) -> dict[str, Any]:
     posted = [row for row in rows if row.state == State.POSTED]
     unfinished = [row for row in rows if row.state not in CrossPost.FINAL_STATES]
     broken = [
-        row for row in posted
+        row
+        for row in posted
         if not row.permalink or (row.platform, row.remote_id) not in remote_ids
     ]
     missing = 3 * len(pages) - len(rows)
@@ -248,8 +267,7 @@ def tally(pages, control) -> dict[str, Any]:
         "duplicates": sum(len(ids) - 1 for ids in duplicated.values()),
         "duplicates_by_platform": dict(
             collections.Counter(
-                platform for (platform, _), ids in duplicated.items()
-                for _ in ids[1:]
+                platform for (platform, _), ids in duplicated.items() for _ in ids[1:]
             )
         ),
         "lost": len(unfinished) + len(broken) + missing,
@@ -286,13 +304,20 @@ def _history(rows, platform: str, marker: str, remote_ids: list) -> str:
         f" {entry.data.get('error', '')[:80]}"
         for entry in entries
     )
-    return (f"{platform} row {row.pk} (attempts {row.attempts}, kept "
-            f"{row.remote_id}) has posts {remote_ids}: {trail}")
+    return (
+        f"{platform} row {row.pk} (attempts {row.attempts}, kept "
+        f"{row.remote_id}) has posts {remote_ids}: {trail}"
+    )
 
 
-def main(items: int = 300, kills: int = 2, redis_restart: bool = True,
-         embedded: bool = False, deadline_seconds: float = 900.0,
-         concurrency: int = 4) -> dict[str, Any]:
+def main(
+    items: int = 300,
+    kills: int = 2,
+    redis_restart: bool = True,
+    embedded: bool = False,
+    deadline_seconds: float = 900.0,
+    concurrency: int = 4,
+) -> dict[str, Any]:
     started = time.monotonic()
     backends = harness.provision("soak", REDIS_DB, embedded=embedded)
     sandbox = harness.Sandbox()
@@ -344,15 +369,21 @@ def main(items: int = 300, kills: int = 2, redis_restart: bool = True,
 
 def print_table(result: dict[str, Any]) -> None:
     columns = ("items", "posted", "failed", "duplicates", "lost", "seconds")
-    print(f"soak on {result['backends']}; {'; '.join(result['chaos'])}; "
-          f"Redis restart {result['redis_restart']}")
+    print(
+        f"soak on {result['backends']}; {'; '.join(result['chaos'])}; "
+        f"Redis restart {result['redis_restart']}"
+    )
     print("".join(f"{name:>12}" for name in columns))
     print("".join(f"{result[name]:>12}" for name in columns))
     print(f"rows by state: {json.dumps(result['states'])}")
     if result["duplicates"]:
         print(f"duplicates by platform: {json.dumps(result['duplicates_by_platform'])}")
-    labels = {"duplicate_details": "duplicate", "failures": "failure",
-              "unfinished": "unfinished", "publish_errors": "publish error"}
+    labels = {
+        "duplicate_details": "duplicate",
+        "failures": "failure",
+        "unfinished": "unfinished",
+        "publish_errors": "publish error",
+    }
     for key, label in labels.items():
         for line in result[key]:
             print(f"{label}: {line}")
@@ -363,14 +394,28 @@ if __name__ == "__main__":
     parser.add_argument("--items", type=int, default=300)
     parser.add_argument("--kills", type=int, default=2)
     parser.add_argument("--no-redis-restart", action="store_true")
-    parser.add_argument("--embedded", action="store_true",
-                        help="SQLite and the filesystem broker even if servers answer")
-    parser.add_argument("--deadline", type=float, default=900.0,
-                        help="seconds before unfinished rows count as lost")
-    parser.add_argument("--concurrency", type=int, default=4,
-                        help="processes per worker")
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="SQLite and the filesystem broker even if servers answer",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=900.0,
+        help="seconds before unfinished rows count as lost",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="processes per worker"
+    )
     options = parser.parse_args()
-    outcome = main(options.items, options.kills, not options.no_redis_restart,
-                   options.embedded, options.deadline, options.concurrency)
+    outcome = main(
+        options.items,
+        options.kills,
+        not options.no_redis_restart,
+        options.embedded,
+        options.deadline,
+        options.concurrency,
+    )
     print_table(outcome)
     sys.exit(0 if outcome["meets_target"] else 1)

@@ -9,522 +9,56 @@ Subclasses set the identity and capability class attributes and fill in the
 ``_publish``/``_update``/... steps; the base class owns the plumbing: the HTTP
 session with its timeout and User-Agent, error classification and the
 "refresh the token once, then give up" rule.
+
+The base also maps HTTP failures to errors once for every platform
+(:meth:`ChannelAdapter.status_error`) and treats a post that is already gone as
+retracted; adapters override only their platform's quirks.
+
+The values adapters take and return live in :mod:`channels.values`, the HTTP
+session in :mod:`channels.session`, the OAuth helpers in :mod:`channels.oauth`
+and the feed-reading helpers in :mod:`channels.search`; the names the
+publishing service uses are re-exported here.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
-import os
-import re
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote
 
 import requests
-from oauthlib.oauth2 import OAuth2Error
-from requests.adapters import HTTPAdapter
-from requests_oauthlib import OAuth2Session
 
+from .compose import DEFAULT_TEMPLATE
 from .errors import (
     AuthError,
     ChannelError,
     ConfigurationError,
+    RateLimitedError,
     RejectedError,
     TemporaryError,
+    retry_after,
 )
+from .search import CLOCK_SKEW, MAX_SCAN
+from .session import DEFAULT_TIMEOUT, shared_session
+from .values import ConnectedAccount, Credentials, FeedItem, Metrics, Post, PostResult
+
+__all__ = [
+    "ChannelAdapter",
+    "Credentials",
+    "PostResult",
+    "TokenRefresher",
+    "TokenSaver",
+]
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
-
-USER_AGENT = "CouncilPublishing/1.0 (+https://github.com/council-publishing)"
-DEFAULT_TIMEOUT = 10.0
-#: How far before ``since`` a time-bounded search still looks: the clocks of this
-#: server, the database and the platform are never quite the same.
-CLOCK_SKEW = timedelta(minutes=5)
-#: The most posts one time-bounded search reads, a safety cap (20 pages of 100 on
-#: Facebook and X, 40 of 50 on YouTube) far above what a council posts in a day.
-MAX_SCAN = 2000
-
-
-@dataclass(frozen=True)
-class Image:
-    """An image to attach, with the alt text the council's guidelines require."""
-
-    path: Path
-    alt_text: str
-    content_type: str = "image/jpeg"
-
-
-@dataclass(frozen=True)
-class Video:
-    """A video file and its YouTube-style metadata."""
-
-    path: Path
-    title: str
-    description: str = ""
-    tags: tuple[str, ...] = ()
-    category_id: str = "25"  # YouTube's "News & Politics"
-    privacy: str = "public"
-    made_for_kids: bool = False
-    content_type: str = "video/mp4"
-    captions_path: Path | None = None
-    captions_language: str = "en-GB"
-
-
-@dataclass(frozen=True)
-class Post:
-    """What one channel should publish for one page.
-
-    ``text`` is already composed for this channel (see :mod:`channels.compose`).
-    ``marker`` is what reconciliation searches for; it is the page's canonical URL
-    and appears in the published text, link or description.
-    """
-
-    text: str
-    link: str
-    marker: str
-    title: str = ""
-    images: tuple[Image, ...] = ()
-    video: Video | None = None
-
-
-@dataclass(frozen=True)
-class PostResult:
-    """Where a post now lives on the platform."""
-
-    remote_id: str
-    permalink: str
-    state: str = "posted"  # or "processing" (e.g. a video still being encoded)
-
-
-@dataclass(frozen=True)
-class FeedMedia:
-    url: str
-    alt_text: str = ""
-    kind: str = "image"
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    """One post of the account's public feed, normalised across platforms."""
-
-    remote_id: str
-    text: str
-    permalink: str
-    created_at: datetime
-    media: tuple[FeedMedia, ...] = ()
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class Metrics:
-    """Engagement figures; ``None`` where the platform does not offer one."""
-
-    likes: int | None = None
-    shares: int | None = None
-    comments: int | None = None
-    views: int | None = None
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """An account's tokens as the adapter needs them. Never logged or rendered."""
-
-    account_id: str
-    access_token: str
-    refresh_token: str = ""
-    expires_at: datetime | None = None
-    scopes: tuple[str, ...] = ()
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-    def __repr__(self) -> str:  # keep tokens out of tracebacks and logs
-        return f"Credentials(account_id={self.account_id!r}, tokens=<hidden>)"
-
-    def with_tokens(self, **changes: Any) -> Credentials:
-        return replace(self, **changes)
-
-
-@dataclass(frozen=True)
-class ConnectedAccount:
-    """An account found at the end of an OAuth connect flow."""
-
-    platform: str
-    remote_id: str
-    display_name: str
-    credentials: Credentials
-
 
 TokenSaver = Callable[[Credentials], None]
 #: Coordinates a refresh for the caller (e.g. under a database lock, so two
 #: workers never spend the same rotating refresh token); returns the tokens to use.
 TokenRefresher = Callable[["ChannelAdapter"], Credentials]
-
-
-# Shared plumbing -------------------------------------------------------------------
-
-_SECRET_PATTERNS = (
-    re.compile(r"(?i)\b((?:Bearer|OAuth|Basic)\s+)[^\s'\",}]+"),
-    re.compile(
-        r"(?i)\b((?:access_token|refresh_token|input_token|fb_exchange_token|"
-        r"client_secret|code|code_verifier)=)[^&\s'\"]+"
-    ),
-    re.compile(
-        r"(?i)([\"'](?:access_token|refresh_token|client_secret)[\"']\s*:\s*)"
-        r"[\"'][^\"']*[\"']"
-    ),
-)
-
-
-class RedactSecrets(logging.Filter):
-    """Rewrites log records of HTTP libraries so no token reaches a log.
-
-    tweepy and requests-oauthlib dump request headers and token responses at
-    DEBUG level, and urllib3 logs query strings; this filter masks them.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = message
-        for pattern in _SECRET_PATTERNS:
-            masked = pattern.sub(r"\1<hidden>", masked)
-        if masked != message:
-            record.msg, record.args = masked, ()
-        return True
-
-
-for _logger in (
-    "tweepy.client",
-    "requests_oauthlib.oauth2_session",
-    "urllib3.connectionpool",
-    "googleapiclient.http",
-):
-    logging.getLogger(_logger).addFilter(RedactSecrets())
-
-
-class TimeoutAdapter(HTTPAdapter):
-    """A transport that gives every request a timeout and may rewrite its origin.
-
-    Some clients (tweepy's ``Client``) take no timeout and hard-code the
-    platform's host; mounting this adapter on their session fixes both.
-    """
-
-    def __init__(
-        self, timeout: float, *, rewrite: tuple[str, str] | None = None
-    ) -> None:
-        super().__init__()
-        self.timeout = timeout
-        self.rewrite = rewrite
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> Any:
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        if self.rewrite and request.url and request.url.startswith(self.rewrite[0]):
-            request.url = self.rewrite[1] + request.url[len(self.rewrite[0]) :]
-        return super().send(request, **kwargs)
-
-
-class PlatformSession(requests.Session):
-    """A ``requests.Session`` that reads the environment once per origin.
-
-    Left to itself, requests looks up the proxy variables (``HTTPS_PROXY``,
-    ``NO_PROXY`` and the rest), the CA bundle variables and ``~/.netrc`` again
-    on every call: about a quarter of the CPU a call costs the worker. This
-    session applies the same proxy and CA bundle settings, read once per origin
-    for the life of the process, and never takes credentials from
-    ``~/.netrc``: an entry there for a platform's host would replace the token
-    the adapter sends.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.trust_env = False  # the environment is applied below instead
-        self.verify = (
-            os.environ.get("REQUESTS_CA_BUNDLE")
-            or os.environ.get("CURL_CA_BUNDLE")
-            or True
-        )
-        self._proxies_by_origin: dict[str, dict[str, str]] = {}
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("proxies") is None:
-            kwargs["proxies"] = self.environment_proxies(url)
-        return super().request(method, url, *args, **kwargs)
-
-    def environment_proxies(self, url: str) -> dict[str, str]:
-        """The proxies the environment gives ``url``'s origin (none if
-        ``NO_PROXY`` covers it), as requests itself would choose them."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in self._proxies_by_origin:
-            found = requests.utils.get_environ_proxies(url)
-            self._proxies_by_origin[origin] = found
-        return self._proxies_by_origin[origin]
-
-
-def per_thread(build: Callable[..., T]) -> Callable[..., T]:
-    """Memoise ``build`` for each thread and each set of (hashable) arguments:
-    for client objects that are costly to make and not safe to share between
-    threads, but fine to reuse within one."""
-    local = threading.local()
-
-    @functools.wraps(build)
-    def cached(*args: Any, **kwargs: Any) -> T:
-        made: dict = local.__dict__.setdefault("made", {})
-        key = (args, tuple(sorted(kwargs.items())))
-        if key not in made:
-            made[key] = build(*args, **kwargs)
-        return made[key]
-
-    return cached
-
-
-@per_thread
-def shared_session(
-    timeout: float, rewrite: tuple[str, str] | None = None
-) -> requests.Session:
-    """This thread's keep-alive session for ``timeout`` (and origin ``rewrite``).
-
-    Every adapter a thread builds shares it, so a worker's next delivery reuses
-    the open connection instead of connecting (and, against the real platforms,
-    negotiating TLS) again. Nothing account-specific lives on it: tokens travel
-    on each request, and cookies are refused, so no account's cookie can ride
-    along with another's request. One per thread, as a ``requests.Session`` is
-    not safe to share between threads.
-    """
-    session = PlatformSession()
-    session.headers["User-Agent"] = USER_AGENT
-    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    # requests has no session-wide timeout: the transport adds one to every call.
-    for prefix in ("http://", "https://"):
-        session.mount(prefix, TimeoutAdapter(timeout))
-    if rewrite:
-        session.mount(rewrite[0], TimeoutAdapter(timeout, rewrite=rewrite))
-    return session
-
-
-def json_body(response: requests.Response, platform: str) -> Any:
-    """The response's JSON; a TemporaryError when it is cut short or not JSON.
-
-    An HTML error page or a truncated body usually comes from a proxy or an
-    overloaded platform, so it is worth retrying.
-    """
-    if response.status_code == 204 or not response.content:
-        return {}
-    try:
-        return response.json()
-    except (ValueError, json.JSONDecodeError):
-        raise TemporaryError(
-            f"{platform} sent an unreadable answer (HTTP {response.status_code}, "
-            f"not JSON or cut short).",
-            status=response.status_code,
-            body=response.content,
-        ) from None
-
-
-def contains_marker(text: str | None, marker: str) -> bool:
-    """Whether ``text`` carries ``marker`` as a whole URL or URL prefix.
-
-    ``https://x.gov.uk/news/a/`` matches itself followed by a query or fragment
-    (UTM tags) but not ``https://x.gov.uk/news/a/b/``.
-    """
-    if not text or not marker:
-        return False
-    pattern = re.escape(marker.rstrip("/")) + r"/?(?=$|[?#\s)\]\"'<>,;!]|\.(?!\w))"
-    return re.search(pattern, text) is not None
-
-
-def retry_after(headers: Mapping[str, str]) -> datetime | None:
-    """When to retry according to a standard ``Retry-After`` header."""
-    value = headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return datetime.now(UTC) + timedelta(seconds=int(value))
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_time(value: str | None) -> datetime:
-    """A platform timestamp (ISO 8601, "Z" or "+0000") as an aware datetime."""
-    if not value:
-        return datetime.now(UTC)
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def newest_first(
-    items: Iterable[T],
-    *,
-    limit: int,
-    since: datetime | None,
-    created: Callable[[T], datetime],
-) -> Iterator[T]:
-    """``items`` (newest first) up to ``limit`` of them, stopping at the first one
-    created before ``since``.
-
-    ``items`` is usually a generator fetching page after page; stopping here
-    means no further page is asked for.
-    """
-    for count, item in enumerate(items, start=1):
-        if since is not None and created(item) < since:
-            return
-        yield item
-        if count >= limit:
-            if since is not None:
-                # "Not found" would send the post again, perhaps a second time:
-                # a person has to look instead.
-                log.warning(
-                    "Stopped a search back to %s after %d posts.",
-                    since.isoformat(),
-                    limit,
-                )
-                raise RejectedError(
-                    f"Could not check whether an earlier attempt already posted "
-                    f"this: the account has made over {limit} posts since. Look "
-                    f"for it on the account, and retry only if it is not there."
-                )
-            return
-
-
-def image_problems(
-    images: tuple[Image, ...],
-    *,
-    platform: str,
-    max_count: int,
-    max_bytes: int,
-    types: frozenset[str],
-) -> list[str]:
-    """Plain-words problems with a post's images against a platform's limits."""
-    problems: list[str] = []
-    if len(images) > max_count:
-        problems.append(
-            f"{platform} takes at most {max_count} image(s); "
-            f"this page has {len(images)}."
-        )
-    for image in images:
-        name = image.path.name
-        if not image.alt_text.strip():
-            problems.append(f"The image {name} has no alt text.")
-        if image.content_type not in types:
-            allowed = ", ".join(sorted(t.split("/")[1].upper() for t in types))
-            problems.append(f"{platform} accepts {allowed} images; {name} is not one.")
-        if not image.path.is_file():
-            problems.append(f"The image file {name} is missing.")
-        elif image.path.stat().st_size > max_bytes:
-            problems.append(
-                f"The image {name} is larger than {platform}'s limit of "
-                f"{max_bytes // (1024 * 1024)} MB."
-            )
-    return problems
-
-
-def allow_loopback_http(*urls: str) -> None:
-    """Let oauthlib talk plain HTTP, but only to a loopback sandbox.
-
-    oauthlib refuses any ``http://`` authorization or token URL. Development and
-    tests point the channels at a local platform sandbox without TLS, so the
-    check is relaxed when, and only when, every URL involved is loopback HTTP.
-    A real platform (https) never turns this on.
-    """
-    parts = [urlsplit(url) for url in urls if url]
-    if parts and all(
-        p.scheme == "http" and p.hostname in {"127.0.0.1", "localhost", "::1"}
-        for p in parts
-    ):
-        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-
-
-def oauth_session(
-    config: Mapping[str, Any],
-    redirect_uri: str,
-    *,
-    state: str,
-    scope: list[str] | None = None,
-) -> OAuth2Session:
-    """An OAuth 2.0 client session for a connect flow, with timeouts."""
-    allow_loopback_http(config["AUTHORIZE_URL"], config["TOKEN_URL"])
-    session = OAuth2Session(
-        config["CLIENT_ID"], redirect_uri=redirect_uri, scope=scope, state=state
-    )
-    session.headers["User-Agent"] = USER_AGENT
-    timeout = float(config.get("TIMEOUT", DEFAULT_TIMEOUT))
-    for prefix in ("http://", "https://"):
-        session.mount(prefix, TimeoutAdapter(timeout))
-    return session
-
-
-def fetch_token(
-    session: OAuth2Session, config: Mapping[str, Any], platform: str, **kwargs: Any
-) -> dict[str, Any]:
-    """Exchange an authorization code; ``AuthError`` when the platform refuses."""
-    try:
-        return dict(session.fetch_token(config["TOKEN_URL"], **kwargs))
-    except OAuth2Error as exc:
-        reason = exc.description or exc.error
-        raise AuthError(f"{platform} did not accept the sign-in: {reason}") from None
-    except requests.RequestException:
-        raise TemporaryError(f"{platform} did not answer the sign-in.") from None
-
-
-def exchange_code(
-    config: Mapping[str, Any],
-    redirect_uri: str,
-    params: Mapping[str, str],
-    state: str,
-    platform: str,
-    **kwargs: Any,
-) -> dict[str, Any]:
-    """Check an OAuth callback (state first) and exchange its code for tokens."""
-    code = check_callback(params, state, platform)
-    session = oauth_session(config, redirect_uri, state=state)
-    return fetch_token(session, config, platform, code=code, **kwargs)
-
-
-def token_credentials(token: Mapping[str, Any], old: Credentials) -> Credentials:
-    """``old`` with the tokens of an OAuth token response.
-
-    Refresh tokens may rotate; when the response carries none, the old one is
-    kept, so an account never ends up with an empty refresh token.
-    """
-    expires_in = token.get("expires_in")
-    scope = token.get("scope") or ()
-    return old.with_tokens(
-        access_token=token["access_token"],
-        refresh_token=token.get("refresh_token") or old.refresh_token,
-        expires_at=datetime.now(UTC) + timedelta(seconds=float(expires_in))
-        if expires_in
-        else None,
-        scopes=tuple(scope.split() if isinstance(scope, str) else scope),
-    )
-
-
-def check_callback(params: Mapping[str, str], state: str, platform: str) -> str:
-    """Validate an OAuth callback and return its authorization code.
-
-    The state is compared first, so a forged callback is refused before its
-    other parameters are believed.
-    """
-    if not state or params.get("state") != state:
-        raise AuthError(f"{platform} connection refused: the state did not match.")
-    if params.get("error"):
-        if params["error"] == "access_denied":
-            raise AuthError(f"{platform} access was not granted.")
-        description = params.get("error_description") or params["error"]
-        raise AuthError(f"{platform} connection failed: {description}")
-    code = params.get("code")
-    if not code:
-        raise AuthError(f"{platform} did not return an authorization code.")
-    return code
 
 
 class ChannelAdapter:
@@ -543,14 +77,26 @@ class ChannelAdapter:
     id: ClassVar[str]
     name: ClassVar[str]
     max_text_length: ClassVar[int]
+    #: How ``max_text_length`` is counted (see :meth:`text_length`), for people.
+    length_unit: ClassVar[str] = "characters"
+    #: ``update`` changes the post in place; when False it leaves it as it is.
     supports_update: ClassVar[bool] = True
+    #: Posts carry the page's images (YouTube posts a video instead).
     supports_images: ClassVar[bool] = True
     requires_video: ClassVar[bool] = False
+    #: The message template a site uses for this platform until it sets its own.
+    default_template: ClassVar[str] = DEFAULT_TEMPLATE
     #: The client library refreshes an expired token by itself (google-auth does
     #: on a 401), so the base class must not try a second time.
     refreshes_itself: ClassVar[bool] = False
     #: Where people see posts; ``WEB_URL`` overrides it (the sandbox's pages).
     default_web_url: ClassVar[str] = ""
+    #: What the client library raises when the platform does not answer in time,
+    #: and when the connection fails: both are worth trying again.
+    timeout_errors: ClassVar[tuple[type[Exception], ...]] = (requests.Timeout,)
+    connection_errors: ClassVar[tuple[type[Exception], ...]] = (
+        requests.ConnectionError,
+    )
     #: Time-bounded searches: the margin before ``since`` and the cap on posts read.
     clock_skew: ClassVar[timedelta] = CLOCK_SKEW
     max_scan: ClassVar[int] = MAX_SCAN
@@ -606,9 +152,14 @@ class ChannelAdapter:
     def retract(self, remote_id: str) -> None:
         """Delete or hide the post, following the channel's retract policy.
 
-        A post that is already gone counts as retracted.
+        A post that is already gone counts as retracted (see :meth:`is_gone`):
+        a retry after a lost answer, or a person who deleted it by hand first.
         """
-        self._call(lambda: self._retract(remote_id))
+        try:
+            self._call(lambda: self._retract(remote_id))
+        except RejectedError as error:
+            if not self.is_gone(error):
+                raise
 
     def find_by_marker(
         self, marker: str, *, limit: int = 50, since: datetime | None = None
@@ -657,6 +208,25 @@ class ChannelAdapter:
         ``adapter.validate(post)``.
         """
         return []
+
+    @classmethod
+    def text_length(cls, text: str) -> int:
+        """``text``'s length as the platform counts it against ``max_text_length``."""
+        return len(text)
+
+    @classmethod
+    def fit_text(cls, text: str, link: str) -> str:
+        """``text`` as it will be sent: a platform that shortens over-long text
+        to fit (X) does it here, keeping ``link``. Raises ``ValueError`` when it
+        cannot fit. The default sends the text as it is."""
+        return text
+
+    @classmethod
+    def profile_path(
+        cls, remote_id: str, display_name: str, extra: Mapping[str, str]
+    ) -> str:
+        """The path of an account's public page under the platform's web URL."""
+        return quote(remote_id)
 
     def refresh(self) -> Credentials:
         """Get fresh tokens. Raises ``AuthError`` when the account must reconnect."""
@@ -720,13 +290,23 @@ class ChannelAdapter:
     def classify_error(self, exc: Exception) -> ChannelError | None:
         """Turn a client library's exception into a ``ChannelError``.
 
-        Return ``None`` for exceptions that are not the platform's doing (bugs),
-        which then propagate unchanged.
+        Handles what every platform shares: timeouts, dropped connections and
+        unreadable answers are temporary; a media file that cannot be read is a
+        rejection. An adapter maps its client's HTTP errors through
+        :meth:`status_error` and returns ``super().classify_error(exc)`` for the
+        rest. Return ``None`` for exceptions that are not the platform's doing
+        (bugs), which then propagate unchanged.
         """
-        if isinstance(exc, requests.Timeout):
+        if isinstance(exc, self.timeout_errors):
             return TemporaryError(f"{self.name} did not answer in {self.timeout:g}s.")
-        if isinstance(exc, requests.ConnectionError):
+        if isinstance(exc, self.connection_errors):
             return TemporaryError(f"Lost the connection to {self.name}.")
+        if isinstance(exc, json.JSONDecodeError | requests.JSONDecodeError):
+            # An HTML error page or a body cut short: a proxy or an overloaded
+            # platform, worth trying again.
+            return TemporaryError(
+                f"{self.name} sent an unreadable answer (not JSON or cut short)."
+            )
         if isinstance(exc, FileNotFoundError | IsADirectoryError | PermissionError):
             # A media file deleted or moved after the page was published: sending
             # again cannot help, and sending without it would drop it unseen.
@@ -737,6 +317,42 @@ class ChannelAdapter:
                 "again."
             )
         return None
+
+    def status_error(
+        self,
+        status: int,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        code: str | int | None = None,
+        body: str | bytes | None = None,
+    ) -> ChannelError:
+        """The error for an HTTP failure, by its status alone.
+
+        401 is an auth error; 429 is rate limited, until :meth:`retry_at` reads
+        from ``headers``; 5xx is temporary; anything else is a refusal. Adapters
+        check their platform's own error codes first and come here for the rest.
+        """
+        info: dict[str, Any] = {"status": status, "code": code, "body": body}
+        if status == 401:
+            return AuthError(message, **info)
+        if status == 429:
+            return RateLimitedError(
+                message, retry_at=self.retry_at(headers or {}), **info
+            )
+        if status >= 500:
+            return TemporaryError(message, **info)
+        return RejectedError(message, **info)
+
+    def retry_at(self, headers: Mapping[str, str]) -> datetime | None:
+        """When a rate-limited account may call again: the standard
+        ``Retry-After`` header unless the platform has its own."""
+        return retry_after(headers)
+
+    def is_gone(self, error: RejectedError) -> bool:
+        """Whether ``error`` says the post does not exist (any more): a 404
+        unless the platform words it its own way."""
+        return error.status == 404
 
     # Plumbing ------------------------------------------------------------------------
 

@@ -8,7 +8,9 @@ see the platform's own words on the dashboard.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 BODY_LIMIT = 500
 
@@ -28,8 +30,6 @@ class ChannelError(Exception):
 
     ``message`` is written for people: the platform's own words where it gave any.
     """
-
-    retryable = False
 
     def __init__(
         self,
@@ -60,8 +60,6 @@ class RejectedError(ChannelError):
 class RateLimitedError(ChannelError):
     """The platform asked us to slow down; ``retry_at`` says when to try again."""
 
-    retryable = True
-
     def __init__(self, message: str, *, retry_at: datetime | None = None, **kw):
         super().__init__(message, **kw)
         self.retry_at = retry_at
@@ -74,8 +72,20 @@ class TemporaryError(ChannelError):
     must first reconcile (look for the post by its marker).
     """
 
-    retryable = True
-
 
 class ConfigurationError(ChannelError):
     """The channel is not configured well enough to be used."""
+
+
+def retry_after(headers: Mapping[str, str]) -> datetime | None:
+    """When to retry according to a standard ``Retry-After`` header."""
+    # Any case: requests' headers ignore it, httplib2's are all lower case.
+    value = (headers.get("Retry-After") or headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return datetime.now(UTC) + timedelta(seconds=int(value))
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None

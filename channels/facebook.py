@@ -18,8 +18,18 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
 
-from .base import (
-    ChannelAdapter,
+from .base import ChannelAdapter
+from .errors import (
+    AuthError,
+    ChannelError,
+    RateLimitedError,
+    RejectedError,
+    TemporaryError,
+)
+from .oauth import exchange_code, oauth_session
+from .search import contains_marker, newest_first, parse_time
+from .session import json_body
+from .values import (
     ConnectedAccount,
     Credentials,
     FeedItem,
@@ -28,21 +38,7 @@ from .base import (
     Metrics,
     Post,
     PostResult,
-    contains_marker,
-    exchange_code,
     image_problems,
-    json_body,
-    newest_first,
-    oauth_session,
-    parse_time,
-    retry_after,
-)
-from .errors import (
-    AuthError,
-    ChannelError,
-    RateLimitedError,
-    RejectedError,
-    TemporaryError,
 )
 
 SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement"]
@@ -125,12 +121,13 @@ class FacebookAdapter(ChannelAdapter):
         return self._written({**body, "id": remote_id})
 
     def _retract(self, remote_id: str) -> None:
-        try:
-            self._graph("DELETE", remote_id)
-        except RejectedError as exc:
-            # Code 100 (subcode 33) is "object does not exist": already gone.
-            if exc.status != 404 and not (exc.code == 100 and "exist" in exc.message):
-                raise
+        self._graph("DELETE", remote_id)
+
+    def is_gone(self, error: RejectedError) -> bool:
+        # Code 100 (subcode 33) is "object does not exist", sent with a 400.
+        return super().is_gone(error) or (
+            error.code == 100 and "exist" in error.message
+        )
 
     def _find_by_marker(
         self, marker: str, limit: int, since: datetime | None
@@ -221,14 +218,26 @@ class FacebookAdapter(ChannelAdapter):
         if code in AUTH_CODES:
             return AuthError(message, **info)
         if code in RATE_CODES:
-            return RateLimitedError(message, retry_at=_regain_at(response), **info)
-        if (
-            code in TEMPORARY_CODES
-            or response.status_code >= 500
-            or error.get("is_transient")
-        ):
+            return RateLimitedError(
+                message, retry_at=self.retry_at(response.headers), **info
+            )
+        if code in TEMPORARY_CODES or error.get("is_transient"):
             return TemporaryError(message, **info)
-        return RejectedError(message, **info)
+        return self.status_error(
+            response.status_code,
+            message,
+            headers=response.headers,
+            code=code,
+            body=response.content,
+        )
+
+    def retry_at(self, headers: Mapping[str, str]) -> datetime | None:
+        """When a throttled Page may call again.
+
+        The X-Business-Use-Case-Usage header maps business ids to lists of usage
+        entries whose estimated_time_to_regain_access is in minutes.
+        """
+        return _regain_at(headers) or super().retry_at(headers)
 
     def _written(self, body: dict[str, Any]) -> PostResult:
         """The result of a write that asked for ``WRITE_FIELDS``.
@@ -370,14 +379,9 @@ class FacebookAdapter(ChannelAdapter):
         return data
 
 
-def _regain_at(response: requests.Response) -> datetime | None:
-    """When a throttled Page may call again.
-
-    The X-Business-Use-Case-Usage header maps business ids to lists of usage
-    entries whose estimated_time_to_regain_access is in minutes.
-    """
+def _regain_at(headers: Mapping[str, str]) -> datetime | None:
     try:
-        usage = json.loads(response.headers.get("X-Business-Use-Case-Usage", "{}"))
+        usage = json.loads(headers.get("X-Business-Use-Case-Usage", "{}"))
         minutes = max(
             (
                 float(entry.get("estimated_time_to_regain_access") or 0)
@@ -390,4 +394,4 @@ def _regain_at(response: requests.Response) -> datetime | None:
         minutes = 0.0
     if minutes > 0:
         return datetime.now(UTC) + timedelta(minutes=minutes)
-    return retry_after(response.headers)
+    return None

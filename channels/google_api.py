@@ -11,25 +11,25 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import google.oauth2.credentials
 import google_auth_httplib2
 import httplib2
-from google.auth.exceptions import RefreshError
 from googleapiclient.discovery import Resource, build_from_document
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest, build_http
 
-from .base import Credentials, per_thread
 from .errors import (
     AuthError,
     ChannelError,
     RateLimitedError,
-    RejectedError,
     TemporaryError,
+    retry_after,
 )
+from .session import per_thread
+from .values import Credentials
 
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 THROTTLE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
@@ -101,11 +101,11 @@ def synced(
 
 
 def execute(request: HttpRequest) -> Any:
-    """Run one API request (the adapter retries, never the client library)."""
-    try:
-        body = request.execute(num_retries=0)
-    except HttpError as exc:
-        raise http_error(exc) from exc
+    """Run one API request (the adapter retries, never the client library).
+
+    An error answer is raised as the library's ``HttpError``, for the adapter
+    to classify (:func:`http_error`)."""
+    body = request.execute(num_retries=0)
     # The client hands back the raw text when a body is not valid JSON.
     if isinstance(body, str) and body:
         raise TemporaryError("YouTube sent an unreadable answer (cut short?).")
@@ -138,26 +138,36 @@ def upload_pages(youtube: YouTubeClient, size: int) -> Iterator[dict[str, Any]]:
             return
 
 
-def classify(exc: Exception, timeout: float) -> ChannelError | None:
-    """The channel error for what the Google client libraries raise; ``None``
-    for anything else."""
-    if isinstance(exc, RefreshError):
-        return AuthError("YouTube would not renew the sign-in; reconnect the channel.")
-    if isinstance(exc, HttpError):
-        return http_error(exc)
-    if isinstance(exc, json.JSONDecodeError):
-        return TemporaryError("YouTube sent an unreadable answer (cut short?).")
-    if isinstance(exc, TimeoutError):
-        return TemporaryError(f"YouTube did not answer in {timeout:g}s.")
-    if isinstance(
-        exc, ConnectionError | http.client.HTTPException | httplib2.HttpLib2Error
-    ):
-        return TemporaryError("Lost the connection to YouTube.")
-    return None
+#: What httplib2 raises for a platform that does not answer in time, and for a
+#: connection that fails (the adapter's ``timeout_errors``/``connection_errors``).
+TIMEOUT_ERRORS: tuple[type[Exception], ...] = (TimeoutError,)
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionError,
+    http.client.HTTPException,
+    httplib2.HttpLib2Error,
+)
 
 
-def http_error(exc: HttpError) -> ChannelError:
-    """The channel error for a Google API error response."""
+class StatusError(Protocol):
+    """The adapter's shared mapping of an HTTP status (``status_error``)."""
+
+    def __call__(
+        self,
+        status: int,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = ...,
+        code: str | int | None = ...,
+        body: str | bytes | None = ...,
+    ) -> ChannelError: ...
+
+
+def http_error(exc: HttpError, by_status: StatusError) -> ChannelError:
+    """The channel error for a Google API error response.
+
+    YouTube's reason codes come first (quotas, throttling, auth answered with
+    a 403); anything else goes by its HTTP status through ``by_status``.
+    """
     status = int(exc.resp.status)
     try:
         error = json.loads(exc.content).get("error", {})
@@ -172,19 +182,13 @@ def http_error(exc: HttpError) -> ChannelError:
         return RateLimitedError(
             message, retry_at=datetime.now(UTC) + timedelta(hours=24), **info
         )
-    if reasons & THROTTLE_REASONS or status == 429:
-        seconds = exc.resp.get("retry-after", "")
-        retry_at = (
-            datetime.now(UTC) + timedelta(seconds=int(seconds))
-            if seconds.isdigit()
-            else None
-        )
-        return RateLimitedError(message, retry_at=retry_at, **info)
-    if status == 401 or "authError" in reasons:
+    if reasons & THROTTLE_REASONS:
+        return RateLimitedError(message, retry_at=retry_after(exc.resp), **info)
+    if "authError" in reasons:
         return AuthError(message, **info)
-    if status >= 500:
-        return TemporaryError(message, **info)
-    return RejectedError(message, **info)
+    return by_status(
+        status, message, headers=exc.resp, code=info["code"], body=exc.content
+    )
 
 
 def _next_pacific_midnight() -> datetime:

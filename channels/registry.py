@@ -11,8 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import ChannelAdapter, Credentials, TokenRefresher, TokenSaver
+from .base import ChannelAdapter, TokenRefresher, TokenSaver
 from .errors import ConfigurationError
+from .values import Credentials
 
 _adapters: dict[str, type[ChannelAdapter]] = {}
 
@@ -46,13 +47,29 @@ def channel_config(platform: str) -> dict:
 def warm_up() -> None:
     """Import every configured adapter and let each do its one-off set-up, so
     the first post a process sends costs no more than the rest."""
-    for platform in settings.SOCIAL_CHANNELS:
+    for platform in platforms():
         get(platform).warm_up(channel_config(platform))
 
 
+def platforms() -> list[str]:
+    """The id of every configured channel, in the order of ``SOCIAL_CHANNELS``:
+    the one list of platforms that everything else asks."""
+    return list(settings.SOCIAL_CHANNELS)
+
+
 def as_choices() -> list[tuple[str, str]]:
-    """(id, name) pairs for every configured channel, for form fields."""
-    return [(platform, get(platform).name) for platform in settings.SOCIAL_CHANNELS]
+    """(id, name) pairs for every configured channel, for model and form
+    fields (a callable ``choices``, so migrations never list platforms)."""
+    return [(platform, get(platform).name) for platform in platforms()]
+
+
+def display_name(platform: str) -> str:
+    """The channel's name for people; its id when it is no longer configured
+    (rows and accounts outlive a channel's settings)."""
+    try:
+        return get(platform).name
+    except ConfigurationError:
+        return platform
 
 
 def build(

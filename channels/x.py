@@ -9,13 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import requests
 import tweepy
 from oauthlib.oauth2 import WebApplicationClient
 
-from .base import (
-    ChannelAdapter,
+from .base import ChannelAdapter
+from .errors import (
+    AuthError,
+    ChannelError,
+)
+from .oauth import exchange_code, oauth_session, token_credentials
+from .search import contains_marker, newest_first, parse_time
+from .session import json_body, shared_session
+from .values import (
     ConnectedAccount,
     Credentials,
     FeedItem,
@@ -23,25 +31,9 @@ from .base import (
     Metrics,
     Post,
     PostResult,
-    contains_marker,
-    exchange_code,
     image_problems,
-    json_body,
-    newest_first,
-    oauth_session,
-    parse_time,
-    retry_after,
-    shared_session,
-    token_credentials,
 )
-from .compose import fit_x, warm_up_weighing
-from .errors import (
-    AuthError,
-    ChannelError,
-    RateLimitedError,
-    RejectedError,
-    TemporaryError,
-)
+from .x_text import fit_x, warm_up_weighing, weighted_length
 
 # tweepy.Client hard-codes this origin; a mounted adapter redirects it.
 TWEEPY_HOST = "https://api.twitter.com"
@@ -104,10 +96,7 @@ class XAdapter(ChannelAdapter):
         return PostResult(remote_id, self._permalink(remote_id))
 
     def _retract(self, remote_id: str) -> None:
-        try:
-            self.client.delete_tweet(remote_id, user_auth=False)
-        except tweepy.NotFound:
-            return
+        self.client.delete_tweet(remote_id, user_auth=False)
 
     def _find_by_marker(
         self, marker: str, limit: int, since: datetime | None
@@ -167,6 +156,20 @@ class XAdapter(ChannelAdapter):
         )
 
     @classmethod
+    def text_length(cls, text: str) -> int:
+        return weighted_length(text)
+
+    @classmethod
+    def fit_text(cls, text: str, link: str) -> str:
+        return fit_x(text, link, cls.max_text_length)
+
+    @classmethod
+    def profile_path(
+        cls, remote_id: str, display_name: str, extra: Mapping[str, str]
+    ) -> str:
+        return quote(extra.get("username") or display_name.lstrip("@"))
+
+    @classmethod
     def validate(cls, post: Post) -> list[str]:
         problems = []
         try:
@@ -212,11 +215,17 @@ class XAdapter(ChannelAdapter):
     def classify_error(self, exc: Exception) -> ChannelError | None:
         if isinstance(exc, tweepy.HTTPException):
             return self._error(exc.response)
-        if isinstance(exc, requests.exceptions.JSONDecodeError):
-            return TemporaryError(
-                "X sent an unreadable answer (not JSON or cut short)."
-            )
         return super().classify_error(exc)
+
+    def retry_at(self, headers: Mapping[str, str]) -> datetime | None:
+        """When X's window ends (epoch seconds); the daily cap when that ran
+        out."""
+        daily = headers.get("x-user-limit-24hour-remaining") == "0"
+        for header in ("x-user-limit-24hour-reset", "x-rate-limit-reset")[not daily :]:
+            value = headers.get(header, "")
+            if value.isdigit():
+                return datetime.fromtimestamp(int(value), UTC)
+        return super().retry_at(headers)
 
     # Plumbing ------------------------------------------------------------------------
 
@@ -261,14 +270,13 @@ class XAdapter(ChannelAdapter):
             or next(filter(None, messages), None)
             or (f"X answered HTTP {status}.")
         )
-        info = {"status": status, "code": body.get("type"), "body": response.content}
-        if status == 429:
-            return RateLimitedError(message, retry_at=_reset_at(response), **info)
-        if status == 401:
-            return AuthError(message, **info)
-        if status >= 500:
-            return TemporaryError(message, **info)
-        return RejectedError(message, **info)
+        return self.status_error(
+            status,
+            message,
+            headers=response.headers,
+            code=body.get("type"),
+            body=response.content,
+        )
 
     def _permalink(self, tweet_id: str) -> str:
         if not self._username:
@@ -365,14 +373,3 @@ class XAdapter(ChannelAdapter):
                 ),
             )
         ]
-
-
-def _reset_at(response: requests.Response) -> datetime | None:
-    """When X's window ends (epoch seconds); the daily cap when that ran out."""
-    headers = response.headers
-    daily = headers.get("x-user-limit-24hour-remaining") == "0"
-    for header in ("x-user-limit-24hour-reset", "x-rate-limit-reset")[not daily :]:
-        value = headers.get(header, "")
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value), UTC)
-    return retry_after(headers)

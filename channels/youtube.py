@@ -14,14 +14,32 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import google_auth_httplib2
 from google.auth.exceptions import RefreshError
+from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
 from . import youtube_upload as upload
-from .base import (
-    ChannelAdapter,
+from .base import ChannelAdapter
+from .errors import AuthError, ChannelError, ConfigurationError, RejectedError
+from .google_api import (
+    CONNECTION_ERRORS,
+    TIMEOUT_ERRORS,
+    YouTubeClient,
+    authorized_http,
+    build_client,
+    execute,
+    google_credentials,
+    http_error,
+    synced,
+    upload_pages,
+    warm_up_client,
+)
+from .oauth import exchange_code, oauth_session, token_credentials
+from .search import contains_marker, newest_first, parse_time
+from .values import (
     ConnectedAccount,
     Credentials,
     FeedItem,
@@ -30,24 +48,6 @@ from .base import (
     Post,
     PostResult,
     Video,
-    contains_marker,
-    exchange_code,
-    newest_first,
-    oauth_session,
-    parse_time,
-    token_credentials,
-)
-from .errors import AuthError, ChannelError, ConfigurationError, RejectedError
-from .google_api import (
-    YouTubeClient,
-    authorized_http,
-    build_client,
-    classify,
-    execute,
-    google_credentials,
-    synced,
-    upload_pages,
-    warm_up_client,
 )
 from .youtube_upload import CHUNK_UNIT, MAX_VIDEO_BYTES, NO_VIDEO
 
@@ -66,8 +66,12 @@ class YouTubeAdapter(ChannelAdapter):
     id = "youtube"
     name = "YouTube"
     max_text_length = 5000
+    length_unit = "bytes"  # of UTF-8, as YouTube counts its description
+    supports_images = False
     requires_video = True
     refreshes_itself = True
+    timeout_errors = TIMEOUT_ERRORS
+    connection_errors = CONNECTION_ERRORS
     default_web_url = "https://www.youtube.com"
 
     @classmethod
@@ -133,29 +137,25 @@ class YouTubeAdapter(ChannelAdapter):
         return PostResult(remote_id, self._permalink(remote_id))
 
     def _retract(self, remote_id: str) -> None:
-        try:
-            if self.retract_policy == "delete":
-                self._execute(self.youtube.videos().delete(id=remote_id))
-                return
-            status = self._video(remote_id, "status")["status"]
-            # Updating "status" resets what is omitted, so send the writable
-            # fields back with only the privacy changed.
-            writable = (
-                "embeddable",
-                "license",
-                "publicStatsViewable",
-                "selfDeclaredMadeForKids",
+        if self.retract_policy == "delete":
+            self._execute(self.youtube.videos().delete(id=remote_id))
+            return
+        status = self._video(remote_id, "status")["status"]
+        # Updating "status" resets what is omitted, so send the writable
+        # fields back with only the privacy changed.
+        writable = (
+            "embeddable",
+            "license",
+            "publicStatsViewable",
+            "selfDeclaredMadeForKids",
+        )
+        body = {k: status[k] for k in writable if k in status}
+        body["privacyStatus"] = "private"
+        self._execute(
+            self.youtube.videos().update(
+                part="status", body={"id": remote_id, "status": body}
             )
-            body = {k: status[k] for k in writable if k in status}
-            body["privacyStatus"] = "private"
-            self._execute(
-                self.youtube.videos().update(
-                    part="status", body={"id": remote_id, "status": body}
-                )
-            )
-        except RejectedError as exc:
-            if exc.status != 404:
-                raise
+        )
 
     def _find_by_marker(
         self, marker: str, limit: int, since: datetime | None
@@ -205,6 +205,16 @@ class YouTubeAdapter(ChannelAdapter):
         )
 
     @classmethod
+    def text_length(cls, text: str) -> int:
+        return len(text.encode())
+
+    @classmethod
+    def profile_path(
+        cls, remote_id: str, display_name: str, extra: Mapping[str, str]
+    ) -> str:
+        return f"channel/{quote(remote_id)}"
+
+    @classmethod
     def validate(cls, post: Post) -> list[str]:
         return upload.problems(post)
 
@@ -217,7 +227,13 @@ class YouTubeAdapter(ChannelAdapter):
         return self.credentials
 
     def classify_error(self, exc: Exception) -> ChannelError | None:
-        return classify(exc, self.timeout) or super().classify_error(exc)
+        if isinstance(exc, RefreshError):
+            return AuthError(
+                "YouTube would not renew the sign-in; reconnect the channel."
+            )
+        if isinstance(exc, HttpError):
+            return http_error(exc, self.status_error)
+        return super().classify_error(exc)
 
     # Plumbing ------------------------------------------------------------------------
 
@@ -237,7 +253,7 @@ class YouTubeAdapter(ChannelAdapter):
             self.on_token_refresh(self.credentials)
 
     def _execute(self, request: HttpRequest) -> Any:
-        return execute(request)
+        return self._classified(lambda: execute(request))
 
     def _video(self, video_id: str, part: str) -> dict[str, Any]:
         items = self._execute(self.youtube.videos().list(part=part, id=video_id))

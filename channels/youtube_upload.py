@@ -17,9 +17,9 @@ from typing import Any
 
 from googleapiclient.http import HttpRequest, MediaFileUpload
 
-from .base import Post, Video
 from .errors import ChannelError, TemporaryError
 from .google_api import YouTubeClient
+from .values import Post, Video
 
 log = logging.getLogger("channels.youtube")
 

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels import registry
-from channels.base import ChannelAdapter, ConnectedAccount, Credentials
+from channels.base import ChannelAdapter
 from channels.errors import AuthError, ChannelError
+from channels.values import ConnectedAccount, Credentials
 
 from . import lifecycle
 from .models import ChannelAccount, CrossPost

@@ -15,8 +15,8 @@ from django.conf import settings
 from wagtail.documents import get_document_model
 from wagtail.images.models import Filter, SourceImageIOError
 
-from channels import compose
-from channels.base import Image, Post, Video
+from channels import compose, registry
+from channels.values import Image, Post, Video
 
 from .page_mixins import SocialPostingMixin
 
@@ -81,8 +81,8 @@ def compose_text(
     """The text for one platform from the page's current values.
 
     Reads only attributes, so it works on an unsaved page built from the edit
-    form (the live counter) as well as on a revision (the outbox). X's text is
-    not yet fitted to 280; :func:`build_post` does that.
+    form (the live counter) as well as on a revision (the outbox). The text is
+    not yet fitted to the platform's limit; :func:`build_post` does that.
     """
     department = page.social_department()
     parts = {
@@ -91,14 +91,11 @@ def compose_text(
         "link": link,
         "hashtags": [department] if department else [],
     }
-    template, override = {
-        "facebook": (social_settings.facebook_template, page.social_text_facebook),
-        "x": (social_settings.x_template, page.social_text_x),
-    }.get(
-        platform,
-        (social_settings.youtube_description_template, page.social_text_youtube),
+    return compose.compose(
+        social_settings.template_for(platform),
+        override=page.social_text_for(platform),
+        **parts,
     )
-    return compose.compose(template, override=override, **parts)
 
 
 def build_post(
@@ -114,14 +111,12 @@ def build_post(
     ``marker`` and ``images`` are the same for every platform; callers building
     several posts of one page pass them in to work them out once.
     """
+    adapter = registry.get(platform)
     marker = marker or canonical_url(page)
     link = post_link(marker, platform, social_settings)
-    text = compose_text(page, platform, social_settings, link)
-    video = None
-    if platform == "x":
-        text = compose.fit_x(text, link)
-    if platform == "youtube":
-        video = _video(page, text)
+    text = adapter.fit_text(compose_text(page, platform, social_settings, link), link)
+    video = _video(page, text) if adapter.requires_video else None
+    if not adapter.supports_images:
         images = ()
     elif images is None:
         images = page_images(page)

@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from channels.base import ChannelAdapter, PostResult
+from channels.base import ChannelAdapter
 from channels.errors import AuthError, ChannelError, RateLimitedError, RejectedError
+from channels.values import PostResult
 
 from . import accounts, budgets, content, dispatch, lifecycle
 from .models import ChannelAccount, CrossPost

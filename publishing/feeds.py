@@ -26,8 +26,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from channels.base import USER_AGENT, FeedItem, FeedMedia
 from channels.errors import ChannelError
+from channels.session import USER_AGENT
+from channels.values import FeedItem, FeedMedia
 
 from .accounts import adapter_for
 from .models import ChannelAccount, SocialFeed

@@ -6,7 +6,9 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
-from .models import PLATFORM_CHOICES, ChannelAccount, CrossPost
+from channels import registry
+
+from .models import ChannelAccount, CrossPost
 
 
 def department_choices():
@@ -25,7 +27,7 @@ class CrossPostFilterSet(WagtailFilterSet):
         label=_("State"), choices=CrossPost.State.choices
     )
     platform = django_filters.ChoiceFilter(
-        label=_("Platform"), choices=PLATFORM_CHOICES, empty_label=_("Any platform")
+        label=_("Platform"), choices=registry.as_choices, empty_label=_("Any platform")
     )
     account = django_filters.ModelChoiceFilter(
         label=_("Account"),
@@ -54,7 +56,7 @@ class PostedRecordFilterSet(WagtailFilterSet):
         label=_("Posted between"), widget=DateRangePickerWidget
     )
     platform = django_filters.ChoiceFilter(
-        label=_("Platform"), choices=PLATFORM_CHOICES, empty_label=_("Any platform")
+        label=_("Platform"), choices=registry.as_choices, empty_label=_("Any platform")
     )
     account = django_filters.ModelChoiceFilter(
         label=_("Account"),

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from channels.base import Image, Post
+from channels.values import Image, Post
 
 from . import personal_data
 from .normalise import normalise

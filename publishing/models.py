@@ -15,11 +15,10 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
-from channels.base import Credentials
+from channels import registry
+from channels.values import Credentials
 
 from .crypto import EncryptedTextField
-
-PLATFORM_CHOICES = [("facebook", "Facebook"), ("x", "X"), ("youtube", "YouTube")]
 
 
 class ChannelAccount(models.Model):
@@ -33,7 +32,7 @@ class ChannelAccount(models.Model):
         NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
         DISCONNECTED = "disconnected", "Disconnected"
 
-    platform = models.CharField(max_length=20, choices=PLATFORM_CHOICES)
+    platform = models.CharField(max_length=20, choices=registry.as_choices)
     display_name = models.CharField(max_length=200)
     remote_id = models.CharField("Account id on the platform", max_length=100)
     access_token = EncryptedTextField(blank=True, editable=False)
@@ -178,7 +177,7 @@ class CrossPost(models.Model):
         related_name="crossposts",
         db_index=False,
     )
-    platform = models.CharField(max_length=20, choices=PLATFORM_CHOICES)
+    platform = models.CharField(max_length=20, choices=registry.as_choices)
     revision = models.ForeignKey(
         "wagtailcore.Revision",
         on_delete=models.SET_NULL,
@@ -384,6 +383,22 @@ class SocialSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "Social publishing"
+
+    #: The message template field of each platform that has one. A field is a
+    #: column, so a new platform uses its adapter's default template until one
+    #: is added here (with its migration).
+    TEMPLATE_FIELDS = {
+        "facebook": "facebook_template",
+        "x": "x_template",
+        "youtube": "youtube_description_template",
+    }
+
+    def template_for(self, platform: str) -> str:
+        """The site's message template for ``platform``, or its adapter's."""
+        field = self.TEMPLATE_FIELDS.get(platform)
+        if field is None:
+            return registry.get(platform).default_template
+        return getattr(self, field)
 
 
 class SocialFeed(models.Model):

@@ -102,7 +102,7 @@ def _queue(page, revision, user, social_settings, protocol, accounts):
             )
             continue
         if account.platform not in drafts:
-            if images is None and not adapter_class.requires_video:
+            if images is None and adapter_class.supports_images:
                 images, media_problems = _page_images(page)
             post = content.build_post(
                 page, account.platform, social_settings, marker=marker, images=images

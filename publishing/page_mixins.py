@@ -49,6 +49,11 @@ class SocialPostingMixin(models.Model):
     class Meta:
         abstract = True
 
+    def social_text_for(self, platform: str) -> str:
+        """The editor's own wording for ``platform`` ("" for the template's).
+        Each platform with a text field names it ``social_text_<platform>``."""
+        return getattr(self, f"social_text_{platform}", "")
+
     # Hooks a page type overrides -----------------------------------------------------
 
     #: The foreign keys the page's posts are made from (its department, image,

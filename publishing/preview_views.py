@@ -21,25 +21,21 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from wagtail.models import Page
 
-from channels import compose, registry
-from channels.base import Image
+from channels import registry
 from channels.errors import ConfigurationError
+from channels.values import Image
 
 from . import content, guard, outbox
-from .models import PLATFORM_CHOICES, ChannelAccount
+from .models import ChannelAccount
 from .page_mixins import SocialPostingMixin
 
-PLATFORM_NAMES = dict(PLATFORM_CHOICES)
-
-# Form fields the counters read; anything else posted is ignored.
+# Form fields the counters read, with each channel's ``social_text_<platform>``;
+# anything else posted is ignored.
 TEXT_FIELDS = (
     "title",
     "slug",
     "summary",
     "search_description",
-    "social_text_facebook",
-    "social_text_x",
-    "social_text_youtube",
     "hero_image_alt",
     "youtube_title",
     "youtube_tags",
@@ -87,7 +83,7 @@ def channel_plan(page, default_accounts=None) -> dict:
             {
                 "name": account.display_name,
                 "platform": account.platform,
-                "platform_name": PLATFORM_NAMES.get(account.platform, ""),
+                "platform_name": registry.display_name(account.platform),
                 "sent": sent,
                 "note": note,
             }
@@ -96,7 +92,7 @@ def channel_plan(page, default_accounts=None) -> dict:
 
 
 def _images_for_guard(page, platform: str) -> tuple[Image, ...]:
-    found = page.social_image() if platform != "youtube" else None
+    found = page.social_image() if registry.get(platform).supports_images else None
     if not found:
         return ()
     image, alt_text = found
@@ -106,34 +102,28 @@ def _images_for_guard(page, platform: str) -> tuple[Image, ...]:
 def channel_preview(page, platform: str, social_settings, protocol_settings) -> dict:
     """The text for one channel, its length as the platform counts it, the
     platform's limit and the guard's findings (offsets into that text)."""
-    limit = registry.get(platform).max_text_length
+    adapter = registry.get(platform)
+    limit = adapter.max_text_length
     link = content.post_link(content.canonical_url(page), platform, social_settings)
     draft = content.compose_text(page, platform, social_settings, link)
-    text, unit, shortened = draft, "characters", False
-    if platform == "x":
-        # X counts by weight (URLs 23, CJK and emoji 2); an over-long text is
-        # cut to fit when sent, so the counter shows the uncut weight.
-        shortened = compose.weighted_length(draft) > limit
-        try:
-            text = compose.fit_x(draft, link, limit)
-        except ValueError:
-            text = draft
-        length = compose.weighted_length(draft if shortened else text)
-    elif platform == "youtube":
-        unit = "bytes"  # YouTube's 5,000 limit is in bytes of UTF-8
-        length = len(text.encode())
-    else:
-        length = len(text)
+    try:
+        text = adapter.fit_text(draft, link)
+    except ValueError:
+        text = draft
+    # A platform that cuts an over-long text to fit when it is sent (X) shows
+    # the uncut length, so the editor sees by how much it is over.
+    shortened = adapter.text_length(draft) > limit and text != draft
+    length = adapter.text_length(draft if shortened else text)
     findings = guard.check_text(
         text, protocol_settings, images=_images_for_guard(page, platform)
     )
     return {
         "platform": platform,
-        "name": PLATFORM_NAMES[platform],
+        "name": adapter.name,
         "text": text,
         "length": length,
         "limit": limit,
-        "unit": unit,
+        "unit": adapter.length_unit,
         "over_limit": length > limit,
         "shortened": shortened,
         "findings": [finding.as_dict() for finding in findings],
@@ -167,7 +157,7 @@ class SocialPreviewView(View):
             page, default_accounts=True
         )
         channels = {}
-        for platform, _name in PLATFORM_CHOICES:
+        for platform in registry.platforms():
             try:
                 channels[platform] = channel_preview(
                     page, platform, social_settings, protocol_settings
@@ -234,7 +224,8 @@ def _has_field(page, name: str) -> bool:
 def _apply_form_values(page, data) -> None:
     """Copy the posted values onto the (unsaved) page; unknown names and ids that
     point nowhere are ignored, so a half-filled form still gets an answer."""
-    for name in TEXT_FIELDS:
+    texts = [f"social_text_{platform}" for platform in registry.platforms()]
+    for name in [*TEXT_FIELDS, *texts]:
         if name in data and _has_field(page, name):
             setattr(page, name, data.get(name, ""))
     for name in FOREIGN_KEYS:
@@ -280,9 +271,11 @@ def render_social_preview(page, request, platform: str):
         )
         video_url = document.file.url
     plan = channel_plan(page, defaults)
+    adapter = registry.get(platform)
     return TemplateResponse(
         request,
-        f"publishing/previews/{platform}.html",
+        # A channel without a look of its own shows its post plainly.
+        [f"publishing/previews/{platform}.html", "publishing/previews/post.html"],
         {
             "page": page,
             "post": post,
@@ -291,14 +284,11 @@ def render_social_preview(page, request, platform: str):
             "video_url": video_url,
             "accounts": [a for a in plan["accounts"] if a["platform"] == platform],
             "findings": guard.check_post(post, page, protocol_settings),
-            "platform_name": PLATFORM_NAMES[platform],
-            "weighted_length": compose.weighted_length(post.text),
+            "platform_name": adapter.name,
+            "length": adapter.text_length(post.text),
+            "limit": adapter.max_text_length,
         },
     )
-
-
-#: Preview modes showing the page as a post on each channel, after the page itself.
-SOCIAL_PREVIEW_MODES = [("facebook", "Facebook"), ("x", "X"), ("youtube", "YouTube")]
 
 
 class SocialPreviewMixin:
@@ -306,9 +296,10 @@ class SocialPreviewMixin:
 
     @property
     def preview_modes(self):
-        return [*super().preview_modes, *SOCIAL_PREVIEW_MODES]
+        # After the page itself, the page as a post on each channel.
+        return [*super().preview_modes, *registry.as_choices()]
 
     def serve_preview(self, request, mode_name):
-        if mode_name in dict(SOCIAL_PREVIEW_MODES):
+        if mode_name in registry.platforms():
             return render_social_preview(self, request, mode_name)
         return super().serve_preview(request, mode_name)

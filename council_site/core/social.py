@@ -9,7 +9,7 @@ the sandbox's pages.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -29,14 +29,11 @@ def web_url(platform: str) -> str:
 
 
 def profile_url(account) -> str:
-    """The public page of a connected Facebook Page, X account or YouTube channel."""
-    base = web_url(account.platform)
-    if account.platform == "x":
-        handle = account.extra.get("username") or account.display_name.lstrip("@")
-        return f"{base}/{quote(handle)}"
-    if account.platform == "youtube":
-        return f"{base}/channel/{quote(account.remote_id)}"
-    return f"{base}/{quote(account.remote_id)}"
+    """The public page of a connected account, where its adapter says it is."""
+    path = registry.get(account.platform).profile_path(
+        account.remote_id, account.display_name, account.extra
+    )
+    return f"{web_url(account.platform)}/{path}"
 
 
 def youtube_player_url(video_id: str) -> str:

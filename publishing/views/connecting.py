@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from channels.base import ConnectedAccount, Credentials
+from channels.values import ConnectedAccount, Credentials
 
 from .. import crypto
 

@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from channels.base import ChannelAdapter, Credentials, Image, Post
+from channels.base import ChannelAdapter
 from channels.errors import AuthError, RateLimitedError, RejectedError, TemporaryError
+from channels.values import Credentials, Image, Post
 
 TIMEOUT = 2.0
 SHORT_TIMEOUT = 0.5

@@ -7,15 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from channels.base import (
-    Credentials,
-    RedactSecrets,
-    check_callback,
-    contains_marker,
-    newest_first,
-    token_credentials,
-)
 from channels.errors import AuthError, RejectedError
+from channels.oauth import check_callback, token_credentials
+from channels.search import contains_marker, newest_first
+from channels.session import RedactSecrets
+from channels.values import Credentials
 
 MARKER = "https://www.exampleshire.gov.uk/news/bins/"
 

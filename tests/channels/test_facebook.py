@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from channels.base import Image, Post
 from channels.errors import AuthError, RateLimitedError
 from channels.facebook import FacebookAdapter
+from channels.values import Image, Post
 from sandbox.png import make_png
 
 from .contract import TIMEOUT, AdapterContract
@@ -54,7 +54,7 @@ class TestFacebookAdapter(AdapterContract):
         return Post(text=text, link=marker, marker=marker, title="Garden waste")
 
     def mint(self, sandbox: Any):
-        from channels.base import Credentials
+        from channels.values import Credentials
 
         token = sandbox.mint_token("facebook", kind="page", account_id=PAGE)
         return Credentials(account_id=PAGE, access_token=token["access_token"])

@@ -7,9 +7,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from channels.base import Credentials
 from channels.errors import AuthError
 from channels.facebook import FacebookAdapter
+from channels.values import Credentials
 from channels.x import XAdapter
 from channels.youtube import YouTubeAdapter
 

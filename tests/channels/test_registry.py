@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from channels import registry
-from channels.base import Credentials
 from channels.errors import ConfigurationError
 from channels.facebook import FacebookAdapter
+from channels.values import Credentials
 from channels.x import XAdapter
 from channels.youtube import YouTubeAdapter
 
@@ -96,9 +96,9 @@ def _collect_failure(steps, failures: list) -> None:
 
 
 def test_warming_up_prepares_the_weighing_of_x_posts():
-    from channels import compose
+    from channels import x_text
 
-    compose._emoji_alphabet.cache_clear()
+    x_text._emoji_alphabet.cache_clear()
     registry.warm_up()
 
-    assert compose._emoji_alphabet.cache_info().currsize == 1
+    assert x_text._emoji_alphabet.cache_info().currsize == 1

@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from channels import google_api, registry
-from channels.base import Credentials, PlatformSession, shared_session
+from channels.session import PlatformSession, shared_session
+from channels.values import Credentials
 
 
 class CookieSettingHandler(BaseHTTPRequestHandler):
@@ -77,12 +78,14 @@ def test_each_thread_has_its_own_session_and_google_transport():
 
     def build():
         both_built.wait()
-        found.append((
-            shared_session(5.0),
-            google_api.authorized_http(
-                google_api.google_credentials({}, credentials("UC1")), 5.0
-            )[0],
-        ))
+        found.append(
+            (
+                shared_session(5.0),
+                google_api.authorized_http(
+                    google_api.google_credentials({}, credentials("UC1")), 5.0
+                )[0],
+            )
+        )
         both_built.wait()
 
     threads = [threading.Thread(target=build) for _ in range(2)]

@@ -8,9 +8,9 @@ from typing import Any
 
 import requests
 
-from channels.base import Image, Post
-from channels.compose import weighted_length
+from channels.values import Image, Post
 from channels.x import XAdapter
+from channels.x_text import weighted_length
 from sandbox.png import make_png
 
 from .contract import TIMEOUT, AdapterContract

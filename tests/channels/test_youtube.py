@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from channels import google_api
-from channels.base import Credentials, Post, Video
 from channels.errors import AuthError, ConfigurationError, TemporaryError
+from channels.values import Credentials, Post, Video
 from channels.youtube import NO_VIDEO, YouTubeAdapter
 
 from .contract import TIMEOUT, AdapterContract

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from channels.base import Image, Post, Video
+from channels.values import Image, Post, Video
 from publishing import guard
 from publishing.models import ProtocolSettings
 

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from channels.base import Credentials
 from channels.errors import AuthError
 from channels.facebook import FacebookAdapter
+from channels.values import Credentials
 from channels.x import XAdapter
 from channels.youtube import YouTubeAdapter
 from publishing.models import ChannelAccount

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from channels.base import Credentials
+from channels.values import Credentials
 from publishing.models import ChannelAccount
 
 

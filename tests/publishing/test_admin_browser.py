@@ -23,7 +23,7 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import PageLogEntry
 
-from channels import compose
+from channels.x_text import weighted_length
 from council_site.news.models import AnnouncementPage
 from publishing import content, delivery
 from publishing.models import CrossPost
@@ -187,7 +187,7 @@ def test_editor_writes_an_announcement_and_finds_its_three_posts(
     assert draft.social_text_x == X_TEXT
     assert "Put your bins out by 7am" in str(draft.body)
     x_text = content.build_post(draft, "x", content.social_settings_for(draft)).text
-    assert shown_count == compose.weighted_length(x_text)
+    assert shown_count == weighted_length(x_text)
     assert shown_count != len(x_text)  # the counter weighs, it does not count
 
     moderator = sign_in(browser, live_server, "moderator")
@@ -228,7 +228,7 @@ def test_editor_writes_an_announcement_and_finds_its_three_posts(
     }
     # What X got is what the counter weighed, with the picture and its alt text.
     assert sandbox_posts["x"]["text"] == x_text
-    assert compose.weighted_length(sandbox_posts["x"]["text"]) == shown_count
+    assert weighted_length(sandbox_posts["x"]["text"]) == shown_count
     for platform in ("facebook", "x"):
         assert [m["alt_text"] for m in sandbox_posts[platform]["media"]] == [alt_text]
     assert sandbox_posts["youtube"]["title"] == title

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from channels.base import PostResult
+from channels.values import PostResult
 from publishing import budgets, delivery, dispatch, lifecycle
 from publishing.models import ChannelAccount, CrossPost
 

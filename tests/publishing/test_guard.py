@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from wagtail.models import PageLogEntry
 
-from channels.base import Image
+from channels.values import Image
 from publishing import actions, content, delivery, guard
 from publishing.models import CrossPost, ProtocolSettings
 from tests.publishing.conftest import live_posts_with_marker, publish, rows_for
@@ -341,7 +341,7 @@ def test_clean_text_has_no_findings():
 
 
 def test_findings_are_json_safe_dicts_with_offsets(db):
-    from channels.base import Post
+    from channels.values import Post
 
     post = Post(text="Call 020 7946 0018", link="https://x.test/", marker="x")
     (finding,) = guard.check_post(post, page=None)
@@ -360,7 +360,7 @@ def test_check_post_uses_the_sites_protocol_settings(site):
     settings = ProtocolSettings.for_site(site["home"].get_site())
     settings.blocklist = "fly-tipping amnesty"
     settings.save()
-    from channels.base import Post
+    from channels.values import Post
 
     post = Post(text="A fly-tipping amnesty this week", link="", marker="")
     assert [f["rule"] for f in guard.check_post(post, site["home"])] == ["blocklist"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from channels.base import PostResult
+from channels.values import PostResult
 from publishing import lifecycle
 from publishing.lifecycle import NEW, PLACES, RESTING_STATES, TABLE
 from publishing.models import CrossPost

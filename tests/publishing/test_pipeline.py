@@ -8,7 +8,7 @@ import logging
 import pytest
 from wagtail.models import PageLogEntry
 
-from channels.base import ConnectedAccount, Credentials
+from channels.values import ConnectedAccount, Credentials
 from publishing import content, delivery
 from publishing.accounts import save_connected
 from publishing.models import ChannelAccount, CrossPost
@@ -306,7 +306,7 @@ def test_broker_down_at_publish_time_loses_nothing(
     app._pool = app.amqp._producer_pool = None
     try:
         page = make_policy()
-        with caplog.at_level(logging.WARNING, logger="publishing.services"):
+        with caplog.at_level(logging.WARNING, logger="publishing.dispatch"):
             publish(page)  # must neither raise nor lose the rows
         assert "wait for the sweeper" in caplog.text  # it did try the dead broker
         assert {row.state for row in rows_for(page)} == {State.PENDING}

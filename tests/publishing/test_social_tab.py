@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from channels import compose
+from channels.x_text import weighted_length
 from publishing import content
 from publishing.models import ChannelAccount, CrossPost, SocialSettings
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
@@ -65,7 +65,7 @@ def test_x_count_is_the_weighted_length_of_exactly_what_is_sent(
     page.social_text_x = text
     sent = content.build_post(page, "x", content.social_settings_for(page)).text
     assert answer["text"] == sent
-    assert answer["length"] == compose.weighted_length(sent)
+    assert answer["length"] == weighted_length(sent)
     assert answer["limit"] == 280
     assert answer["shortened"] is False
 
@@ -79,7 +79,7 @@ def test_an_over_long_x_text_counts_over_the_limit_and_is_shortened(
     assert answer["shortened"] is True
     assert answer["over_limit"] is True
     assert answer["length"] > 280
-    assert compose.weighted_length(answer["text"]) <= 280
+    assert weighted_length(answer["text"]) <= 280
     page.social_text_x = text
     assert (
         answer["text"]
@@ -295,7 +295,7 @@ def test_the_counter_updates_as_the_editor_types(live_server, client, make_polic
     session = client.cookies["sessionid"].value
     typed = "Bins 🗑️ 収集日 call 020 7946 0018"
     page.social_text_x = typed
-    expected = compose.weighted_length(
+    expected = weighted_length(
         content.build_post(page, "x", content.social_settings_for(page)).text
     )
     # No database access below: Playwright's sync API runs an event loop.

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from django import template
 
+from channels import registry
 from council_site.core import cache, social
-from publishing.models import PLATFORM_CHOICES, ChannelAccount, SocialFeed
+from publishing.models import ChannelAccount, SocialFeed
 
 register = template.Library()
-PLATFORM_NAMES = dict(PLATFORM_CHOICES)
 
 
 @register.simple_tag
@@ -25,7 +25,7 @@ def social_profiles() -> list[dict]:
     """The council's connected accounts with links to their public pages."""
     return [
         {
-            "platform": PLATFORM_NAMES.get(account.platform, account.platform),
+            "platform": registry.display_name(account.platform),
             "name": account.display_name,
             "url": social.profile_url(account),
         }
@@ -61,7 +61,7 @@ def _feed_context(feed: SocialFeed, limit: int) -> dict:
             created = None
         items.append({**item, "created_at": created})
     return {
-        "platform": PLATFORM_NAMES.get(account.platform, account.platform),
+        "platform": registry.display_name(account.platform),
         "platform_id": account.platform,
         "name": account.display_name,
         "profile_url": social.profile_url(account),

@@ -1,0 +1,118 @@
+"""OAuth 2.0 helpers for the adapters' connect flows (requests-oauthlib):
+the client session, checking the callback, exchanging the code, and turning a
+token response into :class:`~channels.values.Credentials`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from oauthlib.oauth2 import OAuth2Error
+from requests_oauthlib import OAuth2Session
+
+from .errors import AuthError, TemporaryError
+from .session import DEFAULT_TIMEOUT, USER_AGENT, TimeoutAdapter
+from .values import Credentials
+
+
+def allow_loopback_http(*urls: str) -> None:
+    """Let oauthlib talk plain HTTP, but only to a loopback sandbox.
+
+    oauthlib refuses any ``http://`` authorization or token URL. Development and
+    tests point the channels at a local platform sandbox without TLS, so the
+    check is relaxed when, and only when, every URL involved is loopback HTTP.
+    A real platform (https) never turns this on.
+    """
+    parts = [urlsplit(url) for url in urls if url]
+    if parts and all(
+        p.scheme == "http" and p.hostname in {"127.0.0.1", "localhost", "::1"}
+        for p in parts
+    ):
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
+def oauth_session(
+    config: Mapping[str, Any],
+    redirect_uri: str,
+    *,
+    state: str,
+    scope: list[str] | None = None,
+) -> OAuth2Session:
+    """An OAuth 2.0 client session for a connect flow, with timeouts."""
+    allow_loopback_http(config["AUTHORIZE_URL"], config["TOKEN_URL"])
+    session = OAuth2Session(
+        config["CLIENT_ID"], redirect_uri=redirect_uri, scope=scope, state=state
+    )
+    session.headers["User-Agent"] = USER_AGENT
+    timeout = float(config.get("TIMEOUT", DEFAULT_TIMEOUT))
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, TimeoutAdapter(timeout))
+    return session
+
+
+def fetch_token(
+    session: OAuth2Session, config: Mapping[str, Any], platform: str, **kwargs: Any
+) -> dict[str, Any]:
+    """Exchange an authorization code; ``AuthError`` when the platform refuses."""
+    try:
+        return dict(session.fetch_token(config["TOKEN_URL"], **kwargs))
+    except OAuth2Error as exc:
+        reason = exc.description or exc.error
+        raise AuthError(f"{platform} did not accept the sign-in: {reason}") from None
+    except requests.RequestException:
+        raise TemporaryError(f"{platform} did not answer the sign-in.") from None
+
+
+def exchange_code(
+    config: Mapping[str, Any],
+    redirect_uri: str,
+    params: Mapping[str, str],
+    state: str,
+    platform: str,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Check an OAuth callback (state first) and exchange its code for tokens."""
+    code = check_callback(params, state, platform)
+    session = oauth_session(config, redirect_uri, state=state)
+    return fetch_token(session, config, platform, code=code, **kwargs)
+
+
+def token_credentials(token: Mapping[str, Any], old: Credentials) -> Credentials:
+    """``old`` with the tokens of an OAuth token response.
+
+    Refresh tokens may rotate; when the response carries none, the old one is
+    kept, so an account never ends up with an empty refresh token.
+    """
+    expires_in = token.get("expires_in")
+    scope = token.get("scope") or ()
+    return old.with_tokens(
+        access_token=token["access_token"],
+        refresh_token=token.get("refresh_token") or old.refresh_token,
+        expires_at=datetime.now(UTC) + timedelta(seconds=float(expires_in))
+        if expires_in
+        else None,
+        scopes=tuple(scope.split() if isinstance(scope, str) else scope),
+    )
+
+
+def check_callback(params: Mapping[str, str], state: str, platform: str) -> str:
+    """Validate an OAuth callback and return its authorization code.
+
+    The state is compared first, so a forged callback is refused before its
+    other parameters are believed.
+    """
+    if not state or params.get("state") != state:
+        raise AuthError(f"{platform} connection refused: the state did not match.")
+    if params.get("error"):
+        if params["error"] == "access_denied":
+            raise AuthError(f"{platform} access was not granted.")
+        description = params.get("error_description") or params["error"]
+        raise AuthError(f"{platform} connection failed: {description}")
+    code = params.get("code")
+    if not code:
+        raise AuthError(f"{platform} did not return an authorization code.")
+    return code

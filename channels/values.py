@@ -1,0 +1,155 @@
+"""The values that travel between the publishing service and the adapters.
+
+Plain frozen dataclasses: what to post (:class:`Post` with its :class:`Image`
+and :class:`Video`), what came of it (:class:`PostResult`), what an account shows
+(:class:`FeedItem`, :class:`Metrics`) and the tokens an adapter uses
+(:class:`Credentials`, :class:`ConnectedAccount`). No HTTP, no platform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image to attach, with the alt text the council's guidelines require."""
+
+    path: Path
+    alt_text: str
+    content_type: str = "image/jpeg"
+
+
+@dataclass(frozen=True)
+class Video:
+    """A video file and its YouTube-style metadata."""
+
+    path: Path
+    title: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    category_id: str = "25"  # YouTube's "News & Politics"
+    privacy: str = "public"
+    made_for_kids: bool = False
+    content_type: str = "video/mp4"
+    captions_path: Path | None = None
+    captions_language: str = "en-GB"
+
+
+@dataclass(frozen=True)
+class Post:
+    """What one channel should publish for one page.
+
+    ``text`` is already composed for this channel (see :mod:`channels.compose`).
+    ``marker`` is what reconciliation searches for; it is the page's canonical URL
+    and appears in the published text, link or description.
+    """
+
+    text: str
+    link: str
+    marker: str
+    title: str = ""
+    images: tuple[Image, ...] = ()
+    video: Video | None = None
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """Where a post now lives on the platform."""
+
+    remote_id: str
+    permalink: str
+    state: str = "posted"  # or "processing" (e.g. a video still being encoded)
+
+
+@dataclass(frozen=True)
+class FeedMedia:
+    url: str
+    alt_text: str = ""
+    kind: str = "image"
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One post of the account's public feed, normalised across platforms."""
+
+    remote_id: str
+    text: str
+    permalink: str
+    created_at: datetime
+    media: tuple[FeedMedia, ...] = ()
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Engagement figures; ``None`` where the platform does not offer one."""
+
+    likes: int | None = None
+    shares: int | None = None
+    comments: int | None = None
+    views: int | None = None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An account's tokens as the adapter needs them. Never logged or rendered."""
+
+    account_id: str
+    access_token: str
+    refresh_token: str = ""
+    expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # keep tokens out of tracebacks and logs
+        return f"Credentials(account_id={self.account_id!r}, tokens=<hidden>)"
+
+    def with_tokens(self, **changes: Any) -> Credentials:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """An account found at the end of an OAuth connect flow."""
+
+    platform: str
+    remote_id: str
+    display_name: str
+    credentials: Credentials
+
+
+def image_problems(
+    images: tuple[Image, ...],
+    *,
+    platform: str,
+    max_count: int,
+    max_bytes: int,
+    types: frozenset[str],
+) -> list[str]:
+    """Plain-words problems with a post's images against a platform's limits."""
+    problems: list[str] = []
+    if len(images) > max_count:
+        problems.append(
+            f"{platform} takes at most {max_count} image(s); "
+            f"this page has {len(images)}."
+        )
+    for image in images:
+        name = image.path.name
+        if not image.alt_text.strip():
+            problems.append(f"The image {name} has no alt text.")
+        if image.content_type not in types:
+            allowed = ", ".join(sorted(t.split("/")[1].upper() for t in types))
+            problems.append(f"{platform} accepts {allowed} images; {name} is not one.")
+        if not image.path.is_file():
+            problems.append(f"The image file {name} is missing.")
+        elif image.path.stat().st_size > max_bytes:
+            problems.append(
+                f"The image {name} is larger than {platform}'s limit of "
+                f"{max_bytes // (1024 * 1024)} MB."
+            )
+    return problems
