@@ -42,6 +42,7 @@ test: $(TEST_STAMP) $(NODE_STAMP) chromium
 # SIGKILLed twice), beat, and a Redis restart when Redis is local; exit 1 on any
 # duplicate or lost post. PostgreSQL/Redis when they answer on 127.0.0.1.
 soak: $(TEST_STAMP)
+	LIFECYCLE_EXAMPLES=300 $(BIN)/python -m pytest -q tests/publishing/test_lifecycle_properties.py
 	$(BIN)/python -m benchmarks.soak
 
 # Every benchmark in benchmarks/; writes benchmarks/REPORT.md.
