@@ -188,14 +188,17 @@ def card_numbers(text: str) -> Spans:
 
 # A sort code (written 12-34-56, 12 34 56, or named "sort code 123456") with an
 # account number of 8 digits within a few words, either way round.
+# Neither is the tail of a longer run: the last digits of a phone number, or
+# the digits of a National Insurance number before its suffix letter.
 _SORT_CODE = (
-    r"(?:[0-9]{2}[\s.\-]+[0-9]{2}[\s.\-]+[0-9]{2}"
+    r"(?:[0-9]{2}[\s.\-]+[0-9]{2}[\s.\-]+[0-9]{2}(?![\s.\-]?(?-i:[A-D])(?![A-Za-z]))"
     r"|(?<![A-Za-z])sort\s*code\W{0,3}[0-9]{6})(?![0-9])"
 )
 _ACCOUNT = r"(?<![0-9])[0-9]{4}[\s\-]?[0-9]{4}(?![0-9])"
 _GAP = r"[^0-9\n]{0,30}?"
 BANK_DETAILS = re.compile(
-    rf"(?<![\w/])(?:{_SORT_CODE}{_GAP}{_ACCOUNT}|{_ACCOUNT}{_GAP}{_SORT_CODE})",
+    rf"(?<![\w/])(?:{_SORT_CODE}{_GAP}{_ACCOUNT}"
+    rf"|(?<![0-9][\s.\-]){_ACCOUNT}{_GAP}{_SORT_CODE})",
     re.IGNORECASE,
 )
 

@@ -90,3 +90,13 @@ def test_reference_numbers_are_not_nhs_numbers(text):
 
 def test_an_nhs_number_named_as_one_is_still_found():
     assert ("nhs_number", NHS) in found(f"NHS number {NHS}")
+
+
+def test_a_phone_number_beside_an_ni_number_is_not_taken_for_bank_details():
+    from publishing.models import ProtocolSettings
+
+    found = guard.check_text(
+        "Call 020 7946 0018 or quote AB 12 34 56 C.", ProtocolSettings()
+    )
+
+    assert {finding.rule for finding in found} == {"phone_number", "ni_number"}
