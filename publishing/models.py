@@ -18,6 +18,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from channels.base import Credentials
 
 from .crypto import EncryptedTextField
+from .links import allowed_url
 
 PLATFORM_CHOICES = [("facebook", "Facebook"), ("x", "X"), ("youtube", "YouTube")]
 
@@ -301,6 +302,12 @@ class CrossPost(models.Model):
         return f"{self.page_title} on {self.account}"
 
     @property
+    def link_to_post(self) -> str:
+        """The permalink if it is on the platform's own hosts, else "": the
+        platform sets it, so it is checked before it becomes a link."""
+        return allowed_url(self.platform, self.permalink)
+
+    @property
     def is_final(self) -> bool:
         return self.state in self.FINAL_STATES
 
@@ -418,6 +425,9 @@ class SocialFeed(models.Model):
     fetched_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    #: The posts of the last refresh that could not be stored: ``id`` and
+    #: ``reason`` each.
+    skipped_items = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"Feed of {self.account}"

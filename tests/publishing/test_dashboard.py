@@ -9,6 +9,7 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -433,3 +434,15 @@ def test_csv_export_writes_formulas_as_text(client, people, account):
         ["'" + formula for formula in FORMULAS] + ["'\tTabbed"]
     )
     assert {row["Last error"] for row in rows} == {"'-2+3", "'\r=1+1"}
+
+
+def test_a_permalink_off_the_platforms_hosts_is_not_a_link(client, people, account):
+    make_row(account, State.POSTED, permalink="javascript:alert(document.cookie)")
+    good = f"{settings.SOCIAL_CHANNELS['x']['WEB_URL']}/council/status/1"
+    make_row(account, State.POSTED, permalink=good)
+    client.force_login(people["comms"])
+
+    html = client.get(DASHBOARD).content.decode()
+
+    assert "javascript:" not in html
+    assert f'href="{good}"' in html
