@@ -7,6 +7,10 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 TOKEN_ENCRYPTION_KEY = env("TOKEN_ENCRYPTION_KEY")
+# The public address: links in posts and the admin's emails are built from it,
+# so a missing one fails at startup instead of posting http://127.0.0.1 links.
+SITE_URL = env("SITE_URL")
+WAGTAILADMIN_BASE_URL = SITE_URL
 DATABASES = {"default": tune_postgres(env.db("DATABASE_URL"))}
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
@@ -34,6 +38,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# A session ends after this long without a request (every request renews it),
+# not two weeks after sign-in.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=2 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
