@@ -15,22 +15,24 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import json
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import nh3
 import requests
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from channels.errors import ChannelError
-from channels.session import USER_AGENT
 from channels.values import FeedItem, FeedMedia
 
 from .accounts import adapter_for
+from .fetching import FetchRefused, fetch_image
+from .links import MEDIA_HOSTS, allowed_url
 from .models import ChannelAccount, SocialFeed
 
 logger = logging.getLogger(__name__)
@@ -38,8 +40,6 @@ logger = logging.getLogger(__name__)
 #: How many posts each feed keeps.
 FEED_SIZE = 10
 MEDIA_FOLDER = "feeds"
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-IMAGE_TIMEOUT = 10.0
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 
 
@@ -60,39 +60,95 @@ def plain_text(value: str) -> str:
     return html.unescape(nh3.clean(value or "", tags=set())).strip()
 
 
-def safe_url(value: str) -> str:
-    """``value`` if it is an http(s) URL, else "" (no ``javascript:`` links)."""
-    parts = urlsplit(value or "")
-    return value if parts.scheme in {"http", "https"} and parts.netloc else ""
-
-
 def refresh_all(limit: int = FEED_SIZE) -> list[RefreshResult]:
-    """Refresh the feed of every connected account."""
-    accounts = ChannelAccount.objects.filter(status=ChannelAccount.Status.CONNECTED)
-    return [refresh_account(account, limit) for account in accounts]
+    """Refresh the feed of every connected account, each on its own: whatever
+    goes wrong with one account is recorded on its feed, and the others are
+    refreshed all the same."""
+    ids = ChannelAccount.objects.filter(
+        status=ChannelAccount.Status.CONNECTED
+    ).values_list("pk", flat=True)
+    return [_refresh_isolated(pk, limit) for pk in ids]
+
+
+def _refresh_isolated(account_id: int, limit: int) -> RefreshResult:
+    try:
+        # Loaded here, not in refresh_all's query: a token that no longer
+        # decrypts is this account's problem alone.
+        return refresh_account(ChannelAccount.objects.get(pk=account_id), limit)
+    except Exception as error:  # noqa: BLE001 - one account must not stop the rest
+        logger.exception("Feed of account %s not refreshed", account_id)
+        # The reason is shown to the public; the details are in the log.
+        reason = f"an error on our side ({type(error).__name__})"
+        feed, _ = SocialFeed.objects.get_or_create(account_id=account_id)
+        _record_failure(feed, reason)
+        return RefreshResult(account_id, False, len(feed.items), reason)
 
 
 def refresh_account(account: ChannelAccount, limit: int = FEED_SIZE) -> RefreshResult:
     """Fetch one account's recent posts into its :class:`SocialFeed`.
 
     Platform errors (any :class:`channels.errors.ChannelError`) are recorded on
-    the feed; its items stay as they were.
+    the feed; its items stay as they were. A post that cannot be stored is
+    left out and noted in ``skipped_items``.
     """
     feed, _ = SocialFeed.objects.get_or_create(account=account)
-    now = timezone.now()
     try:
         posts = adapter_for(account).recent_posts(limit)
     except ChannelError as error:
         logger.warning("Feed of %s not refreshed: %s", account, error.message)
-        feed.last_attempt_at = now
-        feed.last_error = error.message[:500]
-        feed.save(update_fields=["last_attempt_at", "last_error"])
+        _record_failure(feed, error.message)
         return RefreshResult(account.pk, False, len(feed.items), feed.last_error)
-    feed.items = [stored_item(account, post) for post in posts[:limit]]
-    feed.fetched_at = feed.last_attempt_at = now
+    feed.items, feed.skipped_items = stored_items(account, posts[:limit])
+    feed.fetched_at = feed.last_attempt_at = timezone.now()
     feed.last_error = ""
-    feed.save(update_fields=["items", "fetched_at", "last_attempt_at", "last_error"])
+    feed.save(
+        update_fields=[
+            "items",
+            "skipped_items",
+            "fetched_at",
+            "last_attempt_at",
+            "last_error",
+        ]
+    )
     return RefreshResult(account.pk, True, len(feed.items))
+
+
+def _record_failure(feed: SocialFeed, reason: str) -> None:
+    feed.last_attempt_at = timezone.now()
+    feed.last_error = reason[:500]
+    feed.save(update_fields=["last_attempt_at", "last_error"])
+
+
+def stored_items(
+    account: ChannelAccount, posts: list[FeedItem]
+) -> tuple[list[dict], list[dict]]:
+    """The posts as stored items, and the posts left out with the reason.
+
+    Anything in a post can be malformed (a lone surrogate that no database
+    encoding takes, a picture Pillow chokes on): such a post is left out, the
+    rest are kept."""
+    items, skipped = [], []
+    for post in posts:
+        try:
+            item = stored_item(account, post)
+            # Lone surrogates pass Python but no database: fail here, alone.
+            json.dumps(item, ensure_ascii=False).encode("utf-8")
+        except Exception as error:  # noqa: BLE001 - one post must not stop the feed
+            logger.warning(
+                "Feed post %s of %s skipped: %s",
+                post.remote_id.encode("ascii", "replace").decode(),
+                account,
+                type(error).__name__,
+            )
+            skipped.append(
+                {
+                    "id": post.remote_id.encode("utf-8", "replace").decode(),
+                    "reason": type(error).__name__,
+                }
+            )
+        else:
+            items.append(item)
+    return items, skipped
 
 
 def stored_item(account: ChannelAccount, post: FeedItem) -> dict:
@@ -101,7 +157,7 @@ def stored_item(account: ChannelAccount, post: FeedItem) -> dict:
         "id": plain_text(post.remote_id),
         "title": plain_text(post.title),
         "text": plain_text(post.text),
-        "permalink": safe_url(post.permalink),
+        "permalink": allowed_url(account.platform, post.permalink),
         "created_at": post.created_at.isoformat(),
         "media": [stored_media(account, media) for media in post.media],
     }
@@ -119,11 +175,13 @@ def stored_media(account: ChannelAccount, media: FeedMedia) -> dict:
 def download_image(platform: str, url: str) -> str:
     """Copy a platform picture into our media storage and return its URL.
 
-    Only real images (checked by Pillow) of at most 5 MB are kept; a picture
-    already copied is not fetched again. Failures return "" and the template
-    shows a link to the post instead.
+    Only real images (checked by Pillow) from the platform's CDN
+    (:mod:`.fetching`), of at most ``FEED_MEDIA_MAX_BYTES`` and
+    ``FEED_MEDIA_MAX_PIXELS``, are kept; a picture already copied is not
+    fetched again. Failures return "" and the template shows a link to the
+    post instead.
     """
-    if not safe_url(url):
+    if not allowed_url(platform, url, MEDIA_HOSTS):
         return ""
     digest = hashlib.sha256(url.encode()).hexdigest()[:32]
     for extension in IMAGE_FORMATS.values():
@@ -131,14 +189,10 @@ def download_image(platform: str, url: str) -> str:
         if default_storage.exists(existing):
             return default_storage.url(existing)
     try:
-        data = _fetch(url)
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            extension = IMAGE_FORMATS.get(image.format or "")
-    except (requests.RequestException, UnidentifiedImageError, OSError, ValueError):
-        logger.info("Feed picture not copied (%s, %s)", platform, digest)
-        return ""
-    if extension is None:
+        data = fetch_image(platform, url)
+        extension = image_extension(data)
+    except (FetchRefused, requests.RequestException, OSError, ValueError) as error:
+        logger.info("Feed picture not copied (%s, %s): %s", platform, digest, error)
         return ""
     name = default_storage.save(
         f"{MEDIA_FOLDER}/{platform}/{digest}.{extension}", ContentFile(data)
@@ -146,12 +200,22 @@ def download_image(platform: str, url: str) -> str:
     return default_storage.url(name)
 
 
-def _fetch(url: str) -> bytes:
-    with requests.get(
-        url, timeout=IMAGE_TIMEOUT, stream=True, headers={"User-Agent": USER_AGENT}
-    ) as response:
-        response.raise_for_status()
-        data = response.raw.read(MAX_IMAGE_BYTES + 1, decode_content=True)
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ValueError("picture too large")
-    return data
+def image_extension(data: bytes) -> str:
+    """The file extension of the image ``data``, checked by Pillow.
+
+    Raises ``ValueError`` for anything that is not a whole JPEG, PNG, GIF or
+    WebP of at most ``FEED_MEDIA_MAX_PIXELS`` (a few bytes can declare an image
+    of 10 billion pixels, which would take the worker's memory when drawn).
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > settings.FEED_MEDIA_MAX_PIXELS:
+                raise ValueError(f"{width}x{height} pixels is too many")
+            image.verify()
+            extension = IMAGE_FORMATS.get(image.format or "")
+    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+        raise ValueError(str(error)) from error
+    if extension is None:
+        raise ValueError("not a JPEG, PNG, GIF or WebP picture")
+    return extension

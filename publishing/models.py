@@ -19,6 +19,7 @@ from channels import registry
 from channels.values import Credentials
 
 from .crypto import EncryptedTextField
+from .links import allowed_url
 
 
 class ChannelAccount(models.Model):
@@ -291,6 +292,12 @@ class CrossPost(models.Model):
         return f"{self.page_title} on {self.account}"
 
     @property
+    def link_to_post(self) -> str:
+        """The permalink if it is on the platform's own hosts, else "": the
+        platform sets it, so it is checked before it becomes a link."""
+        return allowed_url(self.platform, self.permalink)
+
+    @property
     def is_final(self) -> bool:
         return self.state in self.FINAL_STATES
 
@@ -415,6 +422,9 @@ class SocialFeed(models.Model):
     fetched_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    #: The posts of the last refresh that could not be stored: ``id`` and
+    #: ``reason`` each.
+    skipped_items = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"Feed of {self.account}"

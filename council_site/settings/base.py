@@ -6,6 +6,7 @@ the local platform sandbox) let ``make run`` work on a machine with nothing else
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -81,10 +82,8 @@ MIDDLEWARE = [
 # ------------------------------------------------------------------------------
 # https://django-csp.readthedocs.io/en/latest/configuration.html
 # Public pages load nothing from other origins and run no inline script; the
-# video player's origin is added per response (council_site/core/csp.py). The
-# Wagtail admin (and its page previews) needs inline scripts, so it is excluded.
+# video player's origin is added per response (council_site/core/csp.py).
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -98,6 +97,18 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'self'"],
     },
+}
+# The Wagtail admin (/admin/, page previews included) has a policy of its own:
+# still nothing from other origins, but Wagtail 8's own templates carry inline
+# scripts (inline panels, date pickers) and style attributes, so both need
+# 'unsafe-inline' there. Its previews are framed from the admin itself.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],
+    "frame-src": ["'self'"],
 }
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -350,6 +361,8 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 500 * 1024 * 1024  # videos are documents
 WAGTAIL_ENABLE_UPDATE_CHECK = env.bool("WAGTAIL_ENABLE_UPDATE_CHECK", default=False)
 WAGTAIL_I18N_ENABLED = False
+# No avatars from gravatar.com: nothing in the admin loads from another host.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Autosave stays off by default: in Wagtail 8.0 an autosave of a new page still on
 # its way when the editor submits makes the create view refuse the submit (the
 # draft took the slug) or fail with a server error. Editors save with "Save draft"
@@ -361,6 +374,11 @@ WAGTAIL_AUTOSAVE_INTERVAL = env.int("WAGTAIL_AUTOSAVE_INTERVAL", default=0)
 # One entry per platform, shaped like CACHES. In development and tests every URL
 # points at the local sandbox (python -m sandbox); production.py requires real ones.
 SANDBOX_URL = env("SANDBOX_URL", default="http://127.0.0.1:8700")
+# The hosts ("host:port") that may be reached over plain http and on a loopback
+# or private address: the sandbox in development and tests, none in production.
+# Every other feed picture, permalink and feed link must be https on one of its
+# channel's MEDIA_HOSTS / LINK_HOSTS ("*.example.com" takes any subdomain).
+SANDBOX_HOSTS = [urlsplit(SANDBOX_URL).netloc]
 TOKEN_ENCRYPTION_KEY = env("TOKEN_ENCRYPTION_KEY", default="")
 SOCIAL_CHANNELS = {
     "facebook": {
@@ -380,6 +398,8 @@ SOCIAL_CHANNELS = {
         "CLIENT_SECRET": env(
             "FACEBOOK_APP_SECRET", default="sandbox-facebook-app-secret"
         ),
+        "MEDIA_HOSTS": env.list("FACEBOOK_MEDIA_HOSTS", default=SANDBOX_HOSTS),
+        "LINK_HOSTS": env.list("FACEBOOK_LINK_HOSTS", default=SANDBOX_HOSTS),
         "TIMEOUT": env.float("FACEBOOK_TIMEOUT", default=15.0),
         "OPTIONS": {},
     },
@@ -393,6 +413,8 @@ SOCIAL_CHANNELS = {
         "WEB_URL": env("X_WEB_URL", default=f"{SANDBOX_URL}/x/web"),
         "CLIENT_ID": env("X_CLIENT_ID", default="sandbox-x-client-id"),
         "CLIENT_SECRET": env("X_CLIENT_SECRET", default="sandbox-x-client-secret"),
+        "MEDIA_HOSTS": env.list("X_MEDIA_HOSTS", default=SANDBOX_HOSTS),
+        "LINK_HOSTS": env.list("X_LINK_HOSTS", default=SANDBOX_HOSTS),
         "TIMEOUT": env.float("X_TIMEOUT", default=15.0),
         # "leave": an edited page leaves the tweet as it is; "repost": delete and
         # post again (X has no edit API for most accounts).
@@ -413,6 +435,8 @@ SOCIAL_CHANNELS = {
         "CLIENT_SECRET": env(
             "GOOGLE_CLIENT_SECRET", default="sandbox-google-client-secret"
         ),
+        "MEDIA_HOSTS": env.list("YOUTUBE_MEDIA_HOSTS", default=SANDBOX_HOSTS),
+        "LINK_HOSTS": env.list("YOUTUBE_LINK_HOSTS", default=SANDBOX_HOSTS),
         "TIMEOUT": env.float("YOUTUBE_TIMEOUT", default=60.0),
         "OPTIONS": {
             "retract_policy": env("YOUTUBE_RETRACT_POLICY", default="private"),
@@ -420,6 +444,16 @@ SOCIAL_CHANNELS = {
         },
     },
 }
+
+# FEEDS
+# ------------------------------------------------------------------------------
+# Copying the feeds' pictures (publishing/fetching.py): each picture has a total
+# deadline and a size cap, whatever the platform's server does; a proxy is used
+# only when one is set here, never one from the environment.
+FEED_MEDIA_DEADLINE_SECONDS = env.float("FEED_MEDIA_DEADLINE_SECONDS", default=15.0)
+FEED_MEDIA_MAX_BYTES = env.int("FEED_MEDIA_MAX_BYTES", default=5 * 1024 * 1024)
+FEED_MEDIA_MAX_PIXELS = env.int("FEED_MEDIA_MAX_PIXELS", default=40_000_000)
+FEED_MEDIA_PROXY = env("FEED_MEDIA_PROXY", default="")
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -7,6 +7,10 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 TOKEN_ENCRYPTION_KEY = env("TOKEN_ENCRYPTION_KEY")
+# The public address: links in posts and the admin's emails are built from it,
+# so a missing one fails at startup instead of posting http://127.0.0.1 links.
+SITE_URL = env("SITE_URL")
+WAGTAILADMIN_BASE_URL = SITE_URL
 DATABASES = {"default": tune_postgres(env.db("DATABASE_URL"))}
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
@@ -34,6 +38,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# A session ends after this long without a request (every request renews it),
+# not two weeks after sign-in.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=2 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -44,6 +52,9 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 
 # Real platforms: the sandbox defaults of base.py must not leak into production.
+# MEDIA_HOSTS are the CDNs that feed pictures come from, LINK_HOSTS the sites a
+# post's permalink may point at (publishing/links.py).
+SANDBOX_HOSTS: list[str] = []
 _PRODUCTION_CHANNELS = {
     "facebook": {
         "API_URL": env("FACEBOOK_API_URL", default="https://graph.facebook.com"),
@@ -58,6 +69,11 @@ _PRODUCTION_CHANNELS = {
         "WEB_URL": env("FACEBOOK_WEB_URL", default="https://www.facebook.com"),
         "CLIENT_ID": env("FACEBOOK_APP_ID"),
         "CLIENT_SECRET": env("FACEBOOK_APP_SECRET"),
+        "MEDIA_HOSTS": env.list("FACEBOOK_MEDIA_HOSTS", default=["*.fbcdn.net"]),
+        "LINK_HOSTS": env.list(
+            "FACEBOOK_LINK_HOSTS",
+            default=["www.facebook.com", "facebook.com", "m.facebook.com"],
+        ),
     },
     "x": {
         "API_URL": env("X_API_URL", default="https://api.twitter.com"),
@@ -68,6 +84,10 @@ _PRODUCTION_CHANNELS = {
         "WEB_URL": env("X_WEB_URL", default="https://x.com"),
         "CLIENT_ID": env("X_CLIENT_ID"),
         "CLIENT_SECRET": env("X_CLIENT_SECRET"),
+        "MEDIA_HOSTS": env.list(
+            "X_MEDIA_HOSTS", default=["pbs.twimg.com", "video.twimg.com"]
+        ),
+        "LINK_HOSTS": env.list("X_LINK_HOSTS", default=["x.com", "twitter.com"]),
     },
     "youtube": {
         "API_URL": env("YOUTUBE_API_URL", default="https://youtube.googleapis.com/"),
@@ -81,6 +101,13 @@ _PRODUCTION_CHANNELS = {
         "WEB_URL": env("YOUTUBE_WEB_URL", default="https://www.youtube.com"),
         "CLIENT_ID": env("GOOGLE_CLIENT_ID"),
         "CLIENT_SECRET": env("GOOGLE_CLIENT_SECRET"),
+        "MEDIA_HOSTS": env.list(
+            "YOUTUBE_MEDIA_HOSTS", default=["i.ytimg.com", "*.ytimg.com", "*.ggpht.com"]
+        ),
+        "LINK_HOSTS": env.list(
+            "YOUTUBE_LINK_HOSTS",
+            default=["www.youtube.com", "youtube.com", "m.youtube.com", "youtu.be"],
+        ),
     },
 }
 for _platform, _overrides in _PRODUCTION_CHANNELS.items():

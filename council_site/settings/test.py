@@ -2,6 +2,7 @@
 SQLite and the filesystem broker. Nothing here reaches the internet."""
 
 import os
+from urllib.parse import urlsplit
 
 from .base import *  # noqa: F403
 from .base import (
@@ -42,10 +43,13 @@ CROSSPOST_RETRY_MAX_SECONDS = 2.0
 # so a `make run` sandbox on 8700 can keep running beside the suite.
 TEST_SANDBOX_PORT = int(os.environ.get("TEST_SANDBOX_PORT", "8799"))
 _TEST_SANDBOX_URL = f"http://127.0.0.1:{TEST_SANDBOX_PORT}"
+SANDBOX_HOSTS = [urlsplit(_TEST_SANDBOX_URL).netloc]
 for _channel in SOCIAL_CHANNELS.values():
     for _key, _value in list(_channel.items()):
         if isinstance(_value, str) and _value.startswith(SANDBOX_URL):
             _channel[_key] = _TEST_SANDBOX_URL + _value[len(SANDBOX_URL) :]
+        if _key in ("MEDIA_HOSTS", "LINK_HOSTS"):
+            _channel[_key] = SANDBOX_HOSTS
     # Short timeouts so hang faults are found quickly.
     _channel["TIMEOUT"] = float(os.environ.get("CHANNEL_TIMEOUT", "2"))
 

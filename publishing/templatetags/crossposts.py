@@ -10,11 +10,13 @@ def page_crossposts(page):
     """The page's live posts on each platform, for "Also on ..." links."""
     if page is None or not page.pk:
         return []
-    return list(
+    posts = (
         CrossPost.objects.filter(page_id=page.pk, state=CrossPost.State.POSTED)
         .exclude(permalink="")
         .select_related("account")
+        .defer("account__access_token", "account__refresh_token")
     )
+    return [post for post in posts if post.link_to_post]
 
 
 @register.filter

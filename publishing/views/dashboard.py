@@ -21,6 +21,7 @@ from ..health import sweeper_health, worker_health
 from ..models import CrossPost
 from . import wording
 from .columns import TemplateColumn
+from .exports import FormulaSafeExportMixin
 
 State = CrossPost.State
 crosspost_policy = ModelPermissionPolicy(CrossPost)
@@ -72,7 +73,7 @@ class PageTitleColumn(TitleColumn):
         return reverse("wagtailadmin_pages:edit", args=[instance.page_id])
 
 
-class CrossPostReportView(ReportView):
+class CrossPostReportView(FormulaSafeExportMixin, ReportView):
     page_title = _("Social posts")
     header_icon = "globe"
     template_name = "publishing/admin/crosspost_report.html"

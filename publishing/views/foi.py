@@ -12,6 +12,7 @@ from ..filters import PostedRecordFilterSet
 from ..models import CrossPost
 from . import wording
 from .dashboard import PageTitleColumn, crosspost_policy
+from .exports import FormulaSafeExportMixin
 
 
 def person(user) -> str:
@@ -21,7 +22,7 @@ def person(user) -> str:
     return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
 
 
-class PostedRecordView(ReportView):
+class PostedRecordView(FormulaSafeExportMixin, ReportView):
     page_title = _("Posted to social media (FOI export)")
     header_icon = "download"
     index_url_name = "publishing_admin:foi"

@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "council_site.settings.production",
     "DJANGO_SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-varied-1234",
     "DJANGO_ALLOWED_HOSTS": "www.exampleshire.gov.uk",
+    "SITE_URL": "https://www.exampleshire.gov.uk",
     "TOKEN_ENCRYPTION_KEY": "u5HGm8ab1s1XvJmSjVYdVwGqkFK2wGkLlbF6H5AOE9Y=",
     "DATABASE_URL": "sqlite:////tmp/council-deploy-check.sqlite3",
     "REDIS_URL": "redis://127.0.0.1:6379/9",
@@ -130,11 +131,12 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_production_settings_refuse_to_start_without_secrets():
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "SITE_URL"])
+def test_production_settings_refuse_to_start_without_secrets(missing):
     env = {
         key: value
         for key, value in {**os.environ, **PRODUCTION_ENV}.items()
-        if key != "DJANGO_SECRET_KEY"
+        if key != missing
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -145,4 +147,33 @@ def test_production_settings_refuse_to_start_without_secrets():
         timeout=120,
     )
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def production_setting(*names: str) -> list[str]:
+    """The values of ``names`` as production settings make them."""
+    code = "from django.conf import settings as s; " + "; ".join(
+        f"print(repr(s.{name}))" for name in names
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-len(names) :]
+
+
+def test_production_takes_its_addresses_from_site_url_and_ends_idle_sessions():
+    base_url, age, renewed, sandbox = production_setting(
+        "WAGTAILADMIN_BASE_URL",
+        "SESSION_COOKIE_AGE",
+        "SESSION_SAVE_EVERY_REQUEST",
+        "SANDBOX_HOSTS",
+    )
+    assert base_url == "'https://www.exampleshire.gov.uk'"
+    assert (age, renewed) == ("7200", "True")
+    assert sandbox == "[]"

@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.test import Client
@@ -22,6 +23,7 @@ from publishing.models import ChannelAccount, CrossPost, SocialFeed
 from tests.public.conftest import publish, record_crosspost
 
 pytestmark = pytest.mark.django_db
+SANDBOX_WEB = f"http://{settings.SANDBOX_HOSTS[0]}"
 
 # Inline code, that is: JSON data blocks (the userbar's settings) never run.
 INLINE_SCRIPT = re.compile(
@@ -43,9 +45,8 @@ def test_policy_shows_also_on_links_once_a_crosspost_is_recorded(
     assert "Also on" not in page_html(client, policy.url)  # cached from here on
 
     permalink = f"{accounts['x'].pk}-status-link"
-    record_crosspost(
-        policy, accounts["x"], "1901", f"http://127.0.0.1/x/web/e/status/{permalink}"
-    )
+    x_web = settings.SOCIAL_CHANNELS["x"]["WEB_URL"]  # the sandbox's
+    record_crosspost(policy, accounts["x"], "1901", f"{x_web}/e/status/{permalink}")
     html = page_html(client, policy.url)
 
     assert "Also on X" in html
@@ -56,6 +57,23 @@ def test_policy_shows_also_on_links_once_a_crosspost_is_recorded(
     row = CrossPost.objects.get(page_id=policy.pk, account=accounts["x"])
     row.save()
     assert "Also on X" not in page_html(client, policy.url)
+
+
+@pytest.mark.parametrize(
+    "permalink",
+    ["javascript:alert(1)", "https://evil.example/status/1", "http://x.com/e/status/1"],
+)
+def test_a_permalink_off_the_platforms_hosts_is_not_linked(
+    client, accounts, make_policy, permalink
+):
+    policy = make_policy()
+    publish(policy)
+    record_crosspost(policy, accounts["x"], "1901", permalink)
+
+    html = page_html(client, policy.url)
+
+    assert permalink not in html
+    assert "Also on X" not in html
 
 
 def test_republishing_a_page_refreshes_its_cached_fragments(client, make_policy):
@@ -102,6 +120,7 @@ def test_real_youtube_plays_from_the_nocookie_player(
         "youtube": {
             **settings.SOCIAL_CHANNELS["youtube"],
             "WEB_URL": "https://www.youtube.com",
+            "LINK_HOSTS": ["www.youtube.com"],
         },
     }
     page = make_announcement()
@@ -144,16 +163,32 @@ def test_public_pages_have_a_strict_policy_and_no_inline_script(
     assert "Content-Security-Policy" in not_found
 
 
-def test_the_admin_is_left_to_wagtail_without_the_strict_policy(
-    client, django_user_model, site
+def test_the_admin_has_a_policy_of_its_own_that_loads_nothing_from_elsewhere(
+    client, django_user_model, site, make_policy
 ):
     admin = django_user_model.objects.create_superuser("boss", "b@example.com", "pw")
     client.force_login(admin)
+    page = make_policy()
 
-    response = client.get("/admin/")
-
-    assert response.status_code == 200
-    assert "Content-Security-Policy" not in response
+    for url in (
+        "/admin/",
+        f"/admin/pages/{page.pk}/edit/",
+        f"/admin/pages/{page.pk}/edit/preview/",
+        "/admin/social/posts/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        policy = dict(
+            directive.strip().split(" ", 1)
+            for directive in response["Content-Security-Policy"].split(";")
+        )
+        assert policy["default-src"] == "'self'"
+        # Wagtail's own templates have inline scripts and style attributes.
+        assert policy["script-src"] == "'self' 'unsafe-inline'"
+        assert "unsafe-eval" not in response["Content-Security-Policy"]
+        assert policy["object-src"] == "'none'"
+        assert policy["frame-ancestors"] == "'self'"
+        assert "gravatar" not in response.content.decode()
 
 
 def test_wagtail_userbar_loads_only_same_origin_scripts(
@@ -243,7 +278,7 @@ def test_announcement_queries_are_bounded_and_do_not_grow_with_crossposts(
         page = make_announcement(title=f"Announcement with {count} posts")
         publish(page)
         for n, account in enumerate(_accounts(count, start=len(cold) * 100)):
-            record_crosspost(page, account, f"r{n}", f"https://example.org/p/{n}")
+            record_crosspost(page, account, f"r{n}", f"{SANDBOX_WEB}/p/{n}")
         cold[count], html = cold_queries(
             client, page.url, django_assert_max_num_queries
         )
@@ -293,7 +328,7 @@ def test_policy_queries_are_bounded_and_do_not_grow_with_documents_or_feeds(
         policy.related_documents = _documents(count, start=len(cold) * 100)
         publish(policy)
         for n, account in enumerate(accounts):
-            record_crosspost(policy, account, f"r{n}", f"https://example.org/p/{n}")
+            record_crosspost(policy, account, f"r{n}", f"{SANDBOX_WEB}/p/{n}")
 
         cold[count], html = cold_queries(
             client, policy.url, django_assert_max_num_queries

@@ -98,7 +98,7 @@ def test_foi_export_records_who_posted_what_and_why(client, people, db):
     assert [r["Page"] for r in rows] == ["Council tax bands"]
     record = rows[0]
     assert record["Text posted"] == row.text
-    assert record["Account"] == "@ExampleshireCC"
+    assert record["Account"] == "'@ExampleshireCC"  # quoted: "@" starts a formula
     assert record["Published by"] == "Editor Person (editor)"
     assert record["Approved by"] == "Comms Person (comms)"
     assert record["Approval reason"] == "Phone number is the public helpline"
@@ -121,3 +121,25 @@ def test_foi_export_as_xlsx(client, people, db):
     assert "Text posted" in headings and "Approved by" in headings
     values = [cell.value for cell in next(sheet.iter_rows(min_row=2, max_row=2))]
     assert "Bin day" in values
+
+
+def test_foi_csv_export_writes_formulas_as_text(client, people, db):
+    """OWASP's CSV injection rule: a cell a spreadsheet would run gets a
+    leading single quote, in every column people outside the council fill."""
+    make_row(
+        make_account(),
+        State.POSTED,
+        title='=HYPERLINK("https://evil.example/","Open")',
+        review_reason="@SUM(1)",
+        permalink="+SUM(1,2)",
+        posted_at=timezone.now(),
+    )
+    CrossPost.objects.update(text="-2+3")
+    client.force_login(people["comms"])
+
+    (record,) = foi_rows(client)
+
+    assert record["Page"] == '\'=HYPERLINK("https://evil.example/","Open")'
+    assert record["Approval reason"] == "'@SUM(1)"
+    assert record["Permalink"] == "'+SUM(1,2)"
+    assert record["Text posted"] == "'-2+3"

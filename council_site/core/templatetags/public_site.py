@@ -9,6 +9,7 @@ from django import template
 
 from channels import registry
 from council_site.core import cache, social
+from publishing.links import allowed_url
 from publishing.models import ChannelAccount, SocialFeed
 
 register = template.Library()
@@ -31,15 +32,18 @@ def social_profiles() -> list[dict]:
         }
         for account in ChannelAccount.objects.filter(
             status=ChannelAccount.Status.CONNECTED
-        )
+        ).defer("access_token", "refresh_token")
     ]
 
 
 @register.inclusion_tag("includes/social_feeds.html")
 def social_feeds(account_ids=None, limit=5, heading_level=2):
     """The stored feeds of the given accounts (all connected ones when empty)."""
-    feeds = SocialFeed.objects.select_related("account").filter(
-        account__status=ChannelAccount.Status.CONNECTED
+    # Tokens are neither needed nor decrypted for a public page.
+    feeds = (
+        SocialFeed.objects.select_related("account")
+        .defer("account__access_token", "account__refresh_token")
+        .filter(account__status=ChannelAccount.Status.CONNECTED)
     )
     if account_ids:
         feeds = feeds.filter(account_id__in=[int(pk) for pk in account_ids])
@@ -59,7 +63,10 @@ def _feed_context(feed: SocialFeed, limit: int) -> dict:
             created = datetime.fromisoformat(item.get("created_at", ""))
         except ValueError:
             created = None
-        items.append({**item, "created_at": created})
+        # Checked again on the way out: items stored before links were
+        # checked on the way in may still hold any URL.
+        permalink = allowed_url(account.platform, item.get("permalink", ""))
+        items.append({**item, "created_at": created, "permalink": permalink})
     return {
         "platform": registry.display_name(account.platform),
         "platform_id": account.platform,
@@ -67,7 +74,8 @@ def _feed_context(feed: SocialFeed, limit: int) -> dict:
         "profile_url": social.profile_url(account),
         "items": items,
         "fetched_at": feed.fetched_at,
-        "stale": bool(feed.last_error),
+        # Why the last refresh failed, in the platform's or our words.
+        "stale": feed.last_error,
     }
 
 
@@ -78,7 +86,8 @@ def youtube_video(crossposts) -> dict | None:
         if post.platform == "youtube" and post.remote_id:
             player = social.youtube_player_url(post.remote_id)
             if player:
-                return {"player_url": player, "watch_url": post.permalink}
+                watch = f"{social.web_url('youtube')}/watch?v={post.remote_id}"
+                return {"player_url": player, "watch_url": watch}
     return None
 
 
