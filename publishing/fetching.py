@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 
-from channels.base import USER_AGENT
+from channels.session import USER_AGENT
 
 from .links import MEDIA_HOSTS, allowed_url, is_sandbox
 

@@ -11,7 +11,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from channels.base import FeedItem
+from channels.values import FeedItem
 from publishing import feeds, tasks
 from publishing.models import SocialFeed
 from tests.publishing.conftest import FACEBOOK_PAGE

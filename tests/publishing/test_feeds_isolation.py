@@ -11,7 +11,7 @@ import pytest
 import requests
 from django.db import connection
 
-from channels.base import FeedItem
+from channels.values import FeedItem
 from publishing import feeds
 from publishing.models import ChannelAccount, SocialFeed
 
