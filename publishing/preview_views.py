@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
+from wagtail.images.models import SourceImageIOError
 from wagtail.models import Page
 
 from channels import compose, registry
@@ -255,9 +258,33 @@ def _apply_form_values(page, data) -> None:
 # Preview modes ---------------------------------------------------------------------
 
 
+#: Shown where an account has no picture of its own stored here: the preview
+#: loads nothing from another host, the platforms' own pictures included.
+AVATAR_PLACEHOLDER = "publishing/img/avatar-placeholder.svg"
+
+
+def _text_parts(text: str, link: str) -> dict:
+    """The post's text around its link, so the link can be shown as one."""
+    before, found, after = text.partition(link) if link else (text, "", "")
+    return {"text_before": before, "text_link": found, "text_after": after}
+
+
+def _rendition_url(image) -> str:
+    """The URL of the image as posted; "" when its file cannot be read (the
+    preview says so from :class:`content.MediaUnavailable`)."""
+    try:
+        return image.get_rendition(content.IMAGE_RENDITION).url
+    except SourceImageIOError:
+        return ""
+
+
 def render_social_preview(page, request, platform: str):
     """The page as a post on ``platform``: exactly the text, link and media that
-    the outbox would send for it."""
+    the outbox would send for it, drawn as the platform shows a post.
+
+    Wagtail serves a preview through the middleware as a request for the page's
+    own URL, so it carries the public site's strict Content-Security-Policy:
+    styles come from ``publishing/css/previews.css``, never inline."""
     social_settings, protocol_settings, defaults = content.publishing_inputs(
         page, default_accounts=True
     )
@@ -267,10 +294,10 @@ def render_social_preview(page, request, platform: str):
     except content.MediaUnavailable as exc:
         media_problem = str(exc)
         post = content.build_post(page, platform, social_settings, images=())
-    image_url = ""
-    found = page.social_image() if post.images else None
-    if found:
-        image_url = found[0].get_rendition(content.IMAGE_RENDITION).url
+    # YouTube takes no picture with the video: the page's image is only its
+    # stand-in thumbnail here.
+    found = page.social_image() if post.images or post.video else None
+    image_url = _rendition_url(found[0]) if found else ""
     video_url = ""
     if post.video:
         from wagtail.documents import get_document_model
@@ -280,18 +307,24 @@ def render_social_preview(page, request, platform: str):
         )
         video_url = document.file.url
     plan = channel_plan(page, defaults)
+    accounts = [a for a in plan["accounts"] if a["platform"] == platform]
     return TemplateResponse(
         request,
         f"publishing/previews/{platform}.html",
         {
             "page": page,
+            "platform": platform,
             "post": post,
             "image_url": image_url,
             "media_problem": media_problem,
             "video_url": video_url,
-            "accounts": [a for a in plan["accounts"] if a["platform"] == platform],
+            "accounts": accounts,
+            "account_name": accounts[0]["name"] if accounts else "",
+            "avatar_url": static(AVATAR_PLACEHOLDER),
+            "link_domain": urlsplit(post.marker).hostname or "",
             "findings": guard.check_post(post, page, protocol_settings),
             "platform_name": PLATFORM_NAMES[platform],
             "weighted_length": compose.weighted_length(post.text),
+            **_text_parts(post.text, post.link),
         },
     )

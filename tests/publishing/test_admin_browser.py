@@ -27,7 +27,7 @@ from channels import compose
 from council_site.news.models import AnnouncementPage
 from publishing import content, services
 from publishing.models import CrossPost
-from tests.browser import ARTIFACTS, chromium, needs_chromium
+from tests.browser import ARTIFACTS, chromium_expecting, needs_chromium
 from tests.publishing.conftest import (
     live_posts_with_marker,
     publish,
@@ -63,15 +63,9 @@ def worker(celery_worker_process):
 
 @pytest.fixture
 def browser(monkeypatch):
-    from playwright.sync_api import expect
-
     # Waits here include page loads and the worker on a busy two-core machine.
-    expect.set_options(timeout=EXPECT_MS)
-    try:
-        with chromium(monkeypatch) as launched:
-            yield launched
-    finally:
-        expect.set_options(timeout=None)
+    with chromium_expecting(monkeypatch, EXPECT_MS) as launched:
+        yield launched
 
 
 def sign_in(browser, live_server, username: str):

@@ -1,0 +1,125 @@
+"""The editor's and comms manager's screens as Chromium draws them at 1280 px.
+
+Each test signs a user in by session cookie, opens the screen on the live server
+and reads what the browser computed (styles, ticks, labels), keeping a
+screenshot in test-artifacts/. No worker is needed: nothing here is delivered.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser import ARTIFACTS, chromium_expecting, needs_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    needs_chromium,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+EXPECT_MS = 20_000  # a page load on a busy two-core machine
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    with chromium_expecting(monkeypatch, EXPECT_MS) as launched:
+        yield launched
+
+
+@pytest.fixture
+def open_as(browser, live_server, client):
+    """``open_as(user, path)``: a 1280 px tab signed in as ``user`` at ``path``,
+    with the console errors and the URLs it requested collected as it goes."""
+
+    def open_tab(user, path: str):
+        client.force_login(user)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(EXPECT_MS)
+        context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        tab = watched(context.new_page())
+        tab.goto(live_server.url + path)
+        return tab
+
+    return open_tab
+
+
+def watched(tab):
+    """``tab`` collecting its console errors (a Content-Security-Policy
+    violation is one) and every URL it requests."""
+    tab.console_errors, tab.requested = [], []
+
+    def on_console(message):
+        # The browser asks for /favicon.ico on its own; the site has none.
+        favicon = message.location.get("url", "").endswith("/favicon.ico")
+        if message.type == "error" and not favicon:
+            tab.console_errors.append(message.text)
+
+    tab.on("console", on_console)
+    tab.on("request", lambda request: tab.requested.append(request.url))
+    return tab
+
+
+def computed(locator, prop: str) -> str:
+    return locator.evaluate("(e, p) => getComputedStyle(e).getPropertyValue(p)", prop)
+
+
+# Previews ---------------------------------------------------------------------------
+
+# The platforms' own widths for a post at desktop size.
+CARD_WIDTHS = {"facebook": "500px", "x": "598px", "youtube": "854px"}
+
+
+def test_previews_are_styled_cards_at_the_platforms_widths(
+    open_as, people, accounts, make_announcement, live_server
+):
+    from playwright.sync_api import expect
+
+    page = make_announcement(with_video=True)
+    edit = f"/admin/pages/{page.pk}/edit/"
+    editor = open_as(people["superuser"], edit)
+    # Opening the preview panel sends the form's values, as an editor's click does.
+    editor.get_by_role("button", name="Toggle preview").click()
+    panel = editor.frame_locator("#w-preview-iframe")
+    expect(panel.locator("body")).to_contain_text(page.title)
+
+    for platform, width in CARD_WIDTHS.items():
+        tab = watched(editor.context.new_page())
+        tab.goto(f"{live_server.url}{edit}preview/?mode={platform}")
+        card = tab.locator("article.post")
+        expect(card).to_be_visible()
+        tab.screenshot(path=str(ARTIFACTS / f"preview-{platform}.png"), full_page=True)
+
+        assert tab.console_errors == [], (platform, tab.console_errors)
+        assert computed(card, "max-width") == width, platform
+        box = card.bounding_box()
+        assert box["width"] <= int(width[:-2]), (platform, box)
+        avatar = card.locator("img.avatar")
+        assert computed(avatar, "border-radius") == "50%", platform
+        assert avatar.evaluate("img => img.naturalWidth") > 0, platform
+        text = card.locator("[data-post-text]")
+        assert computed(text, "overflow-wrap") == "anywhere", platform
+        # The link stays inside the card rather than running off it.
+        link = text.locator("a[data-post-link]")
+        link_box = link.bounding_box()
+        assert link_box["x"] + link_box["width"] <= box["x"] + box["width"] + 1
+        origin = urlsplit(live_server.url).netloc
+        assert [u for u in tab.requested if urlsplit(u).netloc != origin] == []
+        tab.close()
+
+    facebook_background = "rgb(255, 255, 255)"
+    tab = editor.context.new_page()
+    tab.goto(f"{live_server.url}{edit}preview/?mode=facebook")
+    assert computed(tab.locator("article.post"), "background-color") == (
+        facebook_background
+    )
+    image = tab.locator("article.post img.post-image")
+    assert image.get_attribute("alt") == page.hero_image_alt
