@@ -25,6 +25,7 @@ from channels.errors import ChannelError
 from ..models import ChannelAccount
 from . import connecting
 from .columns import TemplateColumn
+from .wording import scopes_in_plain_words
 
 logger = logging.getLogger(__name__)
 FLOW_KEY = "publishing.connect"  # the OAuth flow under way: state and verifier
@@ -59,17 +60,27 @@ class AccountListView(ManageChannelsMixin, BaseListingView):
     @cached_property
     def columns(self):
         return [
-            AccountTitleColumn("display_name", label=_("Account")),
+            AccountTitleColumn(
+                "display_name", label=_("Account"), classname="social-account-name"
+            ),
             Column("platform", label=_("Platform"), accessor="get_platform_display"),
             TemplateColumn(
                 "status",
                 label=_("Status"),
                 template_name="publishing/admin/cells/account_status.html",
             ),
-            DateColumn("token_expires_at", label=_("Token expires")),
+            TemplateColumn(
+                "token_expires_at",
+                label=_("Token expires"),
+                template_name="publishing/admin/cells/token_expires.html",
+            ),
             DateColumn("last_success_at", label=_("Last success")),
             DateColumn("last_error_at", label=_("Last error")),
-            Column("scopes", label=_("Scopes"), accessor=lambda a: ", ".join(a.scopes)),
+            Column(
+                "scopes",
+                label=_("Allows the council to"),
+                accessor=lambda a: scopes_in_plain_words(a.platform, a.scopes),
+            ),
             UserColumn("connected_by", label=_("Connected by")),
             TemplateColumn(
                 "actions",

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from publishing.models import ChannelAccount
 from tests.browser import ARTIFACTS, chromium_expecting, needs_chromium
 
 pytestmark = [
@@ -123,3 +124,37 @@ def test_previews_are_styled_cards_at_the_platforms_widths(
     )
     image = tab.locator("article.post img.post-image")
     assert image.get_attribute("alt") == page.hero_image_alt
+
+
+# Accounts ---------------------------------------------------------------------------
+
+# The number of lines a cell's text is drawn on, one client rect per line.
+LINES = """cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size;
+}"""
+
+
+def test_account_names_are_never_broken_mid_word(open_as, people, db):
+    from sandbox.seed import DEMO_FB_SCOPES, DEMO_X_SCOPES, DEMO_YT_SCOPES
+
+    for platform, name, scopes in [
+        ("facebook", "Exampleshire County Council", DEMO_FB_SCOPES),
+        ("x", "@ExampleshireCC", DEMO_X_SCOPES),
+        ("youtube", "Exampleshire County Council videos", DEMO_YT_SCOPES),
+    ]:
+        ChannelAccount.objects.create(
+            platform=platform, display_name=name, remote_id=name, scopes=scopes
+        )
+
+    tab = open_as(people["comms"], "/admin/social/accounts/")
+
+    names = tab.locator("td.social-account-name")
+    assert names.count() == 3
+    tab.screenshot(path=str(ARTIFACTS / "accounts.png"), full_page=True)
+    for index in range(3):
+        cell = names.nth(index)
+        words = len(cell.inner_text().split())
+        assert cell.evaluate(LINES) <= words, cell.inner_text()
+    assert "googleapis" not in tab.locator("#listing-results").inner_text()
