@@ -65,7 +65,8 @@ PAGE_SIZE = 50  # the most items playlistItems.list gives in one page
 class YouTubeAdapter(ChannelAdapter):
     id = "youtube"
     name = "YouTube"
-    max_text_length = 5000
+    max_text_length = 5000  # bytes of UTF-8, as YouTube counts a description
+    max_title_length = 100  # characters
     requires_video = True
     refreshes_itself = True
     default_web_url = "https://www.youtube.com"

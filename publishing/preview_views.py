@@ -106,13 +106,27 @@ def _images_for_guard(page, platform: str) -> tuple[Image, ...]:
     return (Image(Path(image.file.name), alt_text),)
 
 
+#: How each platform counts, named under its counter. Lengths are always shown
+#: in characters as the platform counts them.
+COUNTING_RULES = {
+    "facebook": "Facebook allows {limit:,} characters.",
+    "x": "X counts links as 23 characters, and emoji and Chinese, Japanese or "
+    "Korean characters as 2.",
+    "youtube": "YouTube description: {limit:,} characters; YouTube counts accented "
+    "letters as 2 characters and emoji as 4.",
+}
+YOUTUBE_TITLE_RULE = "YouTube title: {limit:,} characters."
+
+
 def channel_preview(page, platform: str, social_settings, protocol_settings) -> dict:
     """The text for one channel, its length as the platform counts it, the
-    platform's limit and the guard's findings (offsets into that text)."""
-    limit = registry.get(platform).max_text_length
+    platform's limit and counting rule, and the guard's findings (offsets into
+    that text). YouTube's answer has its video title's count as well."""
+    adapter_class = registry.get(platform)
+    limit = adapter_class.max_text_length
     link = content.post_link(content.canonical_url(page), platform, social_settings)
     draft = content.compose_text(page, platform, social_settings, link)
-    text, unit, shortened = draft, "characters", False
+    text, shortened = draft, False
     if platform == "x":
         # X counts by weight (URLs 23, CJK and emoji 2); an over-long text is
         # cut to fit when sent, so the counter shows the uncut weight.
@@ -123,24 +137,35 @@ def channel_preview(page, platform: str, social_settings, protocol_settings) -> 
             text = draft
         length = compose.weighted_length(draft if shortened else text)
     elif platform == "youtube":
-        unit = "bytes"  # YouTube's 5,000 limit is in bytes of UTF-8
-        length = len(text.encode())
+        length = len(text.encode())  # YouTube's limit is in bytes of UTF-8
     else:
         length = len(text)
     findings = guard.check_text(
         text, protocol_settings, images=_images_for_guard(page, platform)
     )
-    return {
+    answer = {
         "platform": platform,
         "name": PLATFORM_NAMES[platform],
         "text": text,
         "length": length,
         "limit": limit,
-        "unit": unit,
+        "rule": COUNTING_RULES[platform].format(limit=limit),
         "over_limit": length > limit,
         "shortened": shortened,
         "findings": [finding.as_dict() for finding in findings],
     }
+    if platform == "youtube" and _has_field(page, "youtube_title"):
+        title_limit = adapter_class.max_title_length
+        # As the page makes it: a blank YouTube title takes the page's title,
+        # cut to fit.
+        title = page.youtube_title or page.title[:title_limit]
+        answer["title"] = {
+            "length": len(title),
+            "limit": title_limit,
+            "rule": YOUTUBE_TITLE_RULE.format(limit=title_limit),
+            "over_limit": len(title) > title_limit,
+        }
+    return answer
 
 
 # The live counters' endpoint ---------------------------------------------------------

@@ -162,7 +162,7 @@ def test_editor_writes_an_announcement_and_finds_its_three_posts(
     expect(x_counter.locator(".social-counter__text")).to_contain_text(X_TEXT)
     shown = x_counter.locator(".social-counter__count").inner_text()
     screenshot(editor, "editor-counter", x_counter)
-    match = re.fullmatch(r"(\d+) / 280", shown.strip())
+    match = re.fullmatch(r"(\d+) / 280 characters", shown.strip())
     assert match, shown
     shown_count = int(match.group(1))
     expect(x_counter.locator(".social-counter__findings")).to_have_count(0)

@@ -99,8 +99,37 @@ def test_unsaved_title_and_summary_feed_the_template_text(editor_client, make_po
     assert facebook.startswith("Garden waste collections restart\n\n")
     assert "From 3 March, every other Tuesday." in facebook
     assert answer["facebook"]["length"] == len(facebook)
-    assert answer["youtube"]["unit"] == "bytes"
+    # YouTube counts a description in bytes of UTF-8, and the counter says so
+    # in characters: an accented letter counts as 2.
     assert answer["youtube"]["length"] == len(answer["youtube"]["text"].encode())
+    assert "accented letters as 2 characters" in answer["youtube"]["rule"]
+
+
+def test_each_counter_names_how_its_platform_counts(editor_client, make_announcement):
+    page = make_announcement()
+    channels = preview(editor_client, page, youtube_title="Bins: what goes where")[
+        "channels"
+    ]
+    assert channels["x"]["rule"].startswith("X counts links as 23 characters")
+    assert channels["facebook"]["rule"] == "Facebook allows 63,206 characters."
+    assert channels["youtube"]["rule"].startswith("YouTube description: 5,000")
+    assert "unit" not in channels["youtube"]
+    assert channels["youtube"]["title"] == {
+        "length": len("Bins: what goes where"),
+        "limit": 100,
+        "rule": "YouTube title: 100 characters.",
+        "over_limit": False,
+    }
+
+
+def test_a_blank_youtube_title_counts_the_page_title_as_sent(
+    editor_client, make_announcement
+):
+    page = make_announcement(title="Bin day " * 20)
+    title = preview(editor_client, page, youtube_title="")["channels"]["youtube"][
+        "title"
+    ]
+    assert title["length"] == 100 == len(page.social_video()["title"])
 
 
 def test_findings_come_back_with_offsets_into_the_text(editor_client, make_policy):
@@ -311,7 +340,15 @@ def test_the_counter_updates_as_the_editor_types(live_server, client, make_polic
         tab.goto(f"{live_server.url}/admin/pages/{page.pk}/edit/#tab-social")
         counter = tab.locator(".social-counter[data-platform=x] .social-counter__count")
         tab.fill("textarea[name=social_text_x]", typed)
-        expect(counter).to_have_text(f"{expected} / 280")
+        expect(counter).to_have_text(f"{expected} / 280 characters")
+        rules = tab.locator(".social-counter .social-counter__rule")
+        expect(rules.nth(1)).to_have_text(
+            "X counts links as 23 characters, and emoji and Chinese, Japanese or "
+            "Korean characters as 2."
+        )
+        expect(
+            tab.locator(".social-counter[data-platform=youtube]")
+        ).not_to_contain_text("bytes")
         mark = tab.locator(".social-counter[data-platform=x] mark")
         expect(mark).to_have_text("020 7946 0018")
         browser.close()
