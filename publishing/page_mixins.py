@@ -11,6 +11,7 @@ from django.db import models
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
+from .forms import AccountCheckboxes, SocialPageForm
 from .panels import CrossPostsPanel, SocialAccountsPanel
 
 #: Preview modes showing the page as a post on each channel, after the page itself.
@@ -53,7 +54,7 @@ class SocialPostingMixin(models.Model):
         MultiFieldPanel(
             [
                 FieldPanel("social_mode", widget=forms.RadioSelect),
-                FieldPanel("social_accounts", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("social_accounts", widget=AccountCheckboxes),
             ],
             heading="Where to post",
         ),
@@ -68,6 +69,8 @@ class SocialPostingMixin(models.Model):
         ),
         CrossPostsPanel(heading="Cross-posts of this page"),
     ]
+
+    base_form_class = SocialPageForm
 
     class Meta:
         abstract = True

@@ -66,6 +66,17 @@ def page_in_place(page, parent):
     return placed
 
 
+def usual_account_ids(page) -> set[int]:
+    """The ids of the accounts a page on "usual accounts" goes to: its site's
+    default accounts that are still connected."""
+    defaults = content.publishing_inputs(page, default_accounts=True)[2]
+    return {
+        account.pk
+        for account in defaults
+        if account.status != ChannelAccount.Status.DISCONNECTED
+    }
+
+
 def channel_plan(page, default_accounts=None) -> dict:
     """Where the page will go: each account and whether it is sent there.
     ``default_accounts`` are the site's defaults when the caller has read them

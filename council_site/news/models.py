@@ -13,8 +13,7 @@ from wagtail.search import index
 from council_site.core.blocks import BodyBlock
 from council_site.core.pages import PublicPageMixin, public_pages_q
 from publishing.page_mixins import SocialPostingMixin
-
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm", ".m4v")
+from publishing.views.video_chooser import VIDEO_EXTENSIONS, VideoChooser
 
 
 class NewsIndexPage(PublicPageMixin, Page):
@@ -133,7 +132,7 @@ class AnnouncementPage(PublicPageMixin, SocialPostingMixin, Page):
         FieldPanel("body"),
     ]
     video_panels = [
-        FieldPanel("video"),
+        FieldPanel("video", widget=VideoChooser),
         FieldPanel("youtube_title"),
         FieldPanel("youtube_tags"),
         FieldPanel("youtube_privacy"),

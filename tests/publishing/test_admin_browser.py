@@ -146,7 +146,7 @@ def test_editor_writes_an_announcement_and_finds_its_three_posts(
     editor.keyboard.type("Put your bins out by 7am on the new day.")
 
     editor.get_by_role("tab", name="Social").click()
-    editor.get_by_role("button", name="Choose a document").first.click()
+    editor.get_by_role("button", name="Choose a video").click()
     modal = editor.locator(".modal")
     modal.get_by_role("tab", name="Upload").click()
     modal.get_by_label("File").set_input_files(video_file)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.base import ContentFile
+from wagtail.documents import get_document_model
 
 from publishing.models import ChannelAccount
 from tests.browser import ARTIFACTS, chromium_expecting, needs_chromium
@@ -158,3 +160,68 @@ def test_account_names_are_never_broken_mid_word(open_as, people, db):
         words = len(cell.inner_text().split())
         assert cell.evaluate(LINES) <= words, cell.inner_text()
     assert "googleapis" not in tab.locator("#listing-results").inner_text()
+
+
+# Editing ----------------------------------------------------------------------------
+
+
+def test_editor_sees_usual_accounts_ticked_chooses_a_video_and_counts_characters(
+    open_as, people, accounts, make_announcement
+):
+    from playwright.sync_api import expect
+
+    page = make_announcement(youtube_title="Bin day changes")
+    get_document_model().objects.create(
+        title="Waste strategy", file=ContentFile(b"%PDF-1.4", name="strategy.pdf")
+    )
+    usual = {str(account.pk) for account in accounts.values()}
+
+    editor = open_as(people["editor"], f"/admin/pages/{page.pk}/edit/#tab-social")
+    boxes = editor.locator("input[name=social_accounts]")
+    expect(boxes).to_have_count(3)
+
+    def ticks():
+        return {
+            boxes.nth(i).get_attribute("value"): (
+                boxes.nth(i).is_checked(),
+                boxes.nth(i).is_disabled(),
+            )
+            for i in range(boxes.count())
+        }
+
+    assert ticks() == dict.fromkeys(usual, (True, True))
+    boxes.first.scroll_into_view_if_needed()
+    editor.screenshot(path=str(ARTIFACTS / "editor-usual-accounts.png"))
+
+    editor.get_by_label("Post to the accounts I choose below").check()
+    expect(boxes.first).to_be_enabled()
+    facebook = editor.get_by_label("Facebook: Exampleshire CC")
+    facebook.uncheck()
+    editor.get_by_label("Do not post this page to social media").check()
+    expect(boxes.first).to_be_disabled()
+    assert {checked for checked, _disabled in ticks().values()} == {False}
+    editor.get_by_label("Post to the council's usual accounts").check()
+    assert ticks() == dict.fromkeys(usual, (True, True))
+    editor.get_by_label("Post to the accounts I choose below").check()
+    expect(facebook).not_to_be_checked()  # the editor's own choice comes back
+    expect(facebook).to_be_enabled()
+
+    video = editor.locator("#id_video-chooser")
+    video.get_by_role("button", name="Actions").click()
+    video.get_by_role("button", name="Choose another video").click()
+    modal = editor.locator(".modal")
+    expect(modal.get_by_role("link", name="Bin day video")).to_be_visible()
+    expect(modal).not_to_contain_text("Waste strategy")
+    editor.screenshot(path=str(ARTIFACTS / "editor-video-chooser.png"))
+    modal.get_by_role("button", name="Close").click()
+
+    title_counter = editor.locator(".social-counter[data-platform=youtube-title]")
+    expect(title_counter.locator(".social-counter__count")).to_have_text(
+        f"{len('Bin day changes')} / 100 characters"
+    )
+    expect(title_counter).to_contain_text("YouTube title: 100 characters.")
+    youtube = editor.locator(".social-counter[data-platform=youtube]")
+    expect(youtube.locator(".social-counter__count")).to_contain_text(
+        "/ 5,000 characters"
+    )
+    assert editor.console_errors == []

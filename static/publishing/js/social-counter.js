@@ -74,7 +74,8 @@
     counter.appendChild(element(
       "p",
       "social-counter__count" + (counted.over_limit ? " social-counter__count--over" : ""),
-      counted.length + " / " + counted.limit + " characters"
+      counted.length.toLocaleString("en-GB") + " / " +
+        counted.limit.toLocaleString("en-GB") + " characters"
     ));
     counter.appendChild(element("p", "social-counter__rule", counted.rule));
   }
