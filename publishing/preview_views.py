@@ -21,6 +21,7 @@ from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
+from wagtail.images import get_image_model
 from wagtail.images.models import SourceImageIOError
 from wagtail.models import Page
 
@@ -102,6 +103,7 @@ def channel_plan(page, default_accounts=None) -> dict:
                 "name": account.display_name,
                 "platform": account.platform,
                 "platform_name": PLATFORM_NAMES.get(account.platform, ""),
+                "picture_id": account.picture_id,
                 "sent": sent,
                 "note": note,
             }
@@ -294,9 +296,10 @@ def _apply_form_values(page, data) -> None:
 # Preview modes ---------------------------------------------------------------------
 
 
-#: Shown where an account has no picture of its own stored here: the preview
-#: loads nothing from another host, the platforms' own pictures included.
+#: Shown where an account has no picture of its own in the image library: the
+#: preview loads nothing from another host, the platforms' own pictures included.
 AVATAR_PLACEHOLDER = "publishing/img/avatar-placeholder.svg"
+AVATAR_RENDITION = "fill-80x80"  # drawn at 40 px, sharp on high-density screens
 
 
 def _text_parts(text: str, link: str) -> dict:
@@ -312,6 +315,18 @@ def _rendition_url(image) -> str:
         return image.get_rendition(content.IMAGE_RENDITION).url
     except SourceImageIOError:
         return ""
+
+
+def _avatar_url(account: dict | None) -> str:
+    """The account's picture from our own media, else the placeholder."""
+    picture_id = account["picture_id"] if account else None
+    picture = picture_id and get_image_model().objects.filter(pk=picture_id).first()
+    if picture is not None:
+        try:
+            return picture.get_rendition(AVATAR_RENDITION).url
+        except SourceImageIOError:
+            pass  # the file is gone: the placeholder stands in
+    return static(AVATAR_PLACEHOLDER)
 
 
 def render_social_preview(page, request, platform: str):
@@ -356,7 +371,7 @@ def render_social_preview(page, request, platform: str):
             "video_url": video_url,
             "accounts": accounts,
             "account_name": accounts[0]["name"] if accounts else "",
-            "avatar_url": static(AVATAR_PLACEHOLDER),
+            "avatar_url": _avatar_url(accounts[0] if accounts else None),
             "link_domain": urlsplit(post.marker).hostname or "",
             "findings": guard.check_post(post, page, protocol_settings),
             "platform_name": PLATFORM_NAMES[platform],

@@ -12,6 +12,8 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 
 from channels.facebook import FacebookAdapter
 from channels.registry import channel_config
@@ -279,3 +281,25 @@ def test_the_listing_says_what_each_token_allows_and_when_it_expires(client, com
     assert "Does not expire" in html  # the Facebook Page token
     assert '<time datetime="2026-12-04T16:30:00+00:00">4 Dec 2026, 16:30</time>' in html
     assert "No token" in html  # the disconnected account
+
+
+def test_a_comms_manager_gives_an_account_its_picture(client, comms, db):
+    account = ChannelAccount.objects.create(
+        platform="x", display_name="@ExampleshireCC", remote_id="x-1"
+    )
+    picture = get_image_model().objects.create(
+        title="Council crest", file=get_test_image_file()
+    )
+    url = reverse("publishing_admin:picture", args=[account.pk])
+    assert url in client.get(ACCOUNTS).content.decode()
+    assert "Choose an image" in client.get(url).content.decode()
+
+    refused = client.post(url, {"picture": "999999"})
+    response = client.post(url, {"picture": picture.pk})
+
+    assert refused.status_code == 200
+    assert "Select a valid choice" in refused.content.decode()
+    assert response["Location"] == ACCOUNTS
+    assert "picture of X: @ExampleshireCC is saved" in texts(response)
+    account.refresh_from_db()
+    assert account.picture == picture

@@ -10,8 +10,12 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.html import escape, strip_tags
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 
 from publishing import content
+from publishing.models import ChannelAccount, SocialSettings
+from publishing.preview_views import AVATAR_RENDITION
 
 SOCIAL_MODES = ["facebook", "x", "youtube"]
 
@@ -151,3 +155,24 @@ def test_previews_load_nothing_from_another_host(make_announcement, superuser, m
     loaded = re.findall(r'(?:src|poster)="([^"]*)"', html)
     assert loaded and all(url.startswith("/") for url in loaded), loaded
     assert 'src="/static/publishing/img/avatar-placeholder.svg"' in html
+
+
+def test_the_avatar_is_the_accounts_own_picture_from_our_media(
+    make_policy, superuser, site
+):
+    picture = get_image_model().objects.create(
+        title="Council crest", file=get_test_image_file()
+    )
+    account = ChannelAccount.objects.create(
+        platform="facebook",
+        display_name="Exampleshire CC",
+        remote_id="page-1",
+        picture=picture,
+    )
+    SocialSettings.for_site(site["home"].get_site()).default_accounts.set([account])
+
+    html = render(make_policy(), "facebook", superuser).content.decode()
+
+    url = picture.get_rendition(AVATAR_RENDITION).url
+    assert url.startswith("/media/")
+    assert f'<img class="avatar" src="{url}"' in html
