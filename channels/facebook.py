@@ -58,6 +58,7 @@ class FacebookAdapter(ChannelAdapter):
     id = "facebook"
     name = "Facebook"
     max_text_length = 63206
+    counting_rule = "Facebook allows {limit:,} characters."
     default_web_url = "https://www.facebook.com"
 
     def __init__(self, config: Mapping[str, Any], credentials: Credentials, **kw: Any):

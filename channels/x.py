@@ -47,6 +47,10 @@ class XAdapter(ChannelAdapter):
     id = "x"
     name = "X"
     max_text_length = 280
+    counting_rule = (
+        "X counts links as 23 characters, and emoji and Chinese, Japanese or "
+        "Korean characters as 2."
+    )
     supports_update = False
     default_web_url = "https://x.com"
 

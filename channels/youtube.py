@@ -68,6 +68,11 @@ class YouTubeAdapter(ChannelAdapter):
     max_text_length = 5000
     length_unit = "bytes"  # of UTF-8, as YouTube counts its description
     supports_images = False
+    max_title_length = 100  # characters
+    counting_rule = (
+        "YouTube description: {limit:,} characters; YouTube counts accented "
+        "letters as 2 characters and emoji as 4."
+    )
     requires_video = True
     refreshes_itself = True
     timeout_errors = TIMEOUT_ERRORS

@@ -43,6 +43,15 @@ class ChannelAccount(models.Model):
     extra = models.JSONField(
         default=dict, blank=True, help_text="Non-secret details, e.g. the X username."
     )
+    picture = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The account's picture, as it appears on the platform. Shown in "
+        "the page previews; the platform's own copy is never loaded.",
+    )
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.CONNECTED
     )

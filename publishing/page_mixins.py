@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.db import models
 from modelcluster.fields import ParentalManyToManyField
 
+from .forms import SocialPageForm
+
 
 class SocialPostingMixin(models.Model):
     class SocialMode(models.TextChoices):
@@ -45,6 +47,8 @@ class SocialPostingMixin(models.Model):
         blank=True,
         help_text="Leave blank to use the council's YouTube template.",
     )
+
+    base_form_class = SocialPageForm
 
     class Meta:
         abstract = True

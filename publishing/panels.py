@@ -10,6 +10,8 @@ from django import forms
 from django.urls import reverse
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, Panel
 
+from .forms import AccountCheckboxes
+
 ERROR_KINDS = {
     "rejected": "The platform refused the post.",
     "rate_limited": "Waiting for the platform's posting limit to reset.",
@@ -93,7 +95,7 @@ SOCIAL_PANELS = [
     MultiFieldPanel(
         [
             FieldPanel("social_mode", widget=forms.RadioSelect),
-            FieldPanel("social_accounts", widget=forms.CheckboxSelectMultiple),
+            FieldPanel("social_accounts", widget=AccountCheckboxes),
         ],
         heading="Where to post",
     ),

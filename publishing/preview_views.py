@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
+from wagtail.images import get_image_model
+from wagtail.images.models import SourceImageIOError
 from wagtail.models import Page
 
 from channels import registry
@@ -59,6 +63,17 @@ def page_in_place(page, parent):
     return placed
 
 
+def usual_account_ids(page) -> set[int]:
+    """The ids of the accounts a page on "usual accounts" goes to: its site's
+    default accounts that are still connected."""
+    defaults = content.publishing_inputs(page, default_accounts=True)[2]
+    return {
+        account.pk
+        for account in defaults
+        if account.status != ChannelAccount.Status.DISCONNECTED
+    }
+
+
 def channel_plan(page, default_accounts=None) -> dict:
     """Where the page will go: each account and whether it is sent there.
     ``default_accounts`` are the site's defaults when the caller has read them
@@ -84,6 +99,7 @@ def channel_plan(page, default_accounts=None) -> dict:
                 "name": account.display_name,
                 "platform": account.platform,
                 "platform_name": registry.display_name(account.platform),
+                "picture_id": account.picture_id,
                 "sent": sent,
                 "note": note,
             }
@@ -99,10 +115,16 @@ def _images_for_guard(page, platform: str) -> tuple[Image, ...]:
     return (Image(Path(image.file.name), alt_text),)
 
 
+#: How each platform counts, named under its counter. Lengths are always shown
+#: in characters as the platform counts them.
+YOUTUBE_TITLE_RULE = "YouTube title: {limit:,} characters."
+
+
 def channel_preview(page, platform: str, social_settings, protocol_settings) -> dict:
     """The text for one channel, its length as the platform counts it, the
-    platform's limit and the guard's findings (offsets into that text)."""
-    adapter = registry.get(platform)
+    platform's limit and counting rule, and the guard's findings (offsets into
+    that text). YouTube's answer has its video title's count as well."""
+    adapter = adapter_class = registry.get(platform)
     limit = adapter.max_text_length
     link = content.post_link(content.canonical_url(page), platform, social_settings)
     draft = content.compose_text(page, platform, social_settings, link)
@@ -117,17 +139,30 @@ def channel_preview(page, platform: str, social_settings, protocol_settings) -> 
     findings = guard.check_text(
         text, protocol_settings, images=_images_for_guard(page, platform)
     )
-    return {
+    answer = {
         "platform": platform,
         "name": adapter.name,
         "text": text,
         "length": length,
         "limit": limit,
         "unit": adapter.length_unit,
+        "rule": adapter.counting_rule.format(limit=limit),
         "over_limit": length > limit,
         "shortened": shortened,
         "findings": [finding.as_dict() for finding in findings],
     }
+    if platform == "youtube" and _has_field(page, "youtube_title"):
+        title_limit = adapter_class.max_title_length
+        # As the page makes it: a blank YouTube title takes the page's title,
+        # cut to fit.
+        title = page.youtube_title or page.title[:title_limit]
+        answer["title"] = {
+            "length": len(title),
+            "limit": title_limit,
+            "rule": YOUTUBE_TITLE_RULE.format(limit=title_limit),
+            "over_limit": len(title) > title_limit,
+        }
+    return answer
 
 
 # The live counters' endpoint ---------------------------------------------------------
@@ -246,9 +281,46 @@ def _apply_form_values(page, data) -> None:
 # Preview modes ---------------------------------------------------------------------
 
 
+#: Shown where an account has no picture of its own in the image library: the
+#: preview loads nothing from another host, the platforms' own pictures included.
+AVATAR_PLACEHOLDER = "publishing/img/avatar-placeholder.svg"
+AVATAR_RENDITION = "fill-80x80"  # drawn at 40 px, sharp on high-density screens
+
+
+def _text_parts(text: str, link: str) -> dict:
+    """The post's text around its link, so the link can be shown as one."""
+    before, found, after = text.partition(link) if link else (text, "", "")
+    return {"text_before": before, "text_link": found, "text_after": after}
+
+
+def _rendition_url(image) -> str:
+    """The URL of the image as posted; "" when its file cannot be read (the
+    preview says so from :class:`content.MediaUnavailable`)."""
+    try:
+        return image.get_rendition(content.IMAGE_RENDITION).url
+    except SourceImageIOError:
+        return ""
+
+
+def _avatar_url(account: dict | None) -> str:
+    """The account's picture from our own media, else the placeholder."""
+    picture_id = account["picture_id"] if account else None
+    picture = picture_id and get_image_model().objects.filter(pk=picture_id).first()
+    if picture is not None:
+        try:
+            return picture.get_rendition(AVATAR_RENDITION).url
+        except SourceImageIOError:
+            pass  # the file is gone: the placeholder stands in
+    return static(AVATAR_PLACEHOLDER)
+
+
 def render_social_preview(page, request, platform: str):
     """The page as a post on ``platform``: exactly the text, link and media that
-    the outbox would send for it."""
+    the outbox would send for it, drawn as the platform shows a post.
+
+    Wagtail serves a preview through the middleware as a request for the page's
+    own URL, so it carries the public site's strict Content-Security-Policy:
+    styles come from ``publishing/css/previews.css``, never inline."""
     social_settings, protocol_settings, defaults = content.publishing_inputs(
         page, default_accounts=True
     )
@@ -258,10 +330,10 @@ def render_social_preview(page, request, platform: str):
     except content.MediaUnavailable as exc:
         media_problem = str(exc)
         post = content.build_post(page, platform, social_settings, images=())
-    image_url = ""
-    found = page.social_image() if post.images else None
-    if found:
-        image_url = found[0].get_rendition(content.IMAGE_RENDITION).url
+    # YouTube takes no picture with the video: the page's image is only its
+    # stand-in thumbnail here.
+    found = page.social_image() if post.images or post.video else None
+    image_url = _rendition_url(found[0]) if found else ""
     video_url = ""
     if post.video:
         from wagtail.documents import get_document_model
@@ -272,21 +344,27 @@ def render_social_preview(page, request, platform: str):
         video_url = document.file.url
     plan = channel_plan(page, defaults)
     adapter = registry.get(platform)
+    accounts = [a for a in plan["accounts"] if a["platform"] == platform]
     return TemplateResponse(
         request,
         # A channel without a look of its own shows its post plainly.
         [f"publishing/previews/{platform}.html", "publishing/previews/post.html"],
         {
             "page": page,
+            "platform": platform,
             "post": post,
             "image_url": image_url,
             "media_problem": media_problem,
             "video_url": video_url,
-            "accounts": [a for a in plan["accounts"] if a["platform"] == platform],
+            "accounts": accounts,
+            "account_name": accounts[0]["name"] if accounts else "",
+            "avatar_url": _avatar_url(accounts[0] if accounts else None),
+            "link_domain": urlsplit(post.marker).hostname or "",
             "findings": guard.check_post(post, page, protocol_settings),
             "platform_name": adapter.name,
             "length": adapter.text_length(post.text),
             "limit": adapter.max_text_length,
+            **_text_parts(post.text, post.link),
         },
     )
 

@@ -8,6 +8,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from .audit import ACTIONS, action_name
 from .views import urls as admin_urls
+from .views import video_chooser
 from .views.accounts import can_manage_channels
 from .views.dashboard import can_act, crosspost_policy
 from .views.panels import NeedsAttentionPanel
@@ -24,6 +25,11 @@ PERMISSIONS = (
 def register_crosspost_log_actions(actions):
     for suffix, label in ACTIONS.items():
         actions.register_action(action_name(suffix), label, label)
+
+
+@hooks.register("register_admin_viewset")
+def register_video_chooser():
+    return video_chooser.viewset
 
 
 @hooks.register("register_admin_urls")

@@ -62,3 +62,17 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator:
             from django.db import connections
 
             connections.close_all()
+
+
+@contextmanager
+def chromium_expecting(monkeypatch: pytest.MonkeyPatch, timeout_ms: int) -> Iterator:
+    """:func:`chromium`, with Playwright's ``expect`` waiting up to ``timeout_ms``
+    (page loads on a busy two-core machine) until the browser is closed."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=timeout_ms)
+    try:
+        with chromium(monkeypatch) as launched:
+            yield launched
+    finally:
+        expect.set_options(timeout=None)

@@ -15,8 +15,7 @@ from council_site.core.pages import PublicPageMixin, public_pages_q
 from publishing.page_mixins import SocialPostingMixin
 from publishing.panels import SOCIAL_PANELS
 from publishing.preview_views import SocialPreviewMixin
-
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm", ".m4v")
+from publishing.views.video_chooser import VIDEO_EXTENSIONS, VideoChooser
 
 
 class NewsIndexPage(PublicPageMixin, Page):
@@ -135,7 +134,7 @@ class AnnouncementPage(PublicPageMixin, SocialPreviewMixin, SocialPostingMixin, 
         FieldPanel("body"),
     ]
     video_panels = [
-        FieldPanel("video"),
+        FieldPanel("video", widget=VideoChooser),
         FieldPanel("youtube_title"),
         FieldPanel("youtube_tags"),
         FieldPanel("youtube_privacy"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn, UserColumn
 from wagtail.admin.views.generic import BaseListingView
+from wagtail.images.widgets import AdminImageChooser
 
 from channels import registry
 from channels.errors import ChannelError
@@ -26,6 +27,7 @@ from .. import accounts
 from ..models import ChannelAccount
 from . import connecting
 from .columns import TemplateColumn
+from .wording import scopes_in_plain_words
 
 logger = logging.getLogger(__name__)
 FLOW_KEY = "publishing.connect"  # the OAuth flow under way: state and verifier
@@ -60,17 +62,27 @@ class AccountListView(ManageChannelsMixin, BaseListingView):
     @cached_property
     def columns(self):
         return [
-            AccountTitleColumn("display_name", label=_("Account")),
+            AccountTitleColumn(
+                "display_name", label=_("Account"), classname="social-account-name"
+            ),
             Column("platform", label=_("Platform"), accessor="get_platform_display"),
             TemplateColumn(
                 "status",
                 label=_("Status"),
                 template_name="publishing/admin/cells/account_status.html",
             ),
-            DateColumn("token_expires_at", label=_("Token expires")),
+            TemplateColumn(
+                "token_expires_at",
+                label=_("Token expires"),
+                template_name="publishing/admin/cells/token_expires.html",
+            ),
             DateColumn("last_success_at", label=_("Last success")),
             DateColumn("last_error_at", label=_("Last error")),
-            Column("scopes", label=_("Scopes"), accessor=lambda a: ", ".join(a.scopes)),
+            Column(
+                "scopes",
+                label=_("Allows the council to"),
+                accessor=lambda a: scopes_in_plain_words(a.platform, a.scopes),
+            ),
             UserColumn("connected_by", label=_("Connected by")),
             TemplateColumn(
                 "actions",
@@ -254,6 +266,41 @@ class ChooseAccountsView(View):
                 if item["remote_id"] in chosen
             ],
         )
+        return redirect("publishing_admin:accounts")
+
+
+class AccountPictureForm(forms.ModelForm):
+    class Meta:
+        model = ChannelAccount
+        fields = ["picture"]
+        widgets = {"picture": AdminImageChooser}
+
+
+class AccountPictureView(ManageChannelsMixin, View):
+    """The account's picture for the previews, chosen from the image library:
+    the previews never load the platform's own copy."""
+
+    template_name = "publishing/admin/account_picture.html"
+
+    def render(self, form, account):
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {"form": form, "account": account, "page_title": f"Picture of {account}"},
+        )
+
+    def get(self, request, pk: int):
+        account = get_object_or_404(ChannelAccount, pk=pk)
+        return self.render(AccountPictureForm(instance=account), account)
+
+    def post(self, request, pk: int):
+        account = get_object_or_404(ChannelAccount, pk=pk)
+        form = AccountPictureForm(request.POST, instance=account)
+        if not form.is_valid():
+            return self.render(form, account)
+        # Only the picture: the row's tokens and state are not this form's.
+        form.save(commit=False).save(update_fields=["picture"])
+        messages.success(request, f"The picture of {account} is saved.")
         return redirect("publishing_admin:accounts")
 
 

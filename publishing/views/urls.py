@@ -4,6 +4,7 @@ from django.urls import path
 
 from .accounts import (
     AccountListView,
+    AccountPictureView,
     CallbackView,
     ChooseAccountsView,
     ConnectView,
@@ -36,5 +37,6 @@ urlpatterns = [
     path("accounts/callback/", CallbackView.as_view(), name="account_callback"),
     path("accounts/choose/", ChooseAccountsView.as_view(), name="account_choose"),
     path("accounts/<int:pk>/reconnect/", ReconnectView.as_view(), name="reconnect"),
+    path("accounts/<int:pk>/picture/", AccountPictureView.as_view(), name="picture"),
     path("accounts/<int:pk>/disconnect/", DisconnectView.as_view(), name="disconnect"),
 ]

@@ -58,3 +58,43 @@ def media_in_plain_words(media: dict) -> str:
     if video:
         parts.append(f"video {video['path'].rsplit('/', 1)[-1]} ({video['title']})")
     return "; ".join(parts)
+
+
+#: What each OAuth scope lets the council do, per platform, in the words the
+#: consent pages use. A scope missing here is shown by its last part.
+SCOPE_WORDS = {
+    "facebook": {
+        "pages_show_list": "list the Pages",
+        "pages_manage_posts": "publish to the Page",
+        "pages_read_engagement": "read posts and reactions",
+        "pages_manage_engagement": "manage comments",
+        "pages_read_user_content": "read visitors' posts",
+        "publish_video": "publish videos",
+    },
+    "x": {
+        "tweet.read": "read posts",
+        "tweet.write": "publish posts",
+        "users.read": "read the profile",
+        "offline.access": "stay connected",
+        "media.write": "upload images",
+    },
+    "youtube": {
+        "https://www.googleapis.com/auth/youtube.upload": "upload videos",
+        "https://www.googleapis.com/auth/youtube.force-ssl": (
+            "manage videos and captions"
+        ),
+        "https://www.googleapis.com/auth/youtube": "manage the channel",
+        "https://www.googleapis.com/auth/youtube.readonly": "read the channel",
+    },
+}
+
+
+def scopes_in_plain_words(platform: str, scopes: list[str]) -> str:
+    """What an account's token allows, as words: known scopes by what they do,
+    others by their last part (``.../auth/yt-analytics.readonly`` becomes
+    ``yt-analytics.readonly``), never a raw URL."""
+    words = SCOPE_WORDS.get(platform, {})
+    shown = [
+        words.get(scope) or scope.rstrip("/").rsplit("/", 1)[-1] for scope in scopes
+    ]
+    return ", ".join(dict.fromkeys(shown))

@@ -3,7 +3,7 @@ real OAuth flow against the sandbox's consent pages."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -12,6 +12,8 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 
 from channels.facebook import FacebookAdapter
 from channels.registry import channel_config
@@ -244,3 +246,60 @@ def test_unknown_platform_is_a_message(client, comms, db):
     response = client.get(reverse("publishing_admin:connect", args=["myspace"]))
     assert response["Location"] == ACCOUNTS
     assert "no channel called" in texts(response)
+
+
+def test_the_listing_says_what_each_token_allows_and_when_it_expires(client, comms, db):
+    ChannelAccount.objects.create(
+        platform="facebook",
+        display_name="Exampleshire County Council",
+        remote_id="page-1",
+        scopes=["pages_show_list", "pages_manage_posts", "pages_read_engagement"],
+    )
+    ChannelAccount.objects.create(
+        platform="youtube",
+        display_name="Exampleshire CC videos",
+        remote_id="channel-1",
+        scopes=[
+            "https://www.googleapis.com/auth/youtube.upload",
+            "https://www.googleapis.com/auth/youtube.force-ssl",
+            "https://www.googleapis.com/auth/yt-analytics.readonly",
+        ],
+        token_expires_at=datetime(2026, 12, 4, 16, 30, tzinfo=UTC),
+    )
+    ChannelAccount.objects.create(
+        platform="x",
+        display_name="@Gone",
+        remote_id="x-1",
+        status=ChannelAccount.Status.DISCONNECTED,
+    )
+
+    html = client.get(ACCOUNTS).content.decode()
+
+    assert "list the Pages, publish to the Page, read posts and reactions" in html
+    assert "upload videos, manage videos and captions, yt-analytics.readonly" in html
+    assert "https://" not in html.split("<tbody", 1)[1]
+    assert "Does not expire" in html  # the Facebook Page token
+    assert '<time datetime="2026-12-04T16:30:00+00:00">4 Dec 2026, 16:30</time>' in html
+    assert "No token" in html  # the disconnected account
+
+
+def test_a_comms_manager_gives_an_account_its_picture(client, comms, db):
+    account = ChannelAccount.objects.create(
+        platform="x", display_name="@ExampleshireCC", remote_id="x-1"
+    )
+    picture = get_image_model().objects.create(
+        title="Council crest", file=get_test_image_file()
+    )
+    url = reverse("publishing_admin:picture", args=[account.pk])
+    assert url in client.get(ACCOUNTS).content.decode()
+    assert "Choose an image" in client.get(url).content.decode()
+
+    refused = client.post(url, {"picture": "999999"})
+    response = client.post(url, {"picture": picture.pk})
+
+    assert refused.status_code == 200
+    assert "Select a valid choice" in refused.content.decode()
+    assert response["Location"] == ACCOUNTS
+    assert "picture of X: @ExampleshireCC is saved" in texts(response)
+    account.refresh_from_db()
+    assert account.picture == picture

@@ -27,7 +27,7 @@ from channels.x_text import weighted_length
 from council_site.news.models import AnnouncementPage
 from publishing import content, delivery
 from publishing.models import CrossPost
-from tests.browser import ARTIFACTS, chromium, needs_chromium
+from tests.browser import ARTIFACTS, chromium_expecting, needs_chromium
 from tests.publishing.conftest import (
     live_posts_with_marker,
     publish,
@@ -63,15 +63,9 @@ def worker(celery_worker_process):
 
 @pytest.fixture
 def browser(monkeypatch):
-    from playwright.sync_api import expect
-
     # Waits here include page loads and the worker on a busy two-core machine.
-    expect.set_options(timeout=EXPECT_MS)
-    try:
-        with chromium(monkeypatch) as launched:
-            yield launched
-    finally:
-        expect.set_options(timeout=None)
+    with chromium_expecting(monkeypatch, EXPECT_MS) as launched:
+        yield launched
 
 
 def sign_in(browser, live_server, username: str):
@@ -152,7 +146,7 @@ def test_editor_writes_an_announcement_and_finds_its_three_posts(
     editor.keyboard.type("Put your bins out by 7am on the new day.")
 
     editor.get_by_role("tab", name="Social").click()
-    editor.get_by_role("button", name="Choose a document").first.click()
+    editor.get_by_role("button", name="Choose a video").click()
     modal = editor.locator(".modal")
     modal.get_by_role("tab", name="Upload").click()
     modal.get_by_label("File").set_input_files(video_file)
@@ -168,7 +162,7 @@ def test_editor_writes_an_announcement_and_finds_its_three_posts(
     expect(x_counter.locator(".social-counter__text")).to_contain_text(X_TEXT)
     shown = x_counter.locator(".social-counter__count").inner_text()
     screenshot(editor, "editor-counter", x_counter)
-    match = re.fullmatch(r"(\d+) / 280", shown.strip())
+    match = re.fullmatch(r"(\d+) / 280 characters", shown.strip())
     assert match, shown
     shown_count = int(match.group(1))
     expect(x_counter.locator(".social-counter__findings")).to_have_count(0)

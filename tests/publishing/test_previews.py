@@ -3,12 +3,19 @@ text, link and media the outbox would send."""
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 
 from publishing import content
+from publishing.models import ChannelAccount, SocialSettings
+from publishing.preview_views import AVATAR_RENDITION
 
 SOCIAL_MODES = ["facebook", "x", "youtube"]
 
@@ -25,6 +32,12 @@ def render(page, mode, user):
     if hasattr(response, "render"):
         response.render()
     return response
+
+
+def shown_text(html: str) -> str:
+    """The text of the preview's post, as the reader sees it (tags removed)."""
+    start = html.index("data-post-text>") + len("data-post-text>")
+    return unescape(strip_tags(html[start : html.index("</div>", start)]))
 
 
 def sent(page, platform):
@@ -48,8 +61,9 @@ def test_each_mode_shows_exactly_the_composed_text(make_policy, superuser, mode)
     html = response.content.decode()
     post = sent(page, mode)
     assert response.status_code == 200
-    assert f'<div class="post-text" data-post-text>{escape(post.text)}</div>' in html
+    assert shown_text(html) == post.text
     assert post.link in post.text  # the link travels in the text itself
+    assert f'<a href="{escape(post.link)}" data-post-link>' in html
 
 
 @pytest.mark.parametrize("mode", ["facebook", "x"])
@@ -60,7 +74,7 @@ def test_an_editors_override_is_what_the_preview_shows(make_policy, superuser, m
     html = render(page, mode, superuser).content.decode()
     post = sent(page, mode)
     assert post.text.startswith("Our own words for this 🗑️ — see the link")
-    assert escape(post.text) in html
+    assert shown_text(html) == post.text
 
 
 def test_facebook_preview_shows_the_image_that_is_sent_with_its_alt_text(
@@ -83,7 +97,7 @@ def test_a_preview_says_when_the_image_cannot_be_read(image_file_gone, superuser
     html = response.content.decode()
     assert response.status_code == 200
     assert "cannot be read" in html and 'role="alert"' in html
-    assert "<img" not in html.split('class="post', 1)[1]
+    assert "post-image" not in html
 
 
 def test_youtube_preview_shows_the_video_and_its_metadata(make_announcement, superuser):
@@ -93,7 +107,7 @@ def test_youtube_preview_shows_the_video_and_its_metadata(make_announcement, sup
     html = render(page, "youtube", superuser).content.decode()
     video = sent(page, "youtube").video
     assert video.title == "Bin day changes"
-    assert "<h1>Bin day changes</h1>" in html
+    assert '<h1 class="video-title">Bin day changes</h1>' in html
     assert "#bins" in html and "#waste" in html
     assert 'src="' + page.video.file.url + '"' in html
     assert "Not sent to YouTube" not in html
@@ -117,3 +131,48 @@ def test_the_edit_view_offers_the_social_preview_modes(client, superuser, make_p
     html = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).content
     for mode in SOCIAL_MODES:
         assert f'value="{mode}"'.encode() in html
+
+
+@pytest.mark.parametrize("mode", SOCIAL_MODES)
+def test_previews_are_styled_from_a_static_file_under_the_strict_policy(
+    make_announcement, superuser, mode
+):
+    response = render(make_announcement(), mode, superuser)
+
+    html = response.content.decode()
+    policy = response["Content-Security-Policy"]
+    assert "style-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "default-src 'self'" in policy
+    assert "<style" not in html and " style=" not in html
+    assert '<link rel="stylesheet" href="/static/publishing/css/previews.css">' in html
+    assert f'<body class="social-preview social-preview--{mode}">' in html
+
+
+@pytest.mark.parametrize("mode", SOCIAL_MODES)
+def test_previews_load_nothing_from_another_host(make_announcement, superuser, mode):
+    html = render(make_announcement(), mode, superuser).content.decode()
+
+    loaded = re.findall(r'(?:src|poster)="([^"]*)"', html)
+    assert loaded and all(url.startswith("/") for url in loaded), loaded
+    assert 'src="/static/publishing/img/avatar-placeholder.svg"' in html
+
+
+def test_the_avatar_is_the_accounts_own_picture_from_our_media(
+    make_policy, superuser, site
+):
+    picture = get_image_model().objects.create(
+        title="Council crest", file=get_test_image_file()
+    )
+    account = ChannelAccount.objects.create(
+        platform="facebook",
+        display_name="Exampleshire CC",
+        remote_id="page-1",
+        picture=picture,
+    )
+    SocialSettings.for_site(site["home"].get_site()).default_accounts.set([account])
+
+    html = render(make_policy(), "facebook", superuser).content.decode()
+
+    url = picture.get_rendition(AVATAR_RENDITION).url
+    assert url.startswith("/media/")
+    assert f'<img class="avatar" src="{url}"' in html

@@ -3,10 +3,14 @@ outbox composes, and the edit view lists the page's cross-posts."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from wagtail.documents import get_document_model
 
 from channels.x_text import weighted_length
 from publishing import content
@@ -101,8 +105,37 @@ def test_unsaved_title_and_summary_feed_the_template_text(editor_client, make_po
     assert facebook.startswith("Garden waste collections restart\n\n")
     assert "From 3 March, every other Tuesday." in facebook
     assert answer["facebook"]["length"] == len(facebook)
-    assert answer["youtube"]["unit"] == "bytes"
+    # YouTube counts a description in bytes of UTF-8, and the counter says so
+    # in characters: an accented letter counts as 2.
     assert answer["youtube"]["length"] == len(answer["youtube"]["text"].encode())
+    assert "accented letters as 2 characters" in answer["youtube"]["rule"]
+
+
+def test_each_counter_names_how_its_platform_counts(editor_client, make_announcement):
+    page = make_announcement()
+    channels = preview(editor_client, page, youtube_title="Bins: what goes where")[
+        "channels"
+    ]
+    assert channels["x"]["rule"].startswith("X counts links as 23 characters")
+    assert channels["facebook"]["rule"] == "Facebook allows 63,206 characters."
+    assert channels["youtube"]["rule"].startswith("YouTube description: 5,000")
+    assert "unit" not in channels["youtube"]
+    assert channels["youtube"]["title"] == {
+        "length": len("Bins: what goes where"),
+        "limit": 100,
+        "rule": "YouTube title: 100 characters.",
+        "over_limit": False,
+    }
+
+
+def test_a_blank_youtube_title_counts_the_page_title_as_sent(
+    editor_client, make_announcement
+):
+    page = make_announcement(title="Bin day " * 20)
+    title = preview(editor_client, page, youtube_title="")["channels"]["youtube"][
+        "title"
+    ]
+    assert title["length"] == 100 == len(page.social_video()["title"])
 
 
 def test_findings_come_back_with_offsets_into_the_text(editor_client, make_policy):
@@ -159,6 +192,48 @@ def test_the_plan_names_the_accounts_and_skips_youtube_without_video(
     )["plan"]
     assert [a["platform"] for a in chosen["accounts"]] == ["x"]
     assert preview(editor_client, page, social_mode="none")["plan"]["accounts"] == []
+
+
+def account_boxes(html: str) -> dict[str, set[str]]:
+    """The edit form's account checkboxes: value -> the attributes set on it."""
+    boxes = {}
+    for tag in re.findall(r'<input[^>]*name="social_accounts"[^>]*>', html):
+        value = re.search(r'value="(\d+)"', tag).group(1)
+        boxes[value] = set(re.findall(r"\s(checked|disabled|data-usual)\b", tag))
+    return boxes
+
+
+def test_usual_accounts_are_shown_ticked_and_fixed_on_load(
+    editor_client, make_policy, plain_accounts
+):
+    other = ChannelAccount.objects.create(
+        platform="x", display_name="@ExampleshireLibraries", remote_id="x-2"
+    )
+    page = make_policy(social_mode="default")
+    page.social_accounts = [other]  # chosen once, but not what "usual" means
+    page.save_revision()
+
+    html = editor_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    boxes = account_boxes(html.content.decode())
+
+    usual = {str(account.pk) for account in plain_accounts.values()}
+    assert {v for v, attrs in boxes.items() if "checked" in attrs} == usual
+    assert all("disabled" in attrs for attrs in boxes.values())
+    assert {v for v, attrs in boxes.items() if "data-usual" in attrs} == usual
+
+
+def test_chosen_accounts_stay_free_to_change(
+    editor_client, make_policy, plain_accounts
+):
+    page = make_policy(social_mode="custom")
+    page.social_accounts = [plain_accounts["x"]]
+    page.save_revision()  # the editor opens the latest revision
+
+    html = editor_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    boxes = account_boxes(html.content.decode())
+
+    assert boxes[str(plain_accounts["x"].pk)] == {"checked", "data-usual"}
+    assert boxes[str(plain_accounts["facebook"].pk)] == {"data-usual"}
 
 
 def test_bad_requests_get_a_clear_answer(editor_client, make_policy, site):
@@ -333,7 +408,34 @@ def test_the_counter_updates_as_the_editor_types(live_server, client, make_polic
         tab.goto(f"{live_server.url}/admin/pages/{page.pk}/edit/#tab-social")
         counter = tab.locator(".social-counter[data-platform=x] .social-counter__count")
         tab.fill("textarea[name=social_text_x]", typed)
-        expect(counter).to_have_text(f"{expected} / 280")
+        expect(counter).to_have_text(f"{expected} / 280 characters")
+        rules = tab.locator(".social-counter .social-counter__rule")
+        expect(rules.nth(1)).to_have_text(
+            "X counts links as 23 characters, and emoji and Chinese, Japanese or "
+            "Korean characters as 2."
+        )
+        expect(
+            tab.locator(".social-counter[data-platform=youtube]")
+        ).not_to_contain_text("bytes")
         mark = tab.locator(".social-counter[data-platform=x] mark")
         expect(mark).to_have_text("020 7946 0018")
         browser.close()
+
+
+def test_the_video_chooser_offers_videos_only(editor_client, make_announcement):
+    page = make_announcement()  # its video is bins.mp4
+    Document = get_document_model()
+    Document.objects.create(
+        title="Waste strategy", file=ContentFile(b"%PDF-1.4", name="strategy.pdf")
+    )
+    Document.objects.create(
+        title="Recycling advert", file=ContentFile(b"video", name="advert.WEBM")
+    )
+
+    edit = editor_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    chooser = editor_client.get(reverse("publishing_video_chooser:choose"))
+
+    assert "Choose another video" in edit.content.decode()
+    listed = chooser.json()["html"]
+    assert "Bin day video" in listed and "Recycling advert" in listed
+    assert "Waste strategy" not in listed

@@ -72,15 +72,20 @@
     return box;
   }
 
+  // "41 / 280 characters", then the platform's rule for counting them.
+  function renderCount(counter, counted) {
+    counter.appendChild(element(
+      "p",
+      "social-counter__count" + (counted.over_limit ? " social-counter__count--over" : ""),
+      counted.length.toLocaleString("en-GB") + " / " +
+        counted.limit.toLocaleString("en-GB") + " characters"
+    ));
+    counter.appendChild(element("p", "social-counter__rule", counted.rule));
+  }
+
   function renderChannel(counter, channel) {
     counter.textContent = "";
-    var count = element(
-      "p",
-      "social-counter__count" + (channel.over_limit ? " social-counter__count--over" : ""),
-      channel.length + " / " + channel.limit +
-        (channel.unit === "bytes" ? " bytes" : "")
-    );
-    counter.appendChild(count);
+    renderCount(counter, channel);
     if (channel.shortened) {
       counter.appendChild(element(
         "p", "social-counter__note",
@@ -131,8 +136,8 @@
     });
   }
 
-  function counterFor(form, platform) {
-    var field = form.querySelector("[name=social_text_" + platform + "]");
+  function counterFor(form, fieldName, platform) {
+    var field = form.querySelector("[name=" + fieldName + "]");
     if (!field) return null;
     var counter = element("div", "social-counter");
     counter.setAttribute("aria-live", "polite");
@@ -146,9 +151,10 @@
     if (!form) return;
     var counters = {};
     PLATFORMS.forEach(function (platform) {
-      var counter = counterFor(form, platform);
+      var counter = counterFor(form, "social_text_" + platform, platform);
       if (counter) counters[platform] = counter;
     });
+    var titleCounter = counterFor(form, "youtube_title", "youtube-title");
     var accountList = root.querySelector("[data-social-accounts]");
     var timer = null;
     var latest = 0;
@@ -173,6 +179,11 @@
             var channel = body.channels[platform];
             if (channel) renderChannel(counters[platform], channel);
           });
+          var youtube = body.channels.youtube;
+          if (titleCounter && youtube && youtube.title) {
+            titleCounter.textContent = "";
+            renderCount(titleCounter, youtube.title);
+          }
           if (accountList) renderPlan(accountList, body.plan);
         })
         .catch(function (error) {

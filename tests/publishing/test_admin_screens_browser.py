@@ -1,0 +1,227 @@
+"""The editor's and comms manager's screens as Chromium draws them at 1280 px.
+
+Each test signs a user in by session cookie, opens the screen on the live server
+and reads what the browser computed (styles, ticks, labels), keeping a
+screenshot in test-artifacts/. No worker is needed: nothing here is delivered.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.files.base import ContentFile
+from wagtail.documents import get_document_model
+
+from publishing.models import ChannelAccount
+from tests.browser import ARTIFACTS, chromium_expecting, needs_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    needs_chromium,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+EXPECT_MS = 20_000  # a page load on a busy two-core machine
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    with chromium_expecting(monkeypatch, EXPECT_MS) as launched:
+        yield launched
+
+
+@pytest.fixture
+def open_as(browser, live_server, client):
+    """``open_as(user, path)``: a 1280 px tab signed in as ``user`` at ``path``,
+    with the console errors and the URLs it requested collected as it goes."""
+
+    def open_tab(user, path: str):
+        client.force_login(user)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(EXPECT_MS)
+        context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        tab = watched(context.new_page())
+        tab.goto(live_server.url + path)
+        return tab
+
+    return open_tab
+
+
+def watched(tab):
+    """``tab`` collecting its console errors (a Content-Security-Policy
+    violation is one) and every URL it requests."""
+    tab.console_errors, tab.requested = [], []
+
+    def on_console(message):
+        # The browser asks for /favicon.ico on its own; the site has none.
+        favicon = message.location.get("url", "").endswith("/favicon.ico")
+        if message.type == "error" and not favicon:
+            tab.console_errors.append(message.text)
+
+    tab.on("console", on_console)
+    tab.on("request", lambda request: tab.requested.append(request.url))
+    return tab
+
+
+def computed(locator, prop: str) -> str:
+    return locator.evaluate("(e, p) => getComputedStyle(e).getPropertyValue(p)", prop)
+
+
+# Previews ---------------------------------------------------------------------------
+
+# The platforms' own widths for a post at desktop size.
+CARD_WIDTHS = {"facebook": "500px", "x": "598px", "youtube": "854px"}
+
+
+def test_previews_are_styled_cards_at_the_platforms_widths(
+    open_as, people, accounts, make_announcement, live_server
+):
+    from playwright.sync_api import expect
+
+    page = make_announcement(with_video=True)
+    edit = f"/admin/pages/{page.pk}/edit/"
+    editor = open_as(people["superuser"], edit)
+    # Opening the preview panel sends the form's values, as an editor's click does.
+    editor.get_by_role("button", name="Toggle preview").click()
+    panel = editor.frame_locator("#w-preview-iframe")
+    expect(panel.locator("body")).to_contain_text(page.title)
+
+    for platform, width in CARD_WIDTHS.items():
+        tab = watched(editor.context.new_page())
+        tab.goto(f"{live_server.url}{edit}preview/?mode={platform}")
+        card = tab.locator("article.post")
+        expect(card).to_be_visible()
+        tab.screenshot(path=str(ARTIFACTS / f"preview-{platform}.png"), full_page=True)
+
+        assert tab.console_errors == [], (platform, tab.console_errors)
+        assert computed(card, "max-width") == width, platform
+        box = card.bounding_box()
+        assert box["width"] <= int(width[:-2]), (platform, box)
+        avatar = card.locator("img.avatar")
+        assert computed(avatar, "border-radius") == "50%", platform
+        assert avatar.evaluate("img => img.naturalWidth") > 0, platform
+        text = card.locator("[data-post-text]")
+        assert computed(text, "overflow-wrap") == "anywhere", platform
+        # The link stays inside the card rather than running off it.
+        link = text.locator("a[data-post-link]")
+        link_box = link.bounding_box()
+        assert link_box["x"] + link_box["width"] <= box["x"] + box["width"] + 1
+        origin = urlsplit(live_server.url).netloc
+        assert [u for u in tab.requested if urlsplit(u).netloc != origin] == []
+        tab.close()
+
+    facebook_background = "rgb(255, 255, 255)"
+    tab = editor.context.new_page()
+    tab.goto(f"{live_server.url}{edit}preview/?mode=facebook")
+    assert computed(tab.locator("article.post"), "background-color") == (
+        facebook_background
+    )
+    image = tab.locator("article.post img.post-image")
+    assert image.get_attribute("alt") == page.hero_image_alt
+
+
+# Accounts ---------------------------------------------------------------------------
+
+# The number of lines a cell's text is drawn on, one client rect per line.
+LINES = """cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size;
+}"""
+
+
+def test_account_names_are_never_broken_mid_word(open_as, people, db):
+    from sandbox.seed import DEMO_FB_SCOPES, DEMO_X_SCOPES, DEMO_YT_SCOPES
+
+    for platform, name, scopes in [
+        ("facebook", "Exampleshire County Council", DEMO_FB_SCOPES),
+        ("x", "@ExampleshireCC", DEMO_X_SCOPES),
+        ("youtube", "Exampleshire County Council videos", DEMO_YT_SCOPES),
+    ]:
+        ChannelAccount.objects.create(
+            platform=platform, display_name=name, remote_id=name, scopes=scopes
+        )
+
+    tab = open_as(people["comms"], "/admin/social/accounts/")
+
+    names = tab.locator("td.social-account-name")
+    assert names.count() == 3
+    tab.screenshot(path=str(ARTIFACTS / "accounts.png"), full_page=True)
+    for index in range(3):
+        cell = names.nth(index)
+        words = len(cell.inner_text().split())
+        assert cell.evaluate(LINES) <= words, cell.inner_text()
+    assert "googleapis" not in tab.locator("#listing-results").inner_text()
+
+
+# Editing ----------------------------------------------------------------------------
+
+
+def test_editor_sees_usual_accounts_ticked_chooses_a_video_and_counts_characters(
+    open_as, people, accounts, make_announcement
+):
+    from playwright.sync_api import expect
+
+    page = make_announcement(youtube_title="Bin day changes")
+    get_document_model().objects.create(
+        title="Waste strategy", file=ContentFile(b"%PDF-1.4", name="strategy.pdf")
+    )
+    usual = {str(account.pk) for account in accounts.values()}
+
+    editor = open_as(people["editor"], f"/admin/pages/{page.pk}/edit/#tab-social")
+    boxes = editor.locator("input[name=social_accounts]")
+    expect(boxes).to_have_count(3)
+
+    def ticks():
+        return {
+            boxes.nth(i).get_attribute("value"): (
+                boxes.nth(i).is_checked(),
+                boxes.nth(i).is_disabled(),
+            )
+            for i in range(boxes.count())
+        }
+
+    assert ticks() == dict.fromkeys(usual, (True, True))
+    boxes.first.scroll_into_view_if_needed()
+    editor.screenshot(path=str(ARTIFACTS / "editor-usual-accounts.png"))
+
+    editor.get_by_label("Post to the accounts I choose below").check()
+    expect(boxes.first).to_be_enabled()
+    facebook = editor.get_by_label("Facebook: Exampleshire CC")
+    facebook.uncheck()
+    editor.get_by_label("Do not post this page to social media").check()
+    expect(boxes.first).to_be_disabled()
+    assert {checked for checked, _disabled in ticks().values()} == {False}
+    editor.get_by_label("Post to the council's usual accounts").check()
+    assert ticks() == dict.fromkeys(usual, (True, True))
+    editor.get_by_label("Post to the accounts I choose below").check()
+    expect(facebook).not_to_be_checked()  # the editor's own choice comes back
+    expect(facebook).to_be_enabled()
+
+    video = editor.locator("#id_video-chooser")
+    video.get_by_role("button", name="Actions").click()
+    video.get_by_role("button", name="Choose another video").click()
+    modal = editor.locator(".modal")
+    expect(modal.get_by_role("link", name="Bin day video")).to_be_visible()
+    expect(modal).not_to_contain_text("Waste strategy")
+    editor.screenshot(path=str(ARTIFACTS / "editor-video-chooser.png"))
+    modal.get_by_role("button", name="Close").click()
+
+    title_counter = editor.locator(".social-counter[data-platform=youtube-title]")
+    expect(title_counter.locator(".social-counter__count")).to_have_text(
+        f"{len('Bin day changes')} / 100 characters"
+    )
+    expect(title_counter).to_contain_text("YouTube title: 100 characters.")
+    youtube = editor.locator(".social-counter[data-platform=youtube]")
+    expect(youtube.locator(".social-counter__count")).to_contain_text(
+        "/ 5,000 characters"
+    )
+    assert editor.console_errors == []
