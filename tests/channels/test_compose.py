@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -63,6 +64,19 @@ def test_weighted_length_counts_urls_as_23_and_cjk_as_2():
     assert weighted_length(LINK) == 23
     assert weighted_length("日本語") == 6
     assert weighted_length("a" * 10) == 10
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:8000", "127.0.0.1:8000", "[::1]:8000"]
+)
+def test_a_link_to_this_machine_weighs_23_like_any_link(host):
+    link = f"http://{host}/news/bins/?utm_source=x&utm_medium=social"
+    assert weighted_length(link) == 23
+    assert weighted_length(f"Bins 😷 {link}") == len("Bins ") + 2 + 1 + 23
+    fitted = fit_x("word " * 100, link)
+    assert fitted.endswith("…\n" + link)
+    # The text gets the room a 23-character link leaves: 280 - 23 - "\n".
+    assert len(fitted) - len(link) >= 250
 
 
 def test_fit_x_leaves_short_text_alone():
