@@ -16,6 +16,8 @@ from django.db.models.functions import Length, Substr
 from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
 
+from publishing.content import canonical_url
+
 #: The name routing gives its answer to "is this page private?" on the page.
 PRIVATE_FLAG = "in_private_section"
 
@@ -60,6 +62,14 @@ class PublicPageMixin:
         Index pages, whose children are all of one type, override this.
         """
         return None
+
+    def get_sitemap_urls(self, request=None):
+        """Wagtail's sitemap entries, located on ``SITE_URL`` like every link
+        that leaves the site (see :func:`publishing.content.canonical_url`)."""
+        return [
+            {**entry, "location": canonical_url(self)}
+            for entry in super().get_sitemap_urls(request)
+        ]
 
     def route(self, request, path_components):
         """Wagtail's routing, one query cheaper at each step.

@@ -491,7 +491,7 @@ def test_sitemap_and_robots(client, make_policy):
     robots = client.get("/robots.txt").content.decode()
 
     assert policy.url in sitemap
-    assert "Sitemap: http://testserver/sitemap.xml" in robots
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in robots
 
 
 def test_not_found_page_is_friendly_and_offers_search(client, site):

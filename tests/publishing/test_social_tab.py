@@ -3,6 +3,8 @@ outbox composes, and the edit view lists the page's cross-posts."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -68,6 +70,20 @@ def test_x_count_is_the_weighted_length_of_exactly_what_is_sent(
     assert answer["length"] == compose.weighted_length(sent)
     assert answer["limit"] == 280
     assert answer["shortened"] is False
+
+
+def test_an_empty_x_text_links_to_site_url_and_counts_the_link_as_23(
+    editor_client, make_policy, settings
+):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    page = make_policy(title="Parking Policy")
+    answer = preview(editor_client, page, social_text_x="")["channels"]["x"]
+
+    text = answer["text"]
+    link = re.search(r"http://127\.0\.0\.1:8000/policies/parking-policy/\S*", text)
+    assert link, text
+    assert answer["length"] == len(text) - len(link.group()) + 23
+    assert answer["over_limit"] is False
 
 
 def test_an_over_long_x_text_counts_over_the_limit_and_is_shortened(
