@@ -55,6 +55,13 @@ def public_pages_q() -> Q:
 class PublicPageMixin:
     """Mixed into every page type of the site, before ``Page``."""
 
+    #: What residents call this kind of page (search results name it).
+    public_type = "Page"
+
+    def public_date(self) -> tuple[str, object]:
+        """The date a list shows for this page, with what it means."""
+        return "Updated", self.last_published_at
+
     def child_pages(self):
         """The children as their own page type, with what their views show
         loaded along (see :meth:`route`); None when they are of several types.

@@ -20,6 +20,8 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm", ".m4v")
 class NewsIndexPage(PublicPageMixin, Page):
     """The council's news and announcements, newest first."""
 
+    public_type = "Section"
+
     introduction = models.TextField(blank=True)
     per_page = 10
 
@@ -53,6 +55,8 @@ class NewsIndexPage(PublicPageMixin, Page):
 
 class AnnouncementPage(PublicPageMixin, SocialPostingMixin, Page):
     """News, a service change or an urgent notice."""
+
+    public_type = "Announcement"
 
     summary = models.TextField(
         max_length=300,
@@ -160,6 +164,9 @@ class AnnouncementPage(PublicPageMixin, SocialPostingMixin, Page):
     subpage_types = []
 
     social_related = ("department", "hero_image", "video", "captions")
+
+    def public_date(self):
+        return "Published", self.first_published_at
 
     def social_image(self):
         if self.hero_image_id:

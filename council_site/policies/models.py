@@ -22,6 +22,8 @@ from publishing.page_mixins import SocialPostingMixin
 class PolicyIndexPage(PublicPageMixin, Page):
     """Lists the council's policies, filterable by department and status."""
 
+    public_type = "Section"
+
     introduction = models.TextField(blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("introduction")]
@@ -68,6 +70,8 @@ class PolicyIndexPage(PublicPageMixin, Page):
 
 class PolicyPage(PublicPageMixin, SocialPostingMixin, Page):
     """A council policy, strategy or plan."""
+
+    public_type = "Policy"
 
     class Status(models.TextChoices):
         CONSULTATION = "consultation", "Out for consultation"

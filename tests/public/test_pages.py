@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.test import Client
+from django.utils import timezone
 from wagtail.blocks import StreamValue
 from wagtail.documents import get_document_model
 from wagtail.models import PageViewRestriction
@@ -466,6 +467,28 @@ def test_search_lists_matching_pages(client, make_policy):
     assert "Garden Waste Policy" in html
     assert "Library Strategy" not in html
     assert "1 result for" in html
+
+
+def test_search_results_say_what_each_page_is_and_its_date(
+    client, make_policy, make_announcement
+):
+    policy = make_policy(title="Garden Waste Policy")
+    publish(policy)
+    news = make_announcement(title="Garden waste restarts", with_video=False)
+    publish(news)
+
+    html = page_html(client, "/search/?q=garden")
+    metas = dict(
+        re.findall(r'<h2><a href="([^"]+)">.*?<p class="meta">(.*?)</p>', html, re.S)
+    )
+
+    published = timezone.localtime(news.first_published_at)
+    assert metas[news.url] == (
+        f'Announcement. Published <time datetime="{published.isoformat()}">'
+        f"{published.day} {published:%B %Y}</time>"
+    )
+    assert metas[policy.url].startswith("Policy. Updated <time datetime=")
+    assert "Policy page" not in html and "Announcement page" not in html
 
 
 def test_atom_feed_lists_announcements_newest_first(client, make_announcement):
