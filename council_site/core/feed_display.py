@@ -79,6 +79,7 @@ def readable(text: str, limit: int = TEXT_LIMIT) -> ReadablePost:
     """``text`` with each address replaced by its label, cut to ``limit``
     characters at a word with an ellipsis, and the cards of its addresses
     (each once, in order, at most :data:`CARDS_SHOWN`)."""
+    text = text.strip()
     pieces: list[tuple[str, bool]] = []  # (text, whether it is a label)
     cards: dict[str, LinkCard] = {}
     position = 0
@@ -101,7 +102,7 @@ def _cut(pieces: list[tuple[str, bool]], limit: int) -> tuple[str, bool]:
     label is kept whole or left out, plain text is cut at a space."""
     kept, room = [], limit - len(ELLIPSIS)
     if sum(len(piece) for piece, _ in pieces) <= limit:
-        return "".join(piece for piece, _ in pieces).strip(), False
+        return "".join(piece for piece, _ in pieces), False
     for piece, is_label in pieces:
         if len(piece) <= room:
             kept.append(piece)
