@@ -6,6 +6,10 @@ from .base import SOCIAL_CHANNELS, env, tune_postgres
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# Every link posted to social media is built on it: a default would post dead
+# links to the world.
+SITE_URL = env("SITE_URL")
+WAGTAILADMIN_BASE_URL = SITE_URL
 TOKEN_ENCRYPTION_KEY = env("TOKEN_ENCRYPTION_KEY")
 DATABASES = {"default": tune_postgres(env.db("DATABASE_URL"))}
 REDIS_URL = env("REDIS_URL")

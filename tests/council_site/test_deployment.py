@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "council_site.settings.production",
     "DJANGO_SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-varied-1234",
     "DJANGO_ALLOWED_HOSTS": "www.exampleshire.gov.uk",
+    "SITE_URL": "https://www.exampleshire.gov.uk",
     "TOKEN_ENCRYPTION_KEY": "u5HGm8ab1s1XvJmSjVYdVwGqkFK2wGkLlbF6H5AOE9Y=",
     "DATABASE_URL": "sqlite:////tmp/council-deploy-check.sqlite3",
     "REDIS_URL": "redis://127.0.0.1:6379/9",
@@ -130,11 +131,12 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_production_settings_refuse_to_start_without_secrets():
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "SITE_URL"])
+def test_production_settings_refuse_to_start_without_secrets(missing):
     env = {
         key: value
         for key, value in {**os.environ, **PRODUCTION_ENV}.items()
-        if key != "DJANGO_SECRET_KEY"
+        if key != missing
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -145,4 +147,4 @@ def test_production_settings_refuse_to_start_without_secrets():
         timeout=120,
     )
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert missing in result.stderr
