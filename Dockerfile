@@ -15,7 +15,8 @@ COPY templates templates
 COPY static static
 COPY manage.py ./
 RUN pip install --no-cache-dir . \
-    && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=build TOKEN_ENCRYPTION_KEY=build \
+    && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=build SITE_URL=http://build \
+       TOKEN_ENCRYPTION_KEY=build \
        DATABASE_URL=sqlite:////tmp/build.db REDIS_URL=redis://build \
        FACEBOOK_APP_ID=build FACEBOOK_APP_SECRET=build X_CLIENT_ID=build \
        X_CLIENT_SECRET=build GOOGLE_CLIENT_ID=build GOOGLE_CLIENT_SECRET=build \

@@ -32,12 +32,22 @@ class MediaUnavailable(Exception):
         self.images = images
 
 
+def public_url(path: str) -> str:
+    """``path`` on the site's public address, ``SITE_URL``: the one source of
+    every link that leaves the site (posts, previews, feeds, the sitemap)."""
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
 def canonical_url(page) -> str:
-    """The page's public URL: the marker that reconciliation searches for."""
-    url = page.get_full_url()
-    if url and url.startswith("http"):
-        return url
-    return settings.SITE_URL.rstrip("/") + (page.get_url() or f"/{page.slug}/")
+    """The page's public URL: the link posted and the marker that
+    reconciliation searches for.
+
+    Built on ``SITE_URL``, not on the Wagtail Site record's host and port
+    (``localhost:80`` until someone edits it), so a posted link always opens
+    the site people were given.
+    """
+    parts = page.get_url_parts()
+    return public_url(parts[2] if parts else f"/{page.slug}/")
 
 
 def site_id_for(page) -> int | None:

@@ -16,6 +16,8 @@ from django.db.models.functions import Length, Substr
 from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
 
+from publishing.content import canonical_url
+
 #: The name routing gives its answer to "is this page private?" on the page.
 PRIVATE_FLAG = "in_private_section"
 
@@ -53,6 +55,13 @@ def public_pages_q() -> Q:
 class PublicPageMixin:
     """Mixed into every page type of the site, before ``Page``."""
 
+    #: What residents call this kind of page (search results name it).
+    public_type = "Page"
+
+    def public_date(self) -> tuple[str, object]:
+        """The date a list shows for this page, with what it means."""
+        return "Updated", self.last_published_at
+
     def child_pages(self):
         """The children as their own page type, with what their views show
         loaded along (see :meth:`route`); None when they are of several types.
@@ -60,6 +69,14 @@ class PublicPageMixin:
         Index pages, whose children are all of one type, override this.
         """
         return None
+
+    def get_sitemap_urls(self, request=None):
+        """Wagtail's sitemap entries, located on ``SITE_URL`` like every link
+        that leaves the site (see :func:`publishing.content.canonical_url`)."""
+        return [
+            {**entry, "location": canonical_url(self)}
+            for entry in super().get_sitemap_urls(request)
+        ]
 
     def route(self, request, path_components):
         """Wagtail's routing, one query cheaper at each step.

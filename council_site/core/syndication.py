@@ -2,14 +2,22 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+
+from publishing.content import canonical_url, public_url
 
 FEED_SIZE = 20
 
 
 class AnnouncementsFeed(Feed):
     feed_type = Atom1Feed
-    link = "/"
+
+    def link(self):
+        return public_url("/")
+
+    def feed_url(self):
+        return public_url(reverse("news_feed"))
 
     def title(self):
         return f"News from {settings.WAGTAIL_SITE_NAME}"
@@ -34,7 +42,7 @@ class AnnouncementsFeed(Feed):
         return item.summary
 
     def item_link(self, item):
-        return item.get_full_url()
+        return canonical_url(item)
 
     def item_pubdate(self, item):
         return item.first_published_at

@@ -11,6 +11,8 @@ from council_site.core.pages import PublicPageMixin, public_pages_q
 class HomePage(PublicPageMixin, Page):
     """The council's front page: introduction, latest news, featured policies."""
 
+    public_type = "Home page"
+
     introduction = models.TextField(
         blank=True, help_text="One or two sentences under the council's name."
     )
@@ -58,7 +60,8 @@ class HomePage(PublicPageMixin, Page):
             lambda: list(
                 AnnouncementPage.objects.live()
                 .filter(public_pages_q())
-                .order_by("-first_published_at")
+                # An urgent notice comes first while it is urgent.
+                .order_by("-urgent", "-first_published_at")
                 .select_related("hero_image")[: self.latest_news_count]
             )
         )

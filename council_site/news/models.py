@@ -21,6 +21,8 @@ from publishing.views.video_chooser import VIDEO_EXTENSIONS, VideoChooser
 class NewsIndexPage(PublicPageMixin, Page):
     """The council's news and announcements, newest first."""
 
+    public_type = "Section"
+
     introduction = models.TextField(blank=True)
     per_page = 10
 
@@ -54,6 +56,8 @@ class NewsIndexPage(PublicPageMixin, Page):
 
 class AnnouncementPage(PublicPageMixin, SocialPreviewMixin, SocialPostingMixin, Page):
     """News, a service change or an urgent notice."""
+
+    public_type = "Announcement"
 
     summary = models.TextField(
         max_length=300,
@@ -161,6 +165,9 @@ class AnnouncementPage(PublicPageMixin, SocialPreviewMixin, SocialPostingMixin, 
     subpage_types = []
 
     social_related = ("department", "hero_image", "video", "captions")
+
+    def public_date(self):
+        return "Published", self.first_published_at
 
     def social_image(self):
         if self.hero_image_id:

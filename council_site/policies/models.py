@@ -24,6 +24,8 @@ from publishing.preview_views import SocialPreviewMixin
 class PolicyIndexPage(PublicPageMixin, Page):
     """Lists the council's policies, filterable by department and status."""
 
+    public_type = "Section"
+
     introduction = models.TextField(blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("introduction")]
@@ -70,6 +72,8 @@ class PolicyIndexPage(PublicPageMixin, Page):
 
 class PolicyPage(PublicPageMixin, SocialPreviewMixin, SocialPostingMixin, Page):
     """A council policy, strategy or plan."""
+
+    public_type = "Policy"
 
     class Status(models.TextChoices):
         CONSULTATION = "consultation", "Out for consultation"

@@ -361,7 +361,9 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 500 * 1024 * 1024  # videos are documents
 WAGTAIL_ENABLE_UPDATE_CHECK = env.bool("WAGTAIL_ENABLE_UPDATE_CHECK", default=False)
 WAGTAIL_I18N_ENABLED = False
-# No avatars from gravatar.com: nothing in the admin loads from another host.
+# No Gravatar: the admin loads nothing from another host, so a user without an
+# uploaded avatar gets Wagtail's default picture.
+# https://docs.wagtail.org/en/stable/reference/settings.html#wagtail-gravatar-provider-url
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Autosave stays off by default: in Wagtail 8.0 an autosave of a new page still on
 # its way when the editor submits makes the create view refuse the submit (the

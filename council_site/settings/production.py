@@ -6,6 +6,10 @@ from .base import SOCIAL_CHANNELS, env, tune_postgres
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# Every link posted to social media is built on it: a default would post dead
+# links to the world.
+SITE_URL = env("SITE_URL")
+WAGTAILADMIN_BASE_URL = SITE_URL
 TOKEN_ENCRYPTION_KEY = env("TOKEN_ENCRYPTION_KEY")
 # The public address: links in posts and the admin's emails are built from it,
 # so a missing one fails at startup instead of posting http://127.0.0.1 links.

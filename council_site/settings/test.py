@@ -21,7 +21,6 @@ TOKEN_ENCRYPTION_KEY = "u5HGm8ab1s1XvJmSjVYdVwGqkFK2wGkLlbF6H5AOE9Y="  # noqa: S
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
-WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # TEST_RUN_NAME keeps two suites on one checkout (e.g. two terminals) apart.
 TEST_DIR = VAR_DIR / os.environ.get("TEST_RUN_NAME", "test-run")

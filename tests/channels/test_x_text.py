@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -96,3 +97,16 @@ def test_everyday_council_text_is_counted_without_the_emoji_search():
     assert not _emoji_alphabet().isdisjoint("Bins 🗑")
     assert not _emoji_alphabet().isdisjoint("1\u20e3")
     assert weighted_length(text) == len(text) - len("exampleshire.gov.uk") + 23 - 1
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:8000", "127.0.0.1:8000", "[::1]:8000"]
+)
+def test_a_link_to_this_machine_weighs_23_like_any_link(host):
+    link = f"http://{host}/news/bins/?utm_source=x&utm_medium=social"
+    assert weighted_length(link) == 23
+    assert weighted_length(f"Bins 😷 {link}") == len("Bins ") + 2 + 1 + 23
+    fitted = fit_x("word " * 100, link)
+    assert fitted.endswith("…\n" + link)
+    # The text gets the room a 23-character link leaves: 280 - 23 - "\n".
+    assert len(fitted) - len(link) >= 250

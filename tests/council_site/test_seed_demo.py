@@ -416,3 +416,31 @@ def test_make_run_shows_cross_posts_and_feeds(
             f"@ExampleshireCC {name}" in home
         ), name
     assert "Our social media posts will appear here" not in home
+
+
+@pytest.mark.django_db
+def test_the_demo_site_and_its_posted_links_are_on_site_url(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    seed()
+
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port) == ("127.0.0.1", 8000)
+    assert (
+        AnnouncementPage.objects.live()
+        .first()
+        .full_url.startswith("http://127.0.0.1:8000/news/")
+    )
+    links = CrossPost.objects.values_list("link", flat=True)
+    assert links and all(link.startswith("http://127.0.0.1:8000/") for link in links)
+
+
+@pytest.mark.django_db
+def test_seeding_again_moves_an_older_demo_site_onto_site_url(settings):
+    seed()
+    Site.objects.filter(is_default_site=True).update(hostname="localhost", port=80)
+    settings.SITE_URL = "https://council.example.org"
+
+    seed()
+
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port) == ("council.example.org", 443)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from publishing import feeds
+from publishing import content, feeds
 from publishing.models import CrossPost
 from tests.publishing.conftest import (  # noqa: F401  (fixtures)
     accounts,
@@ -47,8 +47,8 @@ def record_crosspost(page, account, remote_id, permalink):
             "idempotency_key": f"{page.pk}:test:{account.pk}",
             "page_title": page.title,
             "text": page.title,
-            "link": page.full_url,
-            "marker": page.full_url,
+            "link": content.canonical_url(page),
+            "marker": content.canonical_url(page),
             "content_hash": "recorded-by-test",
             "state": CrossPost.State.POSTED,
             "remote_id": remote_id,

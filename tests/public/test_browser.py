@@ -47,7 +47,7 @@ def public_site(site, accounts, filled_feeds, make_announcement, make_policy,
         index.save()
     policy = make_policy(featured=True)
     publish(policy)
-    announcement = make_announcement()
+    announcement = make_announcement(urgent=True)
     publish(announcement)
     youtube = accounts["youtube"]
     record_crosspost(
@@ -94,6 +94,17 @@ def axe_violations(page) -> list[dict]:
     )
 
 
+def unlabelled_controls(page) -> list[str]:
+    """The form controls on the page without a label people can see."""
+    return page.eval_on_selector_all(
+        "input:not([type=hidden]), select, textarea",
+        """controls => controls
+            .filter(control => !Array.from(control.labels).some(
+                label => label.offsetWidth > 1 && label.offsetHeight > 1))
+            .map(control => control.id || control.name)""",
+    )
+
+
 def describe(violations: list[dict]) -> str:
     return "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} -> "
@@ -112,6 +123,7 @@ def test_pages_have_no_accessibility_violations_and_stay_on_our_origin(
             page, requested = open_page(browser, live_server, public_site[name], width)
             foreign = [url for url in requested if urlsplit(url).netloc != origin]
             assert foreign == [], (name, foreign)
+            assert unlabelled_controls(page) == [], (name, label)
             violations = axe_violations(page)
             page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
             if violations:
@@ -176,4 +188,73 @@ def test_video_player_loads_only_after_the_visitor_presses_play(
     frame.wait_for()
     assert frame.get_attribute("src") == f"{_web('youtube')}/watch?v=vid-browser1"
     assert frame.get_attribute("title").startswith("Video: ")
+    page.context.close()
+
+
+def test_urgent_notice_is_a_banner_at_the_top_of_other_pages(
+    browser, live_server, public_site
+):
+    for name in ("home", "policy"):
+        for label, width in WIDTHS.items():
+            page, _ = open_page(browser, live_server, public_site[name], width)
+            shown = page.locator("main [data-urgent-banner]")
+            assert shown.is_visible(), (name, label)
+            first = page.evaluate(
+                "document.querySelector('main').firstElementChild.hasAttribute("
+                "'data-urgent-banner')"
+            )
+            assert first, (name, label)  # the first thing in the main content
+            link = shown.get_by_role("link")
+            assert link.get_attribute("href") == public_site["announcement"]
+            page.screenshot(
+                path=str(ARTIFACTS / f"urgent-banner-{name}-{label}.png"),
+                full_page=True,
+            )
+            page.context.close()
+
+
+#: How tall the home page may be on a 375 px phone with three feeds (it was
+#: about 7,000 px with every feed shown in full).
+HOME_HEIGHT_BUDGET = 3500
+
+
+def test_home_page_feeds_are_one_accordion_on_a_small_screen(
+    browser, live_server, public_site
+):
+    page, _ = open_page(browser, live_server, "/", WIDTHS["mobile"])
+    feeds = page.locator("details.feed")
+    assert feeds.count() == 3
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.screenshot(path=str(ARTIFACTS / "home-feeds-mobile.png"), full_page=True)
+    assert height <= HOME_HEIGHT_BUDGET, height
+
+    assert [feeds.nth(n).get_attribute("open") is not None for n in range(3)] == [
+        True,
+        False,
+        False,
+    ]
+    second = feeds.nth(1)
+    assert not second.locator(".feed__items").is_visible()
+    second.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert second.locator(".feed__items").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "home-feeds-mobile-second-open.png"))
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+    page.context.close()
+
+
+def test_home_page_feeds_are_side_by_side_on_a_wide_screen(
+    browser, live_server, public_site
+):
+    page, _ = open_page(browser, live_server, "/", WIDTHS["desktop"])
+    items = page.locator("details.feed .feed__items")
+    assert items.count() == 3
+    assert all(items.nth(n).is_visible() for n in range(3))
+    feeds = page.locator("details.feed")
+    tops = {round(feeds.nth(n).bounding_box()["y"]) for n in range(3)}
+    assert len(tops) == 1  # one row
+    page.screenshot(path=str(ARTIFACTS / "home-feeds-desktop.png"), full_page=True)
+    feeds.nth(1).locator("summary").click(force=True)
+    assert items.nth(1).is_visible()  # a heading does not fold its feed here
     page.context.close()

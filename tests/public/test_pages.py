@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.test import Client
+from django.utils import timezone
 from wagtail.blocks import StreamValue
 from wagtail.documents import get_document_model
 from wagtail.models import PageViewRestriction
@@ -503,6 +504,28 @@ def test_search_lists_matching_pages(client, make_policy):
     assert "1 result for" in html
 
 
+def test_search_results_say_what_each_page_is_and_its_date(
+    client, make_policy, make_announcement
+):
+    policy = make_policy(title="Garden Waste Policy")
+    publish(policy)
+    news = make_announcement(title="Garden waste restarts", with_video=False)
+    publish(news)
+
+    html = page_html(client, "/search/?q=garden")
+    metas = dict(
+        re.findall(r'<h2><a href="([^"]+)">.*?<p class="meta">(.*?)</p>', html, re.S)
+    )
+
+    published = timezone.localtime(news.first_published_at)
+    assert metas[news.url] == (
+        f'Announcement. Published <time datetime="{published.isoformat()}">'
+        f"{published.day} {published:%B %Y}</time>"
+    )
+    assert metas[policy.url].startswith("Policy. Updated <time datetime=")
+    assert "Policy page" not in html and "Announcement page" not in html
+
+
 def test_atom_feed_lists_announcements_newest_first(client, make_announcement):
     for title in ("Older news", "Newer news"):
         publish(make_announcement(title=title, with_video=False))
@@ -526,7 +549,7 @@ def test_sitemap_and_robots(client, make_policy):
     robots = client.get("/robots.txt").content.decode()
 
     assert policy.url in sitemap
-    assert "Sitemap: http://testserver/sitemap.xml" in robots
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in robots
 
 
 def test_not_found_page_is_friendly_and_offers_search(client, site):

@@ -76,6 +76,20 @@ def test_x_count_is_the_weighted_length_of_exactly_what_is_sent(
     assert answer["shortened"] is False
 
 
+def test_an_empty_x_text_links_to_site_url_and_counts_the_link_as_23(
+    editor_client, make_policy, settings
+):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    page = make_policy(title="Parking Policy")
+    answer = preview(editor_client, page, social_text_x="")["channels"]["x"]
+
+    text = answer["text"]
+    link = re.search(r"http://127\.0\.0\.1:8000/policies/parking-policy/\S*", text)
+    assert link, text
+    assert answer["length"] == len(text) - len(link.group()) + 23
+    assert answer["over_limit"] is False
+
+
 def test_an_over_long_x_text_counts_over_the_limit_and_is_shortened(
     editor_client, make_policy
 ):

@@ -40,3 +40,13 @@ def test_every_emoji_holds_a_character_beyond_ascii():
     for entry in emoji_data.emoji_list:
         codes = [int(code, 16) for code in entry.codepoint.split()]
         assert any(code > 0x7F for code in codes), entry.codepoint
+
+
+def test_a_link_to_a_site_on_this_machine_weighs_23_like_its_real_domain():
+    """The site under test posts links on 127.0.0.1 or localhost, standing for
+    its real domain: X here weighs them as X weighs that domain's links."""
+    words = "word " * 51
+    for host in ("127.0.0.1:8000", "localhost"):
+        text = f"{words}\nhttp://{host}/news/bins/?utm_source=x&utm_medium=social"
+        assert not too_long(text)
+        assert too_long(f"{words} more\n{text}")

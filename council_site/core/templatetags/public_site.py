@@ -1,5 +1,5 @@
-"""Template tags of the public site: cached-fragment keys, social links, feeds
-and the click-to-play video."""
+"""Template tags of the public site: cached-fragment keys, social links, feeds,
+the urgent banner and the click-to-play video."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from datetime import datetime
 from django import template
 
 from channels import registry
-from council_site.core import cache, social
+from council_site.core import cache, feed_display, social
+from council_site.core.pages import public_pages_q
 from publishing.links import allowed_url
 from publishing.models import ChannelAccount, SocialFeed
 
 register = template.Library()
+#: Urgent notices the banner names at most; any more are first in the news.
+URGENT_SHOWN = 3
 
 
 @register.simple_tag
@@ -66,7 +69,18 @@ def _feed_context(feed: SocialFeed, limit: int) -> dict:
         # Checked again on the way out: items stored before links were
         # checked on the way in may still hold any URL.
         permalink = allowed_url(account.platform, item.get("permalink", ""))
-        items.append({**item, "created_at": created, "permalink": permalink})
+        items.append(
+            {
+                **item,
+                "created_at": created,
+                "permalink": permalink,
+                "readable": feed_display.readable(item.get("text", "")),
+                "media": [
+                    {**media, "alt": media.get("alt") or _fallback_alt(media, account)}
+                    for media in item.get("media", [])
+                ],
+            }
+        )
     return {
         "platform": registry.display_name(account.platform),
         "platform_id": account.platform,
@@ -77,6 +91,28 @@ def _feed_context(feed: SocialFeed, limit: int) -> dict:
         # Why the last refresh failed, in the platform's or our words.
         "stale": feed.last_error,
     }
+
+
+def _fallback_alt(media: dict, account: ChannelAccount) -> str:
+    """What a picture the platform gave no description of shows: who posted it."""
+    kind = "Video" if media.get("kind") == "video" else "Picture"
+    return f"{kind} posted by {account.display_name}"
+
+
+@register.inclusion_tag("includes/urgent_banner.html")
+def urgent_banner(page=None):
+    """The live, public urgent notices, newest first, for the banner at the top
+    of every page but the notice's own."""
+    from council_site.news.models import AnnouncementPage
+
+    notices = (
+        AnnouncementPage.objects.live()
+        .filter(public_pages_q(), urgent=True)
+        .order_by("-first_published_at")
+    )
+    if isinstance(page, AnnouncementPage):
+        notices = notices.exclude(pk=page.pk)
+    return {"notices": list(notices[:URGENT_SHOWN])}
 
 
 @register.simple_tag

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -142,15 +143,22 @@ class Command(BaseCommand):
             # Wagtail's own "Welcome" page is replaced as the site root.
             Site.objects.update_or_create(
                 is_default_site=True,
-                defaults={
-                    "hostname": "localhost",
-                    "root_page": home,
-                    "site_name": settings.WAGTAIL_SITE_NAME,
-                    "port": 80,
-                },
+                defaults={"root_page": home, "site_name": settings.WAGTAIL_SITE_NAME},
             )
             Page.objects.filter(depth=2).exclude(pk=home.pk).delete()
+        self.ensure_site_address()
         return home
+
+    def ensure_site_address(self) -> None:
+        """The default Site on SITE_URL's host and port (a demo seeded before
+        kept Wagtail's ``localhost:80``), so the links Wagtail makes itself,
+        such as the admin's "View live", open the site being served."""
+        address = urlsplit(settings.SITE_URL)
+        port = address.port or (443 if address.scheme == "https" else 80)
+        site = Site.objects.get(is_default_site=True)
+        if (site.hostname, site.port) != (address.hostname, port):
+            site.hostname, site.port = address.hostname, port
+            site.save(update_fields=["hostname", "port"])
 
     def ensure_departments(self) -> dict[str, Department]:
         departments = {}
