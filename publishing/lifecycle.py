@@ -30,7 +30,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import audit
+from . import alerts, audit
 from .models import CrossPost
 
 logger = logging.getLogger(__name__)
@@ -543,6 +543,7 @@ def _create(row: CrossPost, event: str, user, facts: dict) -> CrossPost:
 def _after(row: CrossPost, plan: _Plan, user) -> None:
     if plan.action:
         audit.log(row, plan.action, user=user, data=plan.audit_data or None)
+        alerts.for_row(row, plan.action)
     if plan.enqueue and row.state in (S.PENDING, S.UPDATING, S.RETRACTING):
         from .dispatch import enqueue
 
