@@ -373,3 +373,13 @@ def test_the_alerts_page_needs_a_comms_managers_permission(client, django_user_m
         302,
         reverse("wagtailadmin_home"),
     )
+
+
+def test_manage_py_check_refuses_notify_without_its_template(settings):
+    from publishing.checks import alert_sender
+
+    assert alert_sender() == []
+    settings.ALERT_EMAIL_BACKEND = "notify"
+    settings.NOTIFY_API_KEY = NOTIFY_KEY
+    settings.NOTIFY_TEMPLATE_ID = ""
+    assert [error.id for error in alert_sender()] == ["publishing.E002"]
