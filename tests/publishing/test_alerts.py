@@ -383,3 +383,45 @@ def test_manage_py_check_refuses_notify_without_its_template(settings):
     settings.NOTIFY_API_KEY = NOTIFY_KEY
     settings.NOTIFY_TEMPLATE_ID = ""
     assert [error.id for error in alert_sender()] == ["publishing.E002"]
+
+
+# Through a real worker -------------------------------------------------------------
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_post_the_platform_refuses_is_alerted_and_sent_by_the_worker(
+    sandbox, accounts, make_policy, celery_worker_process, django_user_model
+):
+    import requests
+
+    from publishing import content, tasks
+    from tests.publishing.conftest import publish, settle
+    from tests.worker_fixtures import wait_for
+
+    comms = person(django_user_model, "chris", "approve_crosspost")
+    page = make_policy()
+    # The same text posted by hand already: X refuses a duplicate.
+    text = content.build_post(page, "x", content.social_settings_for(page)).text
+    requests.post(
+        f"{sandbox.url}/x/2/tweets",
+        json={"text": text},
+        headers={"Authorization": f"Bearer {accounts['x'].access_token}"},
+        timeout=5,
+    ).raise_for_status()
+    publish(page)
+    rows = {row.platform: row for row in settle(page, expected=2)}
+    assert rows["x"].state == State.FAILED
+
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.crosspost_id, alert.recipient_id) == (
+        Kind.FAILED,
+        rows["x"].pk,
+        comms.pk,
+    )
+
+    tasks.send_alerts.delay()
+    sent = wait_for(
+        lambda: Alert.objects.filter(sent_at__isnull=False).first(), timeout=30
+    )
+    assert sent.sent_to == comms.email
