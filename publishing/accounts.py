@@ -14,7 +14,7 @@ from channels.base import ChannelAdapter
 from channels.errors import AuthError, ChannelError
 from channels.values import ConnectedAccount, Credentials
 
-from . import lifecycle
+from . import alerts, lifecycle
 from .models import ChannelAccount, CrossPost
 
 logger = logging.getLogger(__name__)
@@ -71,10 +71,7 @@ def refresh_expiring_tokens(within: timedelta = timedelta(minutes=30)) -> int:
             locked_refresher(account.pk)(adapter)
             count += 1
         except AuthError as error:
-            ChannelAccount.objects.filter(pk=account.pk).update(
-                status=ChannelAccount.Status.NEEDS_RECONNECT,
-                status_message=f"Token refresh failed: {error.message}"[:500],
-            )
+            mark_needs_reconnect(account.pk, f"Token refresh failed: {error.message}")
         except ChannelError as error:
             logger.warning("Token refresh for account %s failed: %s", account.pk, error)
     return count
@@ -102,15 +99,26 @@ def _waiting_rows(account_id: int):
     )
 
 
+def mark_needs_reconnect(account_id: int, message: str) -> None:
+    """Mark the account as needing reconnection, saying why; comms managers
+    are alerted when it starts needing it, not again for each refused post."""
+    fields = {
+        "status": ChannelAccount.Status.NEEDS_RECONNECT,
+        "status_message": message[:500],
+        "last_error_at": timezone.now(),
+    }
+    account = ChannelAccount.objects.filter(pk=account_id)
+    if account.exclude(status=ChannelAccount.Status.NEEDS_RECONNECT).update(**fields):
+        alerts.for_account(account_id, message)
+    else:
+        account.update(**fields)
+
+
 def needs_reconnect(account_id: int, message: str) -> int:
     """The account's token was refused even after a refresh: mark it, and park
     its waiting posts with ``message`` until it is connected again. The number
     of posts parked."""
-    ChannelAccount.objects.filter(pk=account_id).update(
-        status=ChannelAccount.Status.NEEDS_RECONNECT,
-        status_message=message[:500],
-        last_error_at=timezone.now(),
-    )
+    mark_needs_reconnect(account_id, message)
     return len(
         lifecycle.advance_all(
             _waiting_rows(account_id), "account_parked", message=message, kind="auth"

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+from .alert_senders import get_sender
 
 
 @register()
@@ -43,3 +46,14 @@ def lease_margin(app_configs=None, **kwargs) -> list:
             )
         )
     return problems
+
+
+@register()
+def alert_sender(app_configs=None, **kwargs) -> list:
+    """Alert emails can leave: the sender ``ALERT_EMAIL_BACKEND`` names has
+    what it needs (GOV.UK Notify its key and template)."""
+    try:
+        get_sender()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="publishing.E002")]
+    return []

@@ -23,6 +23,8 @@ def department_choices():
 
 
 class CrossPostFilterSet(WagtailFilterSet):
+    #: One row, by number: where an alert email links to.
+    id = django_filters.NumberFilter(label=_("Post number"))
     state = django_filters.MultipleChoiceFilter(
         label=_("State"), choices=CrossPost.State.choices
     )

@@ -11,8 +11,9 @@ new ``(state, operation)`` and the effects that go with it. :func:`advance` is t
 only code that writes a row's ``state`` or ``operation``: it picks the
 transition, writes it as a compare-and-set on the ORM (the row must still be
 where it was read, and still leased by the same worker), and writes the audit
-entry. Nothing else changes state; the README's diagram is drawn from this
-table (``manage.py lifecycle_diagram``).
+entry, with alerts to comms managers for a row that failed, was held or waits
+for its account (:mod:`publishing.alerts`). Nothing else changes state; the
+README's diagram is drawn from this table (``manage.py lifecycle_diagram``).
 
 Reading the table: ``*`` is no change; a guard in brackets is a named predicate
 on the row and the event's facts (:data:`GUARDS`); several lines for one
@@ -30,7 +31,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import audit
+from . import alerts, audit
 from .models import CrossPost
 
 logger = logging.getLogger(__name__)
@@ -498,8 +499,9 @@ def advance(row: CrossPost, event: str, *, user=None, owned: bool = False,
     reporting on a row it leased), the row is read again and the event applied
     to it as it is now, as long as the worker still holds its lease; otherwise
     ``None``: someone else moved the row on. A new row (no ``pk``, the
-    ``queued`` event) is inserted. The audit entry is written with the row, and
-    a row left waiting for a worker is sent to the broker after commit.
+    ``queued`` event) is inserted. The audit entry (and any alert) is written
+    with the row, and a row left waiting for a worker is sent to the broker
+    after commit.
 
     Raises :class:`NotAllowed` when the table has no transition.
     """
@@ -543,6 +545,7 @@ def _create(row: CrossPost, event: str, user, facts: dict) -> CrossPost:
 def _after(row: CrossPost, plan: _Plan, user) -> None:
     if plan.action:
         audit.log(row, plan.action, user=user, data=plan.audit_data or None)
+        alerts.for_row(row, plan.action)
     if plan.enqueue and row.state in (S.PENDING, S.UPDATING, S.RETRACTING):
         from .dispatch import enqueue
 

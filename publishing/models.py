@@ -565,3 +565,62 @@ class ProtocolSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "Online protocol"
+
+
+class Alert(models.Model):
+    """Something a comms manager is told of by email: a post failed or was held,
+    an account needs reconnecting, or its token runs out soon.
+
+    One row per person told, so each person's emails are batched on their own
+    (:mod:`publishing.alerts`): ``sent_at`` is empty while the alert waits for
+    that person's next email, and ``sent_to`` keeps the address it went to.
+    """
+
+    class Kind(models.TextChoices):
+        FAILED = "failed", "Post failed"
+        HELD = "held", "Post held for approval"
+        NEEDS_RECONNECT = "needs_reconnect", "Account needs reconnecting"
+        TOKEN_EXPIRING = "token_expiring", "Token expires soon"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    crosspost = models.ForeignKey(
+        CrossPost,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    account = models.ForeignKey(
+        ChannelAccount,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    #: What happened, in the words of the moment (the platform's, the guard's).
+    message = models.TextField(blank=True)
+    #: The token expiry a ``token_expiring`` alert is about: one alert a person
+    #: for each expiry, however often the daily check runs.
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_to = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "sent_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "account", "token_expires_at"],
+                condition=Q(kind="token_expiring"),
+                name="one_token_alert_per_person_and_expiry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient}"

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from channels import registry
 
-from . import accounts, delivery, dispatch, feeds, metrics
+from . import accounts, alerts, delivery, dispatch, feeds, metrics
 from .heartbeat import note_alive
 from .models import PeriodicRun
 
@@ -80,6 +80,19 @@ def publish_scheduled_pages() -> None:
 @shared_task(ignore_result=True)
 def refresh_tokens() -> int:
     return accounts.refresh_expiring_tokens()
+
+
+@shared_task(ignore_result=True)
+def send_alerts() -> int:
+    """Email each comms manager their queued alerts, at most one email every
+    ``ALERT_EMAIL_INTERVAL_MINUTES`` a person (beat, every minute)."""
+    return alerts.send_due()
+
+
+@shared_task(ignore_result=True)
+def note_expiring_tokens() -> int:
+    """Alert once for each token that runs out within a week (beat, daily)."""
+    return alerts.note_expiring_tokens()
 
 
 @shared_task(ignore_result=True)

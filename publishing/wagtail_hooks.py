@@ -10,6 +10,7 @@ from .audit import ACTIONS, action_name
 from .views import urls as admin_urls
 from .views import video_chooser
 from .views.accounts import can_manage_channels
+from .views.alerts import can_see_alerts
 from .views.dashboard import can_act, crosspost_policy
 from .views.panels import NeedsAttentionPanel
 
@@ -68,6 +69,14 @@ def register_social_menu():
             icon_name="key",
             order=200,
             allowed=can_manage_channels,
+        ),
+        PermittedMenuItem(
+            "Alerts",
+            reverse("publishing_admin:alerts"),
+            name="social-alerts",
+            icon_name="warning",
+            order=250,
+            allowed=can_see_alerts,
         ),
         PermittedMenuItem(
             "FOI export",

@@ -310,6 +310,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publishing.tasks.refresh_metrics",
         "schedule": 15 * 60.0,
     },
+    # Each person gets at most one email every ALERT_EMAIL_INTERVAL_MINUTES;
+    # running every minute sends the first alert of a quiet spell at once.
+    "send-alerts": {
+        "task": "publishing.tasks.send_alerts",
+        "schedule": 60.0,
+    },
+    "note-expiring-tokens": {
+        "task": "publishing.tasks.note_expiring_tokens",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Celery's Django support closes the database connection around every task unless
@@ -346,6 +356,24 @@ CROSSPOST_DAILY_CAPS = {
     "x": env.int("X_DAILY_POST_CAP", default=100),
     "youtube": env.int("YOUTUBE_DAILY_UPLOAD_CAP", default=50),
 }
+
+# ALERTS
+# ------------------------------------------------------------------------------
+# Emails to comms managers when a post fails, is held or waits for its account,
+# or a token runs out soon (publishing/alerts.py). "django" sends through
+# EMAIL_BACKEND; "notify" through GOV.UK Notify:
+# https://docs.notifications.service.gov.uk/python.html
+ALERT_EMAIL_BACKEND = env("ALERT_EMAIL_BACKEND", default="django")
+ALERT_EMAIL_INTERVAL_MINUTES = env.int("ALERT_EMAIL_INTERVAL_MINUTES", default=15)
+ALERT_TOKEN_EXPIRY_DAYS = env.int("ALERT_TOKEN_EXPIRY_DAYS", default=7)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="social-alerts@localhost")
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
+# An email template in Notify whose subject is ((subject)) and body ((body)).
+NOTIFY_TEMPLATE_ID = env("NOTIFY_TEMPLATE_ID", default="")
+NOTIFY_BASE_URL = env(
+    "NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk"
+)
+NOTIFY_TIMEOUT = env.float("NOTIFY_TIMEOUT", default=15.0)
 
 # WAGTAIL
 # ------------------------------------------------------------------------------

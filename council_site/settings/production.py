@@ -54,6 +54,9 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+if ALERT_EMAIL_BACKEND == "notify":  # noqa: F405
+    NOTIFY_API_KEY = env("NOTIFY_API_KEY")
+    NOTIFY_TEMPLATE_ID = env("NOTIFY_TEMPLATE_ID")
 
 # Real platforms: the sandbox defaults of base.py must not leak into production.
 # MEDIA_HOSTS are the CDNs that feed pictures come from, LINK_HOSTS the sites a

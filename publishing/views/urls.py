@@ -12,6 +12,7 @@ from .accounts import (
     ReconnectView,
 )
 from .actions import CrossPostActionView
+from .alerts import AlertListView
 from .dashboard import CrossPostReportView
 from .foi import PostedRecordView
 
@@ -31,6 +32,12 @@ urlpatterns = [
     path("foi/", PostedRecordView.as_view(), name="foi"),
     path(
         "foi/results/", PostedRecordView.as_view(results_only=True), name="foi_results"
+    ),
+    path("alerts/", AlertListView.as_view(), name="alerts"),
+    path(
+        "alerts/results/",
+        AlertListView.as_view(results_only=True),
+        name="alerts_results",
     ),
     path("accounts/", AccountListView.as_view(), name="accounts"),
     path("accounts/connect/<slug:platform>/", ConnectView.as_view(), name="connect"),

@@ -53,6 +53,8 @@ CASES = [
     ("approve", "post", action("approve", "held"), {"reason": "ok"}, MANAGERS),
     ("reject", "post", action("reject", "held"), {"reason": "no"}, MANAGERS),
     ("retract", "post", action("retract", "posted"), {}, MANAGERS),
+    ("alerts", "get", named("alerts"), {}, MANAGERS),
+    ("alerts results", "get", named("alerts_results"), {}, MANAGERS),
     ("accounts", "get", named("accounts"), {}, MANAGERS),
     ("connect", "get", named("connect", args=["x"]), {}, MANAGERS),
     ("callback", "get", named("account_callback"), {}, MANAGERS),
