@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
 
-from .base import ChannelAdapter
+from .base import ChannelAdapter, SessionSaver
 from .errors import (
     AuthError,
     ChannelError,
@@ -66,7 +66,9 @@ class FacebookAdapter(ChannelAdapter):
 
     # Steps ---------------------------------------------------------------------------
 
-    def _publish(self, post: Post) -> PostResult:
+    def _publish(
+        self, post: Post, on_upload_session: SessionSaver | None = None
+    ) -> PostResult:
         page = self.credentials.account_id
         if not post.images:
             return self._written(

@@ -15,7 +15,7 @@ import requests
 import tweepy
 from oauthlib.oauth2 import WebApplicationClient
 
-from .base import ChannelAdapter
+from .base import ChannelAdapter, SessionSaver
 from .errors import (
     AuthError,
     ChannelError,
@@ -76,7 +76,9 @@ class XAdapter(ChannelAdapter):
 
     # Steps ---------------------------------------------------------------------------
 
-    def _publish(self, post: Post) -> PostResult:
+    def _publish(
+        self, post: Post, on_upload_session: SessionSaver | None = None
+    ) -> PostResult:
         media_ids = [self._upload(image) for image in post.images]
         body = self.client.create_tweet(
             text=fit_x(post.text, post.link),
