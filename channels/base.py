@@ -353,6 +353,7 @@ class ChannelAdapter:
         *,
         headers: Mapping[str, str] | None = None,
         code: str | int | None = None,
+        subcode: int | None = None,
         body: str | bytes | None = None,
     ) -> ChannelError:
         """The error for an HTTP failure, by its status alone.
@@ -361,7 +362,12 @@ class ChannelAdapter:
         from ``headers``; 5xx is temporary; anything else is a refusal. Adapters
         check their platform's own error codes first and come here for the rest.
         """
-        info: dict[str, Any] = {"status": status, "code": code, "body": body}
+        info: dict[str, Any] = {
+            "status": status,
+            "code": code,
+            "subcode": subcode,
+            "body": body,
+        }
         if status == 401:
             return AuthError(message, **info)
         if status == 429:

@@ -37,12 +37,15 @@ class ChannelError(Exception):
         *,
         status: int | None = None,
         code: str | int | None = None,
+        subcode: int | None = None,
         body: str | bytes | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
+        #: The platform's finer code where it has one (Graph's ``error_subcode``).
+        self.subcode = subcode
         self.body = trim(body)
 
     def __str__(self) -> str:
