@@ -62,6 +62,17 @@ SCOPES = [
 PAGE_SIZE = 50  # the most items playlistItems.list gives in one page
 
 
+def missing_scopes(token: Mapping[str, Any]) -> list[str]:
+    """The scopes Council Publishing asks for that a token response did not
+    grant (Google lets people untick some at consent)."""
+    scope = token.get("scope") or ()
+    # requests-oauthlib hands the scope back as a list; the wire has a string.
+    granted = set(scope.split() if isinstance(scope, str) else scope)
+    if not granted:
+        return []  # the answer does not say: the first call will
+    return [scope for scope in SCOPES if scope not in granted]
+
+
 class YouTubeAdapter(ChannelAdapter):
     id = "youtube"
     name = "YouTube"
@@ -330,6 +341,13 @@ class YouTubeAdapter(ChannelAdapter):
             client_secret=config["CLIENT_SECRET"],
             include_client_id=True,
         )
+        missing = missing_scopes(token)
+        if missing:
+            raise AuthError(
+                "YouTube did not grant every permission Council Publishing needs; "
+                f"missing: {', '.join(missing)}. Connect again and leave every "
+                "permission ticked."
+            )
         adapter = cls(config, token_credentials(token, Credentials("", "")))
         found = adapter._call(
             lambda: adapter._execute(

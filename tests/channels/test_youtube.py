@@ -211,6 +211,21 @@ class TestYouTubeAdapter(AdapterContract):
         assert adapter.resume_upload(request.resumable_uri, post) is None
         assert self.carrying(sandbox, marker) == []
 
+    def test_a_missing_permission_asks_for_reconnection_not_a_failed_post(
+        self, sandbox_server, sandbox, post
+    ):
+        upload_only = sandbox.mint_token(
+            "youtube", scope="https://www.googleapis.com/auth/youtube.upload"
+        )
+        adapter = self.build(
+            sandbox_server.url,
+            Credentials(CHANNEL, upload_only["access_token"], "refresh"),
+        )
+        result = adapter.publish(post)
+
+        with pytest.raises(AuthError, match="connect it again"):
+            adapter.retract(result.remote_id)
+
     def test_retract_policy_delete_removes_the_video(
         self, sandbox_server, credentials, post, sandbox
     ):
