@@ -68,6 +68,11 @@ class RateLimitedError(ChannelError):
         self.retry_at = retry_at
 
 
+class UsageCappedError(RateLimitedError):
+    """The platform's allowance for a long period (X's monthly usage cap) is
+    spent: nothing posts until ``retry_at``, the start of the next period."""
+
+
 class TemporaryError(ChannelError):
     """A 5xx, a timeout or a dropped connection: worth trying again later.
 
