@@ -74,63 +74,49 @@ class TestXAdapter(AdapterContract):
             for part in ("limit", "remaining", "reset"):
                 assert reply.headers[f"x-{who}-limit-24hour-{part}"].isdigit()
 
+    def capped(self, adapter, post, sandbox, **fault) -> RateLimitedError:
+        """The error of a publish X refuses for a spent cap (a 429 whose
+        15-minute window resets in 10 minutes)."""
+        sandbox.add_fault("x", "publish", "rate_limit", reset_after=600, **fault)
+        with pytest.raises(RateLimitedError) as caught:
+            adapter.publish(post)
+        return caught.value
+
+    def hours_until(self, error: RateLimitedError) -> float:
+        return (error.retry_at - datetime.now(UTC)) / timedelta(hours=1)
+
     def test_a_spent_daily_cap_waits_for_its_24_hour_reset(
         self, adapter, post, sandbox
     ):
-        sandbox.add_fault(
-            "x",
-            "publish",
-            "rate_limit",
-            reset_after=600,
-            style="daily",
-            daily_reset_after=6 * 3600,
+        error = self.capped(
+            adapter, post, sandbox, style="daily", daily_reset_after=6 * 3600
         )
 
-        with pytest.raises(RateLimitedError) as caught:
-            adapter.publish(post)
+        assert 5.9 < self.hours_until(error) < 6.1  # not the window's 10 minutes
 
-        hours = (caught.value.retry_at - datetime.now(UTC)) / timedelta(hours=1)
-        assert 5.9 < hours < 6.1  # not the 15-minute window's 10 minutes
-
-    def test_a_daily_usage_cap_waits_a_day_or_until_its_reset(
-        self, adapter, post, sandbox
-    ):
-        sandbox.add_fault(
-            "x",
-            "publish",
-            "rate_limit",
-            reset_after=600,
+    def test_a_daily_usage_cap_waits_until_its_reset(self, adapter, post, sandbox):
+        error = self.capped(
+            adapter,
+            post,
+            sandbox,
             style="usage_capped",
             period="Daily",
             daily_reset_after=20 * 3600,
         )
 
-        with pytest.raises(RateLimitedError) as caught:
-            adapter.publish(post)
-
-        assert not isinstance(caught.value, UsageCappedError)
-        hours = (caught.value.retry_at - datetime.now(UTC)) / timedelta(hours=1)
-        assert 19.9 < hours < 20.1
-        assert "Usage cap exceeded: Daily product cap" in caught.value.message
+        assert not isinstance(error, UsageCappedError)
+        assert 19.9 < self.hours_until(error) < 20.1
+        assert "Usage cap exceeded: Daily product cap" in error.message
 
     def test_a_monthly_usage_cap_waits_for_next_month(self, adapter, post, sandbox):
-        sandbox.add_fault(
-            "x",
-            "publish",
-            "rate_limit",
-            reset_after=600,
-            style="usage_capped",
-            period="Monthly",
+        error = self.capped(
+            adapter, post, sandbox, style="usage_capped", period="Monthly"
         )
 
-        with pytest.raises(UsageCappedError) as caught:
-            adapter.publish(post)
-
-        now = datetime.now(UTC)
-        retry_at = caught.value.retry_at
-        assert retry_at.day == 1 and retry_at > now
-        assert retry_at - now < timedelta(days=32)
-        assert "monthly usage cap" in caught.value.message
+        assert isinstance(error, UsageCappedError)
+        assert error.retry_at.day == 1
+        assert 0 < self.hours_until(error) < 32 * 24
+        assert "monthly usage cap" in error.message
 
     def test_long_text_is_cut_but_the_link_survives(self, adapter, sandbox, marker):
         post = Post(
