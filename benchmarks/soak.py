@@ -91,6 +91,17 @@ def inject_faults(control) -> None:
         left -= share
 
 
+def youtube_scenario(control, lost_answers: float, playlist_lag: float) -> None:
+    """YouTube at its least kind: upload answers lost at the ``lost_answers``
+    rate (a video made, its id never heard), and an uploads playlist that lists
+    a video ``playlist_lag`` seconds after it is made, so a search by link
+    misses it and only the upload session can tell."""
+    if lost_answers:
+        control.add_fault("youtube", "publish", "drop_after_create", rate=lost_answers)
+    if playlist_lag:
+        control.set_scenario("youtube", playlist_lag_seconds=playlist_lag)
+
+
 def can_restart_redis(backends: harness.Backends) -> bool:
     if not backends.redis_url or os.geteuid() != 0 or not shutil.which("redis-cli"):
         return False
@@ -317,6 +328,8 @@ def main(
     embedded: bool = False,
     deadline_seconds: float = 900.0,
     concurrency: int = 4,
+    youtube_lost_answers: float = 0.0,
+    playlist_lag: float = 0.0,
 ) -> dict[str, Any]:
     started = time.monotonic()
     backends = harness.provision("soak", REDIS_DB, embedded=embedded)
@@ -337,6 +350,7 @@ def main(
         for process in processes:
             process.start()
         harness.wait_for_worker()
+        youtube_scenario(control, youtube_lost_answers, playlist_lag)
         inject_faults(control)
         redis = redis_restart and can_restart_redis(backends)
         chaos = Chaos(items, workers, kills, redis)
@@ -408,6 +422,18 @@ if __name__ == "__main__":
     parser.add_argument(
         "--concurrency", type=int, default=4, help="processes per worker"
     )
+    parser.add_argument(
+        "--youtube-lost-answers",
+        type=float,
+        default=0.0,
+        help="share of YouTube upload calls whose answer is lost (e.g. 0.2)",
+    )
+    parser.add_argument(
+        "--playlist-lag",
+        type=float,
+        default=0.0,
+        help="seconds before YouTube's uploads playlist lists a new video",
+    )
     options = parser.parse_args()
     outcome = main(
         options.items,
@@ -416,6 +442,8 @@ if __name__ == "__main__":
         options.embedded,
         options.deadline,
         options.concurrency,
+        options.youtube_lost_answers,
+        options.playlist_lag,
     )
     print_table(outcome)
     sys.exit(0 if outcome["meets_target"] else 1)

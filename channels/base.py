@@ -49,6 +49,7 @@ __all__ = [
     "ChannelAdapter",
     "Credentials",
     "PostResult",
+    "SessionSaver",
     "TokenRefresher",
     "TokenSaver",
 ]
@@ -56,6 +57,9 @@ __all__ = [
 T = TypeVar("T")
 
 TokenSaver = Callable[[Credentials], None]
+#: Keeps an upload session's address (it can carry credentials: store it
+#: encrypted) before any byte is sent; see :meth:`ChannelAdapter.publish`.
+SessionSaver = Callable[[str], None]
 #: Coordinates a refresh for the caller (e.g. under a database lock, so two
 #: workers never spend the same rotating refresh token); returns the tokens to use.
 TokenRefresher = Callable[["ChannelAdapter"], Credentials]
@@ -143,9 +147,31 @@ class ChannelAdapter:
 
     # Public contract ---------------------------------------------------------------
 
-    def publish(self, post: Post) -> PostResult:
-        """Create the post. Raises ``RejectedError`` for content problems."""
-        return self._call(lambda: self._publish(post))
+    def publish(
+        self, post: Post, *, on_upload_session: SessionSaver | None = None
+    ) -> PostResult:
+        """Create the post. Raises ``RejectedError`` for content problems.
+
+        A platform that takes media in a resumable session (YouTube) calls
+        ``on_upload_session`` with the session's address once it is open and
+        before any byte of the file goes: an attempt whose answer is lost can
+        then be settled by :meth:`resume_upload`, where a search of the
+        account's posts may miss a post that exists.
+        """
+        return self._call(lambda: self._publish(post, on_upload_session))
+
+    def resume_upload(
+        self, session_uri: str, post: Post, *, finish: bool = True
+    ) -> PostResult | None:
+        """Settle an attempt that opened the upload session ``session_uri`` and
+        left no answer: the session is asked how far the upload got. A finished
+        upload gives its post; an unfinished one is finished from the last byte
+        the platform confirmed, if ``finish`` (``post`` must then carry the
+        file that attempt sent). ``None`` when the session has expired (or the
+        platform has no sessions), or is unfinished and not to be finished:
+        then only :meth:`find_by_marker` can tell.
+        """
+        return None
 
     def update(self, remote_id: str, post: Post) -> PostResult:
         """Change a published post's text or metadata in place."""
@@ -267,7 +293,9 @@ class ChannelAdapter:
 
     # Steps for subclasses ------------------------------------------------------------
 
-    def _publish(self, post: Post) -> PostResult:
+    def _publish(
+        self, post: Post, on_upload_session: SessionSaver | None
+    ) -> PostResult:
         raise NotImplementedError
 
     def _update(self, remote_id: str, post: Post) -> PostResult:
@@ -327,6 +355,7 @@ class ChannelAdapter:
         *,
         headers: Mapping[str, str] | None = None,
         code: str | int | None = None,
+        subcode: int | None = None,
         body: str | bytes | None = None,
     ) -> ChannelError:
         """The error for an HTTP failure, by its status alone.
@@ -335,7 +364,12 @@ class ChannelAdapter:
         from ``headers``; 5xx is temporary; anything else is a refusal. Adapters
         check their platform's own error codes first and come here for the rest.
         """
-        info: dict[str, Any] = {"status": status, "code": code, "body": body}
+        info: dict[str, Any] = {
+            "status": status,
+            "code": code,
+            "subcode": subcode,
+            "body": body,
+        }
         if status == 401:
             return AuthError(message, **info)
         if status == 429:

@@ -37,12 +37,15 @@ class ChannelError(Exception):
         *,
         status: int | None = None,
         code: str | int | None = None,
+        subcode: int | None = None,
         body: str | bytes | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
+        #: The platform's finer code where it has one (Graph's ``error_subcode``).
+        self.subcode = subcode
         self.body = trim(body)
 
     def __str__(self) -> str:
@@ -63,6 +66,11 @@ class RateLimitedError(ChannelError):
     def __init__(self, message: str, *, retry_at: datetime | None = None, **kw):
         super().__init__(message, **kw)
         self.retry_at = retry_at
+
+
+class UsageCappedError(RateLimitedError):
+    """The platform's allowance for a long period (X's monthly usage cap) is
+    spent: nothing posts until ``retry_at``, the start of the next period."""
 
 
 class TemporaryError(ChannelError):

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
 
-from .base import ChannelAdapter
+from .base import ChannelAdapter, SessionSaver
 from .errors import (
     AuthError,
     ChannelError,
@@ -46,6 +46,8 @@ SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement"]
 AUTH_CODES = {102, 190, 10} | set(range(200, 300))
 RATE_CODES = {4, 17, 32, 341, 613, 80001}
 TEMPORARY_CODES = {1, 2}
+#: Code 100's subcode for an object that does not exist (any more).
+GONE_SUBCODE = 33
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
 POST_FIELDS = "id,message,permalink_url,created_time,attachments{url,unshimmed_url}"
 #: Asked for on writes: Graph's read-after-write answers them with the write, so
@@ -67,7 +69,9 @@ class FacebookAdapter(ChannelAdapter):
 
     # Steps ---------------------------------------------------------------------------
 
-    def _publish(self, post: Post) -> PostResult:
+    def _publish(
+        self, post: Post, on_upload_session: SessionSaver | None = None
+    ) -> PostResult:
         page = self.credentials.account_id
         if not post.images:
             return self._written(
@@ -125,9 +129,18 @@ class FacebookAdapter(ChannelAdapter):
         self._graph("DELETE", remote_id)
 
     def is_gone(self, error: RejectedError) -> bool:
-        # Code 100 (subcode 33) is "object does not exist", sent with a 400.
+        # Code 100 with subcode 33 is "object does not exist", sent with a 400;
+        # without the subcode only wording with no permission clause says so
+        # (a missing permission is an auth error, see _graph_error).
         return super().is_gone(error) or (
-            error.code == 100 and "exist" in error.message
+            error.code == 100
+            and (
+                error.subcode == GONE_SUBCODE
+                or (
+                    "does not exist" in error.message
+                    and not _lacks_permission(error.message)
+                )
+            )
         )
 
     def _find_by_marker(
@@ -215,8 +228,19 @@ class FacebookAdapter(ChannelAdapter):
             or error.get("message")
             or (f"Facebook answered HTTP {response.status_code}.")
         )
-        info = {"status": response.status_code, "code": code, "body": response.content}
-        if code in AUTH_CODES:
+        subcode = error.get("error_subcode")
+        info = {
+            "status": response.status_code,
+            "code": code,
+            "subcode": subcode,
+            "body": response.content,
+        }
+        if code in AUTH_CODES or (
+            code == 100 and subcode != GONE_SUBCODE and _lacks_permission(message)
+        ):
+            # "(#100) Object does not exist, cannot be loaded due to missing
+            # permission": the post may well stand; only a reconnection with
+            # the permission can take it down.
             return AuthError(message, **info)
         if code in RATE_CODES:
             return RateLimitedError(
@@ -229,6 +253,7 @@ class FacebookAdapter(ChannelAdapter):
             message,
             headers=response.headers,
             code=code,
+            subcode=subcode,
             body=response.content,
         )
 
@@ -396,3 +421,8 @@ def _regain_at(headers: Mapping[str, str]) -> datetime | None:
     if minutes > 0:
         return datetime.now(UTC) + timedelta(minutes=minutes)
     return None
+
+
+def _lacks_permission(message: str) -> bool:
+    """Whether Graph's words blame a missing permission."""
+    return "permission" in message.lower()

@@ -186,6 +186,14 @@ def http_error(exc: HttpError, by_status: StatusError) -> ChannelError:
         return RateLimitedError(message, retry_at=retry_after(exc.resp), **info)
     if "authError" in reasons:
         return AuthError(message, **info)
+    if "insufficientPermissions" in reasons:
+        # The sign-in lacks a permission (a scope unticked at consent): not
+        # the content's fault, and only connecting again can grant it.
+        return AuthError(
+            f"{message} The channel's connection lacks a permission YouTube "
+            "needs for this; connect it again and allow everything asked.",
+            **info,
+        )
     return by_status(
         status, message, headers=exc.resp, code=info["code"], body=exc.content
     )

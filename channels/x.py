@@ -7,7 +7,7 @@ against ``/2/media/upload`` and ``/2/media/metadata`` (alt text).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -15,10 +15,12 @@ import requests
 import tweepy
 from oauthlib.oauth2 import WebApplicationClient
 
-from .base import ChannelAdapter
+from .base import ChannelAdapter, SessionSaver
 from .errors import (
     AuthError,
     ChannelError,
+    RateLimitedError,
+    UsageCappedError,
 )
 from .oauth import exchange_code, oauth_session, token_credentials
 from .search import contains_marker, newest_first, parse_time
@@ -80,7 +82,9 @@ class XAdapter(ChannelAdapter):
 
     # Steps ---------------------------------------------------------------------------
 
-    def _publish(self, post: Post) -> PostResult:
+    def _publish(
+        self, post: Post, on_upload_session: SessionSaver | None = None
+    ) -> PostResult:
         media_ids = [self._upload(image) for image in post.images]
         body = self.client.create_tweet(
             text=fit_x(post.text, post.link),
@@ -222,14 +226,14 @@ class XAdapter(ChannelAdapter):
         return super().classify_error(exc)
 
     def retry_at(self, headers: Mapping[str, str]) -> datetime | None:
-        """When X's window ends (epoch seconds); the daily cap when that ran
-        out."""
-        daily = headers.get("x-user-limit-24hour-remaining") == "0"
-        for header in ("x-user-limit-24hour-reset", "x-rate-limit-reset")[not daily :]:
-            value = headers.get(header, "")
-            if value.isdigit():
-                return datetime.fromtimestamp(int(value), UTC)
-        return super().retry_at(headers)
+        """When X lets the account post again: when a 24-hour cap (the
+        user's or the app's) ran out, its reset, hours away; else the
+        15-minute window's reset."""
+        return (
+            _daily_reset(headers)
+            or _epoch(headers.get("x-rate-limit-reset", ""))
+            or super().retry_at(headers)
+        )
 
     # Plumbing ------------------------------------------------------------------------
 
@@ -274,12 +278,42 @@ class XAdapter(ChannelAdapter):
             or next(filter(None, messages), None)
             or (f"X answered HTTP {status}.")
         )
+        if str(body.get("type", "")).endswith("/usage-capped"):
+            return self._usage_capped(response, body, message)
         return self.status_error(
             status,
             message,
             headers=response.headers,
             code=body.get("type"),
             body=response.content,
+        )
+
+    def _usage_capped(
+        self, response: requests.Response, body: dict[str, Any], message: str
+    ) -> ChannelError:
+        """X's ``usage-capped`` problem: a daily cap waits for its 24-hour
+        reset, a monthly one for the first of next month (UTC)."""
+        info = {
+            "status": response.status_code,
+            "code": body["type"],
+            "body": response.content,
+        }
+        if body.get("period") == "Monthly":
+            now = datetime.now(UTC)
+            month = datetime(
+                now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=UTC
+            )
+            return UsageCappedError(
+                f"X's monthly usage cap is reached ({message}): nothing more "
+                f"posts to X until {month:%d %B %Y}.",
+                retry_at=month,
+                **info,
+            )
+        retry_at = _daily_reset(response.headers) or datetime.now(UTC) + timedelta(
+            hours=24
+        )
+        return RateLimitedError(
+            f"X's daily cap is reached ({message}).", retry_at=retry_at, **info
         )
 
     def _permalink(self, tweet_id: str) -> str:
@@ -377,3 +411,17 @@ class XAdapter(ChannelAdapter):
                 ),
             )
         ]
+
+
+def _epoch(value: str) -> datetime | None:
+    return datetime.fromtimestamp(int(value), UTC) if value.isdigit() else None
+
+
+def _daily_reset(headers: Mapping[str, str]) -> datetime | None:
+    """The latest reset of X's 24-hour caps that have run out, if any has."""
+    resets = [
+        _epoch(headers.get(f"x-{who}-limit-24hour-reset", ""))
+        for who in ("user", "app")
+        if headers.get(f"x-{who}-limit-24hour-remaining") == "0"
+    ]
+    return max(filter(None, resets), default=None)

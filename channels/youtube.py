@@ -22,7 +22,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
 from . import youtube_upload as upload
-from .base import ChannelAdapter
+from .base import ChannelAdapter, SessionSaver
 from .errors import AuthError, ChannelError, ConfigurationError, RejectedError
 from .google_api import (
     CONNECTION_ERRORS,
@@ -60,6 +60,17 @@ SCOPES = [
     "https://www.googleapis.com/auth/youtube.force-ssl",
 ]
 PAGE_SIZE = 50  # the most items playlistItems.list gives in one page
+
+
+def missing_scopes(token: Mapping[str, Any]) -> list[str]:
+    """The scopes Council Publishing asks for that a token response did not
+    grant (Google lets people untick some at consent)."""
+    scope = token.get("scope") or ()
+    # requests-oauthlib hands the scope back as a list; the wire has a string.
+    granted = set(scope.split() if isinstance(scope, str) else scope)
+    if not granted:
+        return []  # the answer does not say: the first call will
+    return [scope for scope in SCOPES if scope not in granted]
 
 
 class YouTubeAdapter(ChannelAdapter):
@@ -106,19 +117,35 @@ class YouTubeAdapter(ChannelAdapter):
 
     # Steps ---------------------------------------------------------------------------
 
-    def _publish(self, post: Post) -> PostResult:
+    def _publish(
+        self, post: Post, on_upload_session: SessionSaver | None = None
+    ) -> PostResult:
         if post.video is None:
             raise RejectedError(NO_VIDEO)
-        created = self._upload(self._insert_request(post, post.video))
-        video_id = str(created["id"])
-        upload.add_captions(self.youtube, self._execute, video_id, post.video)
-        uploaded = created.get("status", {}).get("uploadStatus") == "uploaded"
-        # "uploaded" means YouTube is still processing the video.
-        state = "processing" if uploaded else "posted"
-        return PostResult(video_id, self._permalink(video_id), state=state)
+        request = self._insert_request(post, post.video)
+        session_uri = upload.open_session(request)
+        if on_upload_session is not None:
+            on_upload_session(session_uri)
+        return self._uploaded(self._upload(request), post.video)
+
+    def resume_upload(
+        self, session_uri: str, post: Post, *, finish: bool = True
+    ) -> PostResult | None:
+        if post.video is None:
+            raise RejectedError(NO_VIDEO)
+        request = self._insert_request(post, post.video)
+        try:
+            created = self._call(lambda: upload.ask_session(request, session_uri))
+        except upload.SessionExpired:
+            return None
+        if created is None:
+            if not finish:
+                return None
+            created = self._call(lambda: self._upload(request))
+        return self._uploaded(created, post.video)
 
     def _insert_request(self, post: Post, video: Video) -> HttpRequest:
-        """A resumable videos.insert; nothing is sent until its first chunk."""
+        """A resumable videos.insert; nothing is sent until its session opens."""
         return upload.insert_request(self.youtube, post, video, self.chunk_size)
 
     def _upload(self, request: HttpRequest) -> dict[str, Any]:
@@ -126,6 +153,15 @@ class YouTubeAdapter(ChannelAdapter):
         return upload.send(
             request, classify=self.classify_error, retries=self.upload_retries
         )
+
+    def _uploaded(self, created: dict[str, Any], video: Video) -> PostResult:
+        """The result of a finished upload, once its captions are added."""
+        video_id = str(created["id"])
+        upload.add_captions(self.youtube, self._execute, video_id, video)
+        uploaded = created.get("status", {}).get("uploadStatus") == "uploaded"
+        # "uploaded" means YouTube is still processing the video.
+        state = "processing" if uploaded else "posted"
+        return PostResult(video_id, self._permalink(video_id), state=state)
 
     def _update(self, remote_id: str, post: Post) -> PostResult:
         current = self._video(remote_id, "snippet")["snippet"]
@@ -310,6 +346,13 @@ class YouTubeAdapter(ChannelAdapter):
             client_secret=config["CLIENT_SECRET"],
             include_client_id=True,
         )
+        missing = missing_scopes(token)
+        if missing:
+            raise AuthError(
+                "YouTube did not grant every permission Council Publishing needs; "
+                f"missing: {', '.join(missing)}. Connect again and leave every "
+                "permission ticked."
+            )
         adapter = cls(config, token_credentials(token, Credentials("", "")))
         found = adapter._call(
             lambda: adapter._execute(

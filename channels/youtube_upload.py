@@ -1,9 +1,12 @@
 """YouTube video uploads: the metadata YouTube accepts, and the resumable upload.
 
-A video goes up as a resumable ``videos.insert``: nothing is sent until the
-first chunk, every chunk but the last is a multiple of 256 KiB, and after a
-failed chunk the upload session is asked how much arrived so the upload goes on
-from there. Captions follow the video as a second, small upload.
+A video goes up as a resumable ``videos.insert``: the upload session is opened
+first and its address handed to the caller before any byte of the file goes,
+every chunk but the last is a multiple of 256 KiB, and after a failed chunk the
+session is asked how much arrived so the upload goes on from there. A later
+attempt (after a lost answer or a stopped worker) asks the same session: a
+finished one answers with the video, so nothing is uploaded twice. Captions
+follow the video as a second, small upload.
 
 Everything here is a function of the post, the video file and a built API
 client; the adapter in :mod:`channels.youtube` decides when to call them.
@@ -15,6 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from googleapiclient.errors import HttpError, ResumableUploadError
 from googleapiclient.http import HttpRequest, MediaFileUpload
 
 from .errors import ChannelError, TemporaryError
@@ -107,6 +111,55 @@ def insert_request(
         resumable=True,
     )
     return youtube.videos().insert(part="snippet,status", body=body, media_body=media)
+
+
+def open_session(request: HttpRequest) -> str:
+    """Open the insert's resumable session and return its address; no byte of
+    the file is sent. (The client library would open it and send the first
+    chunk in one call, leaving no moment to keep the address first.)"""
+    start_headers = {
+        **request.headers,
+        "X-Upload-Content-Type": request.resumable.mimetype(),
+        "X-Upload-Content-Length": str(request.resumable.size()),
+        "content-length": str(request.body_size),
+    }
+    resp, content = request.http.request(
+        request.uri, method=request.method, body=request.body, headers=start_headers
+    )
+    if resp.status != 200 or "location" not in resp:
+        raise ResumableUploadError(resp, content)
+    request.resumable_uri = resp["location"]
+    return request.resumable_uri
+
+
+class SessionExpired(Exception):
+    """The upload session is gone (404 or 410): it cannot tell how it ended."""
+
+
+def ask_session(request: HttpRequest, session_uri: str) -> dict[str, Any] | None:
+    """Ask the session an earlier attempt opened how far its upload got
+    (``PUT`` with ``Content-Range: bytes */SIZE``).
+
+    Returns the video when the upload finished; else ``None``, with ``request``
+    set to go on from the last byte the session confirmed. Raises
+    :class:`SessionExpired` for a session YouTube no longer knows, and the
+    library's ``HttpError`` for any other error answer.
+    """
+    size = request.resumable.size()
+    headers = {"Content-Range": f"bytes */{size}", "content-length": "0"}
+    resp, content = request.http.request(session_uri, "PUT", headers=headers)
+    if resp.status in (404, 410):
+        raise SessionExpired(session_uri)
+    if resp.status in (200, 201):
+        return request.postproc(resp, content)
+    if resp.status != 308:
+        raise HttpError(resp, content, uri=session_uri)
+    confirmed = resp.get("range", "")  # "bytes=0-N", absent when none arrived
+    request.resumable_uri = session_uri
+    request.resumable_progress = (
+        int(confirmed.rpartition("-")[2]) + 1 if confirmed else 0
+    )
+    return None
 
 
 def send(

@@ -128,7 +128,9 @@ def _operate(adapter: ChannelAdapter, row: CrossPost) -> CrossPost | None:
             return row
     if row.operation == Operation.PUBLISH:
         sent = row.content_hash
-        result = adapter.publish(content.post_from_row(row))
+        result = adapter.publish(
+            content.post_from_row(row), on_upload_session=_session_keeper(row)
+        )
         return _posted(row, result, sent, started, "posted")
     if row.operation == Operation.UPDATE:
         sent = row.content_hash
@@ -171,15 +173,43 @@ def _note_success(row: CrossPost) -> None:
         ChannelAccount.objects.filter(pk=row.account_id).update(last_success_at=now)
 
 
+def _session_keeper(row: CrossPost):
+    """Keeps the upload session a publish opens on the row, before any byte of
+    the file is sent, while this attempt still holds the lease."""
+
+    def keep(session_uri: str) -> None:
+        CrossPost.objects.filter(pk=row.pk, lease_owner=row.lease_owner).update(
+            upload_session=session_uri
+        )
+        row.upload_session = session_uri
+
+    return keep
+
+
 def _find_lost_post(adapter: ChannelAdapter, row: CrossPost) -> PostResult | None:
     """The post an attempt that left no answer made, if it made one.
 
-    It looks back through every post the account made since the row was
+    An attempt that opened an upload session is asked about first: a listing
+    of the account's posts can lag the upload by hours (YouTube's uploads
+    playlist). A finished upload is the post; an unfinished one is finished,
+    unless the page changed since (the file may be another). Only an expired
+    session leaves the question to the search.
+
+    The search looks back through every post the account made since the row was
     queued, however many (a row waiting out a rate limit can be overtaken by
     hundreds of others, and staff post by hand too). The newest post carrying
     the page's link is the one: unless it is one of this row's own earlier
     posts, taken down (a YouTube video made private stays findable), which
     means the attempt made none."""
+    if row.upload_session:
+        settled = adapter.resume_upload(
+            row.upload_session,
+            content.post_from_row(row),
+            finish=row.sent_hash == row.content_hash
+            and row.operation == Operation.RECONCILE,
+        )
+        if settled is not None:
+            return settled
     found = adapter.find_by_marker(row.marker, since=row.created_at)
     if found is None or found.remote_id in row.retracted_remote_ids:
         return None

@@ -644,6 +644,7 @@ def _record_post(row, facts, plan):
         last_error="",
         last_error_kind="",
         next_attempt_at=None,
+        upload_session="",
     )
     plan.audit_data.setdefault("permalink", result.permalink)
     if plan.line.event == "found":

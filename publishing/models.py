@@ -230,6 +230,13 @@ class CrossPost(models.Model):
         help_text="The content hash a comms manager approved: an approval covers "
         "exactly that content.",
     )
+    upload_session = EncryptedTextField(
+        blank=True,
+        editable=False,
+        help_text="The resumable upload session the latest attempt opened (its "
+        "address can carry credentials): a later attempt asks it how the upload "
+        "ended before searching the account's posts.",
+    )
     retracted_remote_ids = models.JSONField(
         default=list,
         blank=True,

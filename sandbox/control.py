@@ -84,6 +84,15 @@ class SandboxControl:
         self._call("POST", "/latency", {"platform": platform, "fixed_ms": fixed_ms,
                                         "jitter_ms": jitter_ms})
 
+    def set_scenario(self, platform: str, **settings: Any) -> dict[str, Any]:
+        """Change how ``platform`` behaves until reset (see README: Scenarios)."""
+        body = {"platform": platform, **settings}
+        return dict(self._call("POST", "/scenarios", body)["scenarios"][platform])
+
+    def expire_upload_sessions(self) -> int:
+        """End every open resumable upload session, as a week's wait would."""
+        return int(self._call("POST", "/uploads/expire")["expired"])
+
     def posts(self, platform: str | None = None, include_deleted: bool = False
               ) -> list[dict[str, Any]]:
         params: dict[str, Any] = {}

@@ -168,6 +168,13 @@ def _route(app: SandboxApp, request: SandboxRequest) -> Response:
                                float(body.get("fixed_ms", 0)),
                                float(body.get("jitter_ms", 0)))
         return json_response({"latency": faults.latency()})
+    if path == "/scenarios":
+        if method == "POST":
+            settings = {k: v for k, v in body.items() if k != "platform"}
+            faults.set_scenario(_platform(body), **settings)
+        return json_response({"scenarios": faults.scenarios()})
+    if path == "/uploads/expire" and method == "POST":
+        return json_response({"expired": state.expire_upload_sessions()})
     if path == "/posts" and method == "GET":
         platform = request.args.get("platform") or None
         if platform and platform not in PLATFORMS:

@@ -1,9 +1,13 @@
-"""Fault injection and artificial latency.
+"""Fault injection, artificial latency and scenarios.
 
 A fault matches calls by platform (or ``*``) and operation (or ``*``). It fires
 with probability ``rate`` or for the next ``count`` matching calls; with neither it
 fires on every matching call. The kinds and what they do are documented in
 README.md; the platform modules render the platform-specific bodies.
+
+A scenario is a standing setting that makes a platform behave as the real one
+does at its least convenient (a listing that lags behind writes, a video that
+fails processing); it lasts until changed or reset.
 """
 
 from __future__ import annotations
@@ -20,6 +24,15 @@ OPERATIONS = ("publish", "update", "delete", "get", "list", "media", "token", "m
 KINDS = ("server_error", "hang", "rate_limit", "expire_token", "drop_after_create",
          "html_error", "truncated_json", "error")
 PLATFORM_NAMES = ("facebook", "x", "youtube", "*")
+#: Scenario settings by platform, with their defaults (the kind behaviour).
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "facebook": {},
+    "x": {},
+    "youtube": {
+        # Seconds before a new video shows in its channel's uploads playlist.
+        "playlist_lag_seconds": 0.0,
+    },
+}
 
 
 class FaultError(ValueError):
@@ -49,6 +62,7 @@ class FaultBook:
         self._faults: list[Fault] = []
         self._ids = itertools.count(1)
         self._latency: dict[str, tuple[float, float]] = {}
+        self._scenarios: dict[str, dict[str, Any]] = {}
         self._release = threading.Event()
         # Fault sampling is for test realism, not security.
         self._rng = random.Random()  # noqa: S311
@@ -90,6 +104,7 @@ class FaultBook:
             self._faults.clear()
             if latency:
                 self._latency.clear()
+                self._scenarios.clear()
             release, self._release = self._release, threading.Event()
         release.set()
 
@@ -118,6 +133,34 @@ class FaultBook:
         with self._lock:
             release = self._release
         return release.wait(seconds)
+
+    # ------------------------------------------------------------ scenarios
+    def set_scenario(self, platform: str, **settings: Any) -> dict[str, Any]:
+        """Change some of ``platform``'s scenario settings; all of them, after."""
+        known = SCENARIOS.get(platform)
+        if known is None:
+            raise FaultError(f"unknown platform {platform!r}")
+        for name, value in settings.items():
+            if name not in known:
+                raise FaultError(f"unknown {platform} scenario {name!r}")
+            if not isinstance(value, type(known[name])) and not (
+                isinstance(known[name], float) and isinstance(value, int)
+            ):
+                raise FaultError(f"{platform} scenario {name!r} takes "
+                                 f"{type(known[name]).__name__}")
+        with self._lock:
+            self._scenarios.setdefault(platform, {}).update(settings)
+        return self.scenarios()[platform]
+
+    def scenarios(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {platform: {**defaults, **self._scenarios.get(platform, {})}
+                    for platform, defaults in SCENARIOS.items()}
+
+    def scenario(self, platform: str, name: str) -> Any:
+        with self._lock:
+            return self._scenarios.get(platform, {}).get(
+                name, SCENARIOS[platform][name])
 
     # -------------------------------------------------------------- latency
     def set_latency(self, platform: str, fixed_ms: float, jitter_ms: float = 0) -> None:

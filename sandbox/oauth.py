@@ -20,18 +20,26 @@ CODE_TTL = 600.0
 
 
 def consent_page(ctx: Ctx, *, service: str, app_name: str, account_name: str,
-                 scopes: list[str]) -> Response:
-    """A consent screen that posts the original query back with a decision."""
+                 scopes: list[str], granular: bool = False) -> Response:
+    """A consent screen that posts the original query back with a decision.
+
+    ``granular`` (Google's) lets the person untick scopes: the form then sends
+    ``granular=1`` and a ``granted`` field per scope left ticked."""
     hidden = "".join(
         f'<input type="hidden" name="{esc(k)}" value="{esc(v)}">'
         for k, v in ctx.request.args.items(multi=True))
-    items = "".join(f"<li>{esc(s)}</li>" for s in scopes if s)
+    if granular:
+        hidden += '<input type="hidden" name="granular" value="1">'
+        items = "".join(
+            f'<li><label><input type="checkbox" name="granted" value="{esc(s)}" '
+            f'checked> {esc(s)}</label></li>' for s in scopes if s)
+    else:
+        items = "".join(f"<li>{esc(s)}</li>" for s in scopes if s)
     inner = (
         f"<div class=\"card\"><h1>{esc(service)}</h1>"
         f"<p><strong>{esc(app_name)}</strong> wants to act as "
         f"<strong>{esc(account_name)}</strong> and will be able to:</p>"
-        f"<ul>{items}</ul>"
-        f"<form method=\"post\">{hidden}"
+        f"<form method=\"post\"><ul>{items}</ul>{hidden}"
         "<button type=\"submit\" name=\"decision\" value=\"allow\" id=\"allow\">"
         "Allow</button>"
         "<button type=\"submit\" name=\"decision\" value=\"deny\" id=\"deny\">"

@@ -309,6 +309,21 @@ class State:
                 if platform is None or e["platform"] == platform
             ]
 
+    def expire_upload_sessions(self) -> int:
+        """End every resumable upload session (YouTube keeps one about a week):
+        from now on each answers 404. Returns how many were open."""
+        with self.lock:
+            sessions = [
+                u
+                for u in self.data["uploads"].values()
+                if u.get("kind") == "yt_resumable" and not u.get("expired")
+            ]
+            for session in sessions:
+                session["expired"] = True
+                self.blobs.pop("upload:" + session["id"], None)
+        self.mark_dirty()
+        return len(sessions)
+
     # ---------------------------------------------------------- persistence
     def reset(self) -> None:
         data, blobs = build_seed()

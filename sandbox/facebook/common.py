@@ -56,6 +56,14 @@ def not_exist(oid: str) -> GraphError:
         type_="GraphMethodException")
 
 
+def missing_permission(oid: str) -> GraphError:
+    """What Graph answers for an object the token may not act on: code 100 like
+    a missing object, but without subcode 33 (the object may well exist)."""
+    return GraphError(
+        f"(#100) Object with ID '{oid}' does not exist, cannot be loaded due to "
+        "missing permission, or does not support this operation", 100)
+
+
 def page_permission_error() -> GraphError:
     return GraphError(
         "(#200) If posting to a page, requires both pages_read_engagement and "

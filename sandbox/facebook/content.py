@@ -17,6 +17,7 @@ from .common import (
     V,
     authenticate,
     fbtime,
+    missing_permission,
     not_exist,
     parse_fields,
     require_page_publisher,
@@ -289,7 +290,10 @@ def delete(ctx: Ctx) -> Response:
     rec = find_post(ctx, oid)
     if rec is None:
         raise not_exist(oid)
-    require_page_publisher(ctx, rec["account_id"])
+    try:
+        require_page_publisher(ctx, rec["account_id"])
+    except GraphError:
+        raise missing_permission(oid) from None
     with ctx.state.lock:
         rec["deleted"], rec["deleted_ts"] = True, time.time()
     ctx.state.mark_dirty()

@@ -8,7 +8,15 @@ from werkzeug.wrappers import Response
 
 from ..web import Ctx, media_response
 from . import auth, media, tweets, web  # noqa: F401 - route registration
-from .common import XError, bearer, problem, rate_headers, rate_limited, router
+from .common import (
+    XError,
+    bearer,
+    daily_headers,
+    problem,
+    rate_headers,
+    rate_limited,
+    router,
+)
 
 NAME = "x"
 
@@ -48,6 +56,8 @@ def caller_token(ctx: Ctx) -> str | None:
 def decorate(ctx: Ctx, resp: Response) -> None:
     if "x-rate-limit-limit" not in resp.headers:
         rate_headers(ctx, resp)
+        if ctx.operation == "publish" and ctx.request.method == "POST":
+            daily_headers(ctx, resp)
 
 
 def not_found(ctx: Ctx) -> Response:

@@ -14,6 +14,8 @@ router = Router()
 PROBLEM_TYPE = "application/problem+json"
 PROBLEMS = "https://api.twitter.com/2/problems/"
 WINDOW = 900  # 15-minute rate-limit windows
+DAY = 86400  # the 24-hour post caps
+DAILY_LIMITS = {"user": 100, "app": 10_000}
 LIMITS = {"publish": 200, "delete": 50, "update": 50, "get": 900, "list": 900,
           "me": 75, "media": 500, "token": 300}
 DEFAULT_SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access",
@@ -85,6 +87,32 @@ def authenticate(ctx: Ctx, *scopes: str) -> dict[str, Any]:
     return rec
 
 
+def daily_headers(ctx: Ctx, resp: Response, *, capped_for: float | None = None,
+                  capped: str = "app") -> None:
+    """x-user-limit-24hour-* and x-app-limit-24hour-* on every post, as X sends
+    them: posts counted per user and per app over 24 hours (reported, not
+    enforced, unless a fault says the ``capped`` one, "user" or "app", ran
+    out for ``capped_for`` s)."""
+    now = time.time()
+    user = (ctx.token_record or {}).get("account_id") or ctx.request.remote_addr
+    with ctx.state.lock:
+        days = ctx.state.transient.setdefault("x_days", {})
+        for who, key in (("user", f"user:{user}"), ("app", "app")):
+            start, used = days.get(key, (now, 0))
+            if now - start >= DAY:
+                start, used = now, 0
+            spent = capped_for is not None and who == capped
+            if capped_for is None:
+                used += 1
+            days[key] = (start, used)
+            limit = DAILY_LIMITS[who]
+            remaining = 0 if spent else max(0, limit - used)
+            reset = int(now + capped_for) if spent else int(start + DAY)
+            resp.headers[f"x-{who}-limit-24hour-limit"] = str(limit)
+            resp.headers[f"x-{who}-limit-24hour-remaining"] = str(remaining)
+            resp.headers[f"x-{who}-limit-24hour-reset"] = str(reset)
+
+
 def rate_headers(ctx: Ctx, resp: Response, *, exhausted_for: float | None = None
                  ) -> None:
     """x-rate-limit-limit/-remaining/-reset on every response."""
@@ -111,13 +139,25 @@ def rate_headers(ctx: Ctx, resp: Response, *, exhausted_for: float | None = None
 
 def rate_limited(ctx: Ctx, reset_after: float, params: dict[str, Any] | None = None
                  ) -> Response:
-    if (params or {}).get("style") == "problem":
+    params = params or {}
+    style = params.get("style")
+    if style == "usage_capped":
+        period = str(params.get("period", "Daily"))
+        err = problem(429, "UsageCapExceeded",
+                      f"Usage cap exceeded: {period} product cap",
+                      PROBLEMS + "usage-capped", period=period, scope="Product")
+    elif style == "problem":
         err = problem(429, "Too Many Requests", "Too Many Requests")
     else:
         err = XError(429, {"errors": [{"code": 88, "message": "Rate limit exceeded"}]},
                      content_type="application/json; charset=utf-8")
     resp = err.response()
     rate_headers(ctx, resp, exhausted_for=reset_after)
+    if style in ("daily", "usage_capped") and ctx.operation == "publish":
+        # The 15-minute window resets soon; the 24-hour cap much later.
+        daily_headers(ctx, resp, capped_for=float(params.get("daily_reset_after",
+                                                             DAY)),
+                      capped=str(params.get("cap", "app")))
     resp.headers["Retry-After"] = str(max(1, math.ceil(reset_after)))
     return resp
 

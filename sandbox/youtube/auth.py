@@ -36,7 +36,12 @@ def consent(ctx: Ctx) -> Response:
         account = ctx.state.data["accounts"]["youtube"][YT_CHANNEL_ID]
         return oauth.consent_page(ctx, service="Sign in with Google",
                                   app_name="Council Publishing",
-                                  account_name=account["title"], scopes=scopes)
+                                  account_name=account["title"], scopes=scopes,
+                                  granular=True)
+    if ctx.request.form.get("granular"):
+        # Granular consent: only the scopes the person left ticked are granted.
+        ticked = set(ctx.request.form.getlist("granted"))
+        scopes = [s for s in scopes if s in ticked]
     if ctx.request.form.get("decision") != "allow":
         return oauth.redirect(args["redirect_uri"], {"error": "access_denied",
                                                      "state": args.get("state")})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -133,10 +134,14 @@ def list_playlist_items(ctx: Ctx) -> Response:
         raise GoogleError(
             400, "Invalid value for maxResults", "invalidParameter", "youtube.parameter"
         ) from exc
+    # Like YouTube's, the uploads playlist can lag minutes or hours behind
+    # videos.insert: a new video exists before it is listed.
+    listed_before = time.time() - ctx.faults.scenario("youtube", "playlist_lag_seconds")
     videos = [
         v
         for v in ctx.state.account_posts("youtube", owner)
-        if v["privacy"] != "private" or (token and token["account_id"] == owner)
+        if (v["privacy"] != "private" or (token and token["account_id"] == owner))
+        and v["created_ts"] <= listed_before
     ]
     start = (
         _offset(ctx.request.args["pageToken"])

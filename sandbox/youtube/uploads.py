@@ -76,9 +76,9 @@ def put_chunk(ctx: Ctx, finishers: dict[str, Finisher]) -> Response:
     sid = ctx.request.args.get("upload_id", "")
     with ctx.state.lock:
         sess = ctx.state.data["uploads"].get(sid)
-    if not sess or sess["kind"] != "yt_resumable":
-        raise GoogleError(404, "Not Found: the upload session does not exist.",
-                          "notFound")
+    if not sess or sess["kind"] != "yt_resumable" or sess.get("expired"):
+        raise GoogleError(404, "Not Found: the upload session does not exist or "
+                          "has expired.", "notFound")
     if sess["result"] is not None:  # already complete: replay the final answer
         return json_response(sess["result"])
     data = ctx.request.get_data()

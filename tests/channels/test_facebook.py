@@ -11,7 +11,7 @@ import requests
 
 from channels.errors import AuthError, RateLimitedError
 from channels.facebook import FacebookAdapter
-from channels.values import Image, Post
+from channels.values import Credentials, Image, Post
 from sandbox.png import make_png
 
 from .contract import TIMEOUT, AdapterContract
@@ -128,6 +128,22 @@ class TestFacebookAdapter(AdapterContract):
         assert caught.value.code == 190
         with pytest.raises(AuthError, match="reconnect"):
             adapter.refresh()
+
+    def test_retracting_without_permission_asks_for_reconnection(
+        self, adapter, post, sandbox, sandbox_server
+    ):
+        result = adapter.publish(post)
+        # A token of the other Page the user manages: no right to this post.
+        other = sandbox.mint_token("facebook", kind="page", account_id="200000000002")
+        stranger = self.build(
+            sandbox_server.url, Credentials(PAGE, other["access_token"])
+        )
+
+        with pytest.raises(AuthError) as caught:
+            stranger.retract(result.remote_id)
+
+        assert "missing permission" in caught.value.message
+        assert self.record(sandbox, result.remote_id)["deleted"] is False
 
     def test_validate_names_missing_alt_text_and_bad_types(self, adapter, tmp_path):
         gif = tmp_path / "anim.bmp"

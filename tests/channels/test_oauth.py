@@ -147,3 +147,24 @@ def test_youtube_refresh_never_stores_an_empty_refresh_token(sandbox_server, san
     assert new.access_token != old.access_token
     assert new.refresh_token  # Google sends none on refresh: the old one is kept
     assert saved == [new]
+
+
+def test_youtube_connect_names_the_permissions_left_unticked(sandbox, sandbox_server):
+    config = youtube_config(sandbox_server.url)
+    url, verifier = YouTubeAdapter.begin_connect(config, REDIRECT, STATE)
+    fields = dict(parse_qsl(urlsplit(url).query))
+    upload_only = "https://www.googleapis.com/auth/youtube.upload"
+    answer = requests.post(
+        url,
+        data={**fields, "decision": "allow", "granular": "1", "granted": upload_only},
+        allow_redirects=False,
+        timeout=5,
+    )
+    params = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))
+
+    with pytest.raises(AuthError) as caught:
+        YouTubeAdapter.complete_connect(config, REDIRECT, params, STATE, verifier)
+
+    assert "missing: https://www.googleapis.com/auth/youtube.force-ssl" in str(
+        caught.value
+    )

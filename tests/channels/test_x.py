@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
+from channels.errors import RateLimitedError, UsageCappedError
 from channels.values import Image, Post
 from channels.x import XAdapter
 from channels.x_text import weighted_length
@@ -58,6 +61,62 @@ class TestXAdapter(AdapterContract):
                 ).raise_for_status()
 
     # Quirks ------------------------------------------------------------------------
+
+    def test_every_post_reports_the_24_hour_caps(self, sandbox):
+        token = sandbox.mint_token("x")["access_token"]
+        reply = requests.post(
+            f"{sandbox.url}/x/2/tweets",
+            json={"text": f"Caps {uuid.uuid4().hex}"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT,
+        )
+        for who in ("user", "app"):
+            for part in ("limit", "remaining", "reset"):
+                assert reply.headers[f"x-{who}-limit-24hour-{part}"].isdigit()
+
+    def capped(self, adapter, post, sandbox, **fault) -> RateLimitedError:
+        """The error of a publish X refuses for a spent cap (a 429 whose
+        15-minute window resets in 10 minutes)."""
+        sandbox.add_fault("x", "publish", "rate_limit", reset_after=600, **fault)
+        with pytest.raises(RateLimitedError) as caught:
+            adapter.publish(post)
+        return caught.value
+
+    def hours_until(self, error: RateLimitedError) -> float:
+        return (error.retry_at - datetime.now(UTC)) / timedelta(hours=1)
+
+    def test_a_spent_daily_cap_waits_for_its_24_hour_reset(
+        self, adapter, post, sandbox
+    ):
+        error = self.capped(
+            adapter, post, sandbox, style="daily", daily_reset_after=6 * 3600
+        )
+
+        assert 5.9 < self.hours_until(error) < 6.1  # not the window's 10 minutes
+
+    def test_a_daily_usage_cap_waits_until_its_reset(self, adapter, post, sandbox):
+        error = self.capped(
+            adapter,
+            post,
+            sandbox,
+            style="usage_capped",
+            period="Daily",
+            daily_reset_after=20 * 3600,
+        )
+
+        assert not isinstance(error, UsageCappedError)
+        assert 19.9 < self.hours_until(error) < 20.1
+        assert "Usage cap exceeded: Daily product cap" in error.message
+
+    def test_a_monthly_usage_cap_waits_for_next_month(self, adapter, post, sandbox):
+        error = self.capped(
+            adapter, post, sandbox, style="usage_capped", period="Monthly"
+        )
+
+        assert isinstance(error, UsageCappedError)
+        assert error.retry_at.day == 1
+        assert 0 < self.hours_until(error) < 32 * 24
+        assert "monthly usage cap" in error.message
 
     def test_long_text_is_cut_but_the_link_survives(self, adapter, sandbox, marker):
         post = Post(

@@ -153,6 +153,79 @@ class TestYouTubeAdapter(AdapterContract):
         assert puts == [308, 308, None, None, 200]  # the last is the status query
         assert [r["id"] for r in self.carrying(sandbox, marker)] == [created["id"]]
 
+    def test_the_upload_session_is_handed_over_before_any_byte_is_sent(
+        self, adapter, post, sandbox
+    ):
+        seen: list[tuple[str, list]] = []
+
+        def keep(uri: str) -> None:
+            puts = [r for r in sandbox.requests_log("youtube") if r["method"] == "PUT"]
+            seen.append((uri, puts))
+
+        result = adapter.publish(post, on_upload_session=keep)
+
+        [(uri, puts_before)] = seen
+        assert "upload_id=" in uri
+        assert puts_before == []
+        assert result.remote_id
+
+    def test_a_lost_answer_is_settled_by_the_session_while_the_playlist_lags(
+        self, adapter, post, sandbox, marker
+    ):
+        sandbox.set_scenario("youtube", playlist_lag_seconds=3600)
+        request = send_all_but_the_last_chunk(adapter, post)
+        sandbox.add_fault("youtube", "publish", "drop_after_create", count=2)
+        adapter.upload_retries = 0
+        with pytest.raises(TemporaryError):
+            adapter._call(lambda: adapter._upload(request))
+
+        # The video exists, but the uploads playlist does not list it yet.
+        assert adapter.find_by_marker(marker) is None
+        settled = adapter.resume_upload(request.resumable_uri, post)
+
+        made = self.carrying(sandbox, marker)
+        assert [r["id"] for r in made] == [settled.remote_id]
+        assert settled.permalink.endswith(settled.remote_id)
+
+    def test_an_unfinished_upload_goes_on_from_the_confirmed_offset(
+        self, adapter, post, sandbox, marker
+    ):
+        request = send_all_but_the_last_chunk(adapter, post)
+        before = len(sandbox.requests_log("youtube"))
+
+        settled = adapter.resume_upload(request.resumable_uri, post)
+
+        after = sandbox.requests_log("youtube")[before:]
+        puts = [r["status"] for r in after if r["method"] == "PUT"]
+        assert puts == [308, 200]  # "how much arrived?", then the last chunk only
+        [record] = self.carrying(sandbox, marker)
+        assert record["id"] == settled.remote_id
+        assert record["media"][0]["size"] == post.video.path.stat().st_size
+
+    def test_an_expired_session_leaves_the_search_to_the_marker(
+        self, adapter, post, sandbox, marker
+    ):
+        request = send_all_but_the_last_chunk(adapter, post)
+        assert sandbox.expire_upload_sessions() == 1
+
+        assert adapter.resume_upload(request.resumable_uri, post) is None
+        assert self.carrying(sandbox, marker) == []
+
+    def test_a_missing_permission_asks_for_reconnection_not_a_failed_post(
+        self, sandbox_server, sandbox, post
+    ):
+        upload_only = sandbox.mint_token(
+            "youtube", scope="https://www.googleapis.com/auth/youtube.upload"
+        )
+        adapter = self.build(
+            sandbox_server.url,
+            Credentials(CHANNEL, upload_only["access_token"], "refresh"),
+        )
+        result = adapter.publish(post)
+
+        with pytest.raises(AuthError, match="connect it again"):
+            adapter.retract(result.remote_id)
+
     def test_retract_policy_delete_removes_the_video(
         self, sandbox_server, credentials, post, sandbox
     ):

@@ -69,6 +69,19 @@ def test_control_validation_errors(sandbox):
     assert requests.get(f"{sandbox.url}/_sandbox/nope", timeout=5).status_code == 404
 
 
+def test_scenarios_are_checked_and_last_until_reset(sandbox):
+    assert sandbox.set_scenario("youtube", playlist_lag_seconds=60) == {
+        "playlist_lag_seconds": 60}
+    for bad in ({"playlist_lag": 60}, {"playlist_lag_seconds": "soon"}):
+        answer = requests.post(f"{sandbox.url}/_sandbox/scenarios",
+                               json={"platform": "youtube", **bad}, timeout=5)
+        assert answer.status_code == 400
+    sandbox.clear_faults()
+    assert sandbox.set_scenario("youtube")["playlist_lag_seconds"] == 60
+    sandbox.reset()
+    assert sandbox.set_scenario("youtube")["playlist_lag_seconds"] == 0
+
+
 def test_hundred_concurrent_connections(sandbox):
     token = sandbox.mint_token("x")["access_token"]
     sandbox.set_latency("x", 300)
