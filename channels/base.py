@@ -81,8 +81,6 @@ class ChannelAdapter:
     id: ClassVar[str]
     name: ClassVar[str]
     max_text_length: ClassVar[int]
-    #: How ``max_text_length`` is counted (see :meth:`text_length`), for people.
-    length_unit: ClassVar[str] = "characters"
     #: How the platform counts, for the editor's counter ({limit} is filled in).
     counting_rule: ClassVar[str] = "Up to {limit:,} characters."
     #: ``update`` changes the post in place; when False it leaves it as it is.

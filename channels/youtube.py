@@ -77,7 +77,6 @@ class YouTubeAdapter(ChannelAdapter):
     id = "youtube"
     name = "YouTube"
     max_text_length = 5000
-    length_unit = "bytes"  # of UTF-8, as YouTube counts its description
     supports_images = False
     max_title_length = 100  # characters
     counting_rule = (

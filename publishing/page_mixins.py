@@ -1,8 +1,9 @@
 """What a page needs to be cross-posted: the editor's social choices.
 
-The editor's Social tab is :data:`publishing.panels.SOCIAL_PANELS`, and the
-previews as posts :class:`publishing.preview_views.SocialPreviewMixin`: both sit
-above the outbox, which this module sits below.
+The editor's Social tab is :data:`publishing.panels.SOCIAL_PANELS` with its form
+:class:`publishing.forms.SocialPageForm`, and the previews as posts
+:class:`publishing.preview_views.SocialPreviewMixin`: all sit above the outbox,
+which this module sits below.
 
 These fields are page content: they are saved in revisions and go through the
 page's moderation workflow with the rest of the page.
@@ -12,8 +13,6 @@ from __future__ import annotations
 
 from django.db import models
 from modelcluster.fields import ParentalManyToManyField
-
-from .forms import SocialPageForm
 
 
 class SocialPostingMixin(models.Model):
@@ -47,8 +46,6 @@ class SocialPostingMixin(models.Model):
         blank=True,
         help_text="Leave blank to use the council's YouTube template.",
     )
-
-    base_form_class = SocialPageForm
 
     class Meta:
         abstract = True

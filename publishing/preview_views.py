@@ -145,7 +145,6 @@ def channel_preview(page, platform: str, social_settings, protocol_settings) -> 
         "text": text,
         "length": length,
         "limit": limit,
-        "unit": adapter.length_unit,
         "rule": adapter.counting_rule.format(limit=limit),
         "over_limit": length > limit,
         "shortened": shortened,

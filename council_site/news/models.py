@@ -12,6 +12,7 @@ from wagtail.search import index
 
 from council_site.core.blocks import BodyBlock
 from council_site.core.pages import PublicPageMixin, public_pages_q
+from publishing.forms import SocialPageForm
 from publishing.page_mixins import SocialPostingMixin
 from publishing.panels import SOCIAL_PANELS
 from publishing.preview_views import SocialPreviewMixin
@@ -144,6 +145,7 @@ class AnnouncementPage(PublicPageMixin, SocialPreviewMixin, SocialPostingMixin, 
         FieldPanel("youtube_privacy"),
         FieldPanel("captions"),
     ]
+    base_form_class = SocialPageForm
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading="Content"),

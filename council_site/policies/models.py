@@ -16,6 +16,7 @@ from wagtail.search import index
 
 from council_site.core.blocks import BodyBlock
 from council_site.core.pages import PublicPageMixin, public_pages_q
+from publishing.forms import SocialPageForm
 from publishing.page_mixins import SocialPostingMixin
 from publishing.panels import SOCIAL_PANELS
 from publishing.preview_views import SocialPreviewMixin
@@ -115,6 +116,7 @@ class PolicyPage(PublicPageMixin, SocialPreviewMixin, SocialPostingMixin, Page):
         FieldPanel("body"),
         InlinePanel("related_documents", label="Related documents"),
     ]
+    base_form_class = SocialPageForm
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading="Content"),
