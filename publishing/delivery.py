@@ -218,8 +218,8 @@ def _find_lost_post(adapter: ChannelAdapter, row: CrossPost) -> PostResult | Non
 
 def _record_error(row: CrossPost, error: ChannelError) -> CrossPost | None:
     """Report the platform's error as its event: refused, auth failed, rate
-    limited, or a temporary fault (retried with backoff until the attempts
-    run out)."""
+    limited, or a temporary fault, retried with backoff until
+    ``CROSSPOST_RETRY_WINDOW_SECONDS`` have passed since the first one."""
     now = timezone.now()
     ChannelAccount.objects.filter(pk=row.account_id).update(last_error_at=now)
     message = error.message
@@ -240,12 +240,24 @@ def _record_error(row: CrossPost, error: ChannelError) -> CrossPost | None:
             row, "rate_limited", message=message, kind="rate_limited",
             retry_at=retry_at,
         )
-    if row.attempts >= settings.CROSSPOST_MAX_ATTEMPTS:
+    window = timedelta(seconds=settings.CROSSPOST_RETRY_WINDOW_SECONDS)
+    since = row.retrying_since or now
+    if now - since >= window:
         return _report(
             row, "gave_up", kind="temporary",
-            message=f"Gave up after {row.attempts} attempts: {message}",
+            message=f"Gave up after {row.attempts} attempts over "
+            f"{_duration(now - since)}: {message}",
         )
     return _report(row, "answer_lost", message=message, kind="temporary")
+
+
+def _duration(span: timedelta) -> str:
+    """``span`` in words: "3 h 20 min", "45 s"."""
+    seconds = int(span.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    if hours:
+        return f"{hours} h {rest // 60} min"
+    return f"{rest // 60} min" if rest >= 60 else f"{rest} s"
 
 
 def sweep(limit: int = 500) -> int:

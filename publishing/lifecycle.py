@@ -342,9 +342,9 @@ _IN_FLIGHT_PLACES = sorted({(IN_FLIGHT[op], op) for op in ALL_OPS}) + [
 for state, op in _IN_FLIGHT_PLACES:
     after = RC if op == P else op
     _add(state, op, "answer_lost", S.RETRYING, after, "release", "error", "backoff",
-         audit="retrying")
+         "failing_since", audit="retrying")
     _add(state, op, "rate_limited", S.RETRYING, after, "release", "error", "wait",
-         audit="retrying")
+         "failing_since", audit="retrying")
     _add(state, op, "budget_spent", S.RETRYING, op, "release", "error", "wait",
          "uncount", audit="")
     _add(state, op, "auth_failed", S.NEEDS_RECONNECT, after, "release", "error",
@@ -572,7 +572,13 @@ def _content(row, facts, plan):
 
 def _fresh(row, facts, plan):
     plan.changes.update(attempts=0, next_attempt_at=None, last_error="",
-                        last_error_kind="")
+                        last_error_kind="", retrying_since=None)
+
+
+def _failing_since(row, facts, plan):
+    """Retries are bounded by time from the operation's first temporary fault."""
+    if row.retrying_since is None:
+        plan.changes["retrying_since"] = facts["now"]
 
 
 def _check(row, facts, plan):
@@ -644,6 +650,7 @@ def _record_post(row, facts, plan):
         last_error="",
         last_error_kind="",
         next_attempt_at=None,
+        retrying_since=None,
         upload_session="",
     )
     plan.audit_data.setdefault("permalink", result.permalink)
@@ -671,7 +678,7 @@ def _new_post_time(row, facts, plan):
 
 
 def _retracted_at(row, facts, plan):
-    plan.changes["retracted_at"] = facts["now"]
+    plan.changes.update(retracted_at=facts["now"], retrying_since=None)
 
 
 def _error(row, facts, plan):
@@ -727,6 +734,7 @@ def _unpublished_note(row, facts, plan):
 EFFECTS: dict[str, Callable[[CrossPost, dict, _Plan], None]] = {
     "content": _content,
     "fresh": _fresh,
+    "failing_since": _failing_since,
     "check": _check,
     "enqueue": _enqueue,
     "lease": _lease,

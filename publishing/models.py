@@ -224,6 +224,12 @@ class CrossPost(models.Model):
         help_text="The content hash of what the latest attempt to post sent: a "
         "post found after its answer was lost carries that text.",
     )
+    retrying_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the operation's first temporary fault came: it is retried "
+        "until CROSSPOST_RETRY_WINDOW_SECONDS have passed since.",
+    )
     approved_hash = models.CharField(
         max_length=64,
         blank=True,

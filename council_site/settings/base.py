@@ -346,7 +346,12 @@ CROSSPOST_UPLOAD_LEASE_SECONDS = env.int(
 # worker can take the row and look for the post; at least the longest channel
 # TIMEOUT below.
 CROSSPOST_LEASE_MARGIN_SECONDS = env.int("CROSSPOST_LEASE_MARGIN_SECONDS", default=60)
-CROSSPOST_MAX_ATTEMPTS = env.int("CROSSPOST_MAX_ATTEMPTS", default=12)
+# Temporary faults (timeouts, 5xx, dropped connections, 429) are retried with
+# capped, jittered backoff for this long from the first of them, then the post
+# fails with the platform's last words (and comms managers are alerted).
+CROSSPOST_RETRY_WINDOW_SECONDS = env.int(
+    "CROSSPOST_RETRY_WINDOW_SECONDS", default=24 * 3600
+)
 CROSSPOST_RETRY_BASE_SECONDS = env.float("CROSSPOST_RETRY_BASE_SECONDS", default=15.0)
 CROSSPOST_RETRY_MAX_SECONDS = env.float("CROSSPOST_RETRY_MAX_SECONDS", default=3600.0)
 # Posts per account per 24 hours, honoured before sending rather than discovered

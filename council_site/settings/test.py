@@ -37,6 +37,9 @@ CROSSPOST_UPLOAD_LEASE_SECONDS = 30
 CROSSPOST_LEASE_MARGIN_SECONDS = 2  # the channels' test TIMEOUT below
 CROSSPOST_RETRY_BASE_SECONDS = 0.5
 CROSSPOST_RETRY_MAX_SECONDS = 2.0
+CROSSPOST_RETRY_WINDOW_SECONDS = int(
+    os.environ.get("CROSSPOST_RETRY_WINDOW_SECONDS", "15")
+)
 
 # The sandbox that tests start (tests/sandbox_fixtures.py) listens on its own port,
 # so a `make run` sandbox on 8700 can keep running beside the suite.

@@ -101,7 +101,7 @@ def test_a_platform_that_only_sends_garbage_fails_with_a_readable_message(
 
     facebook = rows["facebook"]
     assert facebook.state == State.FAILED
-    assert facebook.attempts == settings.CROSSPOST_MAX_ATTEMPTS
+    assert facebook.attempts >= 2  # retried for CROSSPOST_RETRY_WINDOW_SECONDS
     assert "Gave up after" in facebook.last_error
     assert "unreadable answer (HTTP 502" in facebook.last_error
     _assert_readable(facebook.last_error)

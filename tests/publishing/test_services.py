@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -420,7 +422,7 @@ def test_cancelling_a_post_whose_sending_left_no_answer_takes_it_down(
 def test_a_post_given_up_without_an_answer_is_looked_for_when_published_again(
     sandbox, accounts, make_policy, settings
 ):
-    settings.CROSSPOST_MAX_ATTEMPTS = 1
+    settings.CROSSPOST_RETRY_WINDOW_SECONDS = 0
     page = make_policy()
     _revision, row = _x_post_made_but_its_answer_lost(sandbox, page)
     assert (row.state, row.operation) == (State.FAILED, CrossPost.Operation.RECONCILE)
@@ -587,22 +589,48 @@ def test_a_queued_update_the_page_changed_back_from_is_called_off(
 
 
 @pytest.mark.django_db
-def test_an_update_has_attempts_of_its_own(sandbox, accounts, make_policy, settings):
-    settings.CROSSPOST_MAX_ATTEMPTS = 2
+def test_an_update_retries_for_a_window_of_its_own(
+    sandbox, accounts, make_policy, settings
+):
+    settings.CROSSPOST_RETRY_WINDOW_SECONDS = 3600
     page = make_policy()
     sandbox.add_fault("facebook", "publish", "server_error", count=1)
     publish(page)
     row = delivery.deliver(_rows(page)["facebook"].pk, "test-worker")
+    assert row.state == State.RETRYING
+    # The publish went on failing for two hours before it went out.
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    CrossPost.objects.filter(pk=row.pk).update(retrying_since=two_hours_ago)
     row = delivery.deliver(_made_due(row).pk, "test-worker")
-    assert (row.state, row.attempts) == (State.POSTED, 2)  # both attempts used
+    assert (row.state, row.retrying_since) == (State.POSTED, None)
 
     page.summary = "Collections move to Tuesdays."
     publish(page)
     sandbox.add_fault("facebook", "update", "server_error", count=1)
     row = delivery.deliver(row.pk, "test-worker")
 
-    assert row.state == State.RETRYING  # its first attempt, not the publish's third
+    assert row.state == State.RETRYING  # its own first fault, not the publish's
     assert delivery.deliver(_made_due(row).pk, "test-worker").state == State.POSTED
+
+
+@pytest.mark.django_db
+def test_a_temporary_fault_past_the_retry_window_fails_with_the_platforms_words(
+    sandbox, accounts, make_policy, settings
+):
+    settings.CROSSPOST_RETRY_WINDOW_SECONDS = 3600
+    page = make_policy()
+    sandbox.add_fault("facebook", "*", "server_error", count=3)
+    publish(page)
+    row = delivery.deliver(_rows(page)["facebook"].pk, "test-worker")
+    row = delivery.deliver(_made_due(row).pk, "test-worker")
+    assert row.state == State.RETRYING  # within the window, however many tries
+
+    an_hour_ago = timezone.now() - timedelta(hours=1, seconds=1)
+    CrossPost.objects.filter(pk=row.pk).update(retrying_since=an_hour_ago)
+    row = delivery.deliver(_made_due(row).pk, "test-worker")
+
+    assert row.state == State.FAILED
+    assert row.last_error.startswith("Gave up after 3 attempts over 1 h 0 min: ")
 
 
 @pytest.mark.django_db
