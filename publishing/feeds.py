@@ -61,12 +61,15 @@ def plain_text(value: str) -> str:
 
 
 def refresh_all(limit: int = FEED_SIZE) -> list[RefreshResult]:
-    """Refresh the feed of every connected account, each on its own: whatever
-    goes wrong with one account is recorded on its feed, and the others are
-    refreshed all the same."""
-    ids = ChannelAccount.objects.filter(
-        status=ChannelAccount.Status.CONNECTED
-    ).values_list("pk", flat=True)
+    """Refresh the feed of every connected account still in use (a retired
+    one's feed has left the public site), each on its own: whatever goes wrong
+    with one account is recorded on its feed, and the others are refreshed
+    all the same."""
+    ids = (
+        ChannelAccount.objects.filter(status=ChannelAccount.Status.CONNECTED)
+        .exclude(usage=ChannelAccount.Usage.RETIRED)
+        .values_list("pk", flat=True)
+    )
     return [_refresh_isolated(pk, limit) for pk in ids]
 
 

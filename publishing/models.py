@@ -28,6 +28,11 @@ class ChannelAccount(models.Model):
     Tokens are encrypted at rest and never rendered once connected.
     """
 
+    class Usage(models.TextChoices):
+        EVERY_PAGE = "every_page", "Every page chosen for it"
+        URGENT_ONLY = "urgent_only", "Urgent notices only"
+        RETIRED = "retired", "Retired: nothing new is posted"
+
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"
         NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
@@ -56,6 +61,16 @@ class ChannelAccount(models.Model):
         max_length=20, choices=Status.choices, default=Status.CONNECTED
     )
     status_message = models.CharField(max_length=500, blank=True)
+    usage = models.CharField(
+        "Use",
+        max_length=20,
+        choices=Usage.choices,
+        default=Usage.EVERY_PAGE,
+        help_text="Urgent notices only: ordinary pages never go here, and every "
+        "urgent announcement does (first in the queue), whatever its page chose; "
+        "for an account kept for warn-and-inform messages. Retired: nothing new "
+        "is posted and its feed leaves the public site; its history stays.",
+    )
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

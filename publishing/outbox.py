@@ -34,24 +34,65 @@ class Skipped:
     reason: str
 
 
-def accounts_for(
-    page: SocialPostingMixin, default_accounts=None
-) -> list[ChannelAccount]:
-    """The accounts the editor chose, or the site's defaults, without their
-    tokens: choosing where a page goes needs no secret, so the editor's request
-    neither reads nor decrypts one. ``default_accounts`` are the site's
-    defaults when the caller has read them already (else they are read as the
-    publish reads them, :func:`content.publishing_inputs`)."""
+@dataclass(frozen=True)
+class Reach:
+    """An account a page could go to, whether it does, and why (for the
+    editor's Social tab)."""
+
+    account: ChannelAccount
+    goes: bool
+    why: str
+
+
+def reach(page: SocialPostingMixin, default_accounts=None) -> list[Reach]:
+    """Every account the page's choice names, and every account kept for
+    urgent notices when the page is one, each with whether the page goes
+    there and why. Accounts are read without their tokens: choosing where a
+    page goes needs no secret, so the editor's request neither reads nor
+    decrypts one. ``default_accounts`` are the site's defaults when the
+    caller has read them already (else they are read as the publish reads
+    them, :func:`content.publishing_inputs`)."""
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.NONE:
         return []
+    Usage = ChannelAccount.Usage
     if mode == SocialPostingMixin.SocialMode.CUSTOM:
-        chosen = page.social_accounts.all().defer(*TOKEN_FIELDS)
-    elif default_accounts is not None:
-        chosen = default_accounts
+        chosen, why = page.social_accounts.all().defer(*TOKEN_FIELDS), "chosen"
     else:
-        chosen = content.publishing_inputs(page, default_accounts=True)[2]
-    return [account for account in chosen if account.status != "disconnected"]
+        if default_accounts is None:
+            default_accounts = content.publishing_inputs(page, default_accounts=True)[2]
+        chosen, why = default_accounts, "one of the council's usual accounts"
+    urgent = page.is_urgent()
+    found = []
+    for account in chosen:
+        if account.status == ChannelAccount.Status.DISCONNECTED:
+            continue
+        if account.usage == Usage.RETIRED:
+            found.append(Reach(account, False, "retired: nothing new goes there"))
+        elif account.usage == Usage.URGENT_ONLY and not urgent:
+            found.append(Reach(account, False, "kept for urgent notices only"))
+        else:
+            found.append(Reach(account, True, why))
+    if urgent:
+        named = {item.account.pk for item in found}
+        kept = (
+            ChannelAccount.objects.filter(usage=Usage.URGENT_ONLY)
+            .exclude(status=ChannelAccount.Status.DISCONNECTED)
+            .exclude(pk__in=named)
+            .defer(*TOKEN_FIELDS)
+        )
+        found += [
+            Reach(account, True, "kept for urgent notices: every one goes there")
+            for account in kept
+        ]
+    return found
+
+
+def accounts_for(
+    page: SocialPostingMixin, default_accounts=None
+) -> list[ChannelAccount]:
+    """The accounts the page goes to (:func:`reach`)."""
+    return [item.account for item in reach(page, default_accounts) if item.goes]
 
 
 @dataclass

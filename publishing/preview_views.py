@@ -82,9 +82,10 @@ def channel_plan(page, default_accounts=None) -> dict:
     if mode == SocialPostingMixin.SocialMode.DEFAULT and page.get_site() is None:
         return {"mode": mode, "accounts": []}
     accounts = []
-    for account in outbox.accounts_for(page, default_accounts):
-        note = ""
-        sent = True
+    for item in outbox.reach(page, default_accounts):
+        account, sent, note = item.account, item.goes, item.why
+        if not sent:
+            note = f"not sent: {note}"
         try:
             adapter_class = registry.get(account.platform)
         except ConfigurationError:
@@ -93,7 +94,7 @@ def channel_plan(page, default_accounts=None) -> dict:
             if adapter_class.requires_video and not page.social_video():
                 sent, note = False, "not sent: no video"
         if sent and account.status == ChannelAccount.Status.NEEDS_RECONNECT:
-            note = "waits until the account is reconnected"
+            note = f"{note}; waits until the account is reconnected"
         accounts.append(
             {
                 "name": account.display_name,

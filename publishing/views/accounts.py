@@ -71,6 +71,7 @@ class AccountListView(ManageChannelsMixin, BaseListingView):
                 label=_("Status"),
                 template_name="publishing/admin/cells/account_status.html",
             ),
+            Column("usage", label=_("Use"), accessor="get_usage_display"),
             TemplateColumn(
                 "token_expires_at",
                 label=_("Token expires"),
@@ -301,6 +302,42 @@ class AccountPictureView(ManageChannelsMixin, View):
         # Only the picture: the row's tokens and state are not this form's.
         form.save(commit=False).save(update_fields=["picture"])
         messages.success(request, f"The picture of {account} is saved.")
+        return redirect("publishing_admin:accounts")
+
+
+class AccountUseForm(forms.ModelForm):
+    class Meta:
+        model = ChannelAccount
+        fields = ["usage"]
+        widgets = {"usage": forms.RadioSelect}
+
+
+class AccountUseView(ManageChannelsMixin, View):
+    """What the account is for: every page chosen for it, urgent notices only
+    (a council that keeps X for warn-and-inform messages), or retired."""
+
+    template_name = "publishing/admin/account_use.html"
+
+    def render(self, form, account):
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {"form": form, "account": account, "page_title": f"Use of {account}"},
+        )
+
+    def get(self, request, pk: int):
+        account = get_object_or_404(ChannelAccount, pk=pk)
+        return self.render(AccountUseForm(instance=account), account)
+
+    def post(self, request, pk: int):
+        account = get_object_or_404(ChannelAccount, pk=pk)
+        form = AccountUseForm(request.POST, instance=account)
+        if not form.is_valid():
+            return self.render(form, account)
+        form.save(commit=False).save(update_fields=["usage"])
+        messages.success(
+            request, f"{account} is now used for: {account.get_usage_display()}."
+        )
         return redirect("publishing_admin:accounts")
 
 

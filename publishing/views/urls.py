@@ -5,6 +5,7 @@ from django.urls import path
 from .accounts import (
     AccountListView,
     AccountPictureView,
+    AccountUseView,
     CallbackView,
     ChooseAccountsView,
     ConnectView,
@@ -45,5 +46,6 @@ urlpatterns = [
     path("accounts/choose/", ChooseAccountsView.as_view(), name="account_choose"),
     path("accounts/<int:pk>/reconnect/", ReconnectView.as_view(), name="reconnect"),
     path("accounts/<int:pk>/picture/", AccountPictureView.as_view(), name="picture"),
+    path("accounts/<int:pk>/use/", AccountUseView.as_view(), name="account_use"),
     path("accounts/<int:pk>/disconnect/", DisconnectView.as_view(), name="disconnect"),
 ]

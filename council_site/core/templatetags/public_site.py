@@ -35,7 +35,9 @@ def social_profiles() -> list[dict]:
         }
         for account in ChannelAccount.objects.filter(
             status=ChannelAccount.Status.CONNECTED
-        ).defer("access_token", "refresh_token")
+        )
+        .exclude(usage=ChannelAccount.Usage.RETIRED)
+        .defer("access_token", "refresh_token")
     ]
 
 
@@ -47,6 +49,7 @@ def social_feeds(account_ids=None, limit=5, heading_level=2):
         SocialFeed.objects.select_related("account")
         .defer("account__access_token", "account__refresh_token")
         .filter(account__status=ChannelAccount.Status.CONNECTED)
+        .exclude(account__usage=ChannelAccount.Usage.RETIRED)
     )
     if account_ids:
         feeds = feeds.filter(account_id__in=[int(pk) for pk in account_ids])
