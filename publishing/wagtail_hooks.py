@@ -11,6 +11,7 @@ from .views import urls as admin_urls
 from .views.accounts import can_manage_channels
 from .views.dashboard import can_act, crosspost_policy
 from .views.panels import NeedsAttentionPanel
+from .views.status import add_posting_note
 
 PERMISSIONS = (
     "manage_channels",
@@ -81,6 +82,12 @@ def register_social_menu():
 def add_needs_attention_panel(request, panels):
     if can_act(request.user) or can_manage_channels(request.user):
         panels.append(NeedsAttentionPanel())
+
+
+@hooks.register("after_edit_page")
+@hooks.register("after_create_page")
+def say_where_the_page_is_posted(request, page):
+    add_posting_note(request, page)
 
 
 @hooks.register("register_permissions")

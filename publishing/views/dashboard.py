@@ -237,6 +237,9 @@ class CrossPostReportView(ReportView):
         context["worker"] = worker_health()
         context["sweeper"] = sweeper_health()
         context["can_act"] = self.can_act
+        context["retries_asked"] = actions.retries_asked(
+            visible_crossposts(self.request.user)
+        )
         if self.can_act:
             context["overdue_schedule"] = scheduling.overdue()[:OVERDUE_SHOWN]
         return context
