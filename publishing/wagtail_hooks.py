@@ -57,6 +57,14 @@ def register_social_menu():
             allowed=can_view_posts,
         ),
         PermittedMenuItem(
+            "Calendar",
+            reverse("publishing_admin:calendar"),
+            name="social-calendar",
+            icon_name="date",
+            order=150,
+            allowed=can_view_posts,
+        ),
+        PermittedMenuItem(
             "Accounts",
             reverse("publishing_admin:accounts"),
             name="social-accounts",

@@ -11,6 +11,7 @@ from .accounts import (
     ReconnectView,
 )
 from .actions import CrossPostActionView
+from .calendar import ContentCalendarView
 from .dashboard import CrossPostReportView
 from .foi import PostedRecordView
 from .status import AskRetryView, PageStatusView
@@ -31,6 +32,7 @@ urlpatterns = [
     ),
     path("posts/<int:pk>/ask-retry/", AskRetryView.as_view(), name="ask_retry"),
     path("pages/<int:page_id>/status/", PageStatusView.as_view(), name="page_status"),
+    path("calendar/", ContentCalendarView.as_view(), name="calendar"),
     path("foi/", PostedRecordView.as_view(), name="foi"),
     path(
         "foi/results/", PostedRecordView.as_view(results_only=True), name="foi_results"
