@@ -173,11 +173,12 @@ class CrossPostReportView(ReportView):
         user = self.request.user
         return [
             PageTitleColumn(
-                "page_title", label=_("Page"), sort_key="page_title", width="30%"
+                "page_title", label=_("Page"), sort_key="page_title", width="34%"
             ),
             TemplateColumn(
                 "channels",
                 label=_("Channels"),
+                width="54%",
                 template_name="publishing/admin/cells/channels.html",
                 extra={
                     "can_act": self.can_act,
