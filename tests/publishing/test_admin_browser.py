@@ -269,11 +269,12 @@ def test_comms_manager_retries_a_failed_post_and_approves_a_held_one(
     expect(counts).to_contain_text("Failed: 1")
     expect(counts).to_contain_text("Held for approval: 1")
     rows = comms.locator("#listing-results table.listing > tbody > tr")
+    # A page's actions are in its row, hidden until its channels are opened.
     failed_row = rows.filter(has_text=failed_page.title).filter(
-        has=comms.get_by_role("button", name="Retry now")
+        has=comms.get_by_role("button", name="Retry now", include_hidden=True)
     )
     held_row = rows.filter(has_text=held_page.title).filter(
-        has=comms.get_by_role("link", name="Approve", exact=True)
+        has=comms.get_by_role("link", name="Approve", exact=True, include_hidden=True)
     )
     expect(failed_row).to_have_count(1)
     expect(failed_row).to_contain_text(REFUSAL)
@@ -281,7 +282,6 @@ def test_comms_manager_retries_a_failed_post_and_approves_a_held_one(
     screenshot(comms, "comms-dashboard-before")
 
     sandbox.clear_faults()  # X takes posts again
-    # A page is one row; its channels' rows and actions open beneath it.
     failed_row.locator("summary").click()
     failed_row.get_by_role("button", name="Retry now").click()
     expect(comms.locator(".messages")).to_contain_text("will be sent again now")
@@ -307,7 +307,7 @@ def test_comms_manager_retries_a_failed_post_and_approves_a_held_one(
     expect(approved.filter(has_text="Facebook: Posted")).to_have_count(
         1, timeout=DELIVERY_MS
     )
-    view_links = rows.get_by_role("link", name="View post")
+    view_links = rows.get_by_role("link", name="View post", include_hidden=True)
     expect(view_links).to_have_count(4)
     expect(counts).to_contain_text("Posted: 4")
     screenshot(comms, "comms-dashboard-after")
