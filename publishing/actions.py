@@ -5,8 +5,9 @@ changes nothing (the views say so)."""
 from __future__ import annotations
 
 from django.db.models import Count
+from wagtail.models import PageLogEntry
 
-from . import guard, lifecycle
+from . import audit, guard, lifecycle
 from .models import CrossPost, CrossPostQuerySet
 
 State = CrossPost.State
@@ -52,6 +53,41 @@ def reject(row: CrossPost, user, reason: str) -> CrossPost:
 
 def request_retract(row: CrossPost, user=None) -> CrossPost:
     return _act(row, "retract_requested", user)
+
+
+def ask_for_retry(row: CrossPost, user) -> bool:
+    """An editor without the retry permission asks comms to retry a failed
+    post: a note in the page's history, shown on the dashboard until the row
+    moves on. Nothing changes on the row. Whether it was asked (only a failed
+    row can be)."""
+    if row.state != State.FAILED:
+        return False
+    audit.log(row, "retry_asked", user)
+    return True
+
+
+def retries_asked(rows: CrossPostQuerySet) -> list[dict]:
+    """Requests to retry rows among ``rows`` that are still failed and asked
+    for since they last changed, newest first: ``row``, ``user`` and ``at``."""
+    failed = {row.pk: row for row in rows.filter(state=State.FAILED)}
+    if not failed:
+        return []
+    entries = (
+        PageLogEntry.objects.filter(
+            action=audit.action_name("retry_asked"),
+            data__crosspost__in=list(failed),
+        )
+        .select_related("user")
+        .order_by("-timestamp")
+    )
+    asked, seen = [], set()
+    for entry in entries:
+        row = failed[entry.data["crosspost"]]
+        if row.pk in seen or entry.timestamp < row.updated_at:
+            continue
+        seen.add(row.pk)
+        asked.append({"row": row, "user": entry.user, "at": entry.timestamp})
+    return asked
 
 
 def summary(rows: CrossPostQuerySet | None = None) -> dict[str, int]:

@@ -36,6 +36,7 @@ ACTIONS = {
     "needs_reconnect": "Social account needs reconnecting",
     "cancelled": "Social post cancelled",
     "retry": "Social post retried by hand",
+    "retry_asked": "Comms asked to retry a failed social post",
     "lease_expired": "A worker stopped while sending; checking before sending again",
     "retracting": "Social post retraction requested",
     "pending": "Queued for social media",

@@ -12,13 +12,6 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel, Panel
 
 from .forms import AccountCheckboxes
 
-ERROR_KINDS = {
-    "rejected": "The platform refused the post.",
-    "rate_limited": "Waiting for the platform's posting limit to reset.",
-    "temporary": "The platform did not answer; it is tried again automatically.",
-    "auth": "The account needs reconnecting by a comms manager.",
-}
-
 
 def _parent_of(instance, request):
     """The page's parent: from the tree when it exists, else from the create
@@ -63,35 +56,30 @@ class SocialAccountsPanel(Panel):
 
 
 class CrossPostsPanel(Panel):
-    """This page's cross-posts: account, state, attempts, error and link."""
+    """This page's cross-posts: where each stands, what happens next and what
+    the editor can do. It refreshes itself while a post is on its way."""
 
     class BoundPanel(Panel.BoundPanel):
         template_name = "publishing/panels/crossposts.html"
 
+        class Media:
+            js = [
+                "publishing/admin/fetch_html.js",
+                "publishing/admin/status_panel.js",
+            ]
+            css = {"all": ["publishing/admin/chips.css"]}
+
         def get_context_data(self, parent_context=None):
-            from .models import CrossPost
+            from .views.status import panel_context
 
             context = super().get_context_data(parent_context)
-            rows = []
-            if self.instance.pk:
-                rows = list(
-                    CrossPost.objects.filter(page_id=self.instance.pk)
-                    .select_related("account", "reviewed_by")
-                    .order_by("platform", "account__display_name")
-                )
-            context["rows"] = [
-                {
-                    "row": row,
-                    "error_kind": ERROR_KINDS.get(row.last_error_kind, ""),
-                    "findings": [f.get("message", "") for f in row.guard_findings],
-                }
-                for row in rows
-            ]
+            context.update(panel_context(self.instance.pk, self.request.user))
             return context
 
 
-#: The page editor's Social tab.
+#: The page editor's Social tab, led by where the page's posts stand.
 SOCIAL_PANELS = [
+    CrossPostsPanel(heading="Cross-posts of this page"),
     MultiFieldPanel(
         [
             FieldPanel("social_mode", widget=forms.RadioSelect),
@@ -108,5 +96,4 @@ SOCIAL_PANELS = [
         ],
         heading="Text for each channel",
     ),
-    CrossPostsPanel(heading="Cross-posts of this page"),
 ]

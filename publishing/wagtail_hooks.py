@@ -13,6 +13,7 @@ from .views.accounts import can_manage_channels
 from .views.alerts import can_see_alerts
 from .views.dashboard import can_act, crosspost_policy
 from .views.panels import NeedsAttentionPanel
+from .views.status import add_posting_note
 
 PERMISSIONS = (
     "manage_channels",
@@ -63,6 +64,14 @@ def register_social_menu():
             allowed=can_view_posts,
         ),
         PermittedMenuItem(
+            "Calendar",
+            reverse("publishing_admin:calendar"),
+            name="social-calendar",
+            icon_name="date",
+            order=150,
+            allowed=can_view_posts,
+        ),
+        PermittedMenuItem(
             "Accounts",
             reverse("publishing_admin:accounts"),
             name="social-accounts",
@@ -96,6 +105,12 @@ def register_social_menu():
 def add_needs_attention_panel(request, panels):
     if can_act(request.user) or can_manage_channels(request.user):
         panels.append(NeedsAttentionPanel())
+
+
+@hooks.register("after_edit_page")
+@hooks.register("after_create_page")
+def say_where_the_page_is_posted(request, page):
+    add_posting_note(request, page)
 
 
 @hooks.register("register_permissions")

@@ -1,6 +1,7 @@
 from django import template
 
 from publishing.models import CrossPost
+from publishing.views import wording
 
 register = template.Library()
 
@@ -26,3 +27,32 @@ def allows(row, event: str) -> bool:
     from publishing import lifecycle
 
     return lifecycle.allowed(row, event)
+
+
+# Plain words for a row (publishing.views.wording), for the admin's templates.
+
+
+@register.filter
+def tone(state: str) -> str:
+    """The colour of a state's chip: failed, held, posted or waiting."""
+    return wording.tone(state)
+
+
+@register.filter
+def plain_error(row) -> str:
+    return wording.error_in_plain_words(row)
+
+
+@register.filter
+def next_step(row, can_retry: bool = False) -> str:
+    return wording.next_step(row, can_retry=bool(can_retry))
+
+
+@register.filter
+def engagement(row) -> str:
+    return wording.engagement(row)
+
+
+@register.filter
+def clock(moment) -> str:
+    return wording.clock(moment)

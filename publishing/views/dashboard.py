@@ -6,11 +6,12 @@ only ``view_crosspost``, see the rows of pages they can edit, without actions.
 
 from __future__ import annotations
 
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
@@ -43,6 +44,9 @@ LISTING_FIELDS = (
     "shares",
     "comments",
     "views",
+    "metrics_updated_at",
+    "next_attempt_at",
+    "review_reason",
     "created_at",
     "posted_at",
     "account__platform",
@@ -67,13 +71,52 @@ def visible_crossposts(user):
 
 
 class PageTitleColumn(TitleColumn):
+    """The page's title (at most two lines; the whole title on hover), linked
+    to its editor, with its department below."""
+
+    cell_template_name = "publishing/admin/cells/page_title.html"
+
     def get_link_url(self, instance, parent_context):
         if instance.page_id is None:
             return None
         return reverse("wagtailadmin_pages:edit", args=[instance.page_id])
 
 
+def group_leaders(rows):
+    """One row of each page among ``rows`` (its newest), and each row whose
+    page has gone: the dashboard lists a page once, its channels within."""
+    newest = (
+        rows.filter(page_id__isnull=False)
+        .order_by()
+        .values("page_id")
+        .annotate(newest=Max("pk"))
+        .values("newest")
+    )
+    return rows.filter(Q(page_id__isnull=True) | Q(pk__in=newest))
+
+
+def attach_channels(leaders: list[CrossPost], rows) -> list[CrossPost]:
+    """Give each listed page its rows among ``rows`` (one query) as
+    ``channels``; a row whose page has gone is its own only channel."""
+    page_ids = [leader.page_id for leader in leaders if leader.page_id]
+    by_page: dict[int, list[CrossPost]] = {}
+    for row in rows.filter(page_id__in=page_ids).order_by(
+        "platform", "account__display_name"
+    ):
+        by_page.setdefault(row.page_id, []).append(row)
+    for leader in leaders:
+        leader.channels = by_page.get(leader.page_id, [leader])
+    return leaders
+
+
+def export_date(value):
+    return wording.iso_seconds(value)
+
+
 class CrossPostReportView(FormulaSafeExportMixin, ReportView):
+    """One row per page, a chip per channel; each page opens to its channels'
+    rows and their actions. Exports keep one line per channel."""
+
     page_title = _("Social posts")
     header_icon = "globe"
     template_name = "publishing/admin/crosspost_report.html"
@@ -100,6 +143,7 @@ class CrossPostReportView(FormulaSafeExportMixin, ReportView):
         "shares",
         "comments",
         "views",
+        "metrics_updated_at",
         "created_at",
         "posted_at",
     ]
@@ -109,8 +153,16 @@ class CrossPostReportView(FormulaSafeExportMixin, ReportView):
         "account.display_name": _("Account"),
         "get_state_display": _("State"),
         "last_error": _("Last error"),
+        "metrics_updated_at": _("Figures fetched"),
         "created_at": _("Created"),
         "posted_at": _("Posted"),
+    }
+    # Dates as ISO 8601 to the second in the council's time zone, in both
+    # formats: Wagtail's defaults give microseconds and UTC offsets in CSV and
+    # a naive UTC time in XLSX.
+    custom_field_preprocess = {
+        field: {"csv": export_date, "xlsx": export_date}
+        for field in ("metrics_updated_at", "created_at", "posted_at")
     }
 
     @cached_property
@@ -119,54 +171,27 @@ class CrossPostReportView(FormulaSafeExportMixin, ReportView):
 
     @cached_property
     def columns(self):
-        columns = [
+        user = self.request.user
+        return [
             PageTitleColumn(
-                "page_title", label=_("Page"), sort_key="page_title", width="20%"
-            ),
-            Column("platform", label=_("Channel"), accessor="get_platform_display"),
-            Column("account", label=_("Account"), accessor="account.display_name"),
-            TemplateColumn(
-                "state",
-                label=_("State"),
-                sort_key="state",
-                template_name="publishing/admin/cells/state.html",
-            ),
-            Column("attempts", label=_("Attempts"), sort_key="attempts"),
-            Column(
-                "last_error",
-                label=_("Last error"),
-                accessor=wording.error_in_plain_words,
+                "page_title", label=_("Page"), sort_key="page_title", width="34%"
             ),
             TemplateColumn(
-                "permalink",
-                label=_("Link"),
-                template_name="publishing/admin/cells/permalink.html",
+                "channels",
+                label=_("Channels"),
+                width="54%",
+                template_name="publishing/admin/cells/channels.html",
+                extra={
+                    "can_act": self.can_act,
+                    "can_retry": crosspost_policy.user_has_permission(user, "retry"),
+                    "can_approve": crosspost_policy.user_has_permission(
+                        user, "approve"
+                    ),
+                    "next_url": self.return_url(),
+                },
             ),
-            Column("engagement", label=_("Engagement"), accessor=wording.engagement),
-            DateColumn("created_at", label=_("Created"), sort_key="created_at"),
-            DateColumn("posted_at", label=_("Posted"), sort_key="posted_at"),
+            DateColumn("created_at", label=_("First queued"), sort_key="created_at"),
         ]
-        if self.can_act:
-            # Beside the state, so what can be done about a row is in view at
-            # any screen width, not past the dates.
-            columns.insert(
-                4,
-                TemplateColumn(
-                    "actions",
-                    label=_("Actions"),
-                    template_name="publishing/admin/cells/actions.html",
-                    extra={
-                        "can_retry": crosspost_policy.user_has_permission(
-                            self.request.user, "retry"
-                        ),
-                        "can_approve": crosspost_policy.user_has_permission(
-                            self.request.user, "approve"
-                        ),
-                        "next_url": self.return_url(),
-                    },
-                ),
-            )
-        return columns
 
     def return_url(self) -> str:
         """Where a row's action comes back to: the whole dashboard with the same
@@ -182,6 +207,20 @@ class CrossPostReportView(FormulaSafeExportMixin, ReportView):
             .select_related("account")
             .only(*LISTING_FIELDS)
         )
+
+    def get_queryset(self):
+        rows = super().get_queryset()
+        if self.is_export:
+            return rows
+        self.filtered_rows = rows
+        return group_leaders(rows)
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, leaders, is_paginated = super().paginate_queryset(
+            queryset, page_size
+        )
+        leaders = attach_channels(list(leaders), self.filtered_rows)
+        return paginator, page, leaders, is_paginated
 
     def get_filename(self):
         return f"social-posts-{timezone.localdate():%Y-%m-%d}"
@@ -200,6 +239,9 @@ class CrossPostReportView(FormulaSafeExportMixin, ReportView):
         context["worker"] = worker_health()
         context["sweeper"] = sweeper_health()
         context["can_act"] = self.can_act
+        context["retries_asked"] = actions.retries_asked(
+            visible_crossposts(self.request.user)
+        )
         if self.can_act:
             context["overdue_schedule"] = scheduling.overdue()[:OVERDUE_SHOWN]
         return context

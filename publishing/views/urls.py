@@ -14,8 +14,10 @@ from .accounts import (
 )
 from .actions import CrossPostActionView
 from .alerts import AlertListView
+from .calendar import ContentCalendarView
 from .dashboard import CrossPostReportView
 from .foi import PostedRecordView
+from .status import AskRetryView, PageStatusView
 
 app_name = "publishing_admin"
 urlpatterns = [
@@ -25,11 +27,15 @@ urlpatterns = [
         CrossPostReportView.as_view(results_only=True),
         name="dashboard_results",
     ),
+    path("posts/<int:pk>/ask-retry/", AskRetryView.as_view(), name="ask_retry"),
     path(
         "posts/<int:pk>/<slug:action>/",
         CrossPostActionView.as_view(),
         name="crosspost_action",
     ),
+    path("posts/<int:pk>/ask-retry/", AskRetryView.as_view(), name="ask_retry"),
+    path("pages/<int:page_id>/status/", PageStatusView.as_view(), name="page_status"),
+    path("calendar/", ContentCalendarView.as_view(), name="calendar"),
     path("foi/", PostedRecordView.as_view(), name="foi"),
     path(
         "foi/results/", PostedRecordView.as_view(results_only=True), name="foi_results"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
 from ..models import CrossPost
 
 State = CrossPost.State
@@ -34,7 +39,68 @@ def error_in_plain_words(row: CrossPost) -> str:
     return row.last_error
 
 
+#: The colour a state's chip takes on the dashboard and the calendar (static
+#: CSS classes ``social-chip--<tone>``): red failed, amber waiting for a
+#: person, green posted, grey on its way or done with.
+TONES = {
+    State.FAILED: "failed",
+    State.HELD: "held",
+    State.NEEDS_RECONNECT: "held",
+    State.POSTED: "posted",
+}
+
+
+def tone(state: str) -> str:
+    return TONES.get(state, "waiting")
+
+
+def clock(moment: datetime | None, now: datetime | None = None) -> str:
+    """A moment in the council's time zone, as people say it: "10:42" today,
+    "4 Dec 2026, 10:42" on another day."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    today = timezone.localtime(now).date() if now else timezone.localdate()
+    if local.date() == today:
+        return format_date(local, "H:i")
+    return format_date(local, "j M Y, H:i")
+
+
+def iso_seconds(moment: datetime | None) -> str:
+    """A moment for exports: ISO 8601 to the second, in the council's time zone
+    (``2026-12-04T13:50:36+00:00``)."""
+    if moment is None:
+        return ""
+    return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
+def next_step(row: CrossPost, can_retry: bool = False) -> str:
+    """What happens next to a post that has not gone out as it should, and who
+    must act; "" for a row that needs no one."""
+    if row.state == State.RETRYING:
+        when = clock(row.next_attempt_at)
+        if when:
+            return f"It is tried again automatically at {when}."
+        return "It is tried again automatically."
+    if row.state == State.NEEDS_RECONNECT:
+        return (
+            "It waits for a comms manager to reconnect the account, then goes "
+            "out by itself."
+        )
+    if row.state == State.HELD:
+        return "It waits for a comms manager to approve or reject it."
+    if row.state == State.FAILED:
+        if can_retry:
+            return "It is not tried again by itself: retry it once the cause is fixed."
+        return "It is not tried again by itself: ask comms to retry it."
+    return ""
+
+
 def engagement(row: CrossPost) -> str:
+    """The figures the platform gave for the post ("" where it gave none or
+    they have not been fetched)."""
+    if row.metrics_updated_at is None:
+        return ""
     parts = [
         f"{value} {name}"
         for name, value in (

@@ -15,7 +15,8 @@ from .test_dashboard import make_account, make_row
 
 State = CrossPost.State
 ROLES = ("anonymous", "editor", "moderator", "comms", "superuser")
-VIEWERS = {"editor", "comms", "superuser"}
+# Moderators publish, so they follow the posts too (read-only).
+VIEWERS = {"editor", "moderator", "comms", "superuser"}
 MANAGERS = {"comms", "superuser"}
 
 
@@ -44,6 +45,7 @@ CASES = [
     ("dashboard results", "get", named("dashboard_results"), {}, VIEWERS),
     ("dashboard csv", "get", named("dashboard"), {"export": "csv"}, VIEWERS),
     ("dashboard xlsx", "get", named("dashboard"), {"export": "xlsx"}, VIEWERS),
+    ("calendar", "get", named("calendar"), {}, VIEWERS),
     ("foi export", "get", named("foi"), {}, MANAGERS),
     ("foi csv", "get", named("foi"), {"export": "csv"}, MANAGERS),
     ("retry form", "get", action("retry", "failed"), {}, MANAGERS),
@@ -153,9 +155,9 @@ def test_the_confirmation_form_carries_its_csrf_token(people, objects):
 
 def test_menu_shows_social_items_by_role(client, people):
     expectations = {
-        "editor": {"Posts"},
-        "moderator": set(),
-        "comms": {"Posts", "Accounts", "FOI export"},
+        "editor": {"Posts", "Calendar"},
+        "moderator": {"Posts", "Calendar"},
+        "comms": {"Posts", "Calendar", "Accounts", "FOI export"},
     }
     for role, expected in expectations.items():
         client.force_login(people[role])
@@ -164,6 +166,7 @@ def test_menu_shows_social_items_by_role(client, people):
             label
             for label, url in (
                 ("Posts", reverse("publishing_admin:dashboard")),
+                ("Calendar", reverse("publishing_admin:calendar")),
                 ("Accounts", reverse("publishing_admin:accounts")),
                 ("FOI export", reverse("publishing_admin:foi")),
             )

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -191,6 +193,103 @@ def test_csv_and_xlsx_exports_hold_the_rows(client, people, account):
     assert "Bin day moves" in values and 340 in values
 
 
+def test_export_dates_are_iso_8601_to_the_second_in_the_council_time_zone(
+    client, people, account
+):
+    # 13:50:36.375849 UTC on a summer day is 14:50:36 in London (BST).
+    created = datetime(2026, 7, 4, 13, 50, 36, 375849, tzinfo=UTC)
+    make_row(
+        account,
+        State.POSTED,
+        title="Summer fair",
+        created_at=created,
+        posted_at=created + timedelta(minutes=1),
+    )
+    client.force_login(people["comms"])
+
+    response = client.get(DASHBOARD, {"export": "csv"})
+    row = next(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    )
+    assert row["Created"] == "2026-07-04T14:50:36+01:00"
+    assert row["Posted"] == "2026-07-04T14:51:36+01:00"
+    assert row["Figures fetched"] == ""
+
+    response = client.get(DASHBOARD, {"export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    headings, values = sheet.iter_rows(min_row=1, max_row=2, values_only=True)
+    cells = dict(zip(headings, values, strict=True))
+    assert cells["Created"] == "2026-07-04T14:50:36+01:00"
+    assert cells["Posted"] == "2026-07-04T14:51:36+01:00"
+    assert datetime.fromisoformat(cells["Created"]) == created.replace(microsecond=0)
+
+
+def test_a_page_is_one_row_with_a_chip_per_channel_opening_to_its_rows(
+    client, people, account, policy_page
+):
+    facebook = make_account("facebook", "200000000001", "Exampleshire CC")
+    youtube = make_account("youtube", "UC1", "Exampleshire TV")
+    make_row(account, State.FAILED, page=policy_page, last_error="Duplicate status")
+    make_row(facebook, State.POSTED, page=policy_page, permalink="https://fb.example/1")
+    make_row(youtube, State.HELD, page=policy_page)
+    make_row(account, State.PENDING, title="A page since deleted")
+    client.force_login(people["comms"])
+
+    html = client.get(RESULTS).content.decode()
+
+    body = html.split("<tbody>", 1)[1]
+    listed = re.findall(r'<td class="social-channels">', body)
+    assert len(listed) == 2  # the policy page once, the deleted page's row once
+    assert html.count("Recycling policy") == 2  # the title and its hover text
+    chips = re.findall(r'social-chip social-chip--(\w+)">([^<]+)<', html)
+    assert ("failed", "X: Failed") in chips
+    assert ("posted", "Facebook: Posted") in chips
+    assert ("held", "YouTube: Held for approval") in chips
+    assert ("waiting", "X: Waiting to send") in chips
+    # Each page opens to its channels: their errors, links and actions.
+    assert html.count("<details") == 2
+    assert "Duplicate status" in html and "https://fb.example/1" in html
+    assert "Retry now" in html and "Approve" in html
+    assert 'style="' not in body
+
+
+def test_filters_narrow_the_channels_a_page_shows(client, people, account, policy_page):
+    facebook = make_account("facebook", "200000000001", "Exampleshire CC")
+    make_row(account, State.FAILED, page=policy_page)
+    make_row(facebook, State.POSTED, page=policy_page)
+    client.force_login(people["comms"])
+
+    html = client.get(RESULTS, {"state": "failed"}).content.decode()
+
+    assert "X: Failed" in html and "Facebook: Posted" not in html
+
+
+def test_engagement_shows_where_fetched_with_when_and_hides_where_none(
+    client, people, account, policy_page
+):
+    facebook = make_account("facebook", "200000000001", "Exampleshire CC")
+    fetched = datetime(2026, 12, 4, 9, 15, tzinfo=UTC)
+    make_row(
+        account,
+        State.POSTED,
+        page=policy_page,
+        likes=12,
+        shares=3,
+        views=None,
+        metrics_updated_at=fetched,
+    )
+    make_row(facebook, State.POSTED, page=policy_page)  # never fetched
+    client.force_login(people["comms"])
+
+    with time_machine.travel(fetched + timedelta(hours=1), tick=False):
+        html = client.get(RESULTS).content.decode()
+
+    assert html.count('class="social-engagement"') == 1
+    assert "12 likes, 3 shares" in html and "views" not in html
+    assert "as of 09:15" in html
+    assert "Engagement" not in html
+
+
 def test_listing_asks_to_refresh_only_while_posts_are_in_flight(
     client, people, account
 ):
@@ -211,21 +310,29 @@ def test_listing_asks_to_refresh_only_while_posts_are_in_flight(
 @pytest.mark.parametrize(
     ("seen_ago", "expected", "warned"),
     [
-        (None, "No worker has been seen yet", True),
-        (timedelta(seconds=20), "Workers last seen 2", False),
-        (timedelta(minutes=5), "Workers last seen 30", True),
+        (None, "Posting service: not started.", True),
+        (timedelta(seconds=20), "Posting service: running.", False),
+        (timedelta(minutes=5), "Posting service: stopped since 10:42.", True),
+        # Stopped on an earlier day: the day is said too.
+        (timedelta(days=1), "stopped since 3 Dec 2026, 10:47.", True),
     ],
 )
-def test_worker_health_line(client, people, seen_ago, expected, warned):
-    if seen_ago is not None:
-        WorkerHeartbeat.objects.create(
-            hostname="celery@web", seen_at=timezone.now() - seen_ago
-        )
-    client.force_login(people["comms"])
+def test_worker_health_line_says_in_plain_words_whether_posting_runs(
+    client, people, seen_ago, expected, warned
+):
+    # 10:47 in London (GMT in December).
+    now = datetime(2026, 12, 4, 10, 47, 30, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        if seen_ago is not None:
+            WorkerHeartbeat.objects.create(
+                hostname="celery@web", seen_at=now - seen_ago
+            )
+        client.force_login(people["comms"])
 
-    html = client.get(DASHBOARD).content.decode()
+        html = client.get(DASHBOARD).content.decode()
 
     assert expected in html
+    assert "last seen" not in html
     assert ("posts are not being sent" in html) is warned
 
 

@@ -341,12 +341,12 @@ def test_the_edit_view_lists_the_pages_cross_posts(
     assert response.status_code == 200
     assert f'href="{FACEBOOK_WEB}/200/posts/1"' in html
     assert "posts/999" not in html  # another page's post
-    for label in ("Posted", "Failed", "Held for approval"):
-        assert f"<td>{label}</td>" in html
-    assert "The platform refused the post." in html
+    for chip in ("Facebook: Posted", "X: Failed", "YouTube: Held for approval"):
+        assert f"{chip}</span>" in html
+    assert "The platform refused the post: You are not allowed" in html
     assert "duplicate content." in html
     assert "This looks like an email address: a@b.gov.uk." in html
-    assert "<td>3</td>" in html  # attempts
+    assert "3 attempts" in html
     # The accounts this page goes to, and the counters' script.
     assert "not sent: no video" in html
     assert "publishing/js/social-counter.js" in html

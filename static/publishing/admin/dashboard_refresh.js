@@ -29,16 +29,8 @@
       return;
     }
     var url = current.getAttribute('data-url') + window.location.search;
-    fetch(url, {
-      credentials: 'same-origin',
-      headers: { 'X-Requested-With': 'XMLHttpRequest' },
-    })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error('HTTP ' + response.status);
-        }
-        return response.text();
-      })
+    window.councilSocial
+      .fetchHtml(url)
       .then(function (html) {
         var results = document.getElementById('listing-results');
         if (results) {

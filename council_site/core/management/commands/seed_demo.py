@@ -71,6 +71,8 @@ ROLES = {
             "core.view_department",
             "core.add_department",
             "core.change_department",
+            # They publish, so they follow the posts (read-only).
+            "publishing.view_crosspost",
         ],
     ),
     "comms": (

@@ -1,0 +1,172 @@
+"""Where a page is being posted, told where people publish: a note on the
+publish message, the Social tab's status panel (and the fragment it refreshes
+itself from), and an editor's request that comms retry a failed post."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import get_text_list
+from django.views import View
+from wagtail.models import Page
+
+from .. import actions
+from ..models import CrossPost
+from . import wording
+from .dashboard import can_act
+
+State = CrossPost.State
+#: How often (ms) the panel asks again while a post is on its way.
+REFRESH_MS = 4000
+
+
+def can_follow(user, page) -> bool:
+    """Whether ``user`` may see ``page``'s posts: its editors and comms."""
+    return can_act(user) or page.permissions_for_user(user).can_edit()
+
+
+def rows_of(page_id: int) -> list[CrossPost]:
+    return list(
+        CrossPost.objects.filter(page_id=page_id)
+        .select_related("account", "reviewed_by")
+        .order_by("platform", "account__display_name")
+    )
+
+
+def panel_context(page_id: int | None, user) -> dict:
+    """What the status panel shows: each row with its plain-words error, what
+    happens next and what this user can do; whether any is still on its way
+    (the panel then refreshes itself); and where to refresh from."""
+    rows = rows_of(page_id) if page_id else []
+    can_retry = user.has_perm("publishing.retry_crosspost")
+    edit_url = reverse("wagtailadmin_pages:edit", args=[page_id]) if page_id else ""
+    return {
+        "rows": [
+            {
+                "row": row,
+                "error": wording.error_in_plain_words(row),
+                "next_step": wording.next_step(row, can_retry=can_retry),
+                "findings": [f.get("message", "") for f in row.guard_findings],
+            }
+            for row in rows
+        ],
+        "can_retry": can_retry,
+        "next_url": f"{edit_url}#tab-social",
+        "live": any(not row.is_final for row in rows),
+        "status_url": (
+            reverse("publishing_admin:page_status", args=[page_id]) if page_id else ""
+        ),
+        "interval": REFRESH_MS,
+    }
+
+
+def posting_note(page) -> str:
+    """Where a page just published is going, in a sentence ("" if nowhere)."""
+    rows = [row for row in rows_of(page.pk) if row.revision_id == page.live_revision_id]
+    sending = [str(row.account) for row in rows if row.state != State.HELD]
+    held = [str(row.account) for row in rows if row.state == State.HELD]
+    parts = []
+    if sending:
+        parts.append(f"Posting to {get_text_list(sending, 'and')}.")
+    if held:
+        parts.append(
+            f"Held for a comms manager's approval: {get_text_list(held, 'and')}."
+        )
+    if parts:
+        parts.append("Follow it on the page's Social tab.")
+    return " ".join(parts)
+
+
+def add_posting_note(request, page) -> None:
+    """After a page is saved from its editor: if this request published it,
+    add where it is being posted to the success message Wagtail has queued.
+
+    A request published the page when the page is live and its newest
+    revision is the live one: saving a draft, submitting or scheduling makes
+    a newer revision than the live one."""
+    live, latest, published = (
+        Page.objects.filter(pk=page.pk)
+        .values_list("live", "latest_revision_id", "live_revision_id")
+        .get()
+    )
+    if not (live and latest == published):
+        return
+    note = posting_note(page)
+    if not note:
+        return
+    storage = messages.get_messages(request)
+    queued = [m for m in storage if m.level == messages.SUCCESS]
+    storage.used = False  # reading them must not drop them
+    if not queued:
+        messages.success(request, note)
+        return
+    # Wagtail renders a message as its text, then its buttons on later lines.
+    head, newline, rest = str(queued[-1].message).partition("\n")
+    queued[-1].message = format_html(
+        "{} {}{}", SafeString(head), note, SafeString(newline + rest)
+    )
+
+
+class PageStatusView(View):
+    """The status panel's fragment, which the panel fetches while a post of
+    the page is on its way."""
+
+    template_name = "publishing/panels/crossposts.html"
+
+    def get(self, request, page_id: int):
+        page = get_object_or_404(Page, pk=page_id)
+        if not can_follow(request.user, page):
+            raise PermissionDenied
+        return TemplateResponse(
+            request, self.template_name, panel_context(page.pk, request.user)
+        )
+
+
+class AskRetryView(View):
+    """An editor asks comms to retry a failed post of a page they edit: GET
+    confirms, POST notes it in the page's history and on the dashboard."""
+
+    template_name = "publishing/admin/crosspost_action.html"
+
+    def dispatch(self, request, pk: int):
+        self.row = get_object_or_404(CrossPost.objects.select_related("account"), pk=pk)
+        if self.row.page_id is None:
+            raise Http404("The page is gone.")
+        self.page = get_object_or_404(Page, pk=self.row.page_id)
+        if not self.page.permissions_for_user(request.user).can_edit():
+            raise PermissionDenied
+        self.back = reverse("wagtailadmin_pages:edit", args=[self.page.pk])
+        return super().dispatch(request, pk)
+
+    def get(self, request, pk):
+        return TemplateResponse(
+            request,
+            self.template_name,
+            {
+                "row": self.row,
+                "action": {"label": "Ask comms to retry"},
+                "next_url": f"{self.back}#tab-social",
+                "page_title": f"Ask comms to retry: {self.row}",
+            },
+        )
+
+    def post(self, request, pk):
+        if actions.ask_for_retry(self.row, request.user):
+            messages.success(
+                request,
+                f"Comms have been asked to retry {self.row}; it is in the page's "
+                "history and on their dashboard.",
+            )
+        else:
+            messages.warning(
+                request,
+                f"Nothing was asked: {self.row} is now "
+                f"“{self.row.get_state_display()}”.",
+            )
+        return redirect(f"{self.back}#tab-social")

@@ -1,0 +1,204 @@
+"""Status where people publish: the publish message says where the page is
+going, the Social tab's panel leads the tab, refreshes itself until every
+channel is final and says what happens after a failure, editors ask comms to
+retry, and moderators follow the dashboard read-only."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from wagtail.models import PageLogEntry
+
+from benchmarks.publish_overhead import publish_form
+from publishing.models import CrossPost
+from publishing.wagtail_hooks import can_view_posts
+
+from .conftest import rows_for
+
+State = CrossPost.State
+DASHBOARD = reverse("publishing_admin:dashboard")
+
+
+def texts(response):
+    return [unescape(str(m)) for m in get_messages(response.wsgi_request)]
+
+
+def status_url(page):
+    return reverse("publishing_admin:page_status", args=[page.pk])
+
+
+def edit_url(page):
+    return reverse("wagtailadmin_pages:edit", args=[page.pk])
+
+
+@pytest.fixture
+def published(people, accounts, make_announcement, client):
+    """An announcement published from its editor by a moderator, and the
+    response."""
+    page = make_announcement(live=False)
+    client.force_login(people["moderator"])
+    response = client.post(edit_url(page), publish_form(page))
+    page.refresh_from_db()
+    assert response.status_code == 302 and page.live
+    return page, response
+
+
+def test_the_publish_message_says_where_the_page_is_being_posted(published):
+    _page, response = published
+
+    [message] = texts(response)
+
+    assert "has been published. Posting to Facebook: Exampleshire CC, " in message
+    assert "X: @ExampleshireCC and YouTube: Exampleshire CC." in message
+    assert "Follow it on the page's Social tab." in message
+    # Wagtail's buttons are still there, after the words.
+    assert message.index("Posting to") < message.index('class="buttons"')
+
+
+def test_saving_a_draft_of_a_published_page_says_nothing_of_posting(published, client):
+    page, _response = published
+    client.get(edit_url(page))  # shows (and so clears) the publish message
+    form = publish_form(page) | {"title": "Bins: new dates"}
+    del form["action-publish"]
+
+    response = client.post(edit_url(page), form)
+
+    assert response.status_code == 302
+    [message] = texts(response)
+    assert "has been updated" in message and "Posting to" not in message
+
+
+def test_the_status_panel_leads_the_social_tab_and_refreshes_while_in_flight(
+    published, client
+):
+    page, _response = published
+
+    html = client.get(edit_url(page)).content.decode()
+    social = html[html.index('id="tab-social"') :]
+    assert social.index("Cross-posts of this page") < social.index("Where to post")
+    assert "publishing/admin/status_panel.js" in html
+    assert f'data-url="{status_url(page)}"' in html
+
+    fragment = client.get(status_url(page)).content.decode()
+    assert "data-live" in fragment
+    assert "Facebook: Waiting to send" in fragment
+
+    CrossPost.objects.filter(page_id=page.pk).update(state=State.POSTED)
+    fragment = client.get(status_url(page)).content.decode()
+    assert "data-live" not in fragment
+    assert "Facebook: Posted" in fragment
+
+
+def test_the_status_fragment_is_only_for_those_who_edit_the_page_or_run_comms(
+    people, make_policy, client, django_user_model
+):
+    page = make_policy()
+    stranger = django_user_model.objects.create_user("stranger", password="x")
+    stranger.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(stranger)
+    refused = client.get(status_url(page))
+    assert refused.status_code != 200  # Wagtail sends them to the admin home
+    assert "data-social-status" not in refused.content.decode()
+
+    for role in ("editor", "comms"):
+        client.force_login(people[role])
+        assert client.get(status_url(page)).status_code == 200, role
+
+
+@pytest.mark.parametrize(
+    ("role", "offered", "not_offered"),
+    [
+        ("editor", "Ask comms to retry", ">Retry<"),
+        ("comms", ">Retry<", "Ask comms to retry"),
+    ],
+)
+def test_a_failed_post_says_what_happens_next_and_offers_what_the_user_may_do(
+    published, client, people, role, offered, not_offered
+):
+    page, _response = published
+    CrossPost.objects.filter(page_id=page.pk, platform="x").update(
+        state=State.FAILED,
+        last_error="You are not allowed to create a Tweet with duplicate content.",
+        last_error_kind="rejected",
+    )
+    client.force_login(people[role])
+
+    fragment = client.get(status_url(page)).content.decode()
+
+    assert "The platform refused the post: You are not allowed" in fragment
+    assert "It is not tried again by itself" in fragment
+    assert offered in fragment and not_offered not in fragment
+
+
+def test_a_retrying_post_says_when_it_is_tried_again(published, client):
+    page, _response = published
+    row = CrossPost.objects.get(page_id=page.pk, platform="x")
+    CrossPost.objects.filter(pk=row.pk).update(
+        state=State.RETRYING, last_error_kind="temporary", last_error="502"
+    )
+
+    fragment = client.get(status_url(page)).content.decode()
+
+    assert "It is tried again automatically" in fragment
+
+
+def test_an_editor_asks_comms_to_retry_and_comms_see_it(published, client, people):
+    page, _response = published
+    row = CrossPost.objects.get(page_id=page.pk, platform="x")
+    CrossPost.objects.filter(pk=row.pk).update(state=State.FAILED)
+    ask = reverse("publishing_admin:ask_retry", args=[row.pk])
+    client.force_login(people["editor"])
+
+    assert "Ask comms to retry" in client.get(ask).content.decode()
+    response = client.post(ask)
+
+    assert response["Location"] == f"{edit_url(page)}#tab-social"
+    assert any("Comms have been asked" in text for text in texts(response))
+    entry = PageLogEntry.objects.get(
+        page=page, action="publishing.crosspost.retry_asked"
+    )
+    assert entry.user == people["editor"] and entry.data["crosspost"] == row.pk
+    row.refresh_from_db()
+    assert row.state == State.FAILED  # asking changes nothing on the row
+
+    client.force_login(people["comms"])
+    html = client.get(DASHBOARD).content.decode()
+    assert "data-retries-asked" in html
+    assert "asked by Editor Person" in html
+
+    # Once comms retry, the request is answered and leaves the dashboard.
+    client.post(reverse("publishing_admin:crosspost_action", args=[row.pk, "retry"]))
+    assert "data-retries-asked" not in client.get(DASHBOARD).content.decode()
+
+
+def test_asking_to_retry_a_post_that_has_not_failed_asks_nothing(
+    published, client, people
+):
+    page, _response = published
+    row = rows_for(page)[0]
+    client.force_login(people["editor"])
+
+    response = client.post(reverse("publishing_admin:ask_retry", args=[row.pk]))
+
+    assert any("Nothing was asked" in text for text in texts(response))
+    assert not PageLogEntry.objects.filter(
+        action="publishing.crosspost.retry_asked"
+    ).exists()
+
+
+def test_moderators_follow_the_dashboard_read_only(published, client, people):
+    page, _response = published
+    CrossPost.objects.filter(page_id=page.pk, platform="x").update(state=State.FAILED)
+    client.force_login(people["moderator"])
+
+    response = client.get(DASHBOARD)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert page.title in html and "X: Failed" in html
+    assert "Retry now" not in html and "Take down" not in html
+    assert can_view_posts(people["moderator"])  # Social > Posts is in their menu
