@@ -24,6 +24,53 @@ from channels.errors import AuthError, RateLimitedError, RejectedError, Temporar
 
 TIMEOUT = 2.0
 SHORT_TIMEOUT = 0.5
+
+# Each adapter's settings entry (SOCIAL_CHANNELS shape), pointed at a sandbox.
+APP_ID = "100200300400500"
+APP_SECRET = "sandbox-facebook-app-secret"
+CHUNK = 256 * 1024
+
+
+def facebook_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
+    return {
+        "API_URL": f"{url}/facebook",
+        "API_VERSION": "v24.0",
+        "AUTHORIZE_URL": f"{url}/facebook/v24.0/dialog/oauth",
+        "TOKEN_URL": f"{url}/facebook/v24.0/oauth/access_token",
+        "WEB_URL": f"{url}/facebook/web",
+        "CLIENT_ID": APP_ID,
+        "CLIENT_SECRET": APP_SECRET,
+        "TIMEOUT": timeout,
+        "OPTIONS": options,
+    }
+
+
+def x_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
+    return {
+        "API_URL": f"{url}/x",
+        "AUTHORIZE_URL": f"{url}/x/i/oauth2/authorize",
+        "TOKEN_URL": f"{url}/x/2/oauth2/token",
+        "WEB_URL": f"{url}/x/web",
+        "CLIENT_ID": "sandbox-x-client-id",
+        "CLIENT_SECRET": "sandbox-x-client-secret",
+        "TIMEOUT": timeout,
+        "OPTIONS": options,
+    }
+
+
+def youtube_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
+    return {
+        "API_URL": f"{url}/youtube/",
+        "AUTHORIZE_URL": f"{url}/youtube/o/oauth2/auth",
+        "TOKEN_URL": f"{url}/youtube/token",
+        "WEB_URL": f"{url}/youtube/web",
+        "CLIENT_ID": "sandbox-google-client-id.apps.googleusercontent.com",
+        "CLIENT_SECRET": "sandbox-google-client-secret",
+        "TIMEOUT": timeout,
+        "OPTIONS": {"chunk_size": CHUNK, **options},
+    }
+
+
 #: More posts than a search of the newest 50 reaches, over several pages.
 BURIED_UNDER = 120
 

@@ -13,22 +13,9 @@ from channels.compose import weighted_length
 from channels.x import XAdapter
 from sandbox.png import make_png
 
-from .contract import TIMEOUT, AdapterContract
+from .contract import TIMEOUT, AdapterContract, x_config
 
 USER = "3000000001"
-
-
-def x_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
-    return {
-        "API_URL": f"{url}/x",
-        "AUTHORIZE_URL": f"{url}/x/i/oauth2/authorize",
-        "TOKEN_URL": f"{url}/x/2/oauth2/token",
-        "WEB_URL": f"{url}/x/web",
-        "CLIENT_ID": "sandbox-x-client-id",
-        "CLIENT_SECRET": "sandbox-x-client-secret",
-        "TIMEOUT": timeout,
-        "OPTIONS": options,
-    }
 
 
 class TestXAdapter(AdapterContract):

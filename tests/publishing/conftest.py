@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from itertools import count
 
 import pytest
 from django.contrib.auth.models import Group
@@ -33,6 +34,38 @@ from tests.worker_fixtures import wait_for
 FACEBOOK_PAGE = "200000000001"
 X_USER = "3000000001"
 YOUTUBE_CHANNEL = "UCexampleshire0000000001"
+#: The token of make_account's accounts, which no page may show.
+TOKEN = "secret-access-token-never-shown"  # noqa: S105
+_keys = count()
+
+
+def unique_key() -> int:
+    """A number no other call in this run returns."""
+    return next(_keys)
+
+
+def make_account(platform="x", remote_id="3000000001", name="@ExampleshireCC"):
+    """A connected account whose token is ``TOKEN`` (no sandbox behind it)."""
+    return ChannelAccount.objects.create(
+        platform=platform, display_name=name, remote_id=remote_id, access_token=TOKEN
+    )
+
+
+def make_row(account, state, page=None, title="Bins collected late", **fields):
+    """A cross-post row in ``state``, with any other ``fields`` given."""
+    return CrossPost.objects.create(
+        page_id=page.pk if page else None,
+        account=account,
+        platform=account.platform,
+        idempotency_key=f"key-{unique_key()}",
+        page_title=page.title if page else title,
+        text=f"{title} https://council.example/news/",
+        link="https://council.example/news/",
+        marker="https://council.example/news/",
+        content_hash="hash",
+        state=state,
+        **fields,
+    )
 
 
 @pytest.fixture

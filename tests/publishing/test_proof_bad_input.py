@@ -20,9 +20,7 @@ from channels.x import XAdapter
 from channels.youtube import YouTubeAdapter
 from publishing import content
 from publishing.models import CrossPost
-from tests.channels.test_facebook import facebook_config
-from tests.channels.test_x import x_config
-from tests.channels.test_youtube import youtube_config
+from tests.channels.contract import facebook_config, x_config, youtube_config
 from tests.proof.helpers import forget_cached_rendition
 from tests.publishing.conftest import live_posts_with_marker, publish, settle
 
