@@ -25,6 +25,11 @@ from channels.errors import AuthError, RateLimitedError, RejectedError, Temporar
 TIMEOUT = 2.0
 SHORT_TIMEOUT = 0.5
 
+# The sandbox's seeded accounts: the council's Facebook Page, X user, YouTube channel.
+FACEBOOK_PAGE = "200000000001"
+X_USER = "3000000001"
+YOUTUBE_CHANNEL = "UCexampleshire0000000001"
+
 # Each adapter's settings entry (SOCIAL_CHANNELS shape), pointed at a sandbox.
 APP_ID = "100200300400500"
 APP_SECRET = "sandbox-facebook-app-secret"

@@ -14,9 +14,8 @@ from channels.errors import AuthError, RateLimitedError
 from channels.facebook import FacebookAdapter
 from sandbox.png import make_png
 
+from .contract import FACEBOOK_PAGE as PAGE
 from .contract import TIMEOUT, AdapterContract, facebook_config
-
-PAGE = "200000000001"
 
 
 def png(tmp_path: Path, name: str = "map.png") -> Path:

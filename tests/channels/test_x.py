@@ -14,8 +14,7 @@ from channels.x import XAdapter
 from sandbox.png import make_png
 
 from .contract import TIMEOUT, AdapterContract, x_config
-
-USER = "3000000001"
+from .contract import X_USER as USER
 
 
 class TestXAdapter(AdapterContract):

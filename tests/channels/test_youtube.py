@@ -16,8 +16,7 @@ from channels.errors import AuthError, ConfigurationError, TemporaryError
 from channels.youtube import NO_VIDEO, YouTubeAdapter
 
 from .contract import CHUNK, TIMEOUT, AdapterContract, youtube_config
-
-CHANNEL = "UCexampleshire0000000001"
+from .contract import YOUTUBE_CHANNEL as CHANNEL
 
 
 def video_file(tmp_path: Path, size: int = 2 * CHUNK + 1000) -> Path:

@@ -52,20 +52,20 @@ def make_account(platform="x", remote_id="3000000001", name="@ExampleshireCC"):
 
 
 def make_row(account, state, page=None, title="Bins collected late", **fields):
-    """A cross-post row in ``state``, with any other ``fields`` given."""
-    return CrossPost.objects.create(
-        page_id=page.pk if page else None,
-        account=account,
-        platform=account.platform,
-        idempotency_key=f"key-{unique_key()}",
-        page_title=page.title if page else title,
-        text=f"{title} https://council.example/news/",
-        link="https://council.example/news/",
-        marker="https://council.example/news/",
-        content_hash="hash",
-        state=state,
-        **fields,
-    )
+    """A cross-post row in ``state``; ``fields`` set or override any others."""
+    values = {
+        "page_id": page.pk if page else None,
+        "account": account,
+        "platform": account.platform,
+        "idempotency_key": f"key-{unique_key()}",
+        "page_title": page.title if page else title,
+        "text": f"{title} https://council.example/news/",
+        "link": "https://council.example/news/",
+        "marker": "https://council.example/news/",
+        "content_hash": "hash",
+        "state": state,
+    }
+    return CrossPost.objects.create(**(values | fields))
 
 
 @pytest.fixture
