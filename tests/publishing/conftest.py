@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
@@ -189,10 +190,19 @@ def rows_for(page):
     return list(CrossPost.objects.filter(page_id=page.pk).select_related("account"))
 
 
-def settle(page, expected: int, timeout: float = 60.0, worker=None):
-    """Run the sweeper until every row of the page is final; return the rows."""
+def settle(
+    page, expected: int, timeout: float = 60.0, worker=None, retry_at_once=False
+):
+    """Run the sweeper until every row of the page is final; return the rows.
+
+    ``retry_at_once`` makes the rows waiting to retry due before each sweep, as
+    if their backoff had passed (the worker's clock cannot be moved)."""
 
     def done():
+        if retry_at_once:
+            CrossPost.objects.filter(
+                page_id=page.pk, state=CrossPost.State.RETRYING
+            ).update(next_attempt_at=timezone.now())
         services.sweep()
         rows = rows_for(page)
         if len(rows) == expected and all(row.is_final for row in rows):

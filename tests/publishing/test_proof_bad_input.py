@@ -94,7 +94,13 @@ def test_a_platform_that_only_sends_garbage_fails_with_a_readable_message(
 
     rows = {
         row.platform: row
-        for row in settle(page, expected=2, timeout=120, worker=celery_worker_process)
+        for row in settle(
+            page,
+            expected=2,
+            timeout=120,
+            worker=celery_worker_process,
+            retry_at_once=True,
+        )
     }
 
     facebook = rows["facebook"]
