@@ -204,8 +204,9 @@ class CeleryProcess:
     """One ``celery worker`` or ``celery beat`` process, started in its own
     session so a SIGKILL reaches the pool children too."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log_path: Path):
-        self.args, self.env, self.log_path = args, env, log_path
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path,
+                 name: str = ""):
+        self.args, self.env, self.log_path, self.name = args, env, log_path, name
         self.process: subprocess.Popen | None = None
 
     @classmethod
@@ -216,12 +217,12 @@ class CeleryProcess:
             "-Q", QUEUES, "--loglevel", loglevel,
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]
-        return cls(args, env, log_dir / f"{name}.log")
+        return cls(args, env, log_dir / f"{name}.log", name)
 
     @classmethod
     def beat(cls, env, log_dir: Path) -> CeleryProcess:
         args = ["beat", "--loglevel", "INFO", "--pidfile", ""]
-        return cls(args, env, log_dir / "beat.log")
+        return cls(args, env, log_dir / "beat.log", "beat")
 
     def start(self) -> CeleryProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,10 @@ Meanwhile a worker is SIGKILLed (and restarted) ``--kills`` times and, when the
 broker is a local Redis server and we are root, Redis is restarted once without
 saving, so every queued message is lost and only the sweeper can recover them.
 
+``--quick`` (the test suite's short soak) leaves out the two waits of a minute:
+Facebook gets no rate limits (its resets are in whole minutes) and a killed
+worker's leases are ended by hand as it dies, instead of being waited out.
+
 It stops when every row is final or the deadline passes and prints one table.
 Exit status 1 on any duplicate post or lost row, 0 otherwise.
 """
@@ -83,11 +87,16 @@ SETTINGS_ENV = {
 }
 
 
-def inject_faults(control) -> None:
+def inject_faults(control, *, quick: bool = False) -> None:
+    """Every fault of ``FAULT_SHARES``; ``quick`` gives Facebook no rate limits,
+    whose resets are in whole minutes (X's and YouTube's are in seconds)."""
     control.add_fault("x", "publish", "expire_token", count=1)
     left = 1.0
     for kind, share, params in FAULT_SHARES:
-        control.add_fault("*", "*", kind, rate=round(share / left, 4), **params)
+        platforms = ["x", "youtube"] if quick and kind == "rate_limit" else ["*"]
+        rate = round(share / left, 4)
+        for platform in platforms:
+            control.add_fault(platform, "*", kind, rate=rate, **params)
         left -= share
 
 
@@ -126,10 +135,26 @@ def restart_redis() -> float:
     return round(time.monotonic() - started, 2)
 
 
-class Chaos:
-    """Kills and restarts, each fired once the publisher passes its mark."""
+def expire_leases(worker: harness.CeleryProcess) -> int:
+    """End the leases a SIGKILLed worker held now, not when they run out: its
+    processes are gone, so none of its deliveries can still be sending."""
+    from django.utils import timezone
 
-    def __init__(self, items: int, workers: list, kills: int, redis: bool):
+    from publishing.models import CrossPost
+
+    now = timezone.now()
+    return CrossPost.objects.filter(
+        lease_owner__startswith=f"{worker.name}@", lease_expires_at__gt=now
+    ).update(lease_expires_at=now)
+
+
+class Chaos:
+    """Kills and restarts, each fired once the publisher passes its mark.
+    ``quick`` expires a killed worker's leases at once (``expire_leases``)."""
+
+    def __init__(self, items: int, workers: list, kills: int, redis: bool,
+                 quick: bool = False):
+        self.quick = quick
         self.events: list[tuple[int, str, Any]] = []
         for number in range(kills):
             mark = int(items * (number + 1) / (kills + 1.5))
@@ -144,9 +169,13 @@ class Chaos:
             _, kind, target = self.events.pop(0)
             if kind == "kill":
                 target.kill()
+                expired = expire_leases(target) if self.quick else 0
                 time.sleep(1)
                 target.start()
-                self.log.append(f"SIGKILL {target.log_path.stem} after {published}")
+                self.log.append(
+                    f"SIGKILL {target.name} after {published}"
+                    + (f" ({expired} leases expired by hand)" if self.quick else "")
+                )
             else:
                 down = restart_redis()
                 self.log.append(f"Redis restarted after {published} ({down}s down)")
@@ -330,9 +359,18 @@ def main(
     concurrency: int = 4,
     youtube_lost_answers: float = 0.0,
     playlist_lag: float = 0.0,
+    quick: bool = False,
+    database_from: str = "",
 ) -> dict[str, Any]:
     started = time.monotonic()
     backends = harness.provision("soak", REDIS_DB, embedded=embedded)
+    if database_from:
+        # A migrated SQLite database to start from: migrate then applies only
+        # what it lacks, instead of every migration from the first.
+        if backends.postgres_name:
+            backends.cleanup()
+            raise ValueError("--database-from is a SQLite file: add --embedded")
+        shutil.copyfile(database_from, backends.folder / "db.sqlite3")
     sandbox = harness.Sandbox()
     processes: list[harness.CeleryProcess] = []
     keep_logs = True
@@ -351,9 +389,9 @@ def main(
             process.start()
         harness.wait_for_worker()
         youtube_scenario(control, youtube_lost_answers, playlist_lag)
-        inject_faults(control)
+        inject_faults(control, quick=quick)
         redis = redis_restart and can_restart_redis(backends)
-        chaos = Chaos(items, workers, kills, redis)
+        chaos = Chaos(items, workers, kills, redis, quick)
         pages, publish_errors = publish_all(world, items, chaos)
         chaos.finish(workers)
         comms = CommsManager(control, chaos.log)
@@ -371,8 +409,10 @@ def main(
         keep_logs = not result["meets_target"]
         return result
     finally:
+        # Counted (or failed): nothing the processes still do can matter, and a
+        # warm shutdown of each, one after another, takes half a minute.
         for process in processes:
-            process.stop()
+            process.kill()
         sandbox.stop()
         if keep_logs and (backends.folder / "logs").exists():
             kept = harness.ROOT / "var" / f"soak-logs-{os.getpid()}"
@@ -434,6 +474,18 @@ if __name__ == "__main__":
         default=0.0,
         help="seconds before YouTube's uploads playlist lists a new video",
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="for the test suite: no waits of a minute or more (no Facebook rate "
+        "limits; a killed worker's leases end at once)",
+    )
+    parser.add_argument(
+        "--database-from",
+        default="",
+        help="with --embedded: a migrated SQLite database to start from (the "
+        "test suite's), so migrate is quick",
+    )
     options = parser.parse_args()
     outcome = main(
         options.items,
@@ -444,6 +496,8 @@ if __name__ == "__main__":
         options.concurrency,
         options.youtube_lost_answers,
         options.playlist_lag,
+        options.quick,
+        options.database_from,
     )
     print_table(outcome)
     sys.exit(0 if outcome["meets_target"] else 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from functools import lru_cache
 
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:
@@ -11,6 +12,9 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
 
 
+# Every reset of the sandbox draws the same dozen seed images again, and drawing
+# one pixel at a time is nearly all a reset costs: keep the last ones drawn.
+@lru_cache(maxsize=64)
 def make_png(
     width: int,
     height: int,

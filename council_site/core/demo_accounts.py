@@ -8,8 +8,9 @@ demo behaves like a real connection: the Page token never expires, the X and
 Google access tokens expire and are refreshed with their refresh tokens (X's
 rotate), and the comms user can disconnect and reconnect them to practise.
 
-The values are the sandbox's own (``sandbox.seed``), so the two never drift
-apart. Data and one check only; ``seed_demo`` creates the rows.
+The values are settings (``DEMO_SOCIAL_ACCOUNTS``): the app reaches the sandbox
+only over HTTP and imports nothing of it, and a test checks that the two publish
+the same grants. Data and one check only; ``seed_demo`` creates the rows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sandbox import seed
+from django.conf import settings
 
 # The platform sandbox's path for each platform's API (sandbox/README.md).
 SANDBOX_PATHS = {"facebook": "/facebook", "x": "/x", "youtube": "/youtube"}
@@ -38,35 +39,18 @@ class DemoAccount:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
-DEMO_ACCOUNTS = (
-    # A Page token derived from a long-lived user token: no expiry, and the
-    # connect flow records neither scopes nor a refresh token for it.
-    DemoAccount(
-        platform="facebook",
-        remote_id=seed.FB_PAGE_COUNCIL,
-        display_name="Exampleshire County Council",
-        access_token=seed.DEMO_FB_PAGE_TOKEN,
-    ),
-    DemoAccount(
-        platform="x",
-        remote_id=seed.X_USER_ID,
-        display_name=f"@{seed.X_USERNAME}",
-        access_token=seed.DEMO_X_ACCESS_TOKEN,
-        refresh_token=seed.DEMO_X_REFRESH_TOKEN,
-        lifetime=seed.X_ACCESS_TTL,
-        scopes=tuple(seed.DEMO_X_SCOPES),
-        extra={"username": seed.X_USERNAME},
-    ),
-    DemoAccount(
-        platform="youtube",
-        remote_id=seed.YT_CHANNEL_ID,
-        display_name="Exampleshire County Council",
-        access_token=seed.DEMO_YT_ACCESS_TOKEN,
-        refresh_token=seed.DEMO_YT_REFRESH_TOKEN,
-        lifetime=seed.GOOGLE_ACCESS_TTL,
-        scopes=tuple(seed.DEMO_YT_SCOPES),
-    ),
-)
+def demo_accounts() -> tuple[DemoAccount, ...]:
+    """The demo accounts of ``settings.DEMO_SOCIAL_ACCOUNTS``, one per platform."""
+    return tuple(
+        DemoAccount(
+            **{
+                **entry,
+                "scopes": tuple(entry.get("scopes", ())),
+                "extra": dict(entry.get("extra", {})),
+            }
+        )
+        for entry in settings.DEMO_SOCIAL_ACCOUNTS
+    )
 
 
 def sandbox_url(channels: Mapping[str, Mapping[str, Any]]) -> str | None:

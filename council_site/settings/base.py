@@ -490,6 +490,50 @@ FEED_MEDIA_MAX_BYTES = env.int("FEED_MEDIA_MAX_BYTES", default=5 * 1024 * 1024)
 FEED_MEDIA_MAX_PIXELS = env.int("FEED_MEDIA_MAX_PIXELS", default=40_000_000)
 FEED_MEDIA_PROXY = env("FEED_MEDIA_PROXY", default="")
 
+# The demo council's accounts, as ``manage.py seed_demo`` connects them when every
+# platform's URLs point at the local sandbox (council_site/core/demo_accounts.py):
+# the sandbox's published demo grants (sandbox/README.md, "Demo tokens"), which no
+# real platform ever issued. "lifetime" is the access token's, in seconds from
+# when it was granted (None: it never expires).
+DEMO_SOCIAL_ACCOUNTS = [
+    # A Page token derived from a long-lived user token: no expiry, and the
+    # connect flow records neither scopes nor a refresh token for it.
+    {
+        "platform": "facebook",
+        "remote_id": "200000000001",
+        "display_name": "Exampleshire County Council",
+        "access_token": "EAAsandboxDemoExampleshireCouncilPageToken",
+    },
+    {
+        "platform": "x",
+        "remote_id": "3000000001",
+        "display_name": "@ExampleshireCC",
+        "access_token": "sandbox-demo-x-access-token-ExampleshireCC",
+        "refresh_token": "sandbox-demo-x-refresh-token-ExampleshireCC",
+        "lifetime": 7200.0,
+        "scopes": [
+            "tweet.read",
+            "tweet.write",
+            "users.read",
+            "offline.access",
+            "media.write",
+        ],
+        "extra": {"username": "ExampleshireCC"},
+    },
+    {
+        "platform": "youtube",
+        "remote_id": "UCexampleshire0000000001",
+        "display_name": "Exampleshire County Council",
+        "access_token": "ya29.sandbox-demo-youtube-access-token",
+        "refresh_token": "1//sandbox-demo-youtube-refresh-token",
+        "lifetime": 3599.0,
+        "scopes": [
+            "https://www.googleapis.com/auth/youtube.upload",
+            "https://www.googleapis.com/auth/youtube.force-ssl",
+        ],
+    },
+]
+
 # LOGGING
 # ------------------------------------------------------------------------------
 LOGGING = {

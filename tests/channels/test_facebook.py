@@ -14,25 +14,8 @@ from channels.facebook import FacebookAdapter
 from channels.values import Credentials, Image, Post
 from sandbox.png import make_png
 
-from .contract import TIMEOUT, AdapterContract
-
-PAGE = "200000000001"
-APP_ID = "100200300400500"
-APP_SECRET = "sandbox-facebook-app-secret"
-
-
-def facebook_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
-    return {
-        "API_URL": f"{url}/facebook",
-        "API_VERSION": "v24.0",
-        "AUTHORIZE_URL": f"{url}/facebook/v24.0/dialog/oauth",
-        "TOKEN_URL": f"{url}/facebook/v24.0/oauth/access_token",
-        "WEB_URL": f"{url}/facebook/web",
-        "CLIENT_ID": APP_ID,
-        "CLIENT_SECRET": APP_SECRET,
-        "TIMEOUT": timeout,
-        "OPTIONS": options,
-    }
+from .contract import FACEBOOK_PAGE as PAGE
+from .contract import TIMEOUT, AdapterContract, facebook_config
 
 
 def png(tmp_path: Path, name: str = "map.png") -> Path:

@@ -13,9 +13,14 @@ from channels.values import Credentials
 from channels.x import XAdapter
 from channels.youtube import YouTubeAdapter
 
-from .test_facebook import PAGE, facebook_config
-from .test_x import USER, x_config
-from .test_youtube import CHANNEL, youtube_config
+from .contract import (
+    FACEBOOK_PAGE,
+    X_USER,
+    YOUTUBE_CHANNEL,
+    facebook_config,
+    x_config,
+    youtube_config,
+)
 
 REDIRECT = "http://testserver/admin/channels/callback/"
 STATE = "state-4f1c2e"
@@ -55,7 +60,9 @@ def test_connect_finds_the_accounts_with_usable_tokens(flow):
 
     accounts = adapter_class.complete_connect(config, REDIRECT, params, STATE, verifier)
 
-    expected = {"facebook": PAGE, "x": USER, "youtube": CHANNEL}[platform]
+    expected = {"facebook": FACEBOOK_PAGE, "x": X_USER, "youtube": YOUTUBE_CHANNEL}[
+        platform
+    ]
     assert expected in [a.remote_id for a in accounts]
     account = next(a for a in accounts if a.remote_id == expected)
     assert account.platform == platform and account.display_name
@@ -120,8 +127,10 @@ def test_a_tampered_pkce_verifier_is_refused(sandbox_server, sandbox):
 
 
 def test_x_refresh_rotates_the_refresh_token(sandbox_server, sandbox):
-    token = sandbox.mint_token("x", account_id=USER)
-    old = Credentials(USER, token["access_token"], refresh_token=token["refresh_token"])
+    token = sandbox.mint_token("x", account_id=X_USER)
+    old = Credentials(
+        X_USER, token["access_token"], refresh_token=token["refresh_token"]
+    )
     adapter = XAdapter(x_config(sandbox_server.url), old)
 
     new = adapter.refresh()
@@ -133,9 +142,9 @@ def test_x_refresh_rotates_the_refresh_token(sandbox_server, sandbox):
 
 
 def test_youtube_refresh_never_stores_an_empty_refresh_token(sandbox_server, sandbox):
-    token = sandbox.mint_token("youtube", account_id=CHANNEL)
+    token = sandbox.mint_token("youtube", account_id=YOUTUBE_CHANNEL)
     old = Credentials(
-        CHANNEL, token["access_token"], refresh_token=token["refresh_token"]
+        YOUTUBE_CHANNEL, token["access_token"], refresh_token=token["refresh_token"]
     )
     saved: list[Credentials] = []
     adapter = YouTubeAdapter(

@@ -16,22 +16,8 @@ from channels.x import XAdapter
 from channels.x_text import weighted_length
 from sandbox.png import make_png
 
-from .contract import TIMEOUT, AdapterContract
-
-USER = "3000000001"
-
-
-def x_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
-    return {
-        "API_URL": f"{url}/x",
-        "AUTHORIZE_URL": f"{url}/x/i/oauth2/authorize",
-        "TOKEN_URL": f"{url}/x/2/oauth2/token",
-        "WEB_URL": f"{url}/x/web",
-        "CLIENT_ID": "sandbox-x-client-id",
-        "CLIENT_SECRET": "sandbox-x-client-secret",
-        "TIMEOUT": timeout,
-        "OPTIONS": options,
-    }
+from .contract import TIMEOUT, AdapterContract, x_config
+from .contract import X_USER as USER
 
 
 class TestXAdapter(AdapterContract):

@@ -15,23 +15,8 @@ from channels.errors import AuthError, ConfigurationError, TemporaryError
 from channels.values import Credentials, Post, Video
 from channels.youtube import NO_VIDEO, YouTubeAdapter
 
-from .contract import TIMEOUT, AdapterContract
-
-CHANNEL = "UCexampleshire0000000001"
-CHUNK = 256 * 1024
-
-
-def youtube_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
-    return {
-        "API_URL": f"{url}/youtube/",
-        "AUTHORIZE_URL": f"{url}/youtube/o/oauth2/auth",
-        "TOKEN_URL": f"{url}/youtube/token",
-        "WEB_URL": f"{url}/youtube/web",
-        "CLIENT_ID": "sandbox-google-client-id.apps.googleusercontent.com",
-        "CLIENT_SECRET": "sandbox-google-client-secret",
-        "TIMEOUT": timeout,
-        "OPTIONS": {"chunk_size": CHUNK, **options},
-    }
+from .contract import CHUNK, TIMEOUT, AdapterContract, youtube_config
+from .contract import YOUTUBE_CHANNEL as CHANNEL
 
 
 def video_file(tmp_path: Path, size: int = 2 * CHUNK + 1000) -> Path:

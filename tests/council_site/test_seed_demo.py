@@ -18,7 +18,7 @@ from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page, Site
 
-from council_site.core.demo_accounts import DEMO_ACCOUNTS, sandbox_url
+from council_site.core.demo_accounts import demo_accounts, sandbox_url
 from council_site.core.management.commands import seed_demo
 from council_site.news.models import AnnouncementPage, NewsIndexPage
 from council_site.policies.models import PolicyPage
@@ -164,23 +164,39 @@ def test_roles_get_the_permissions_they_need():
 
 
 def test_app_and_sandbox_publish_the_same_demo_grants():
-    by_platform = {demo.platform: demo for demo in DEMO_ACCOUNTS}
+    """The app's demo grants are settings of its own (it imports nothing of the
+    sandbox): each is the sandbox's, for the same account, scopes and lifetime."""
+    by_platform = {demo.platform: demo for demo in demo_accounts()}
     assert sorted(by_platform) == ["facebook", "x", "youtube"]
-    tokens = sandbox_seed.demo_tokens(0.0)
+    facebook, x, youtube = (by_platform[p] for p in ("facebook", "x", "youtube"))
     pairs = [
-        (by_platform["facebook"].access_token, sandbox_seed.DEMO_FB_PAGE_TOKEN),
-        (by_platform["x"].access_token, sandbox_seed.DEMO_X_ACCESS_TOKEN),
-        (by_platform["x"].refresh_token, sandbox_seed.DEMO_X_REFRESH_TOKEN),
-        (by_platform["youtube"].access_token, sandbox_seed.DEMO_YT_ACCESS_TOKEN),
-        (by_platform["youtube"].refresh_token, sandbox_seed.DEMO_YT_REFRESH_TOKEN),
+        (facebook.access_token, sandbox_seed.DEMO_FB_PAGE_TOKEN),
+        (x.access_token, sandbox_seed.DEMO_X_ACCESS_TOKEN),
+        (x.refresh_token, sandbox_seed.DEMO_X_REFRESH_TOKEN),
+        (youtube.access_token, sandbox_seed.DEMO_YT_ACCESS_TOKEN),
+        (youtube.refresh_token, sandbox_seed.DEMO_YT_REFRESH_TOKEN),
     ]
     for ours, theirs in pairs:
         assert ours == theirs
-    for demo in DEMO_ACCOUNTS:
+    tokens = sandbox_seed.demo_tokens(0.0)
+    for demo in (x, youtube):
+        refresh = tokens[demo.refresh_token]
+        assert (refresh["kind"], refresh["account_id"]) == ("refresh", demo.remote_id)
+    for demo in demo_accounts():
         record = tokens[demo.access_token]
         assert record["account_id"] == demo.remote_id
         lifetime = record["expires_at"]  # seeded at 0, so this is its lifetime
         assert lifetime == demo.lifetime
+    # Facebook's connect flow records no scopes for a Page token.
+    assert facebook.scopes == ()
+    for demo in (x, youtube):
+        assert list(demo.scopes) == tokens[demo.access_token]["scope"]
+    world, _media = sandbox_seed.build_seed(0.0)
+    accounts = world["accounts"]
+    assert facebook.display_name == accounts["facebook"][facebook.remote_id]["name"]
+    assert x.extra == {"username": accounts["x"][x.remote_id]["username"]}
+    assert x.display_name == f"@{x.extra['username']}"
+    assert youtube.display_name == accounts["youtube"][youtube.remote_id]["title"]
 
 
 def test_sandbox_url_is_found_only_when_every_platform_uses_the_sandbox(settings):
@@ -316,7 +332,7 @@ def test_demo_tokens_are_not_stored_in_plain_text():
     accounts = list(ChannelAccount.objects.all())
     assert len(accounts) == 3
     for account in accounts:
-        demo = next(d for d in DEMO_ACCOUNTS if d.platform == account.platform)
+        demo = next(d for d in demo_accounts() if d.platform == account.platform)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT access_token, refresh_token FROM publishing_channelaccount "
@@ -346,7 +362,7 @@ def test_stored_demo_tokens_work_against_the_sandbox(sandbox):
         assert {item.remote_id for item in items} <= seeded
     # Nothing was refreshed: the seeded tokens were accepted as they are.
     assert {a.access_token for a in ChannelAccount.objects.all()} == {
-        d.access_token for d in DEMO_ACCOUNTS
+        d.access_token for d in demo_accounts()
     }
 
 

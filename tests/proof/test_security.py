@@ -20,9 +20,7 @@ from channels.values import Credentials
 from channels.x import XAdapter
 from channels.youtube import YouTubeAdapter
 from publishing.models import ChannelAccount
-from tests.channels.test_facebook import facebook_config
-from tests.channels.test_x import x_config
-from tests.channels.test_youtube import youtube_config
+from tests.channels.contract import facebook_config, x_config, youtube_config
 
 REDIRECT = "http://testserver/admin/social/accounts/callback/"
 ADAPTERS = {

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from itertools import count
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
@@ -33,6 +35,38 @@ from tests.worker_fixtures import wait_for
 FACEBOOK_PAGE = "200000000001"
 X_USER = "3000000001"
 YOUTUBE_CHANNEL = "UCexampleshire0000000001"
+#: The token of make_account's accounts, which no page may show.
+TOKEN = "secret-access-token-never-shown"  # noqa: S105
+_keys = count()
+
+
+def unique_key() -> int:
+    """A number no other call in this run returns."""
+    return next(_keys)
+
+
+def make_account(platform="x", remote_id="3000000001", name="@ExampleshireCC"):
+    """A connected account whose token is ``TOKEN`` (no sandbox behind it)."""
+    return ChannelAccount.objects.create(
+        platform=platform, display_name=name, remote_id=remote_id, access_token=TOKEN
+    )
+
+
+def make_row(account, state, page=None, title="Bins collected late", **fields):
+    """A cross-post row in ``state``; ``fields`` set or override any others."""
+    values = {
+        "page_id": page.pk if page else None,
+        "account": account,
+        "platform": account.platform,
+        "idempotency_key": f"key-{unique_key()}",
+        "page_title": page.title if page else title,
+        "text": f"{title} https://council.example/news/",
+        "link": "https://council.example/news/",
+        "marker": "https://council.example/news/",
+        "content_hash": "hash",
+        "state": state,
+    }
+    return CrossPost.objects.create(**(values | fields))
 
 
 @pytest.fixture
@@ -156,10 +190,19 @@ def rows_for(page):
     return list(CrossPost.objects.filter(page_id=page.pk).select_related("account"))
 
 
-def settle(page, expected: int, timeout: float = 60.0, worker=None):
-    """Run the sweeper until every row of the page is final; return the rows."""
+def settle(
+    page, expected: int, timeout: float = 60.0, worker=None, retry_at_once=False
+):
+    """Run the sweeper until every row of the page is final; return the rows.
+
+    ``retry_at_once`` makes the rows waiting to retry due before each sweep, as
+    if their backoff had passed (the worker's clock cannot be moved)."""
 
     def done():
+        if retry_at_once:
+            CrossPost.objects.filter(
+                page_id=page.pk, state=CrossPost.State.RETRYING
+            ).update(next_attempt_at=timezone.now())
         delivery.sweep()
         rows = rows_for(page)
         if len(rows) == expected and all(row.is_final for row in rows):

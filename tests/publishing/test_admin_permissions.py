@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from publishing.models import ChannelAccount, CrossPost
 
-from .test_dashboard import make_account, make_row
+from .conftest import make_account, make_row
 
 State = CrossPost.State
 ROLES = ("anonymous", "editor", "moderator", "comms", "superuser")

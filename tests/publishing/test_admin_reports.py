@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from publishing.models import ChannelAccount, CrossPost
 
-from .test_dashboard import make_account, make_row
+from .conftest import make_account, make_row
 
 State = CrossPost.State
 HOME = reverse("wagtailadmin_home")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from publishing import tasks
 from publishing.models import ChannelAccount, CrossPost, PeriodicRun, WorkerHeartbeat
 
-from .test_dashboard import make_account, make_row
+from .conftest import make_account, make_row
 
 pytestmark = pytest.mark.django_db
 State = CrossPost.State

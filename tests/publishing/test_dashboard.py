@@ -7,7 +7,6 @@ import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta
-from itertools import count
 
 import pytest
 import time_machine
@@ -20,36 +19,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from wagtail.models import GroupPagePermission, Page
 
-from publishing.models import ChannelAccount, CrossPost, PeriodicRun, WorkerHeartbeat
+from publishing.models import CrossPost, PeriodicRun, WorkerHeartbeat
 from tests.factories import PolicyPageFactory
+from tests.publishing.conftest import TOKEN, make_account, make_row, unique_key
 
 State = CrossPost.State
 DASHBOARD = reverse("publishing_admin:dashboard")
 RESULTS = reverse("publishing_admin:dashboard_results")
-TOKEN = "secret-access-token-never-shown"  # noqa: S105
-_keys = count()
-
-
-def make_account(platform="x", remote_id="3000000001", name="@ExampleshireCC"):
-    return ChannelAccount.objects.create(
-        platform=platform, display_name=name, remote_id=remote_id, access_token=TOKEN
-    )
-
-
-def make_row(account, state, page=None, title="Bins collected late", **fields):
-    return CrossPost.objects.create(
-        page_id=page.pk if page else None,
-        account=account,
-        platform=account.platform,
-        idempotency_key=f"key-{next(_keys)}",
-        page_title=page.title if page else title,
-        text=f"{title} https://council.example/news/",
-        link="https://council.example/news/",
-        marker="https://council.example/news/",
-        content_hash="hash",
-        state=state,
-        **fields,
-    )
 
 
 def action_url(row, action):
@@ -163,10 +139,10 @@ def test_query_count_does_not_grow_with_rows(client, people, account):
         return len(captured)
 
     for _ in range(3):
-        make_row(make_account("facebook", f"page-{next(_keys)}", "Page"), State.FAILED)
+        make_row(make_account("facebook", f"page-{unique_key()}", "Page"), State.FAILED)
     few = queries_for_listing()
     for _ in range(30):
-        make_row(make_account("x", f"user-{next(_keys)}", "@someone"), State.POSTED)
+        make_row(make_account("x", f"user-{unique_key()}", "@someone"), State.POSTED)
     many = queries_for_listing()
 
     assert many == few

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from publishing.models import CrossPost
-from tests.publishing.test_dashboard import make_account, make_row
+from tests.publishing.conftest import make_account, make_row
 
 State = CrossPost.State
 DASHBOARD = reverse("publishing_admin:dashboard")

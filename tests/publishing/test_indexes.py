@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 
 from publishing.models import ChannelAccount, CrossPost
 
-from .test_claim import make_row
+from .conftest import make_row
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +25,7 @@ def _indexes() -> dict[str, dict]:
         )
     # A unique constraint is backed by an index, though not listed as one.
     return {
-        name: info
-        for name, info in found.items()
-        if info["index"] or info["unique"]
+        name: info for name, info in found.items() if info["index"] or info["unique"]
     }
 
 
@@ -55,6 +53,6 @@ def test_an_idempotency_key_is_still_unique():
     account = ChannelAccount.objects.create(
         platform="facebook", display_name="Exampleshire CC", remote_id="200000000001"
     )
-    row = make_row(account, 1)
+    row = make_row(account, CrossPost.State.PENDING)
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_row(account, 2, idempotency_key=row.idempotency_key)
+        make_row(account, CrossPost.State.PENDING, idempotency_key=row.idempotency_key)

@@ -16,7 +16,7 @@ from publishing.accounts import refresh_expiring_tokens
 from publishing.models import ChannelAccount, CrossPost
 from tests.proof.helpers import forget_cached_rendition
 from tests.publishing.conftest import publish, settle
-from tests.worker_fixtures import WorkerProcess
+from tests.worker_fixtures import WorkerProcess, in_place_of
 
 pytestmark = [
     pytest.mark.integration,
@@ -59,16 +59,13 @@ def all_logs_at_debug():
 def debug_worker(celery_worker_process):
     """A worker logging at DEBUG to a file of its own, in place of the
     session's worker for the length of the test."""
-    celery_worker_process.stop()
     worker = WorkerProcess(
-        connection.settings_dict["NAME"], extra_env={"LOG_LEVEL": "DEBUG"}
+        connection.settings_dict["NAME"], extra_env={"LOG_LEVEL": "DEBUG"}, name="debug"
     )
     worker.log_path = settings.TEST_DIR / "security-debug-worker.log"
     worker.log_path.unlink(missing_ok=True)
-    worker.start()
-    yield worker
-    worker.stop()
-    celery_worker_process.start()
+    with in_place_of(celery_worker_process, [worker]):
+        yield worker
 
 
 def _tokens() -> set[str]:

@@ -15,7 +15,7 @@ from django.conf import settings
 from publishing import dispatch
 from publishing.models import CrossPost
 
-from .test_dashboard import make_account, make_row
+from .conftest import make_account, make_row
 
 pytestmark = [
     pytest.mark.django_db,

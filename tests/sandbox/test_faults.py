@@ -13,6 +13,7 @@ import tweepy
 from googleapiclient.http import MediaIoBaseUpload
 
 from sandbox.seed import FB_PAGE_COUNCIL
+from tests.worker_fixtures import wait_for
 
 from .helpers import graph, tweepy_client, youtube_client
 
@@ -63,7 +64,7 @@ def test_hang_times_out_then_reset_releases(sandbox, sandbox_server, x_auth):
         _tweet(sandbox_server.url, x_auth, "hung again", timeout=10).status_code))
     started = time.monotonic()
     worker.start()
-    time.sleep(0.3)
+    wait_for(lambda: sandbox.faults()[0]["fired"] == 2)  # the second one hangs
     sandbox.reset()
     worker.join(timeout=5)
     assert results == [503] and time.monotonic() - started < 2.5

@@ -36,7 +36,7 @@ from wagtail.models import (
     Site,
 )
 
-from council_site.core.demo_accounts import DEMO_ACCOUNTS, sandbox_url
+from council_site.core.demo_accounts import demo_accounts, sandbox_url
 from council_site.core.demo_content import ANNOUNCEMENTS, DEPARTMENTS, POLICIES
 from council_site.core.models import Department
 from council_site.home.models import HomePage
@@ -314,7 +314,7 @@ class Command(BaseCommand):
         comms = get_user_model().objects.filter(username="comms").first()
         now = timezone.now()
         created = []
-        for demo in DEMO_ACCOUNTS:
+        for demo in demo_accounts():
             if ChannelAccount.objects.filter(
                 platform=demo.platform, remote_id=demo.remote_id
             ).exists():
