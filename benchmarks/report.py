@@ -28,6 +28,8 @@ from benchmarks import harness
 NOT_BENCHMARKS = {"harness", "report", "settings", "soak", "tasks"}
 RESULT_PREFIX = "BENCHMARK-RESULT "
 REPORT = Path(__file__).resolve().parent / "REPORT.md"
+#: Figures of an earlier head, shown beside this run's for the same checks.
+BEFORE = Path(__file__).resolve().parent / "before.json"
 
 
 def benchmark_names() -> list[str]:
@@ -101,6 +103,26 @@ def _section(name: str, outcome: dict[str, Any]) -> list[str]:
     return [*lines, "", "</details>", ""]
 
 
+def _before_and_after(outcomes: dict[str, dict[str, Any]]) -> list[str]:
+    """This run's checks beside the same checks of ``before.json``'s head."""
+    if not BEFORE.exists():
+        return []
+    before = json.loads(BEFORE.read_text())
+    now = {
+        check["name"]: check
+        for outcome in outcomes.values()
+        for check in outcome.get("result", {}).get("checks", [])
+    }
+    lines = ["## Before and after", "", f"Before: {before['label']}.", "",
+             "| measurement | before | now | target |", "|---|---:|---:|---|"]
+    for name, measured in before["checks"].items():
+        check = now.get(name)
+        current = check["measured"] if check else "not run"
+        target = check["target"] if check else ""
+        lines.append(f"| {name} | {measured} | {current} | {target} |")
+    return [*lines, ""]
+
+
 def write_report(outcomes: dict[str, dict[str, Any]]) -> str:
     machine = harness.machine()
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -123,6 +145,7 @@ def write_report(outcomes: dict[str, dict[str, Any]]) -> str:
                       met, "no verdict"))
         lines.append(f"| [{name}](#{name}) | {status} |")
     lines.append("")
+    lines += _before_and_after(outcomes)
     for name, outcome in outcomes.items():
         lines += _section(name, outcome)
     text = "\n".join(lines)
