@@ -270,6 +270,43 @@ class ChooseAccountsView(View):
         return redirect("publishing_admin:accounts")
 
 
+class AccountFieldView(ManageChannelsMixin, View):
+    """A form for one of an account's own settings: it saves only that field,
+    never the row's tokens or state."""
+
+    form_class: type[forms.ModelForm]
+    template_name: str
+    title: str  # "Picture of {account}"
+
+    def saved(self, account) -> str:
+        """The message once the form is saved."""
+        raise NotImplementedError
+
+    def render(self, form, account):
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {
+                "form": form,
+                "account": account,
+                "page_title": self.title.format(account=account),
+            },
+        )
+
+    def get(self, request, pk: int):
+        account = get_object_or_404(ChannelAccount, pk=pk)
+        return self.render(self.form_class(instance=account), account)
+
+    def post(self, request, pk: int):
+        account = get_object_or_404(ChannelAccount, pk=pk)
+        form = self.form_class(request.POST, instance=account)
+        if not form.is_valid():
+            return self.render(form, account)
+        form.save(commit=False).save(update_fields=form._meta.fields)
+        messages.success(request, self.saved(account))
+        return redirect("publishing_admin:accounts")
+
+
 class AccountPictureForm(forms.ModelForm):
     class Meta:
         model = ChannelAccount
@@ -277,32 +314,16 @@ class AccountPictureForm(forms.ModelForm):
         widgets = {"picture": AdminImageChooser}
 
 
-class AccountPictureView(ManageChannelsMixin, View):
+class AccountPictureView(AccountFieldView):
     """The account's picture for the previews, chosen from the image library:
     the previews never load the platform's own copy."""
 
+    form_class = AccountPictureForm
     template_name = "publishing/admin/account_picture.html"
+    title = "Picture of {account}"
 
-    def render(self, form, account):
-        return TemplateResponse(
-            self.request,
-            self.template_name,
-            {"form": form, "account": account, "page_title": f"Picture of {account}"},
-        )
-
-    def get(self, request, pk: int):
-        account = get_object_or_404(ChannelAccount, pk=pk)
-        return self.render(AccountPictureForm(instance=account), account)
-
-    def post(self, request, pk: int):
-        account = get_object_or_404(ChannelAccount, pk=pk)
-        form = AccountPictureForm(request.POST, instance=account)
-        if not form.is_valid():
-            return self.render(form, account)
-        # Only the picture: the row's tokens and state are not this form's.
-        form.save(commit=False).save(update_fields=["picture"])
-        messages.success(request, f"The picture of {account} is saved.")
-        return redirect("publishing_admin:accounts")
+    def saved(self, account) -> str:
+        return f"The picture of {account} is saved."
 
 
 class AccountUseForm(forms.ModelForm):
@@ -312,33 +333,16 @@ class AccountUseForm(forms.ModelForm):
         widgets = {"usage": forms.RadioSelect}
 
 
-class AccountUseView(ManageChannelsMixin, View):
+class AccountUseView(AccountFieldView):
     """What the account is for: every page chosen for it, urgent notices only
     (a council that keeps X for warn-and-inform messages), or retired."""
 
+    form_class = AccountUseForm
     template_name = "publishing/admin/account_use.html"
+    title = "Use of {account}"
 
-    def render(self, form, account):
-        return TemplateResponse(
-            self.request,
-            self.template_name,
-            {"form": form, "account": account, "page_title": f"Use of {account}"},
-        )
-
-    def get(self, request, pk: int):
-        account = get_object_or_404(ChannelAccount, pk=pk)
-        return self.render(AccountUseForm(instance=account), account)
-
-    def post(self, request, pk: int):
-        account = get_object_or_404(ChannelAccount, pk=pk)
-        form = AccountUseForm(request.POST, instance=account)
-        if not form.is_valid():
-            return self.render(form, account)
-        form.save(commit=False).save(update_fields=["usage"])
-        messages.success(
-            request, f"{account} is now used for: {account.get_usage_display()}."
-        )
-        return redirect("publishing_admin:accounts")
+    def saved(self, account) -> str:
+        return f"{account} is now used for: {account.get_usage_display()}."
 
 
 class DisconnectView(ManageChannelsMixin, View):
