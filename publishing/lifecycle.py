@@ -191,13 +191,12 @@ def _add(state, operation, event, to_state, to_operation, *effects, guard=None,
     )
 
 
-def _keep_or_update(state, operation, event, audit=None, *, content=True) -> None:
+def _keep_or_update(state, operation, event, audit=None) -> None:
     """The row's post stands: kept when it already shows the page, else
     updated, with attempts of its own (and checked by the guard again)."""
-    change = ("content",) if content else ()
-    _add(state, operation, event, S.POSTED, P, *change, "fresh",
+    _add(state, operation, event, S.POSTED, P, "content", "fresh",
          guard="post shows the page", audit=audit)
-    _add(state, operation, event, S.UPDATING, U, *change, "fresh", "check",
+    _add(state, operation, event, S.UPDATING, U, "content", "fresh", "check",
          "enqueue", audit=audit)
 
 
