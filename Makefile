@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test install lint soak bench clean chromium
+.PHONY: run test install lint soak bench screenshots clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ soak: $(TEST_STAMP)
 # Every benchmark in benchmarks/; writes benchmarks/REPORT.md.
 bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.report
+
+# The README's screenshots, from the demo that `make run` serves (start it first).
+screenshots: $(TEST_STAMP) chromium
+	$(BIN)/python docs/screenshots.py
 
 # axe-core (pinned in package.json) for the browser accessibility tests.
 $(NODE_STAMP): package.json package-lock.json

@@ -33,7 +33,6 @@ urlpatterns = [
         CrossPostActionView.as_view(),
         name="crosspost_action",
     ),
-    path("posts/<int:pk>/ask-retry/", AskRetryView.as_view(), name="ask_retry"),
     path("pages/<int:page_id>/status/", PageStatusView.as_view(), name="page_status"),
     path("calendar/", ContentCalendarView.as_view(), name="calendar"),
     path("foi/", PostedRecordView.as_view(), name="foi"),
