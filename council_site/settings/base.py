@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: healthchecks reach gunicorn by address over http (core/health.py).
+    "council_site.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "council_site.core.csp.PublicSiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
