@@ -210,10 +210,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "wagtailadmin_login"
 # Sign-in throttling (django-axes): the first backend refuses a username that
-# has failed too often from one address, before any password is checked.
+# has failed too often from one address, before any password is checked. Axes'
+# backend with ModelBackend's methods, not its standalone one: code that takes
+# the first backend to load a user (Wagtail's page test helpers) gets one that can.
 # https://django-axes.readthedocs.io/en/latest/4_configuration.html
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "axes.backends.AxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Counted per username and address together: a council office shares one
