@@ -20,7 +20,9 @@ RUN pip install --no-cache-dir . \
        DATABASE_URL=sqlite:////tmp/build.db REDIS_URL=redis://build \
        FACEBOOK_APP_ID=build FACEBOOK_APP_SECRET=build X_CLIENT_ID=build \
        X_CLIENT_SECRET=build GOOGLE_CLIENT_ID=build GOOGLE_CLIENT_SECRET=build \
-       python manage.py collectstatic --noinput
+       python manage.py collectstatic --noinput \
+    && mkdir -p var/media \
+    && chown -R council:council var
 USER council
 EXPOSE 8000
 CMD ["gunicorn", "council_site.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

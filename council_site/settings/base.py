@@ -5,6 +5,7 @@ configuration table. The embedded defaults (SQLite, Celery's filesystem transpor
 the local platform sandbox) let ``make run`` work on a machine with nothing else.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -60,9 +61,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # First: healthchecks reach gunicorn by address over http (core/health.py).
+    "council_site.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "council_site.core.csp.PublicSiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -73,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
     # Last, so it wraps the view alone: an admin change and the outbox rows it
     # writes commit together (publishing/middleware.py).
     "publishing.middleware.AtomicAdminWritesMiddleware",
@@ -203,6 +209,30 @@ AUTH_PASSWORD_VALIDATORS = [
     )
 ]
 LOGIN_URL = "wagtailadmin_login"
+# Sign-in throttling (django-axes): the first backend refuses a username that
+# has failed too often from one address, before any password is checked. Axes'
+# backend with ModelBackend's methods, not its standalone one: code that takes
+# the first backend to load a user (Wagtail's page test helpers) gets one that can.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Counted per username and address together: a council office shares one
+# address, so one person's typing never locks out their colleagues.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+# Successful sign-ins are not recorded: their addresses are personal data that
+# nothing here reads. Failures are, until their wait is over.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "council_site.core.login_throttle.lockout_response"
+# Named on the lockout page as whom to ask: the people who can reset a password
+# or lift a lockout (manage.py axes_reset_username).
+LOGIN_HELP_CONTACT = env(
+    "LOGIN_HELP_CONTACT", default="the council's web team (a Wagtail administrator)"
+)
 
 # STATIC AND MEDIA
 # ------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Local development: ``make run``."""
 
+from datetime import timedelta
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
@@ -7,6 +9,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-not-secret-council-publishing")
 ALLOWED_HOSTS = ["*"]
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Sign-in throttling stays on, so the lockout page can be seen, but generous.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=20)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=1))
 
 # make run writes a key here on first start (manage.py devkey).
 _key_file = VAR_DIR / "token_encryption.key"

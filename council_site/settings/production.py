@@ -6,10 +6,6 @@ from .base import SOCIAL_CHANNELS, env, tune_postgres
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-# Every link posted to social media is built on it: a default would post dead
-# links to the world.
-SITE_URL = env("SITE_URL")
-WAGTAILADMIN_BASE_URL = SITE_URL
 TOKEN_ENCRYPTION_KEY = env("TOKEN_ENCRYPTION_KEY")
 # The public address: links in posts and the admin's emails are built from it,
 # so a missing one fails at startup instead of posting http://127.0.0.1 links.
@@ -38,7 +34,10 @@ STORAGES = {
 }
 
 # SECURITY: https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+# Gunicorn is reachable only from the proxy (docker-compose.yml, deploy/nginx),
+# which sets these headers itself: they come from no client.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+AXES_CLIENT_IP_CALLABLE = "council_site.core.login_throttle.forwarded_client_ip"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

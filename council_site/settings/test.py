@@ -21,6 +21,9 @@ TOKEN_ENCRYPTION_KEY = "u5HGm8ab1s1XvJmSjVYdVwGqkFK2wGkLlbF6H5AOE9Y="  # noqa: S
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Sign-in throttling is off, so that tests signing in many times never lock
+# each other out; tests/council_site/test_login_throttle.py turns it on.
+AXES_ENABLED = False
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # TEST_RUN_NAME keeps two suites on one checkout (e.g. two terminals) apart.
 TEST_DIR = VAR_DIR / os.environ.get("TEST_RUN_NAME", "test-run")

@@ -6,6 +6,7 @@ import re
 import shlex
 import subprocess
 import sys
+from ast import literal_eval
 from pathlib import Path
 
 import pytest
@@ -83,8 +84,10 @@ def test_each_compose_worker_checks_its_own_health():
 
 def test_compose_defines_the_production_services_with_healthchecks():
     services = compose()["services"]
-    assert set(services) == {"web", "worker", "uploads", "beat", "postgres", "redis"}
-    for name in ("web", "worker", "uploads", "postgres", "redis"):
+    assert set(services) == {
+        *("proxy", "web", "worker", "uploads", "beat", "postgres", "redis")
+    }
+    for name in ("proxy", "web", "worker", "uploads", "postgres", "redis"):
         assert "healthcheck" in services[name], name
     # The app is defined once and reused by web, the workers and beat.
     images = {services[name]["image"] for name in APP_SERVICES}
@@ -92,6 +95,73 @@ def test_compose_defines_the_production_services_with_healthchecks():
     for name in APP_SERVICES:
         env_files = services[name]["env_file"]
         assert all(entry["required"] is False for entry in env_files)
+
+
+def nginx_locations() -> dict[str, str]:
+    """Each prefix location of deploy/nginx.conf's https server and the text of
+    its block's first lines (up to a nested block or its end)."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    https = conf[conf.index("listen 443") :]
+    return dict(re.findall(r"location (/\S*) \{([^{}]*)", https))
+
+
+def mounts(service: dict) -> dict[str, str]:
+    """A compose service's volumes, source to path in the container."""
+    return dict(
+        re.fullmatch(r"(.+):(/[^:]*)(?::r[ow])?", volume).groups()
+        for volume in service["volumes"]
+    )
+
+
+def test_only_the_proxy_is_reached_from_outside_and_gunicorn_behind_it():
+    services = compose()["services"]
+    published = {name for name, service in services.items() if "ports" in service}
+    assert published == {"proxy"}
+    assert services["proxy"]["ports"] == ["80:80", "443:443"]
+    # An exact release of the official image, never a moving tag.
+    assert re.fullmatch(r"nginx:\d+\.\d+\.\d+-alpine", services["proxy"]["image"])
+    proxy = mounts(services["proxy"])
+    assert proxy["./deploy/nginx.conf"] == "/etc/nginx/conf.d/default.conf"
+
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    bind = re.search(r"--bind 0\.0\.0\.0:(\d+)", services["web"]["command"])
+    assert f"server web:{bind[1]};" in conf
+    assert services["web"]["expose"] == [bind[1]]
+    every_other_request = nginx_locations()["/"]
+    assert "proxy_pass http://council_web;" in every_other_request
+    # Set by the proxy, so no client can claim https or another address.
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in every_other_request
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in every_other_request
+    assert "ssl_certificate /etc/nginx/certs/fullchain.pem;" in conf
+    assert proxy["${TLS_CERTS_DIR:-./deploy/certs}"] == "/etc/nginx/certs"
+
+
+def test_the_proxy_serves_media_and_static_from_the_volumes_the_app_writes():
+    services = compose()["services"]
+    media_root, static_root = production_setting("MEDIA_ROOT", "STATIC_ROOT.as_posix()")
+    workdir = re.search(r"^WORKDIR (\S+)$", (ROOT / "Dockerfile").read_text(), re.M)
+
+    def in_container(path: str) -> str:
+        return f"{workdir[1]}/{Path(literal_eval(path)).relative_to(ROOT).as_posix()}"
+
+    app_volumes = mounts(services["web"])
+    proxy_volumes = mounts(services["proxy"])
+    locations = nginx_locations()
+    for url, root in (("/media/", media_root), ("/static/", static_root)):
+        alias = re.search(r"alias (\S+)/;", locations[url])[1]
+        volume = next(name for name, path in proxy_volumes.items() if path == alias)
+        assert app_volumes[volume] == in_container(root), url
+    # Documents are served by Wagtail's view, which checks their privacy.
+    assert "return 404;" in locations["/media/documents/"]
+    assert "sandbox" in locations["/media/"]
+
+
+def test_healthchecks_ask_the_health_endpoint():
+    services = compose()["services"]
+    for name in ("proxy", "web"):
+        check = " ".join(services[name]["healthcheck"]["test"])
+        assert "/health/live/" in check, name
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
 
 
 def test_every_app_service_command_refers_to_something_in_the_project():
@@ -165,6 +235,15 @@ def production_setting(*names: str) -> list[str]:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()[-len(names) :]
+
+
+def test_production_counts_sign_in_failures_by_the_address_the_proxy_saw():
+    callable_, proxy_header, limit = production_setting(
+        "AXES_CLIENT_IP_CALLABLE", "SECURE_PROXY_SSL_HEADER", "AXES_FAILURE_LIMIT"
+    )
+    assert callable_ == "'council_site.core.login_throttle.forwarded_client_ip'"
+    assert proxy_header == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert limit == "5"
 
 
 def test_production_takes_its_addresses_from_site_url_and_ends_idle_sessions():
