@@ -42,7 +42,7 @@ test: $(TEST_STAMP) $(NODE_STAMP) chromium
 # twice), beat, and a Redis restart when Redis is local; fails on any duplicate or
 # lost post. The suite runs only a short one (tests/proof/test_soak.py).
 soak: $(TEST_STAMP)
-	LIFECYCLE_EXAMPLES=300 $(BIN)/python -m pytest -q tests/publishing/test_lifecycle_properties.py
+	LIFECYCLE_EXAMPLES=100 $(BIN)/python -m pytest -q tests/publishing/test_lifecycle_properties.py
 	$(BIN)/python -m pytest -m soak tests/proof/test_soak.py
 
 # Every benchmark in benchmarks/; writes benchmarks/REPORT.md.

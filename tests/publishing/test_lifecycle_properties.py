@@ -26,7 +26,7 @@ from .conftest import live_posts_with_marker, publish
 
 State = CrossPost.State
 #: Stories a run tells: a few in the default suite (each is a page published and
-#: delivered against the sandbox, a second or more); `make soak` tells hundreds.
+#: delivered against the sandbox, a second or more); `make soak` tells a hundred.
 EXAMPLES = int(os.environ.get("LIFECYCLE_EXAMPLES", "6"))
 PLATFORMS = ("facebook", "x")
 FAULTS = ("none", "server_error", "drop_after_create", "rate_limit")
