@@ -14,16 +14,19 @@ When a fault spends an account's sign-in (a token renewal whose answer is lost),
 the soak reconnects it as a comms manager would and says so in its report; an
 account parked for any other reason stays parked, and its posts count as lost.
 
-Meanwhile a worker is SIGKILLed (and restarted) ``--kills`` times and, when the
-broker is a local Redis server and we are root, Redis is restarted once without
-saving, so every queued message is lost and only the sweeper can recover them.
+Meanwhile a worker is SIGKILLed (and restarted) ``--kills`` times, beat is
+SIGKILLed and started again once and, when we are root, a local Redis broker is
+restarted once without saving (every queued message is lost and only the sweeper
+can recover them) and a local PostgreSQL cluster is restarted once (every
+connection is cut mid-work).
 
 ``--quick`` (the test suite's short soak) leaves out the two waits of a minute:
 Facebook gets no rate limits (its resets are in whole minutes) and a killed
 worker's leases are ended by hand as it dies, instead of being waited out.
 
 It stops when every row is final or the deadline passes and prints one table.
-Exit status 1 on any duplicate post or lost row, 0 otherwise.
+Exit status 1 on any duplicate post, lost row or failed post (every fault it
+injects is temporary, so every post must go out), 0 otherwise.
 """
 
 from __future__ import annotations
@@ -135,6 +138,35 @@ def restart_redis() -> float:
     return round(time.monotonic() - started, 2)
 
 
+def local_postgres_cluster() -> tuple[str, str] | None:
+    """``(version, name)`` of the Debian PostgreSQL cluster on port 5432, if it
+    is online and we may restart it (root, Debian's cluster tools)."""
+    if os.geteuid() != 0 or not shutil.which("pg_ctlcluster"):
+        return None
+    listed = subprocess.run(
+        ["pg_lsclusters", "--no-header"], capture_output=True, text=True, timeout=10
+    )
+    for line in listed.stdout.splitlines():
+        version, name, port, status, *_rest = line.split()
+        if port == "5432" and status == "online":
+            return version, name
+    return None
+
+
+def restart_postgres(cluster: tuple[str, str]) -> float:
+    """Restart PostgreSQL (fast: every connection is cut, as in a failover);
+    the seconds until it answers again."""
+    started = time.monotonic()
+    subprocess.run(
+        ["pg_ctlcluster", *cluster, "restart", "-m", "fast"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    harness.wait_until(lambda: harness.answers("127.0.0.1", 5432), 60, 0.1)
+    return round(time.monotonic() - started, 2)
+
+
 def expire_leases(worker: harness.CeleryProcess) -> int:
     """End the leases a SIGKILLed worker held now, not when they run out: its
     processes are gone, so none of its deliveries can still be sending."""
@@ -153,7 +185,7 @@ class Chaos:
     ``quick`` expires a killed worker's leases at once (``expire_leases``)."""
 
     def __init__(self, items: int, workers: list, kills: int, redis: bool,
-                 quick: bool = False):
+                 quick: bool = False, beat=None, postgres=None):
         self.quick = quick
         self.events: list[tuple[int, str, Any]] = []
         for number in range(kills):
@@ -161,6 +193,10 @@ class Chaos:
             self.events.append((mark, "kill", workers[number % len(workers)]))
         if redis:
             self.events.append((int(items * 0.5), "redis", None))
+        if beat is not None:
+            self.events.append((int(items * 0.35), "beat", beat))
+        if postgres is not None:
+            self.events.append((int(items * 0.65), "postgres", postgres))
         self.events.sort(key=lambda event: event[0])
         self.log: list[str] = []
 
@@ -175,6 +211,19 @@ class Chaos:
                 self.log.append(
                     f"SIGKILL {target.name} after {published}"
                     + (f" ({expired} leases expired by hand)" if self.quick else "")
+                )
+            elif kind == "beat":
+                target.kill()
+                time.sleep(1)
+                target.start()
+                self.log.append(f"SIGKILL beat after {published}, started again")
+            elif kind == "postgres":
+                from django.db import connection
+
+                down = restart_postgres(target)
+                connection.close()  # the publisher's own, cut by the restart
+                self.log.append(
+                    f"PostgreSQL restarted after {published} ({down}s down)"
                 )
             else:
                 down = restart_redis()
@@ -194,6 +243,11 @@ def publish_all(world, items: int, chaos: Chaos) -> tuple[list, list[str]]:
             page.save_revision().publish()
         except Exception as error:  # noqa: BLE001 - what an editor would see
             errors.append(f"page {number}: {type(error).__name__}: {error}")
+            # As a new request would: a connection the database dropped
+            # (restarted) is not used again.
+            from django.db import connection
+
+            connection.close()
             time.sleep(0.5)
             page.save_revision().publish()  # the editor presses Publish again
         pages.append(page)
@@ -384,14 +438,21 @@ def main(
             harness.CeleryProcess.worker(f"soak{n}", env, logs, concurrency)
             for n in (1, 2)
         ]
-        processes = [*workers, harness.CeleryProcess.beat(env, logs)]
+        beat = harness.CeleryProcess.beat(env, logs)
+        processes = [*workers, beat]
         for process in processes:
             process.start()
         harness.wait_for_worker()
         youtube_scenario(control, youtube_lost_answers, playlist_lag)
         inject_faults(control, quick=quick)
         redis = redis_restart and can_restart_redis(backends)
-        chaos = Chaos(items, workers, kills, redis, quick)
+        postgres = (
+            local_postgres_cluster()
+            if redis_restart and backends.postgres_name
+            else None
+        )
+        chaos = Chaos(items, workers, kills, redis, quick, beat=beat,
+                      postgres=postgres)
         pages, publish_errors = publish_all(world, items, chaos)
         chaos.finish(workers)
         comms = CommsManager(control, chaos.log)
@@ -403,9 +464,14 @@ def main(
             backends=backends.describe(),
             chaos=chaos.log,
             redis_restart="done" if redis else "skipped (not a local Redis as root)",
+            postgres_restart="done" if postgres else "skipped (not a local "
+            "PostgreSQL cluster as root)",
             publish_errors=publish_errors,
         )
-        result["meets_target"] = result["duplicates"] == 0 and result["lost"] == 0
+        # Every fault the soak injects is temporary: every post goes out.
+        result["meets_target"] = (
+            result["duplicates"] == 0 and result["lost"] == 0 and result["failed"] == 0
+        )
         keep_logs = not result["meets_target"]
         return result
     finally:
@@ -425,7 +491,8 @@ def print_table(result: dict[str, Any]) -> None:
     columns = ("items", "posted", "failed", "duplicates", "lost", "seconds")
     print(
         f"soak on {result['backends']}; {'; '.join(result['chaos'])}; "
-        f"Redis restart {result['redis_restart']}"
+        f"Redis restart {result['redis_restart']}; "
+        f"PostgreSQL restart {result.get('postgres_restart', 'skipped')}"
     )
     print("".join(f"{name:>12}" for name in columns))
     print("".join(f"{result[name]:>12}" for name in columns))
@@ -447,7 +514,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=300)
     parser.add_argument("--kills", type=int, default=2)
-    parser.add_argument("--no-redis-restart", action="store_true")
+    parser.add_argument(
+        "--no-redis-restart",
+        action="store_true",
+        help="restart neither Redis nor PostgreSQL (the suite's short soak)",
+    )
     parser.add_argument(
         "--embedded",
         action="store_true",

@@ -78,6 +78,7 @@ def test_soak_loses_nothing_and_posts_nothing_twice(
     assert numbers, report
     counted, posted, failed, duplicates, lost = map(int, numbers.groups())
     assert (counted, duplicates, lost) == (items, 0, 0), report
-    assert posted + failed == 3 * items, report
+    # Every fault injected is temporary: retried for a day, so all go out.
+    assert (posted, failed) == (3 * items, 0), report
     assert "SIGKILL" in run.stdout, report
     assert run.returncode == 0, report
