@@ -1,5 +1,7 @@
 """Production: every secret comes from the environment, with no default."""
 
+from urllib.parse import urlsplit
+
 from .base import *  # noqa: F403
 from .base import SOCIAL_CHANNELS, env, tune_postgres
 
@@ -114,6 +116,18 @@ _PRODUCTION_CHANNELS = {
         "LINK_HOSTS": env.list(
             "YOUTUBE_LINK_HOSTS",
             default=["www.youtube.com", "youtube.com", "m.youtube.com", "youtu.be"],
+        ),
+    },
+    "mastodon": {
+        "API_URL": env("MASTODON_INSTANCE_URL"),
+        "WEB_URL": env("MASTODON_WEB_URL", default=env("MASTODON_INSTANCE_URL")),
+        "CLIENT_ID": env("MASTODON_CLIENT_ID"),
+        "CLIENT_SECRET": env("MASTODON_CLIENT_SECRET"),
+        # An instance serves its media from a host or CDN of its own: no default.
+        "MEDIA_HOSTS": env.list("MASTODON_MEDIA_HOSTS"),
+        "LINK_HOSTS": env.list(
+            "MASTODON_LINK_HOSTS",
+            default=[urlsplit(env("MASTODON_INSTANCE_URL")).netloc],
         ),
     },
 }
