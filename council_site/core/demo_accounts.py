@@ -6,7 +6,8 @@ account is recorded the way a comms manager's connect flow records it
 (``channels.*.complete_connect`` and ``publishing.views.connecting``), so the
 demo behaves like a real connection: the Page and Mastodon tokens never
 expire, the X and Google access tokens expire and are refreshed with their
-refresh tokens (X's rotate), and the comms user can disconnect and reconnect them to practise.
+refresh tokens (X's rotate), and the comms user can disconnect and reconnect
+them to practise.
 
 The values are the sandbox's own (``sandbox.seed``), so the two never drift
 apart. Data and one check only; ``seed_demo`` creates the rows.
@@ -89,9 +90,10 @@ def sandbox_url(channels: Mapping[str, Mapping[str, Any]]) -> str | None:
 
     True only when each platform's API and token URLs lie under the sandbox's
     path for that platform (``<base>/facebook``, ``<base>/x``, ``<base>/youtube``,
-    ``<base>/mastodon``) on one common base, as the dev and test settings make them. Real platform URLs
-    (graph.facebook.com, api.twitter.com, youtube.googleapis.com...) never do, so
-    demo tokens are never stored for an installation that talks to the real ones.
+    ``<base>/mastodon``) on one common base, as the dev and test settings make
+    them. Real platform URLs (graph.facebook.com, api.twitter.com,
+    youtube.googleapis.com...) never do, so demo tokens are never stored for an
+    installation that talks to the real ones.
     """
     base = None
     for platform, path in SANDBOX_PATHS.items():
