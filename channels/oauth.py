@@ -27,12 +27,17 @@ def allow_loopback_http(*urls: str) -> None:
     check is relaxed when, and only when, every URL involved is loopback HTTP.
     A real platform (https) never turns this on.
     """
+    if loopback_http(*urls):
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
+def loopback_http(*urls: str) -> bool:
+    """Whether every one of ``urls`` is plain HTTP to this machine (a sandbox)."""
     parts = [urlsplit(url) for url in urls if url]
-    if parts and all(
+    return bool(parts) and all(
         p.scheme == "http" and p.hostname in {"127.0.0.1", "localhost", "::1"}
         for p in parts
-    ):
-        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    )
 
 
 def oauth_session(

@@ -94,4 +94,5 @@ BUILTIN: dict[str, str] = {
     "facebook": "channels.facebook.FacebookAdapter",
     "x": "channels.x.XAdapter",
     "youtube": "channels.youtube.YouTubeAdapter",
+    "mastodon": "channels.mastodon.MastodonAdapter",
 }

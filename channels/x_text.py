@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 from twitter_text import parse_tweet
 from twitter_text.config import config as twitter_text_config
@@ -28,6 +29,13 @@ _LOCAL_HOST = re.compile(
 _STAND_IN_HOST = r"\1example.com"
 
 
+def stand_in_local_hosts(text: str) -> str:
+    """``text`` with each link to ``localhost`` or an IP address put on a
+    real-looking domain, so that it is counted as a link, as the site's real
+    address is in production (platforms find links on known domains only)."""
+    return _LOCAL_HOST.sub(_STAND_IN_HOST, text)
+
+
 @functools.lru_cache(maxsize=2048)
 def weighted_length(text: str) -> int:
     """Length as X counts it: URLs 23, CJK and emoji 2, most Latin text 1.
@@ -43,7 +51,7 @@ def weighted_length(text: str) -> int:
     Cached: the same text is measured again when it is validated and when the
     counter asks.
     """
-    text = _LOCAL_HOST.sub(_STAND_IN_HOST, text)
+    text = stand_in_local_hosts(text)
     normal = convert_line_ending(unicodedata.normalize("NFC", text))
     if not _emoji_alphabet().isdisjoint(normal):
         return parse_tweet(text).weightedLength
@@ -96,8 +104,16 @@ def warm_up_weighing() -> None:
     _emoji_alphabet()
 
 
-def fit_x(text: str, link: str, limit: int = 280) -> str:
+def fit_x(
+    text: str,
+    link: str,
+    limit: int = 280,
+    measure: Callable[[str], int] = weighted_length,
+) -> str:
     """``text`` shortened to X's weighted ``limit``, with ``link`` intact.
+
+    ``measure`` counts a text as the platform does: X's weighted length by
+    default; another platform that shortens the same way passes its own.
 
     When the text is too long it is cut at a word boundary, "…" marks the cut
     and the link goes on its own line at the end. The link is never shortened
@@ -107,9 +123,9 @@ def fit_x(text: str, link: str, limit: int = 280) -> str:
     text = _INVALID.sub("", unicodedata.normalize("NFC", text)).strip()
     if link and not _has_token(text, link):
         text = f"{text}\n\n{link}".strip()
-    if weighted_length(text) <= limit:
+    if measure(text) <= limit:
         return text
-    if weighted_length(link) > limit:
+    if measure(link) > limit:
         raise ValueError("The link alone is longer than X allows.")
     body = _without_token(text, link) if link else text
 
@@ -124,12 +140,12 @@ def fit_x(text: str, link: str, limit: int = 280) -> str:
     low, high = 0, len(body)
     while low < high:
         mid = (low + high + 1) // 2
-        if weighted_length(candidate(mid)) <= limit:
+        if measure(candidate(mid)) <= limit:
             low = mid
         else:
             high = mid - 1
     cut = _word_boundary(body, low)
-    while cut > 0 and weighted_length(candidate(cut)) > limit:
+    while cut > 0 and measure(candidate(cut)) > limit:
         cut = _word_boundary(body, cut - 1)
     return candidate(cut)
 

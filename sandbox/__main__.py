@@ -12,7 +12,8 @@ from .server import display_host, make_server
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=(
-        "Serve local emulations of the Facebook Graph, X and YouTube APIs."))
+        "Serve local emulations of the Facebook Graph, X, YouTube and Mastodon "
+        "APIs."))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8700,
                         help="0 picks a free port")

@@ -15,10 +15,14 @@ from werkzeug.wrappers import Response
 from . import PLATFORMS
 from .facebook.common import LONG_LIVED
 from .faults import FaultError
+from .mastodon.auth import issue as issue_mastodon
+from .mastodon.common import DEFAULT_SCOPES as MASTODON_SCOPES
 from .seed import (
     FB_APP_ID,
     FB_PAGE_COUNCIL,
     FB_USER_ID,
+    MASTODON_ACCOUNT_ID,
+    MASTODON_CLIENT_ID,
     X_USER_ID,
     YT_CHANNEL_ID,
 )
@@ -78,6 +82,8 @@ def mint_token(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
             long_lived=True, user_id=FB_USER_ID)
         return {"access_token": token, "expires_in": expires_in,
                 "account_id": account, "scope": ",".join(scope)}
+    if platform == "mastodon":
+        return _mint_mastodon(state, accounts, body, family)
     default_account = X_USER_ID if platform == "x" else YT_CHANNEL_ID
     account = str(body.get("account_id") or default_account)
     if account not in accounts:
@@ -97,6 +103,19 @@ def mint_token(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
     return {"access_token": out["access_token"], "refresh_token": out["refresh_token"],
             "expires_in": out["expires_in"], "account_id": account,
             "scope": out["scope"]}
+
+
+def _mint_mastodon(
+    state: Any, accounts: dict[str, Any], body: dict[str, Any], family: str
+) -> dict[str, Any]:
+    """A Mastodon token: it never expires and comes without a refresh token."""
+    account = str(body.get("account_id") or MASTODON_ACCOUNT_ID)
+    if account not in accounts:
+        raise ControlError(f"unknown mastodon account {account}")
+    scope = _scope_list(body.get("scope"), MASTODON_SCOPES)
+    out = issue_mastodon(state, account, scope, MASTODON_CLIENT_ID, family)
+    return {"access_token": out["access_token"], "refresh_token": "",
+            "expires_in": None, "account_id": account, "scope": out["scope"]}
 
 
 def _quota(app: SandboxApp, body: dict[str, Any] | None) -> dict[str, Any]:

@@ -29,6 +29,17 @@ GOOGLE_CLIENT_SECRET = "sandbox-google-client-secret"  # noqa: S105 - demo value
 YT_CHANNEL_ID = "UCexampleshire0000000001"
 YT_UPLOADS_PLAYLIST = "UUexampleshire0000000001"
 
+MASTODON_CLIENT_ID = "sandbox-mastodon-client-id"
+MASTODON_CLIENT_SECRET = "sandbox-mastodon-client-secret"  # noqa: S105 - demo value
+MASTODON_ACCOUNT_ID = "109000000000000001"
+MASTODON_USERNAME = "exampleshire"
+#: Where the demo site's app is registered to send people back after consent.
+MASTODON_REDIRECT_URIS = [
+    "http://127.0.0.1:8000/admin/social/accounts/callback/",
+    "http://localhost:8000/admin/social/accounts/callback/",
+    "http://testserver/admin/social/accounts/callback/",
+]
+
 DAY = 86400.0
 
 # Demo grants, so a fresh or reset sandbox already trusts the demo site's accounts
@@ -42,6 +53,7 @@ DEMO_X_ACCESS_TOKEN = "sandbox-demo-x-access-token-ExampleshireCC"  # noqa: S105
 DEMO_X_REFRESH_TOKEN = "sandbox-demo-x-refresh-token-ExampleshireCC"  # noqa: S105 - published demo value
 DEMO_YT_ACCESS_TOKEN = "ya29.sandbox-demo-youtube-access-token"  # noqa: S105 - published demo value
 DEMO_YT_REFRESH_TOKEN = "1//sandbox-demo-youtube-refresh-token"  # noqa: S105 - published demo value
+DEMO_MASTODON_TOKEN = "sandbox-demo-mastodon-access-token-exampleshire"  # noqa: S105 - published demo value
 # What Council Publishing asks for when it connects each platform.
 DEMO_FB_SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement"]
 DEMO_X_SCOPES = [
@@ -55,6 +67,7 @@ DEMO_YT_SCOPES = [
     "https://www.googleapis.com/auth/youtube.upload",
     "https://www.googleapis.com/auth/youtube.force-ssl",
 ]
+DEMO_MASTODON_SCOPES = ["read", "write"]
 # Access token lifetimes as the token endpoints grant them (x/auth.py, youtube/auth.py).
 X_ACCESS_TTL = 7200.0
 GOOGLE_ACCESS_TTL = 3599.0
@@ -96,6 +109,15 @@ def _accounts() -> dict[str, Any]:
                 "created_at": "2010-04-12T09:30:00.000Z",
                 "description": "Official account of Exampleshire County "
                 "Council. Monitored 9am-5pm, Monday to Friday.",
+            },
+        },
+        "mastodon": {
+            MASTODON_ACCOUNT_ID: {
+                "username": MASTODON_USERNAME,
+                "display_name": "Exampleshire County Council",
+                "note": "Official account of Exampleshire County Council.",
+                "created_at": "2022-11-07T00:00:00.000Z",
+                "avatar": "110000000000000901",
             },
         },
         "youtube": {
@@ -176,6 +198,14 @@ def demo_tokens(now: float) -> dict[str, dict[str, Any]]:
             "demo-youtube",
             kind="refresh",
         ),
+        # Mastodon grants no refresh token: its access tokens last until revoked.
+        DEMO_MASTODON_TOKEN: record(
+            "mastodon",
+            MASTODON_ACCOUNT_ID,
+            DEMO_MASTODON_SCOPES,
+            MASTODON_CLIENT_ID,
+            "demo-mastodon",
+        ),
     }
 
 
@@ -246,6 +276,75 @@ def post_record(
 def x_snowflake(ts: float, seq: int) -> str:
     """An X-style id: milliseconds since the X epoch shifted left 22 bits."""
     return str(((int(ts * 1000) - 1288834974657) << 22) | (seq & 0x3FFFFF))
+
+
+def mastodon_snowflake(ts: float, seq: int) -> str:
+    """A Mastodon-style id: milliseconds since 1970 shifted left 16 bits."""
+    return str((int(ts * 1000) << 16) | (seq & 0xFFFF))
+
+
+def _mastodon_statuses(
+    now: float, media: dict[str, Any], blobs: dict[str, bytes]
+) -> dict[str, Any]:
+    gov = "https://www.exampleshire.gov.uk"
+    _image(
+        media,
+        blobs,
+        "110000000000000901",
+        "mastodon",
+        (30, 90, 120),
+        "",
+        MASTODON_ACCOUNT_ID,
+    )
+    statuses = [
+        (
+            10,
+            "Bin collections are running as normal this week. Check your day: "
+            f"{gov}/bins",
+            None,
+        ),
+        (
+            3,
+            "Our libraries are open late on Thursdays this month. Find your "
+            f"nearest: {gov}/libraries",
+            (
+                "110000000000000902",
+                (60, 150, 90),
+                "Shelves of books in Central Library",
+            ),
+        ),
+    ]
+    out: dict[str, Any] = {}
+    for seq, (days, text, image) in enumerate(statuses, start=1):
+        ts = now - days * DAY
+        sid = mastodon_snowflake(ts, seq)
+        items = []
+        if image:
+            items = [
+                _image(
+                    media,
+                    blobs,
+                    image[0],
+                    "mastodon",
+                    image[1],
+                    image[2],
+                    MASTODON_ACCOUNT_ID,
+                )
+            ]
+        out[sid] = post_record(
+            "mastodon",
+            sid,
+            MASTODON_ACCOUNT_ID,
+            ts,
+            text,
+            media=items,
+            metrics={
+                "favourites_count": 9 * seq,
+                "reblogs_count": 4 * seq,
+                "replies_count": seq,
+            },
+        )
+    return out
 
 
 def build_seed(now: float | None = None) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -483,11 +582,27 @@ def build_seed(now: float | None = None) -> tuple[dict[str, Any], dict[str, byte
         "tokens": demo_tokens(now),
         "codes": {},
         "consents": {},
-        "posts": {"facebook": fb, "x": x, "youtube": yt},
+        "posts": {
+            "facebook": fb,
+            "x": x,
+            "youtube": yt,
+            "mastodon": _mastodon_statuses(now, media, blobs),
+        },
         "media": media,
         "uploads": {},
         "quota": {},
         "duplicates": {},
         "fb_scopes": list(_FB_SCOPES),
+        # Mastodon's registered apps by client id, and its Idempotency-Keys.
+        "mastodon_apps": {
+            MASTODON_CLIENT_ID: {
+                "name": "Council Publishing",
+                "website": None,
+                "redirect_uris": list(MASTODON_REDIRECT_URIS),
+                "scopes": ["read", "write"],
+                "client_secret": MASTODON_CLIENT_SECRET,
+            },
+        },
+        "idempotency": {},
     }
     return doc, blobs

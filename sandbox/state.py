@@ -246,6 +246,9 @@ class State:
         if platform == "x":
             user = self.data["accounts"]["x"].get(rec["account_id"], {})
             return f"{base}/x/web/{user.get('username', 'i')}/status/{pid}"
+        if platform == "mastodon":
+            user = self.data["accounts"]["mastodon"].get(rec["account_id"], {})
+            return f"{base}/mastodon/@{user.get('username', 'i')}/{pid}"
         return f"{base}/youtube/web/watch?v={pid}"
 
     def export_posts(

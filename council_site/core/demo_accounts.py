@@ -4,9 +4,10 @@ The tokens are the sandbox's published demo grants (see sandbox/README.md): a
 fresh or reset sandbox accepts them, and no real platform ever issued them. Each
 account is recorded the way a comms manager's connect flow records it
 (``channels.*.complete_connect`` and ``publishing.views.connecting``), so the
-demo behaves like a real connection: the Page token never expires, the X and
-Google access tokens expire and are refreshed with their refresh tokens (X's
-rotate), and the comms user can disconnect and reconnect them to practise.
+demo behaves like a real connection: the Page and Mastodon tokens never
+expire, the X and Google access tokens expire and are refreshed with their
+refresh tokens (X's rotate), and the comms user can disconnect and reconnect
+them to practise.
 
 The values are settings (``DEMO_SOCIAL_ACCOUNTS``): the app reaches the sandbox
 only over HTTP and imports nothing of it, and a test checks that the two publish
@@ -23,7 +24,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 # The platform sandbox's path for each platform's API (sandbox/README.md).
-SANDBOX_PATHS = {"facebook": "/facebook", "x": "/x", "youtube": "/youtube"}
+SANDBOX_PATHS = {
+    "facebook": "/facebook",
+    "x": "/x",
+    "youtube": "/youtube",
+    "mastodon": "/mastodon",
+}
 
 
 @dataclass(frozen=True)
@@ -57,10 +63,11 @@ def sandbox_url(channels: Mapping[str, Mapping[str, Any]]) -> str | None:
     """The sandbox's base URL when every platform is configured to use it.
 
     True only when each platform's API and token URLs lie under the sandbox's
-    path for that platform (``<base>/facebook``, ``<base>/x``, ``<base>/youtube``)
-    on one common base, as the dev and test settings make them. Real platform URLs
-    (graph.facebook.com, api.twitter.com, youtube.googleapis.com...) never do, so
-    demo tokens are never stored for an installation that talks to the real ones.
+    path for that platform (``<base>/facebook``, ``<base>/x``, ``<base>/youtube``,
+    ``<base>/mastodon``) on one common base, as the dev and test settings make
+    them. Real platform URLs (graph.facebook.com, api.twitter.com,
+    youtube.googleapis.com...) never do, so demo tokens are never stored for an
+    installation that talks to the real ones.
     """
     base = None
     for platform, path in SANDBOX_PATHS.items():
@@ -76,7 +83,9 @@ def sandbox_url(channels: Mapping[str, Mapping[str, Any]]) -> str | None:
             candidate != base
             or urlsplit(base).scheme not in ("http", "https")
             or not urlsplit(base).netloc
-            or not token_url.startswith(f"{base}{path}/")
+            # A platform that signs in on its API's own host (Mastodon) has no
+            # separate token URL to check.
+            or (token_url and not token_url.startswith(f"{base}{path}/"))
         ):
             return None
     return base

@@ -508,6 +508,22 @@ SOCIAL_CHANNELS = {
             "chunk_size": env.int("YOUTUBE_CHUNK_SIZE", default=1024 * 1024),
         },
     },
+    # The council's instance: new accounts connect there, with the app the
+    # council registered on it (POST /api/v1/apps, or Preferences >
+    # Development); each account keeps the instance it was connected on.
+    "mastodon": {
+        "BACKEND": "channels.mastodon.MastodonAdapter",
+        "API_URL": env("MASTODON_INSTANCE_URL", default=f"{SANDBOX_URL}/mastodon"),
+        "WEB_URL": env("MASTODON_WEB_URL", default=f"{SANDBOX_URL}/mastodon"),
+        "CLIENT_ID": env("MASTODON_CLIENT_ID", default="sandbox-mastodon-client-id"),
+        "CLIENT_SECRET": env(
+            "MASTODON_CLIENT_SECRET", default="sandbox-mastodon-client-secret"
+        ),
+        "MEDIA_HOSTS": env.list("MASTODON_MEDIA_HOSTS", default=SANDBOX_HOSTS),
+        "LINK_HOSTS": env.list("MASTODON_LINK_HOSTS", default=SANDBOX_HOSTS),
+        "TIMEOUT": env.float("MASTODON_TIMEOUT", default=15.0),
+        "OPTIONS": {},
+    },
 }
 
 # FEEDS
@@ -561,6 +577,16 @@ DEMO_SOCIAL_ACCOUNTS = [
             "https://www.googleapis.com/auth/youtube.upload",
             "https://www.googleapis.com/auth/youtube.force-ssl",
         ],
+    },
+    # A Mastodon token lasts until it is revoked and has no refresh token; the
+    # account uses the configured instance (the sandbox's).
+    {
+        "platform": "mastodon",
+        "remote_id": "109000000000000001",
+        "display_name": "@exampleshire",
+        "access_token": "sandbox-demo-mastodon-access-token-exampleshire",
+        "scopes": ["read", "write"],
+        "extra": {"username": "exampleshire"},
     },
 ]
 

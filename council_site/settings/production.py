@@ -1,5 +1,9 @@
 """Production: every secret comes from the environment, with no default."""
 
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import SOCIAL_CHANNELS, env, tune_postgres
 
@@ -62,7 +66,7 @@ if ALERT_EMAIL_BACKEND == "notify":  # noqa: F405
 # post's permalink may point at (publishing/links.py).
 SANDBOX_HOSTS: list[str] = []
 _PRODUCTION_CHANNELS = {
-    "facebook": {
+    "facebook": lambda: {
         "API_URL": env("FACEBOOK_API_URL", default="https://graph.facebook.com"),
         "AUTHORIZE_URL": env(
             "FACEBOOK_AUTHORIZE_URL",
@@ -81,7 +85,7 @@ _PRODUCTION_CHANNELS = {
             default=["www.facebook.com", "facebook.com", "m.facebook.com"],
         ),
     },
-    "x": {
+    "x": lambda: {
         "API_URL": env("X_API_URL", default="https://api.twitter.com"),
         "AUTHORIZE_URL": env(
             "X_AUTHORIZE_URL", default="https://x.com/i/oauth2/authorize"
@@ -95,7 +99,7 @@ _PRODUCTION_CHANNELS = {
         ),
         "LINK_HOSTS": env.list("X_LINK_HOSTS", default=["x.com", "twitter.com"]),
     },
-    "youtube": {
+    "youtube": lambda: {
         "API_URL": env("YOUTUBE_API_URL", default="https://youtube.googleapis.com/"),
         "AUTHORIZE_URL": env(
             "YOUTUBE_AUTHORIZE_URL",
@@ -115,6 +119,29 @@ _PRODUCTION_CHANNELS = {
             default=["www.youtube.com", "youtube.com", "m.youtube.com", "youtu.be"],
         ),
     },
+    "mastodon": lambda: {
+        "API_URL": env("MASTODON_INSTANCE_URL"),
+        "WEB_URL": env("MASTODON_WEB_URL", default=env("MASTODON_INSTANCE_URL")),
+        "CLIENT_ID": env("MASTODON_CLIENT_ID"),
+        "CLIENT_SECRET": env("MASTODON_CLIENT_SECRET"),
+        # An instance serves its media from a host or CDN of its own: no default.
+        "MEDIA_HOSTS": env.list("MASTODON_MEDIA_HOSTS"),
+        "LINK_HOSTS": env.list(
+            "MASTODON_LINK_HOSTS",
+            default=[urlsplit(env("MASTODON_INSTANCE_URL")).netloc],
+        ),
+    },
 }
-for _platform, _overrides in _PRODUCTION_CHANNELS.items():
-    SOCIAL_CHANNELS[_platform].update(_overrides)
+#: The platforms this council posts to; only theirs are configured, so only
+#: their credentials are required.
+SOCIAL_PLATFORMS = env.list("SOCIAL_PLATFORMS", default=["facebook", "x", "youtube"])
+_unknown = set(SOCIAL_PLATFORMS) - set(_PRODUCTION_CHANNELS)
+if _unknown:
+    raise ImproperlyConfigured(
+        f"SOCIAL_PLATFORMS names platforms this site cannot post to: "
+        f"{', '.join(sorted(_unknown))} (it can: {', '.join(_PRODUCTION_CHANNELS)})."
+    )
+SOCIAL_CHANNELS = {
+    platform: {**SOCIAL_CHANNELS[platform], **_PRODUCTION_CHANNELS[platform]()}
+    for platform in SOCIAL_PLATFORMS
+}

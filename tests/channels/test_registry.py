@@ -7,6 +7,7 @@ import pytest
 from channels import registry
 from channels.errors import ConfigurationError
 from channels.facebook import FacebookAdapter
+from channels.mastodon import MastodonAdapter
 from channels.values import Credentials
 from channels.x import XAdapter
 from channels.youtube import YouTubeAdapter
@@ -25,16 +26,18 @@ def test_builtin_adapters_need_no_backend_setting(without_backends):
     assert registry.get("facebook") is FacebookAdapter
     assert registry.get("x") is XAdapter
     assert registry.get("youtube") is YouTubeAdapter
+    assert registry.get("mastodon") is MastodonAdapter
     assert registry.as_choices() == [
         ("facebook", "Facebook"),
         ("x", "X"),
         ("youtube", "YouTube"),
+        ("mastodon", "Mastodon"),
     ]
 
 
 def test_an_unconfigured_channel_is_a_configuration_error(settings):
     with pytest.raises(ConfigurationError, match="not configured"):
-        registry.get("mastodon")
+        registry.get("friendster")
 
 
 def test_build_configures_the_adapter_from_settings(settings):

@@ -256,3 +256,22 @@ def test_production_takes_its_addresses_from_site_url_and_ends_idle_sessions():
     assert base_url == "'https://www.exampleshire.gov.uk'"
     assert (age, renewed) == ("7200", "True")
     assert sandbox == "[]"
+
+
+def test_production_configures_only_the_platforms_the_council_posts_to():
+    """A council that does not post to Mastodon sets none of its credentials;
+    one that names it in SOCIAL_PLATFORMS must set them all."""
+    (platforms,) = production_setting("SOCIAL_PLATFORMS")
+    assert platforms == "['facebook', 'x', 'youtube']"
+
+    env = {**os.environ, **PRODUCTION_ENV, "SOCIAL_PLATFORMS": "facebook,mastodon"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "MASTODON_INSTANCE_URL" in result.stderr

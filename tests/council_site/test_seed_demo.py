@@ -38,6 +38,7 @@ REAL_URLS = {
         "https://youtube.googleapis.com/",
         "https://oauth2.googleapis.com/token",
     ),
+    "mastodon": ("https://mastodon.example.gov.uk", ""),
 }
 
 
@@ -167,7 +168,7 @@ def test_app_and_sandbox_publish_the_same_demo_grants():
     """The app's demo grants are settings of its own (it imports nothing of the
     sandbox): each is the sandbox's, for the same account, scopes and lifetime."""
     by_platform = {demo.platform: demo for demo in demo_accounts()}
-    assert sorted(by_platform) == ["facebook", "x", "youtube"]
+    assert sorted(by_platform) == ["facebook", "mastodon", "x", "youtube"]
     facebook, x, youtube = (by_platform[p] for p in ("facebook", "x", "youtube"))
     pairs = [
         (facebook.access_token, sandbox_seed.DEMO_FB_PAGE_TOKEN),
@@ -175,6 +176,7 @@ def test_app_and_sandbox_publish_the_same_demo_grants():
         (x.refresh_token, sandbox_seed.DEMO_X_REFRESH_TOKEN),
         (youtube.access_token, sandbox_seed.DEMO_YT_ACCESS_TOKEN),
         (youtube.refresh_token, sandbox_seed.DEMO_YT_REFRESH_TOKEN),
+        (by_platform["mastodon"].access_token, sandbox_seed.DEMO_MASTODON_TOKEN),
     ]
     for ours, theirs in pairs:
         assert ours == theirs
@@ -203,7 +205,7 @@ def test_sandbox_url_is_found_only_when_every_platform_uses_the_sandbox(settings
     assert sandbox_url(settings.SOCIAL_CHANNELS) == (
         settings.SOCIAL_CHANNELS["x"]["API_URL"].removesuffix("/x")
     )
-    assert sandbox_url(real_platforms("facebook", "x", "youtube")) is None
+    assert sandbox_url(real_platforms(*REAL_URLS)) is None
     for platform in REAL_URLS:
         assert sandbox_url(real_platforms(platform)) is None
     # One platform's token endpoint elsewhere is not the sandbox either.
@@ -222,13 +224,14 @@ def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
     printed = seed()
 
     accounts = {a.platform: a for a in ChannelAccount.objects.all()}
-    assert sorted(accounts) == ["facebook", "x", "youtube"]
+    assert sorted(accounts) == ["facebook", "mastodon", "x", "youtube"]
     comms = get_user_model().objects.get(username="comms")
     for account in accounts.values():
         assert account.status == ChannelAccount.Status.CONNECTED
         assert account.connected_by == comms
         assert account.status_message == ""
     facebook, x, youtube = accounts["facebook"], accounts["x"], accounts["youtube"]
+    mastodon = accounts["mastodon"]
     # What each connect flow records for a real connection.
     assert (facebook.remote_id, facebook.display_name) == (
         "200000000001",
@@ -255,6 +258,13 @@ def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
         "https://www.googleapis.com/auth/youtube.force-ssl",
     ]
     assert youtube.refresh_token
+    assert (mastodon.remote_id, mastodon.display_name) == (
+        "109000000000000001",
+        "@exampleshire",
+    )
+    assert mastodon.token_expires_at is None and mastodon.refresh_token == ""
+    assert mastodon.scopes == ["read", "write"]
+    assert mastodon.extra == {"username": "exampleshire"}
     for account, lifetime in ((x, 7200), (youtube, 3599)):
         expected = before + timedelta(seconds=lifetime)
         assert expected <= account.token_expires_at
@@ -265,12 +275,13 @@ def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
     assert set(defaults) == set(accounts.values())
 
     # The demo pages were published after the accounts existed: each has its
-    # Facebook and X posts queued (YouTube needs a video, which they have none of).
+    # Facebook, Mastodon and X posts queued (YouTube needs a video, which they
+    # have none of).
     for page in AnnouncementPage.objects.live():
         platforms = sorted(
             CrossPost.objects.filter(page_id=page.pk).values_list("platform", flat=True)
         )
-        assert platforms == ["facebook", "x"], page.title
+        assert platforms == ["facebook", "mastodon", "x"], page.title
     assert "Social > Accounts" in printed
 
 
@@ -302,7 +313,11 @@ def test_demo_accounts_connected_later_get_the_existing_pages_posted():
     pages = list(AnnouncementPage.objects.live()) + list(PolicyPage.objects.live())
     for page in pages:
         rows = CrossPost.objects.filter(page_id=page.pk)
-        assert sorted(rows.values_list("platform", flat=True)) == ["facebook", "x"]
+        assert sorted(rows.values_list("platform", flat=True)) == [
+            "facebook",
+            "mastodon",
+            "x",
+        ]
         assert {row.revision_id for row in rows} == {page.live_revision_id}
     count = CrossPost.objects.count()
     seed()
@@ -330,7 +345,7 @@ def test_a_disconnected_demo_account_stays_disconnected():
 def test_demo_tokens_are_not_stored_in_plain_text():
     seed()
     accounts = list(ChannelAccount.objects.all())
-    assert len(accounts) == 3
+    assert len(accounts) == len(demo_accounts()) == 4
     for account in accounts:
         demo = next(d for d in demo_accounts() if d.platform == account.platform)
         with connection.cursor() as cursor:
@@ -415,9 +430,10 @@ def test_make_run_shows_cross_posts_and_feeds(
     posted = CrossPost.objects.filter(state=CrossPost.State.POSTED)
     assert posted.filter(platform="facebook").exists()
     assert posted.filter(platform="x").exists()
+    assert posted.filter(platform="mastodon").exists()
     assert not CrossPost.objects.filter(state=CrossPost.State.FAILED).exists()
     wait_for(
-        lambda: SocialFeed.objects.filter(fetched_at__isnull=False).count() == 3,
+        lambda: SocialFeed.objects.filter(fetched_at__isnull=False).count() == 4,
         timeout=60,
         message=lambda: celery_worker_process.log_tail(),
     )
@@ -426,11 +442,18 @@ def test_make_run_shows_cross_posts_and_feeds(
     page = AnnouncementPage.objects.get(pk=row.page_id)
     html = client.get(page.url).content.decode()
     assert "Also on Facebook" in html and "Also on X" in html
+    assert "Also on Mastodon" in html
     assert row.permalink in html
+    assert posted.get(page_id=page.pk, platform="mastodon").permalink in html
     home = client.get("/").content.decode()
-    for name in ("on Facebook", "on X", "on YouTube"):
-        assert f"Exampleshire County Council {name}" in home or (
-            f"@ExampleshireCC {name}" in home
+    for name in ("on Facebook", "on X", "on YouTube", "on Mastodon"):
+        assert any(
+            f"{account} {name}" in home
+            for account in (
+                "Exampleshire County Council",
+                "@ExampleshireCC",
+                "@exampleshire",
+            )
         ), name
     assert "Our social media posts will appear here" not in home
 

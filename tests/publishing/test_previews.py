@@ -13,11 +13,12 @@ from django.utils.html import escape, strip_tags
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 
+from channels import registry
 from publishing import content
 from publishing.models import ChannelAccount, SocialSettings
 from publishing.preview_views import AVATAR_RENDITION
 
-SOCIAL_MODES = ["facebook", "x", "youtube"]
+SOCIAL_MODES = ["facebook", "x", "youtube", "mastodon"]
 
 
 @pytest.fixture
@@ -87,6 +88,20 @@ def test_facebook_preview_shows_the_image_that_is_sent_with_its_alt_text(
     assert f'src="{rendition.url}"' in html
     assert f'alt="{escape(image.alt_text)}"' in html
     assert image.path.name == rendition.file.name.rsplit("/", 1)[-1]
+
+
+def test_mastodon_preview_is_a_toot_counted_as_mastodon_counts(make_policy, superuser):
+    page = make_policy(summary="Croeso! Ailgylchu 🏴󠁧󠁢󠁷󠁬󠁳󠁿 ごみ")
+    html = render(page, "mastodon", superuser).content.decode()
+    post = sent(page, "mastodon")
+
+    assert 'aria-label="Mastodon post preview"' in html
+    assert "Boost" in html
+    # The flag of Wales is one character to Mastodon (seven code points).
+    assert f"<span>{registry.get('mastodon').text_length(post.text)} / 500</span>" in (
+        html
+    )
+    assert registry.get("mastodon").text_length("🏴󠁧󠁢󠁷󠁬󠁳󠁿") == 1
 
 
 def test_a_preview_says_when_the_image_cannot_be_read(image_file_gone, superuser):

@@ -1,0 +1,365 @@
+"""Mastodon through Mastodon.py, on the instance each account lives on.
+
+Every new status carries an ``Idempotency-Key`` made from the account and the
+post, so a retry after a lost answer gets the status the first attempt made
+(Mastodon remembers a key for an hour) instead of a second one; past that
+hour, reconciliation finds it by its marker as on the other platforms.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import nh3
+import requests
+from mastodon import Mastodon
+from mastodon.errors import (
+    MastodonAPIError,
+    MastodonError,
+    MastodonIllegalArgumentError,
+    MastodonIOError,
+    MastodonNetworkError,
+    MastodonRatelimitError,
+)
+
+from .base import ChannelAdapter, SessionSaver
+from .errors import AuthError, ChannelError, RateLimitedError, TemporaryError
+from .oauth import check_callback, loopback_http
+from .search import contains_marker, newest_first, parse_time
+from .values import (
+    ConnectedAccount,
+    Credentials,
+    FeedItem,
+    FeedMedia,
+    Metrics,
+    Post,
+    PostResult,
+    image_problems,
+)
+from .x_text import fit_x, stand_in_local_hosts
+
+#: What Council Publishing asks an instance for (granular scopes, Mastodon 3.5+).
+SCOPES = ["read:accounts", "read:statuses", "write:statuses", "write:media"]
+#: The API the adapter speaks; given so Mastodon.py asks no instance for it.
+API_VERSION = "4.3.0"
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+MAX_IMAGES = 4
+IMAGE_BYTES = 16 * 1024 * 1024
+ALT_TEXT_LIMIT = 1500
+PAGE_SIZE = 40  # the most statuses Mastodon gives in one page
+_BREAKS = re.compile(r"<br\s*/?>|</p>\s*<p>", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=2048)
+def status_length(text: str) -> int:
+    """Length as Mastodon counts it: characters as people see them (grapheme
+    clusters, so an emoji family or "ŵ" is one), every link 23, and a
+    mention of someone elsewhere by its local part only."""
+    return Mastodon.get_status_length(stand_in_local_hosts(text))
+
+
+def plain_text(content: str) -> str:
+    """A status's HTML ``content`` as the text it was written as."""
+    text = _BREAKS.sub(
+        lambda m: "\n\n" if m.group(0).startswith("</") else "\n", content
+    )
+    return html.unescape(nh3.clean(text, tags=set())).strip()
+
+
+def idempotency_key(account_id: str, post: Post) -> str:
+    """The same for every attempt at one post on one account, different for
+    anything else (another page, other words or other images)."""
+    parts = [account_id, post.marker, post.text]
+    parts += [f"{image.path.name}\x1f{image.alt_text}" for image in post.images]
+    digest = hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
+    return f"council-publishing-{digest[:40]}"
+
+
+class MastodonAdapter(ChannelAdapter):
+    id = "mastodon"
+    name = "Mastodon"
+    max_text_length = 500
+    counting_rule = (
+        "Mastodon counts up to {limit:,} characters as people see them (an "
+        "emoji or an accented letter is 1) and every link as 23."
+    )
+    timeout_errors = (requests.Timeout,)
+
+    def __init__(self, config: Mapping[str, Any], credentials: Credentials, **kw: Any):
+        super().__init__(config, credentials, **kw)
+        # The instance the account was connected on; the setting names the one
+        # new accounts connect to.
+        self.instance_url = str(
+            credentials.extra.get("instance_url") or self.api_url
+        ).rstrip("/")
+        self._client = self._sdk(self.instance_url, config, self.session, self.timeout)
+
+    @staticmethod
+    def _sdk(
+        url: str,
+        config: Mapping[str, Any],
+        session: requests.Session,
+        timeout: float,
+        access_token: str | None = None,
+    ) -> Mastodon:
+        return Mastodon(
+            client_id=config.get("CLIENT_ID") or None,
+            client_secret=config.get("CLIENT_SECRET") or None,
+            access_token=access_token,
+            api_base_url=url,
+            request_timeout=timeout,
+            session=session,
+            # A 429 is the service's to wait out, never a sleep in a worker.
+            ratelimit_method="throw",
+            mastodon_version=API_VERSION,
+            version_check_mode="created",
+        )
+
+    @property
+    def client(self) -> Mastodon:
+        self._client.access_token = self.credentials.access_token
+        return self._client
+
+    # Steps ---------------------------------------------------------------------------
+
+    def _publish(
+        self, post: Post, on_upload_session: SessionSaver | None = None
+    ) -> PostResult:
+        media = [
+            self.client.media_post(
+                str(image.path),
+                mime_type=image.content_type,
+                description=image.alt_text,
+                file_name=image.path.name,
+            )
+            for image in post.images
+        ]
+        status = self.client.status_post(
+            post.text,
+            media_ids=media or None,
+            visibility="public",
+            idempotency_key=idempotency_key(self.credentials.account_id, post),
+        )
+        return PostResult(str(status["id"]), status["url"])
+
+    def _update(self, remote_id: str, post: Post) -> PostResult:
+        # The edit endpoint keeps the images unless it is told otherwise.
+        status = self.client.status_update(remote_id, post.text)
+        return PostResult(str(status["id"]), status["url"])
+
+    def _retract(self, remote_id: str) -> None:
+        self.client.status_delete(remote_id)
+
+    def _find_by_marker(
+        self, marker: str, limit: int, since: datetime | None
+    ) -> PostResult | None:
+        for status in self._statuses(limit, since):
+            card = status.get("card") or {}
+            if any(
+                contains_marker(text, marker)
+                for text in (status.get("content"), card.get("url"))
+            ):
+                return PostResult(str(status["id"]), status["url"])
+        return None
+
+    def _recent_posts(self, limit: int) -> list[FeedItem]:
+        return [
+            FeedItem(
+                remote_id=str(status["id"]),
+                text=plain_text(status.get("content") or ""),
+                permalink=status["url"],
+                created_at=_created(status),
+                media=tuple(
+                    FeedMedia(
+                        url=m.get("url") or m.get("preview_url") or "",
+                        alt_text=m.get("description") or "",
+                        kind="image" if m.get("type") == "image" else "video",
+                    )
+                    for m in status.get("media_attachments") or []
+                ),
+            )
+            for status in self._statuses(limit, None, exclude_replies=True)
+        ]
+
+    def _metrics(self, remote_id: str) -> Metrics:
+        status = self.client.status(remote_id)
+        return Metrics(
+            likes=status.get("favourites_count"),
+            shares=status.get("reblogs_count"),
+            comments=status.get("replies_count"),
+        )
+
+    @classmethod
+    def text_length(cls, text: str) -> int:
+        return status_length(text)
+
+    @classmethod
+    def fit_text(cls, text: str, link: str) -> str:
+        return fit_x(text, link, cls.max_text_length, measure=status_length)
+
+    @classmethod
+    def profile_path(
+        cls, remote_id: str, display_name: str, extra: Mapping[str, str]
+    ) -> str:
+        return "@" + quote(extra.get("username") or display_name.lstrip("@"))
+
+    @classmethod
+    def validate(cls, post: Post) -> list[str]:
+        problems = []
+        try:
+            fit_x(post.text, post.link, cls.max_text_length, measure=status_length)
+        except ValueError:
+            problems.append("The link is too long for Mastodon's 500 characters.")
+        problems += image_problems(
+            post.images,
+            platform=cls.name,
+            max_count=MAX_IMAGES,
+            max_bytes=IMAGE_BYTES,
+            types=IMAGE_TYPES,
+        )
+        problems += [
+            f"Alt text for {image.path.name} is over Mastodon's "
+            f"{ALT_TEXT_LIMIT:,} characters."
+            for image in post.images
+            if len(image.alt_text) > ALT_TEXT_LIMIT
+        ]
+        return problems
+
+    # Errors --------------------------------------------------------------------------
+
+    def classify_error(self, exc: Exception) -> ChannelError | None:
+        if isinstance(exc, MastodonNetworkError):
+            # Mastodon.py wraps what requests raised; that says which it was.
+            return super().classify_error(exc.__context__ or exc) or TemporaryError(
+                f"Lost the connection to {self.name}."
+            )
+        if isinstance(exc, MastodonIOError) and isinstance(exc.__cause__, OSError):
+            return super().classify_error(exc.__cause__)
+        if isinstance(exc, MastodonRatelimitError):
+            reset = self._client.ratelimit_reset
+            return RateLimitedError(
+                f"{self.name} asks us to slow down.",
+                retry_at=datetime.fromtimestamp(reset, UTC) if reset else None,
+                status=429,
+            )
+        if isinstance(exc, MastodonAPIError):
+            return self._api_error(exc)
+        if isinstance(exc, MastodonIllegalArgumentError):
+            return AuthError(f"{self.name} did not accept the sign-in: {exc}")
+        if isinstance(exc, MastodonError):
+            return TemporaryError(f"{self.name}: {exc}")
+        return super().classify_error(exc)
+
+    def _api_error(self, exc: MastodonAPIError) -> ChannelError:
+        # Mastodon.py raises (message, status, reason, the body's "error").
+        args = exc.args
+        if len(args) < 4 or not isinstance(args[1], int):
+            # An answer that is not JSON ("Could not parse response as JSON").
+            return TemporaryError(
+                f"{self.name} sent an unreadable answer (not JSON or cut short)."
+            )
+        status, reason, words = args[1], args[2], args[3]
+        return self.status_error(
+            status,
+            str(words or reason or f"{self.name} answered HTTP {status}."),
+            body=str(words or ""),
+        )
+
+    # Plumbing ------------------------------------------------------------------------
+
+    def _statuses(
+        self, limit: int, since: datetime | None, **filters: Any
+    ) -> Iterator[dict[str, Any]]:
+        return newest_first(
+            self._status_pages(min(max(limit, 1), PAGE_SIZE), filters),
+            limit=limit,
+            since=since,
+            created=_created,
+        )
+
+    def _status_pages(
+        self, size: int, filters: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """The account's statuses, newest first, page after page (``max_id``)."""
+        max_id = None
+        while True:
+            page = self.client.account_statuses(
+                self.credentials.account_id,
+                limit=size,
+                max_id=max_id,
+                exclude_reblogs=True,
+                **filters,
+            )
+            yield from page
+            if len(page) < size:
+                return
+            max_id = page[-1]["id"]
+
+    # Connecting an account -----------------------------------------------------------
+
+    @classmethod
+    def begin_connect(
+        cls, config: Mapping[str, Any], redirect_uri: str, state: str
+    ) -> tuple[str, str]:
+        adapter = cls(config, Credentials("", ""))
+        url = adapter._classified(
+            lambda: adapter._client.auth_request_url(
+                redirect_uris=redirect_uri,
+                scopes=SCOPES,
+                state=state,
+                allow_http=loopback_http(adapter.instance_url),
+            )
+        )
+        return url, ""
+
+    @classmethod
+    def complete_connect(
+        cls,
+        config: Mapping[str, Any],
+        redirect_uri: str,
+        params: Mapping[str, str],
+        state: str,
+        code_verifier: str,
+    ) -> list[ConnectedAccount]:
+        code = check_callback(params, state, cls.name)
+        adapter = cls(config, Credentials("", ""))
+        client = adapter._client
+        token = adapter._classified(
+            lambda: client.log_in(
+                code=code,
+                redirect_uri=redirect_uri,
+                scopes=SCOPES,
+                allow_http=loopback_http(adapter.instance_url),
+            )
+        )
+        me = adapter._classified(client.account_verify_credentials)
+        return [
+            ConnectedAccount(
+                platform=cls.id,
+                remote_id=str(me["id"]),
+                display_name=f"@{me['acct']}",
+                credentials=Credentials(
+                    account_id=str(me["id"]),
+                    access_token=token,
+                    scopes=tuple(SCOPES),
+                    extra={
+                        "username": me["username"],
+                        "instance_url": adapter.instance_url,
+                    },
+                ),
+            )
+        ]
+
+
+def _created(status: Mapping[str, Any]) -> datetime:
+    value = status.get("created_at")
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return parse_time(value)
