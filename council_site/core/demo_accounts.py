@@ -22,7 +22,12 @@ from urllib.parse import urlsplit
 from sandbox import seed
 
 # The platform sandbox's path for each platform's API (sandbox/README.md).
-SANDBOX_PATHS = {"facebook": "/facebook", "x": "/x", "youtube": "/youtube"}
+SANDBOX_PATHS = {
+    "facebook": "/facebook",
+    "x": "/x",
+    "youtube": "/youtube",
+    "bluesky": "/bluesky",
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,18 @@ DEMO_ACCOUNTS = (
         lifetime=seed.GOOGLE_ACCESS_TTL,
         scopes=tuple(seed.DEMO_YT_SCOPES),
     ),
+    # An app password's session: the access token expires, the refresh token
+    # rotates, as after connecting with a handle and app password.
+    DemoAccount(
+        platform="bluesky",
+        remote_id=seed.BSKY_DID,
+        display_name=f"@{seed.BSKY_HANDLE}",
+        access_token=seed.DEMO_BSKY_ACCESS_TOKEN,
+        refresh_token=seed.DEMO_BSKY_REFRESH_TOKEN,
+        lifetime=seed.BSKY_ACCESS_TTL,
+        scopes=tuple(seed.BSKY_SCOPES),
+        extra={"handle": seed.BSKY_HANDLE},
+    ),
 )
 
 
@@ -92,7 +109,8 @@ def sandbox_url(channels: Mapping[str, Mapping[str, Any]]) -> str | None:
             candidate != base
             or urlsplit(base).scheme not in ("http", "https")
             or not urlsplit(base).netloc
-            or not token_url.startswith(f"{base}{path}/")
+            # Bluesky has no token endpoint: sessions come from its API.
+            or ("TOKEN_URL" in config and not token_url.startswith(f"{base}{path}/"))
         ):
             return None
     return base

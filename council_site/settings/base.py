@@ -473,6 +473,19 @@ SOCIAL_CHANNELS = {
             "chunk_size": env.int("YOUTUBE_CHUNK_SIZE", default=1024 * 1024),
         },
     },
+    # The account's PDS (bsky.social for most); connected with an app password.
+    # https://docs.bsky.app/docs/advanced-guides/rate-limits
+    "bluesky": {
+        "BACKEND": "channels.bluesky.BlueskyAdapter",
+        "API_URL": env("BLUESKY_API_URL", default=f"{SANDBOX_URL}/bluesky"),
+        "WEB_URL": env("BLUESKY_WEB_URL", default=f"{SANDBOX_URL}/bluesky/web"),
+        "MEDIA_HOSTS": env.list("BLUESKY_MEDIA_HOSTS", default=SANDBOX_HOSTS),
+        "LINK_HOSTS": env.list("BLUESKY_LINK_HOSTS", default=SANDBOX_HOSTS),
+        "TIMEOUT": env.float("BLUESKY_TIMEOUT", default=15.0),
+        # "repost": an edited page's post is deleted and posted again (Bluesky
+        # shows posts as first written); "leave": it stays as it is.
+        "OPTIONS": {"update_policy": env("BLUESKY_UPDATE_POLICY", default="repost")},
+    },
 }
 
 # FEEDS

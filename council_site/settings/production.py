@@ -116,6 +116,12 @@ _PRODUCTION_CHANNELS = {
             default=["www.youtube.com", "youtube.com", "m.youtube.com", "youtu.be"],
         ),
     },
+    "bluesky": {
+        "API_URL": env("BLUESKY_API_URL", default="https://bsky.social"),
+        "WEB_URL": env("BLUESKY_WEB_URL", default="https://bsky.app"),
+        "MEDIA_HOSTS": env.list("BLUESKY_MEDIA_HOSTS", default=["cdn.bsky.app"]),
+        "LINK_HOSTS": env.list("BLUESKY_LINK_HOSTS", default=["bsky.app"]),
+    },
 }
 for _platform, _overrides in _PRODUCTION_CHANNELS.items():
     SOCIAL_CHANNELS[_platform].update(_overrides)

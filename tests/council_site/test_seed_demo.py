@@ -18,6 +18,7 @@ from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page, Site
 
+from channels import registry
 from council_site.core.demo_accounts import DEMO_ACCOUNTS, sandbox_url
 from council_site.core.management.commands import seed_demo
 from council_site.news.models import AnnouncementPage, NewsIndexPage
@@ -38,6 +39,7 @@ REAL_URLS = {
         "https://youtube.googleapis.com/",
         "https://oauth2.googleapis.com/token",
     ),
+    "bluesky": ("https://bsky.social", ""),
 }
 
 
@@ -164,7 +166,7 @@ def test_roles_get_the_permissions_they_need():
 
 def test_app_and_sandbox_publish_the_same_demo_grants():
     by_platform = {demo.platform: demo for demo in DEMO_ACCOUNTS}
-    assert sorted(by_platform) == ["facebook", "x", "youtube"]
+    assert sorted(by_platform) == sorted(registry.platforms())
     tokens = sandbox_seed.demo_tokens(0.0)
     pairs = [
         (by_platform["facebook"].access_token, sandbox_seed.DEMO_FB_PAGE_TOKEN),
@@ -172,6 +174,8 @@ def test_app_and_sandbox_publish_the_same_demo_grants():
         (by_platform["x"].refresh_token, sandbox_seed.DEMO_X_REFRESH_TOKEN),
         (by_platform["youtube"].access_token, sandbox_seed.DEMO_YT_ACCESS_TOKEN),
         (by_platform["youtube"].refresh_token, sandbox_seed.DEMO_YT_REFRESH_TOKEN),
+        (by_platform["bluesky"].access_token, sandbox_seed.DEMO_BSKY_ACCESS_TOKEN),
+        (by_platform["bluesky"].refresh_token, sandbox_seed.DEMO_BSKY_REFRESH_TOKEN),
     ]
     for ours, theirs in pairs:
         assert ours == theirs
@@ -186,7 +190,7 @@ def test_sandbox_url_is_found_only_when_every_platform_uses_the_sandbox(settings
     assert sandbox_url(settings.SOCIAL_CHANNELS) == (
         settings.SOCIAL_CHANNELS["x"]["API_URL"].removesuffix("/x")
     )
-    assert sandbox_url(real_platforms("facebook", "x", "youtube")) is None
+    assert sandbox_url(real_platforms(*REAL_URLS)) is None
     for platform in REAL_URLS:
         assert sandbox_url(real_platforms(platform)) is None
     # One platform's token endpoint elsewhere is not the sandbox either.
@@ -205,7 +209,7 @@ def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
     printed = seed()
 
     accounts = {a.platform: a for a in ChannelAccount.objects.all()}
-    assert sorted(accounts) == ["facebook", "x", "youtube"]
+    assert sorted(accounts) == sorted(registry.platforms())
     comms = get_user_model().objects.get(username="comms")
     for account in accounts.values():
         assert account.status == ChannelAccount.Status.CONNECTED
@@ -238,7 +242,14 @@ def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
         "https://www.googleapis.com/auth/youtube.force-ssl",
     ]
     assert youtube.refresh_token
-    for account, lifetime in ((x, 7200), (youtube, 3599)):
+    bluesky = accounts["bluesky"]
+    assert (bluesky.remote_id, bluesky.display_name) == (
+        "did:plc:exampleshirecouncil2bsky",
+        "@exampleshire.bsky.social",
+    )
+    assert bluesky.extra == {"handle": "exampleshire.bsky.social"}
+    assert bluesky.refresh_token
+    for account, lifetime in ((x, 7200), (youtube, 3599), (bluesky, 7200)):
         expected = before + timedelta(seconds=lifetime)
         assert expected <= account.token_expires_at
         assert account.token_expires_at <= timezone.now() + timedelta(seconds=lifetime)
@@ -248,12 +259,13 @@ def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
     assert set(defaults) == set(accounts.values())
 
     # The demo pages were published after the accounts existed: each has its
-    # Facebook and X posts queued (YouTube needs a video, which they have none of).
+    # Facebook, X and Bluesky posts queued (YouTube needs a video, which they
+    # have none of).
     for page in AnnouncementPage.objects.live():
         platforms = sorted(
             CrossPost.objects.filter(page_id=page.pk).values_list("platform", flat=True)
         )
-        assert platforms == ["facebook", "x"], page.title
+        assert platforms == ["bluesky", "facebook", "x"], page.title
     assert "Social > Accounts" in printed
 
 
@@ -285,7 +297,11 @@ def test_demo_accounts_connected_later_get_the_existing_pages_posted():
     pages = list(AnnouncementPage.objects.live()) + list(PolicyPage.objects.live())
     for page in pages:
         rows = CrossPost.objects.filter(page_id=page.pk)
-        assert sorted(rows.values_list("platform", flat=True)) == ["facebook", "x"]
+        assert sorted(rows.values_list("platform", flat=True)) == [
+            "bluesky",
+            "facebook",
+            "x",
+        ]
         assert {row.revision_id for row in rows} == {page.live_revision_id}
     count = CrossPost.objects.count()
     seed()
@@ -313,7 +329,7 @@ def test_a_disconnected_demo_account_stays_disconnected():
 def test_demo_tokens_are_not_stored_in_plain_text():
     seed()
     accounts = list(ChannelAccount.objects.all())
-    assert len(accounts) == 3
+    assert len(accounts) == len(registry.platforms())
     for account in accounts:
         demo = next(d for d in DEMO_ACCOUNTS if d.platform == account.platform)
         with connection.cursor() as cursor:
@@ -400,7 +416,10 @@ def test_make_run_shows_cross_posts_and_feeds(
     assert posted.filter(platform="x").exists()
     assert not CrossPost.objects.filter(state=CrossPost.State.FAILED).exists()
     wait_for(
-        lambda: SocialFeed.objects.filter(fetched_at__isnull=False).count() == 3,
+        lambda: (
+            SocialFeed.objects.filter(fetched_at__isnull=False).count()
+            == len(registry.platforms())
+        ),
         timeout=60,
         message=lambda: celery_worker_process.log_tail(),
     )
