@@ -94,4 +94,5 @@ BUILTIN: dict[str, str] = {
     "facebook": "channels.facebook.FacebookAdapter",
     "x": "channels.x.XAdapter",
     "youtube": "channels.youtube.YouTubeAdapter",
+    "bluesky": "channels.bluesky.BlueskyAdapter",
 }

@@ -17,7 +17,7 @@ from publishing import content
 from publishing.models import ChannelAccount, SocialSettings
 from publishing.preview_views import AVATAR_RENDITION
 
-SOCIAL_MODES = ["facebook", "x", "youtube"]
+SOCIAL_MODES = ["facebook", "x", "youtube", "bluesky"]
 
 
 @pytest.fixture
