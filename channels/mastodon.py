@@ -31,6 +31,7 @@ from mastodon.errors import (
 
 from .base import ChannelAdapter, SessionSaver
 from .errors import AuthError, ChannelError, RateLimitedError, TemporaryError
+from .fitting import fit
 from .oauth import check_callback, loopback_http
 from .search import contains_marker, newest_first, parse_time
 from .values import (
@@ -43,7 +44,7 @@ from .values import (
     PostResult,
     image_problems,
 )
-from .x_text import fit_x, stand_in_local_hosts
+from .x_text import stand_in_local_hosts
 
 #: What Council Publishing asks an instance for (granular scopes, Mastodon 3.5+).
 SCOPES = ["read:accounts", "read:statuses", "write:statuses", "write:media"]
@@ -202,7 +203,7 @@ class MastodonAdapter(ChannelAdapter):
 
     @classmethod
     def fit_text(cls, text: str, link: str) -> str:
-        return fit_x(text, link, cls.max_text_length, measure=status_length)
+        return fit(text, link, cls.max_text_length, status_length, "Mastodon")
 
     @classmethod
     def profile_path(
@@ -214,7 +215,7 @@ class MastodonAdapter(ChannelAdapter):
     def validate(cls, post: Post) -> list[str]:
         problems = []
         try:
-            fit_x(post.text, post.link, cls.max_text_length, measure=status_length)
+            fit(post.text, post.link, cls.max_text_length, status_length, "Mastodon")
         except ValueError:
             problems.append("The link is too long for Mastodon's 500 characters.")
         problems += image_problems(

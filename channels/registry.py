@@ -95,4 +95,5 @@ BUILTIN: dict[str, str] = {
     "x": "channels.x.XAdapter",
     "youtube": "channels.youtube.YouTubeAdapter",
     "mastodon": "channels.mastodon.MastodonAdapter",
+    "bluesky": "channels.bluesky.BlueskyAdapter",
 }

@@ -150,6 +150,13 @@ def image_problems(
         elif image.path.stat().st_size > max_bytes:
             problems.append(
                 f"The image {name} is larger than {platform}'s limit of "
-                f"{max_bytes // (1024 * 1024)} MB."
+                f"{_megabytes(max_bytes)} MB."
             )
     return problems
+
+
+def _megabytes(size: int) -> str:
+    """A limit in MB as its platform states it: 5 MiB is "5" (X), and
+    1,000,000 bytes is "1" too (Bluesky), not "0"."""
+    mebibytes, megabytes = size / (1024 * 1024), size / 1_000_000
+    return f"{mebibytes:g}" if mebibytes.is_integer() else f"{megabytes:g}"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
 
 from twitter_text import parse_tweet
 from twitter_text.config import config as twitter_text_config
@@ -14,7 +13,8 @@ from twitter_text.extract_urls import extract_urls_with_indices
 from twitter_text.get_character_weight import get_character_weight
 from twitter_text.parse_tweet import convert_line_ending
 
-ELLIPSIS = "…"
+from .fitting import fit
+
 # Characters X refuses outright (twitter-text's "invalid characters").
 _INVALID = re.compile("[\ufffe\ufeff\uffff\u202a-\u202e]")
 # A link's host when the site runs on this machine (the demo, tests). X wraps
@@ -104,92 +104,9 @@ def warm_up_weighing() -> None:
     _emoji_alphabet()
 
 
-def fit_x(
-    text: str,
-    link: str,
-    limit: int = 280,
-    measure: Callable[[str], int] = weighted_length,
-) -> str:
-    """``text`` shortened to X's weighted ``limit``, with ``link`` intact.
-
-    ``measure`` counts a text as the platform does: X's weighted length by
-    default; another platform that shortens the same way passes its own.
-
-    When the text is too long it is cut at a word boundary, "…" marks the cut
-    and the link goes on its own line at the end. The link is never shortened
-    and is added if the text lacked it. Raises ``ValueError`` when the link
-    alone does not fit.
-    """
-    text = _INVALID.sub("", unicodedata.normalize("NFC", text)).strip()
-    if link and not _has_token(text, link):
-        text = f"{text}\n\n{link}".strip()
-    if measure(text) <= limit:
-        return text
-    if measure(link) > limit:
-        raise ValueError("The link alone is longer than X allows.")
-    body = _without_token(text, link) if link else text
-
-    def candidate(cut: int) -> str:
-        kept = body[:cut].rstrip()
-        parts = [f"{kept}{ELLIPSIS}" if kept else "", link]
-        return "\n".join(p for p in parts if p)
-
-    # Binary search for the longest prefix that fits, then back off to a word
-    # boundary; the final loop re-checks, because URLs and emoji inside the
-    # body make the weight grow unevenly.
-    low, high = 0, len(body)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if measure(candidate(mid)) <= limit:
-            low = mid
-        else:
-            high = mid - 1
-    cut = _word_boundary(body, low)
-    while cut > 0 and measure(candidate(cut)) > limit:
-        cut = _word_boundary(body, cut - 1)
-    return candidate(cut)
-
-
-def _word_boundary(body: str, cut: int) -> int:
-    """The largest position <= ``cut`` that does not split a word.
-
-    Text written without spaces (Chinese, Japanese) has no word boundary to
-    find, so it is cut at the character.
-    """
-    if cut >= len(body) or body[cut].isspace():
-        return cut
-    space = max(body.rfind(" ", 0, cut), body.rfind("\n", 0, cut))
-    if space > 0:
-        return space
-    return cut if not any(ch.isspace() for ch in body) else 0
-
-
-def _token_starts(text: str, link: str) -> list[int]:
-    """Where ``link`` stands in ``text`` as a word of its own: with whitespace
-    or the text's ends on both sides. Found by plain search: a regular
-    expression made from the link would be compiled afresh for every page, as
-    every page has its own link."""
-    starts, start = [], text.find(link)
-    while start != -1:
-        end = start + len(link)
-        if (start == 0 or text[start - 1].isspace()) and (
-            end == len(text) or text[end].isspace()
-        ):
-            starts.append(start)
-            start = text.find(link, end)
-        else:
-            start = text.find(link, start + 1)
-    return starts
-
-
-def _has_token(text: str, link: str) -> bool:
-    return bool(_token_starts(text, link))
-
-
-def _without_token(text: str, link: str) -> str:
-    kept, end = [], 0
-    for start in _token_starts(text, link):
-        kept += [text[end:start], " "]
-        end = start + len(link)
-    text = "".join(kept) + text[end:]
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
+def fit_x(text: str, link: str, limit: int = 280) -> str:
+    """``text`` shortened to X's weighted ``limit``, with ``link`` intact (see
+    :func:`channels.fitting.fit`). Raises ``ValueError`` when the link alone
+    does not fit."""
+    text = _INVALID.sub("", unicodedata.normalize("NFC", text))
+    return fit(text, link, limit, weighted_length, "X")

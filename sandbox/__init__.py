@@ -1,4 +1,5 @@
-"""Local emulation of the Facebook Graph, X API v2, YouTube Data and Mastodon APIs.
+"""Local emulation of the Facebook Graph, X API v2, YouTube Data, Mastodon and
+Bluesky (AT Protocol) APIs.
 
 The sandbox is the other side of the wire for Council Publishing: the site and its
 tests reach it only over HTTP, exactly as they would reach the real platforms.
@@ -13,4 +14,4 @@ Entry points:
 
 from __future__ import annotations
 
-PLATFORMS = ("facebook", "x", "youtube", "mastodon")
+PLATFORMS = ("facebook", "x", "youtube", "mastodon", "bluesky")

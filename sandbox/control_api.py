@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Response
 
 from . import PLATFORMS
+from .bluesky.common import issue_session
 from .facebook.common import LONG_LIVED
 from .faults import FaultError
 from .mastodon.auth import issue as issue_mastodon
 from .mastodon.common import DEFAULT_SCOPES as MASTODON_SCOPES
 from .seed import (
+    BSKY_DID,
     FB_APP_ID,
     FB_PAGE_COUNCIL,
     FB_USER_ID,
@@ -84,6 +86,15 @@ def mint_token(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
                 "account_id": account, "scope": ",".join(scope)}
     if platform == "mastodon":
         return _mint_mastodon(state, accounts, body, family)
+    if platform == "bluesky":
+        account = str(body.get("account_id") or BSKY_DID)
+        if account not in accounts:
+            raise ControlError(f"unknown bluesky account {account}")
+        session = issue_session(state, account, family, expires_in)
+        return {"access_token": session["accessJwt"],
+                "refresh_token": session["refreshJwt"],
+                "expires_in": session["expires_in"], "account_id": account,
+                "scope": "com.atproto.appPass", "handle": session["handle"]}
     default_account = X_USER_ID if platform == "x" else YT_CHANNEL_ID
     account = str(body.get("account_id") or default_account)
     if account not in accounts:

@@ -23,12 +23,13 @@ OPERATIONS = ("publish", "update", "delete", "get", "list", "media", "token", "m
               "*")
 KINDS = ("server_error", "hang", "rate_limit", "expire_token", "drop_after_create",
          "html_error", "truncated_json", "error")
-PLATFORM_NAMES = ("facebook", "x", "youtube", "mastodon", "*")
+PLATFORM_NAMES = ("facebook", "x", "youtube", "mastodon", "bluesky", "*")
 #: Scenario settings by platform, with their defaults (the kind behaviour).
 SCENARIOS: dict[str, dict[str, Any]] = {
     "facebook": {},
     "x": {},
     "mastodon": {},
+    "bluesky": {},
     "youtube": {
         # Seconds before a new video shows in its channel's uploads playlist.
         "playlist_lag_seconds": 0.0,

@@ -7,6 +7,8 @@ are relative to the moment of seeding).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from typing import Any
 
@@ -39,6 +41,10 @@ MASTODON_REDIRECT_URIS = [
     "http://localhost:8000/admin/social/accounts/callback/",
     "http://testserver/admin/social/accounts/callback/",
 ]
+BSKY_DID = "did:plc:exampleshirecouncil2bsky"
+BSKY_HANDLE = "exampleshire.bsky.social"
+BSKY_EMAIL = "comms@exampleshire.gov.uk"
+BSKY_APP_PASSWORD = "sand-demo-bsky-pass"  # noqa: S105 - published demo value
 
 DAY = 86400.0
 
@@ -54,6 +60,8 @@ DEMO_X_REFRESH_TOKEN = "sandbox-demo-x-refresh-token-ExampleshireCC"  # noqa: S1
 DEMO_YT_ACCESS_TOKEN = "ya29.sandbox-demo-youtube-access-token"  # noqa: S105 - published demo value
 DEMO_YT_REFRESH_TOKEN = "1//sandbox-demo-youtube-refresh-token"  # noqa: S105 - published demo value
 DEMO_MASTODON_TOKEN = "sandbox-demo-mastodon-access-token-exampleshire"  # noqa: S105 - published demo value
+DEMO_BSKY_ACCESS_TOKEN = "sandbox-demo-bluesky-access-jwt-exampleshire"  # noqa: S105 - published demo value
+DEMO_BSKY_REFRESH_TOKEN = "sandbox-demo-bluesky-refresh-jwt-exampleshire"  # noqa: S105 - published demo value
 # What Council Publishing asks for when it connects each platform.
 DEMO_FB_SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement"]
 DEMO_X_SCOPES = [
@@ -71,6 +79,8 @@ DEMO_MASTODON_SCOPES = ["read", "write"]
 # Access token lifetimes as the token endpoints grant them (x/auth.py, youtube/auth.py).
 X_ACCESS_TTL = 7200.0
 GOOGLE_ACCESS_TTL = 3599.0
+BSKY_ACCESS_TTL = 7200.0
+BSKY_SCOPES = ["com.atproto.appPass"]
 
 _FB_SCOPES = [
     "pages_show_list",
@@ -126,6 +136,18 @@ def _accounts() -> dict[str, Any]:
                 "uploads": YT_UPLOADS_PLAYLIST,
                 "customUrl": "@exampleshirecc",
                 "description": "Videos from Exampleshire County Council.",
+            },
+        },
+        "bluesky": {
+            BSKY_DID: {
+                "name": "Exampleshire County Council",
+                "handle": BSKY_HANDLE,
+                "email": BSKY_EMAIL,
+                "app_password": BSKY_APP_PASSWORD,
+                "created_at": "2024-11-18T09:00:00.000Z",
+                "followers": 3210,
+                "description": "Official account of Exampleshire County "
+                "Council. Monitored 9am-5pm, Monday to Friday.",
             },
         },
     }
@@ -205,6 +227,22 @@ def demo_tokens(now: float) -> dict[str, dict[str, Any]]:
             DEMO_MASTODON_SCOPES,
             MASTODON_CLIENT_ID,
             "demo-mastodon",
+        ),
+        DEMO_BSKY_ACCESS_TOKEN: record(
+            "bluesky",
+            BSKY_DID,
+            BSKY_SCOPES,
+            "",
+            "demo-bluesky",
+            lifetime=BSKY_ACCESS_TTL,
+        ),
+        DEMO_BSKY_REFRESH_TOKEN: record(
+            "bluesky",
+            BSKY_DID,
+            ["com.atproto.refresh"],
+            "",
+            "demo-bluesky",
+            kind="refresh",
         ),
     }
 
@@ -345,6 +383,115 @@ def _mastodon_statuses(
             },
         )
     return out
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+
+
+def bluesky_tid(ts: float, seq: int) -> str:
+    """A Bluesky record key (TID): microseconds since 1970 and a 10-bit clock
+    id, in 13 characters of sortable base 32."""
+    value = int(ts * 1_000_000) << 10 | (seq & 0x3FF)
+    return "".join(_TID_ALPHABET[(value >> (5 * i)) & 31] for i in range(12, -1, -1))
+
+
+def _bluesky_posts(
+    now: float, media: dict[str, Any], blobs: dict[str, bytes], gov: str
+) -> dict[str, Any]:
+    posts: dict[str, Any] = {}
+    items = [
+        (
+            10,
+            "Garden waste collections restart on Monday 3 March.",
+            f"{gov}/bins/garden-waste",
+            "Garden waste collections",
+            None,
+        ),
+        (
+            6,
+            "Free digital skills sessions at our libraries this month. #Exampleshire",
+            f"{gov}/libraries/digital-skills",
+            "Digital skills sessions",
+            None,
+        ),
+        (
+            2,
+            "Gritters are out tonight on priority routes. Take care on "
+            "untreated pavements.",
+            "",
+            "",
+            (
+                "bafkreiexampleshiregrittingsandboxdemoimageaaaaaaaab",
+                (40, 70, 140),
+                "A council gritting lorry spreading salt at dusk",
+            ),
+        ),
+    ]
+    for seq, (days, text, link, title, image) in enumerate(items, start=1):
+        ts = now - days * DAY
+        rkey = bluesky_tid(ts, seq)
+        record: dict[str, Any] = {
+            "$type": "app.bsky.feed.post",
+            "text": f"{text} {link}".strip(),
+            "createdAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(ts)),
+            "langs": ["en-GB"],
+        }
+        images = []
+        if link:
+            start = len(text.encode()) + 1
+            record["facets"] = [
+                {
+                    "index": {
+                        "byteStart": start,
+                        "byteEnd": start + len(link.encode()),
+                    },
+                    "features": [
+                        {"$type": "app.bsky.richtext.facet#link", "uri": link}
+                    ],
+                }
+            ]
+            record["embed"] = {
+                "$type": "app.bsky.embed.external",
+                "external": {"uri": link, "title": title, "description": text},
+            }
+        if image:
+            images = [
+                _image(media, blobs, image[0], "bluesky", image[1], image[2], BSKY_DID)
+            ]
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [
+                    {
+                        "alt": image[2],
+                        "image": {
+                            "$type": "blob",
+                            "ref": {"$link": image[0]},
+                            "mimeType": "image/png",
+                            "size": images[0]["size"],
+                        },
+                    }
+                ],
+            }
+        rec = post_record(
+            "bluesky",
+            rkey,
+            BSKY_DID,
+            ts,
+            record["text"],
+            link=link,
+            title=title,
+            description=text if link else "",
+            media=images,
+            kind="post",
+            metrics={
+                "likeCount": 15 * seq,
+                "repostCount": 4 * seq,
+                "replyCount": seq,
+                "quoteCount": 0,
+            },
+        )
+        digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode())
+        rec["extra"] = {"record": record, "cid": "bafyrei" + digest.hexdigest()[:52]}
+        posts[rkey] = rec
+    return posts
 
 
 def build_seed(now: float | None = None) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -587,6 +734,7 @@ def build_seed(now: float | None = None) -> tuple[dict[str, Any], dict[str, byte
             "x": x,
             "youtube": yt,
             "mastodon": _mastodon_statuses(now, media, blobs),
+            "bluesky": _bluesky_posts(now, media, blobs, gov),
         },
         "media": media,
         "uploads": {},

@@ -1,10 +1,10 @@
 """The sandbox WSGI application and its threaded HTTP server.
 
 Requests are dispatched by the first path segment (``/facebook``, ``/x``,
-``/youtube``, ``/mastodon``, ``/_sandbox``). For platform routes the middleware
-applies, in order: configured latency, fault injection, the handler, and the
-platform's standard response headers; then it records the exchange in the
-request log.
+``/youtube``, ``/mastodon``, ``/bluesky``, ``/_sandbox``). For platform routes
+the middleware applies, in order: configured latency, fault injection, the
+handler, and the platform's standard response headers; then it records the
+exchange in the request log.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from . import control_api, facebook, mastodon, x, youtube
+from . import bluesky, control_api, facebook, mastodon, x, youtube
 from .faults import Fault, FaultBook
 from .state import State
 from .web import Ctx, SandboxRequest, json_response
@@ -51,6 +51,7 @@ class SandboxApp:
             "x": x,
             "youtube": youtube,
             "mastodon": mastodon,
+            "bluesky": bluesky,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:

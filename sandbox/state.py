@@ -100,10 +100,13 @@ class State:
         subject: str = "",
         expires_in: float | None = None,
         prefix: str = "",
+        value: str | None = None,
         **extra: Any,
     ) -> str:
-        """Create and store a token; ``expires_in=None`` means it never expires."""
-        token = prefix + secrets.token_urlsafe(32)
+        """Create and store a token; ``expires_in=None`` means it never expires.
+        ``value`` is the token itself where the platform's have a shape of
+        their own (Bluesky's JWTs); otherwise it is random."""
+        token = value or prefix + secrets.token_urlsafe(32)
         now = time.time()
         rec = {
             "platform": platform,
@@ -249,6 +252,9 @@ class State:
         if platform == "mastodon":
             user = self.data["accounts"]["mastodon"].get(rec["account_id"], {})
             return f"{base}/mastodon/@{user.get('username', 'i')}/{pid}"
+        if platform == "bluesky":
+            user = self.data["accounts"]["bluesky"].get(rec["account_id"], {})
+            return f"{base}/bluesky/web/profile/{user.get('handle')}/post/{pid}"
         return f"{base}/youtube/web/watch?v={pid}"
 
     def export_posts(
@@ -384,6 +390,17 @@ class State:
         doc = json.loads(path.read_text(encoding="utf-8"))
         blobs = {k: base64.b64decode(v) for k, v in doc.pop("blobs", {}).items()}
         self.data, self.blobs = doc, blobs
+        # A state file written before a platform was added gets its seed.
+        fresh, fresh_blobs = build_seed()
+        added = [p for p in fresh["posts"] if p not in self.data["posts"]]
+        for platform in added:
+            for key in ("accounts", "posts"):
+                self.data[key][platform] = fresh[key][platform]
+            for mid, meta in fresh["media"].items():
+                if meta["platform"] == platform:
+                    self.data["media"][mid] = meta
+                    self.blobs[mid] = fresh_blobs[mid]
+            self.mark_dirty()
         # A state file written before the demo grants existed gets them, so the demo
         # site's stored tokens work there too. One the file already holds is left
         # as it is: a rotated or revoked demo token stays used up until a reset.

@@ -29,6 +29,7 @@ SANDBOX_PATHS = {
     "x": "/x",
     "youtube": "/youtube",
     "mastodon": "/mastodon",
+    "bluesky": "/bluesky",
 }
 
 

@@ -524,6 +524,19 @@ SOCIAL_CHANNELS = {
         "TIMEOUT": env.float("MASTODON_TIMEOUT", default=15.0),
         "OPTIONS": {},
     },
+    # The account's PDS (bsky.social for most); connected with an app password.
+    # https://docs.bsky.app/docs/advanced-guides/rate-limits
+    "bluesky": {
+        "BACKEND": "channels.bluesky.BlueskyAdapter",
+        "API_URL": env("BLUESKY_API_URL", default=f"{SANDBOX_URL}/bluesky"),
+        "WEB_URL": env("BLUESKY_WEB_URL", default=f"{SANDBOX_URL}/bluesky/web"),
+        "MEDIA_HOSTS": env.list("BLUESKY_MEDIA_HOSTS", default=SANDBOX_HOSTS),
+        "LINK_HOSTS": env.list("BLUESKY_LINK_HOSTS", default=SANDBOX_HOSTS),
+        "TIMEOUT": env.float("BLUESKY_TIMEOUT", default=15.0),
+        # "repost": an edited page's post is deleted and posted again (Bluesky
+        # shows posts as first written); "leave": it stays as it is.
+        "OPTIONS": {"update_policy": env("BLUESKY_UPDATE_POLICY", default="repost")},
+    },
 }
 
 # FEEDS
@@ -587,6 +600,18 @@ DEMO_SOCIAL_ACCOUNTS = [
         "access_token": "sandbox-demo-mastodon-access-token-exampleshire",
         "scopes": ["read", "write"],
         "extra": {"username": "exampleshire"},
+    },
+    # An app password's session: the access token expires, the refresh token
+    # rotates, as after connecting with a handle and an app password.
+    {
+        "platform": "bluesky",
+        "remote_id": "did:plc:exampleshirecouncil2bsky",
+        "display_name": "@exampleshire.bsky.social",
+        "access_token": "sandbox-demo-bluesky-access-jwt-exampleshire",
+        "refresh_token": "sandbox-demo-bluesky-refresh-jwt-exampleshire",
+        "lifetime": 7200.0,
+        "scopes": ["com.atproto.appPass"],
+        "extra": {"handle": "exampleshire.bsky.social"},
     },
 ]
 

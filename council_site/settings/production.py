@@ -131,6 +131,12 @@ _PRODUCTION_CHANNELS = {
             default=[urlsplit(env("MASTODON_INSTANCE_URL")).netloc],
         ),
     },
+    "bluesky": lambda: {
+        "API_URL": env("BLUESKY_API_URL", default="https://bsky.social"),
+        "WEB_URL": env("BLUESKY_WEB_URL", default="https://bsky.app"),
+        "MEDIA_HOSTS": env.list("BLUESKY_MEDIA_HOSTS", default=["cdn.bsky.app"]),
+        "LINK_HOSTS": env.list("BLUESKY_LINK_HOSTS", default=["bsky.app"]),
+    },
 }
 #: The platforms this council posts to; only theirs are configured, so only
 #: their credentials are required.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from channels import registry
+from channels.bluesky import BlueskyAdapter
 from channels.errors import ConfigurationError
 from channels.facebook import FacebookAdapter
 from channels.mastodon import MastodonAdapter
@@ -27,11 +28,13 @@ def test_builtin_adapters_need_no_backend_setting(without_backends):
     assert registry.get("x") is XAdapter
     assert registry.get("youtube") is YouTubeAdapter
     assert registry.get("mastodon") is MastodonAdapter
+    assert registry.get("bluesky") is BlueskyAdapter
     assert registry.as_choices() == [
         ("facebook", "Facebook"),
         ("x", "X"),
         ("youtube", "YouTube"),
         ("mastodon", "Mastodon"),
+        ("bluesky", "Bluesky"),
     ]
 
 

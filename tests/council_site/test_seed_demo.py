@@ -18,6 +18,7 @@ from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page, Site
 
+from channels import registry
 from council_site.core.demo_accounts import demo_accounts, sandbox_url
 from council_site.core.management.commands import seed_demo
 from council_site.news.models import AnnouncementPage, NewsIndexPage
@@ -39,6 +40,7 @@ REAL_URLS = {
         "https://oauth2.googleapis.com/token",
     ),
     "mastodon": ("https://mastodon.example.gov.uk", ""),
+    "bluesky": ("https://bsky.social", ""),
 }
 
 
@@ -168,7 +170,7 @@ def test_app_and_sandbox_publish_the_same_demo_grants():
     """The app's demo grants are settings of its own (it imports nothing of the
     sandbox): each is the sandbox's, for the same account, scopes and lifetime."""
     by_platform = {demo.platform: demo for demo in demo_accounts()}
-    assert sorted(by_platform) == ["facebook", "mastodon", "x", "youtube"]
+    assert sorted(by_platform) == sorted(registry.platforms())
     facebook, x, youtube = (by_platform[p] for p in ("facebook", "x", "youtube"))
     pairs = [
         (facebook.access_token, sandbox_seed.DEMO_FB_PAGE_TOKEN),
@@ -177,6 +179,8 @@ def test_app_and_sandbox_publish_the_same_demo_grants():
         (youtube.access_token, sandbox_seed.DEMO_YT_ACCESS_TOKEN),
         (youtube.refresh_token, sandbox_seed.DEMO_YT_REFRESH_TOKEN),
         (by_platform["mastodon"].access_token, sandbox_seed.DEMO_MASTODON_TOKEN),
+        (by_platform["bluesky"].access_token, sandbox_seed.DEMO_BSKY_ACCESS_TOKEN),
+        (by_platform["bluesky"].refresh_token, sandbox_seed.DEMO_BSKY_REFRESH_TOKEN),
     ]
     for ours, theirs in pairs:
         assert ours == theirs
@@ -224,7 +228,7 @@ def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
     printed = seed()
 
     accounts = {a.platform: a for a in ChannelAccount.objects.all()}
-    assert sorted(accounts) == ["facebook", "mastodon", "x", "youtube"]
+    assert sorted(accounts) == sorted(registry.platforms())
     comms = get_user_model().objects.get(username="comms")
     for account in accounts.values():
         assert account.status == ChannelAccount.Status.CONNECTED
@@ -265,7 +269,14 @@ def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
     assert mastodon.token_expires_at is None and mastodon.refresh_token == ""
     assert mastodon.scopes == ["read", "write"]
     assert mastodon.extra == {"username": "exampleshire"}
-    for account, lifetime in ((x, 7200), (youtube, 3599)):
+    bluesky = accounts["bluesky"]
+    assert (bluesky.remote_id, bluesky.display_name) == (
+        "did:plc:exampleshirecouncil2bsky",
+        "@exampleshire.bsky.social",
+    )
+    assert bluesky.extra == {"handle": "exampleshire.bsky.social"}
+    assert bluesky.refresh_token
+    for account, lifetime in ((x, 7200), (youtube, 3599), (bluesky, 7200)):
         expected = before + timedelta(seconds=lifetime)
         assert expected <= account.token_expires_at
         assert account.token_expires_at <= timezone.now() + timedelta(seconds=lifetime)
@@ -276,12 +287,14 @@ def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
 
     # The demo pages were published after the accounts existed: each has its
     # Facebook, Mastodon and X posts queued (YouTube needs a video, which they
+    # Facebook, X and Bluesky posts queued (YouTube needs a video, which they
     # have none of).
     for page in AnnouncementPage.objects.live():
         platforms = sorted(
             CrossPost.objects.filter(page_id=page.pk).values_list("platform", flat=True)
         )
         assert platforms == ["facebook", "mastodon", "x"], page.title
+        assert platforms == ["bluesky", "facebook", "x"], page.title
     assert "Social > Accounts" in printed
 
 
@@ -316,6 +329,8 @@ def test_demo_accounts_connected_later_get_the_existing_pages_posted():
         assert sorted(rows.values_list("platform", flat=True)) == [
             "facebook",
             "mastodon",
+            "bluesky",
+            "facebook",
             "x",
         ]
         assert {row.revision_id for row in rows} == {page.live_revision_id}
@@ -345,7 +360,8 @@ def test_a_disconnected_demo_account_stays_disconnected():
 def test_demo_tokens_are_not_stored_in_plain_text():
     seed()
     accounts = list(ChannelAccount.objects.all())
-    assert len(accounts) == len(demo_accounts()) == 4
+    assert len(accounts) == len(demo_accounts()) == len(registry.platforms())
+    assert len(accounts) == len(registry.platforms())
     for account in accounts:
         demo = next(d for d in demo_accounts() if d.platform == account.platform)
         with connection.cursor() as cursor:
@@ -433,7 +449,12 @@ def test_make_run_shows_cross_posts_and_feeds(
     assert posted.filter(platform="mastodon").exists()
     assert not CrossPost.objects.filter(state=CrossPost.State.FAILED).exists()
     wait_for(
-        lambda: SocialFeed.objects.filter(fetched_at__isnull=False).count() == 4,
+        lambda: SocialFeed.objects.filter(fetched_at__isnull=False).count()
+        == len(registry.platforms()),
+        lambda: (
+            SocialFeed.objects.filter(fetched_at__isnull=False).count()
+            == len(registry.platforms())
+        ),
         timeout=60,
         message=lambda: celery_worker_process.log_tail(),
     )

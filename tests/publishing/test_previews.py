@@ -18,7 +18,7 @@ from publishing import content
 from publishing.models import ChannelAccount, SocialSettings
 from publishing.preview_views import AVATAR_RENDITION
 
-SOCIAL_MODES = ["facebook", "x", "youtube", "mastodon"]
+SOCIAL_MODES = ["facebook", "x", "youtube", "mastodon", "bluesky"]
 
 
 @pytest.fixture
