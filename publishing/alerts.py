@@ -46,10 +46,13 @@ ROW_ALERTS = {
 def comms_managers():
     """The people alerts go to."""
     users = get_user_model().objects
-    approvers = users.with_perm("publishing.approve_crosspost").values("pk")
-    channel_managers = users.with_perm("publishing.manage_channels").values("pk")
+    # Permissions live in the database (sign-in throttling is a backend too).
+    backend = "django.contrib.auth.backends.ModelBackend"
+    approvers = users.with_perm("publishing.approve_crosspost", backend=backend)
+    channel_managers = users.with_perm("publishing.manage_channels", backend=backend)
     return users.filter(
-        Q(pk__in=approvers) | Q(pk__in=channel_managers), is_active=True
+        Q(pk__in=approvers.values("pk")) | Q(pk__in=channel_managers.values("pk")),
+        is_active=True,
     ).exclude(email="")
 
 

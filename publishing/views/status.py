@@ -32,9 +32,12 @@ def can_follow(user, page) -> bool:
 
 
 def rows_of(page_id: int) -> list[CrossPost]:
+    """The page's rows with their accounts, whose tokens are neither read nor
+    decrypted for a page of status."""
     return list(
         CrossPost.objects.filter(page_id=page_id)
         .select_related("account", "reviewed_by")
+        .defer("account__access_token", "account__refresh_token")
         .order_by("platform", "account__display_name")
     )
 

@@ -206,7 +206,8 @@ def test_a_page_is_one_row_with_a_chip_per_channel_opening_to_its_rows(
     facebook = make_account("facebook", "200000000001", "Exampleshire CC")
     youtube = make_account("youtube", "UC1", "Exampleshire TV")
     make_row(account, State.FAILED, page=policy_page, last_error="Duplicate status")
-    make_row(facebook, State.POSTED, page=policy_page, permalink="https://fb.example/1")
+    permalink = f"{settings.SOCIAL_CHANNELS['facebook']['WEB_URL']}/posts/1"
+    make_row(facebook, State.POSTED, page=policy_page, permalink=permalink)
     make_row(youtube, State.HELD, page=policy_page)
     make_row(account, State.PENDING, title="A page since deleted")
     client.force_login(people["comms"])
@@ -224,7 +225,7 @@ def test_a_page_is_one_row_with_a_chip_per_channel_opening_to_its_rows(
     assert ("waiting", "X: Waiting to send") in chips
     # Each page opens to its channels: their errors, links and actions.
     assert html.count("<details") == 2
-    assert "Duplicate status" in html and "https://fb.example/1" in html
+    assert "Duplicate status" in html and permalink in html
     assert "Retry now" in html and "Approve" in html
     assert 'style="' not in body
 
