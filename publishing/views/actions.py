@@ -149,6 +149,11 @@ class ReasonForm(forms.Form):
         help_text="Kept in the page's history and in FOI exports.",
     )
 
+    def clean_text(self) -> str:
+        # Browsers send a textarea's lines ended with CRLF; the held text's end
+        # with LF, and an untouched text is no edit.
+        return self.cleaned_data["text"].replace("\r\n", "\n")
+
     def __init__(self, *args, action: RowAction, text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         # A POST without the text (a form from before it was offered) approves

@@ -106,10 +106,17 @@ def test_an_approver_edits_the_held_text_and_the_approval_covers_the_edit(
 
 
 def test_approving_without_an_edit_keeps_the_text_and_covers_it(client, people, held):
+    CrossPost.objects.filter(pk=held.pk).update(text=f"Line one\n{TEXT}")
+    held.refresh_from_db()
     client.force_login(people["comms"])
-    client.post(action_url(held, "approve"), {"text": TEXT, "reason": "Our helpline."})
+    # As a browser sends the untouched text box: its lines ended with CRLF.
+    client.post(
+        action_url(held, "approve"),
+        {"text": f"Line one\r\n{TEXT}", "reason": "Our helpline."},
+    )
     row = CrossPost.objects.get(pk=held.pk)
-    assert (row.state, row.text, row.edited_from) == (State.PENDING, TEXT, "")
+    assert (row.state, row.edited_from) == (State.PENDING, "")
+    assert row.text == f"Line one\n{TEXT}"
     assert row.approved_hash == row.content_hash == held.content_hash
 
 
