@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
 
 from .. import actions, content, guard, lifecycle
@@ -203,8 +203,32 @@ class CrossPostActionView(View):
                 "next_url": self.next_url(),
                 "page_title": f"{self.action.label}: {self.row}",
                 "fields": outgoing_fields(self.row),
+                "choices": self.other_choices(),
             },
         )
+
+    def other_choices(self) -> list[dict]:
+        """The other things the person may do with a held post, explained, so
+        the approval screen says what Reject, Send back and Cancel would do."""
+        if self.action.event != "approved":
+            return []
+        user = self.request.user
+        return [
+            {
+                "label": choice.label,
+                "explained": choice.explained,
+                "url": reverse(
+                    "publishing_admin:crosspost_action", args=[self.row.pk, name]
+                )
+                + "?"
+                + urlencode({"next": self.next_url()}),
+            }
+            for name, choice in ACTIONS.items()
+            if choice.explained
+            and choice is not self.action
+            and user.has_perm(f"publishing.{choice.permission}")
+            and lifecycle.allowed(self.row, choice.event)
+        ]
 
     def get(self, request, pk, action):
         return self.render(ReasonForm(action=self.action, text=self.row.text))

@@ -167,3 +167,15 @@ def test_each_choice_is_explained_and_the_way_back_is_not_its_name(
     assert explained in html
     assert "Go back, changing nothing" in html
     assert ">Cancel<" not in html
+
+
+def test_the_approval_screen_explains_the_other_choices(client, people, held):
+    client.force_login(people["comms"])
+    html = client.get(action_url(held, "approve")).content.decode()
+    for name, explained in [
+        ("reject", "Reject refuses this content"),
+        ("send_back", "Send back does not send this post"),
+        ("cancel", "Cancel stops this post from being sent"),
+    ]:
+        assert action_url(held, name) in html
+        assert explained in html
