@@ -730,7 +730,7 @@ def _rejected_note(row, facts, plan):
 
 def _sent_back_note(row, facts, plan):
     plan.changes["last_error"] = (
-        f"Sent back to the editor by {facts.get('user')}: {facts.get('reason', '')} "
+        f"Sent back to the editor by {facts.get('user')}: “{facts.get('reason', '')}” "
         "Change the page and publish it again to send it."
     )
 
