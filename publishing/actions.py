@@ -1,13 +1,18 @@
-"""What comms managers do to one cross-post: retry, cancel, approve, reject,
-take down. Each is a lifecycle event; one the row's place does not take
-changes nothing (the views say so)."""
+"""What comms managers do to one cross-post: retry, cancel, approve (as held
+or with its text edited), reject, send back to the editor, take down. Each is a
+lifecycle event; one the row's place does not take changes nothing (the views
+say so)."""
 
 from __future__ import annotations
+
+from copy import copy
 
 from django.db.models import Count
 from wagtail.models import PageLogEntry
 
-from . import audit, guard, lifecycle
+from channels import registry
+
+from . import audit, content, guard, lifecycle
 from .models import CrossPost, CrossPostQuerySet
 
 State = CrossPost.State
@@ -36,19 +41,66 @@ def approval_refusal(row: CrossPost, user) -> str | None:
     return guard.approval_refusal(row, user, guard.protocol_settings_for(page))
 
 
-def approve(row: CrossPost, user, reason: str) -> CrossPost:
+def approve(row: CrossPost, user, reason: str, text: str | None = None) -> CrossPost:
     """Send a held post; the approval covers exactly the content approved.
 
+    ``text``, when given and different, is the approver's edit of the held
+    text: it is what is sent, the page's text is kept in ``edited_from``, and
+    the audit entry records both.
+
     Raises :class:`lifecycle.NotAllowed` with the reason when the protocol
-    refuses ``user`` the approval (they published the page)."""
+    refuses ``user`` the approval (they published the page) or the platform
+    would refuse the edited text."""
     refusal = approval_refusal(row, user)
     if refusal:
         raise lifecycle.NotAllowed(refusal)
-    return _act(row, "approved", user, reason=reason)
+    facts = {"reason": reason}
+    if text is not None and text != row.text:
+        facts["content"] = edited_content(row, text)
+        facts["audit_data"] = {"edited_from": row.text, "edited_to": text}
+    return _act(row, "approved", user, **facts)
+
+
+def edited_content(row: CrossPost, text: str) -> dict:
+    """The row's content with ``text`` in place of its text: the fields the
+    approval writes, its hash and the guard's findings in it (kept for the
+    record; the approval covers them).
+
+    Raises :class:`lifecycle.NotAllowed` when the platform would refuse it."""
+    edited = copy(row)
+    edited.text = text
+    post = content.post_from_row(edited)
+    adapter = registry.get(row.platform)
+    problems = adapter.validate(post)
+    length, limit = adapter.text_length(text), adapter.max_text_length
+    if length > limit:
+        # Sent exactly as approved: never cut to fit afterwards.
+        problems.insert(
+            0,
+            f"The edited text is {length:,} characters as {adapter.name} counts "
+            f"them; {adapter.name} allows {limit:,}. Shorten it.",
+        )
+    if problems:
+        raise lifecycle.NotAllowed(" ".join(problems))
+    page = row.page.specific if row.page_id else None
+    return {
+        "text": text,
+        "content_hash": content.content_hash(post),
+        "edited_from": row.edited_from or row.text,
+        "guard_findings": guard.check_post(
+            post, page, guard.protocol_settings_for(page)
+        ),
+    }
 
 
 def reject(row: CrossPost, user, reason: str) -> CrossPost:
     return _act(row, "rejected", user, reason=reason)
+
+
+def send_back(row: CrossPost, user, note: str) -> CrossPost:
+    """Cancel a held post with a note to the editor, shown on the page's Social
+    tab; their next publish is checked again."""
+    return _act(row, "sent_back", user, reason=note)
 
 
 def request_retract(row: CrossPost, user=None) -> CrossPost:

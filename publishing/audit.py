@@ -24,6 +24,7 @@ ACTIONS = {
     "held": "Social post held for approval",
     "approved": "Held social post approved",
     "rejected": "Held social post rejected",
+    "sent_back": "Held social post sent back to the editor",
     "posted": "Posted to social media",
     "adopted": "Found a post a lost request had made, and adopted it",
     "updated": "Social post updated",

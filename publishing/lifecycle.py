@@ -92,6 +92,7 @@ EVENTS = {
     # People (publishing.actions, publishing.accounts)
     "approved": "a comms manager approved a held post",
     "rejected": "a comms manager rejected a held post",
+    "sent_back": "a comms manager sent a held post back to the editor with a note",
     "cancelled": "a comms manager cancelled the post",
     "retry_requested": "a comms manager asked for a retry now",
     "retract_requested": "a comms manager asked for the post to be taken down",
@@ -373,8 +374,14 @@ for op in ALL_OPS:
         _add(state, op, "retry_requested", QUEUED[op], op,
              "fresh" if state == S.FAILED else "now", "enqueue", audit="retry")
 for op in (P, RC, U):
-    _add(S.HELD, op, "approved", QUEUED[op], op, "approve", "enqueue")
+    # The approver may edit the held text: the edit is the event's content, and
+    # the approval covers exactly what is sent.
+    _add(S.HELD, op, "approved", QUEUED[op], op, "content", "approve", "enqueue")
     _add(S.HELD, op, "rejected", S.CANCELLED, op, "review", "rejected_note")
+    # Sent back: cancelled, with the note for the editor on the page's Social
+    # tab. The editor's next publish is a page change, checked again, so no
+    # state of its own is needed: a post that stands is updated, else posted.
+    _add(S.HELD, op, "sent_back", S.CANCELLED, op, "review", "sent_back_note")
 for state in (S.HELD, S.PENDING, S.RETRYING, S.FAILED, S.NEEDS_RECONNECT):
     for op in ALL_OPS:
         if (state, op) in INVALID_PLACES:
@@ -413,8 +420,8 @@ def refusal(state: str, operation: str, event: str) -> str:
         if event == "claimed":
             return f"a {state} row is not due: no worker takes it"
         return f"no worker has a {state} row to {operation}, so none reports it"
-    if event in ("approved", "rejected"):
-        return "only a held post is approved or rejected"
+    if event in ("approved", "rejected", "sent_back"):
+        return "only a held post is approved, rejected or sent back"
     if event == "cancelled":
         return f"a {state} post cannot be cancelled: it is sent, taken down or done"
     if event == "retry_requested":
@@ -716,13 +723,21 @@ def _review(row, facts, plan):
 
 
 def _approve(row, facts, plan):
+    """The approval covers the content sent: the approver's edit, if any."""
     _review(row, facts, plan)
-    plan.changes["approved_hash"] = row.content_hash
+    plan.changes["approved_hash"] = plan.changes.get("content_hash", row.content_hash)
 
 
 def _rejected_note(row, facts, plan):
     plan.changes["last_error"] = f"Rejected by {facts.get('user')}: " + facts.get(
         "reason", ""
+    )
+
+
+def _sent_back_note(row, facts, plan):
+    plan.changes["last_error"] = (
+        f"Sent back to the editor by {facts.get('user')}: “{facts.get('reason', '')}” "
+        "Change the page and publish it again to send it."
     )
 
 
@@ -752,6 +767,7 @@ EFFECTS: dict[str, Callable[[CrossPost, dict, _Plan], None]] = {
     "review": _review,
     "approve": _approve,
     "rejected_note": _rejected_note,
+    "sent_back_note": _sent_back_note,
     "unpublished_note": _unpublished_note,
 }
 

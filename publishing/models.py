@@ -251,6 +251,11 @@ class CrossPost(models.Model):
         help_text="The content hash a comms manager approved: an approval covers "
         "exactly that content.",
     )
+    edited_from = models.TextField(
+        blank=True,
+        help_text="The text as the page gave it, when the comms manager who "
+        "approved the post edited it (the row's text is what was sent).",
+    )
     upload_session = EncryptedTextField(
         blank=True,
         editable=False,

@@ -225,6 +225,8 @@ def _row_fields(page, revision, user, account, draft: _Draft) -> dict:
         "content_hash": content.content_hash(post),
         "published_by": user,
         "guard_findings": draft.findings,
+        # New page content replaces any text an approver edited.
+        "edited_from": "",
     }
 
 

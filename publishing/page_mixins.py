@@ -14,6 +14,12 @@ from __future__ import annotations
 from django.db import models
 from modelcluster.fields import ParentalManyToManyField
 
+#: The most each channel's own text may be, in characters: the platform's limit
+#: for Facebook (63,206) and YouTube (5,000; YouTube counts bytes, which the
+#: counter shows). X cuts a longer text to fit when it is sent, so its field
+#: allows room to write and cut, but not a document.
+SOCIAL_TEXT_MAX_LENGTHS = {"facebook": 63_206, "x": 1_000, "youtube": 5_000}
+
 
 class SocialPostingMixin(models.Model):
     class SocialMode(models.TextChoices):
@@ -33,17 +39,20 @@ class SocialPostingMixin(models.Model):
     social_text_facebook = models.TextField(
         "Facebook text",
         blank=True,
+        max_length=SOCIAL_TEXT_MAX_LENGTHS["facebook"],
         help_text="Leave blank to use the council's Facebook template.",
     )
     social_text_x = models.TextField(
         "X text",
         blank=True,
+        max_length=SOCIAL_TEXT_MAX_LENGTHS["x"],
         help_text="Leave blank to use the council's X template. The page link is "
         "always added and counts as 23 characters.",
     )
     social_text_youtube = models.TextField(
         "YouTube description",
         blank=True,
+        max_length=SOCIAL_TEXT_MAX_LENGTHS["youtube"],
         help_text="Leave blank to use the council's YouTube template.",
     )
 

@@ -41,8 +41,14 @@ def every(pattern: re.Pattern) -> Callable[[str], Spans]:
 _AT = r"(?P<at>\s*@\s*|\s*[\[({]\s*at\s*[\])}]\s*|\s+at\s+)"
 _DOT = r"(?:\.|\s*[\[({]\s*dot\s*[\])}]\s*|\s+dot\s+)"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+# The first letter comes before the look-behind that says it starts the name,
+# so the engine skips ahead to letters and digits instead of trying the
+# look-behind at every character; the name, once read, is never given back
+# (no character of it can begin "@" or "at"), so a long run of words near an
+# "at" is read once, not once per length.
 EMAIL = re.compile(
-    rf"(?<![\w.%+\-])(?P<local>[A-Za-z0-9](?:[A-Za-z0-9_%+\-]|{_DOT}(?=\w)){{0,63}})"
+    r"(?P<local>[A-Za-z0-9](?<![\w.%+\-][A-Za-z0-9])"
+    rf"(?:[A-Za-z0-9_%+\-]|{_DOT}(?=\w)){{0,63}}+)"
     rf"{_AT}(?P<domain>{_LABEL}(?:{_DOT}{_LABEL}){{0,8}}{_DOT}[A-Za-z]{{2,24}})"
     r"(?![\w\-]|\.\w)",
     re.IGNORECASE,

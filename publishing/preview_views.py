@@ -45,6 +45,11 @@ TEXT_FIELDS = (
     "youtube_tags",
 )
 FOREIGN_KEYS = ("department", "hero_image", "video", "captions")
+#: The most a counter request may carry: every field at its longest, with room
+#: for URL-encoding. Anything bigger is refused before it is read.
+MAX_REQUEST_BYTES = 1024 * 1024
+#: The most a field without a maximum of its own may be (the search description).
+MAX_OTHER_FIELD = 5_000
 
 
 # Shared by the panel, the endpoint and the preview modes ----------------------------
@@ -184,6 +189,7 @@ class SocialPreviewView(View):
 
     def post(self, request):
         try:
+            _refuse_oversized(request)
             page = self.page_from_form(request)
         except PreviewRequestError as error:
             return JsonResponse({"error": error.message}, status=error.status)
@@ -229,6 +235,33 @@ class SocialPreviewView(View):
         return page_in_place(page, parent)
 
 
+def _refuse_oversized(request) -> None:
+    """Refuse (413) a request too big to read, before reading it."""
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    if size > MAX_REQUEST_BYTES:
+        raise PreviewRequestError(
+            "The page's social fields are far longer than any post can be, so "
+            "they were not counted. Shorten them.",
+            413,
+        )
+
+
+def _refuse_too_long(page, name: str, value: str) -> None:
+    """Refuse (413) a field longer than the page form would save, in words the
+    counter shows under the field."""
+    field = page._meta.get_field(name)
+    limit = field.max_length or MAX_OTHER_FIELD
+    if len(value) > limit:
+        raise PreviewRequestError(
+            f"{str(field.verbose_name).capitalize()} is {len(value):,} characters; "
+            f"the most it can be is {limit:,}. Shorten it to see the count.",
+            413,
+        )
+
+
 def _get_page(raw_id: str) -> Page:
     if not raw_id.isdigit():
         raise PreviewRequestError("No page was given.")
@@ -262,7 +295,9 @@ def _apply_form_values(page, data) -> None:
     texts = [f"social_text_{platform}" for platform in registry.platforms()]
     for name in [*TEXT_FIELDS, *texts]:
         if name in data and _has_field(page, name):
-            setattr(page, name, data.get(name, ""))
+            value = data.get(name, "")
+            _refuse_too_long(page, name, value)
+            setattr(page, name, value)
     for name in FOREIGN_KEYS:
         if name not in data or not _has_field(page, name):
             continue

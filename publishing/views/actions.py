@@ -1,6 +1,8 @@
-"""What comms managers can do to one cross-post: retry, cancel, approve, reject,
-retract. Each is a POST (CSRF-protected) checked against a permission here, on
-the server; GET shows a confirmation form."""
+"""What comms managers can do to one cross-post: retry, cancel, approve (with the
+text edited if need be), reject, send back, retract. Each is a POST
+(CSRF-protected) checked against a permission here, on the server; GET shows a
+confirmation form with every field the platform would receive, the guard's
+findings marked in them."""
 
 from __future__ import annotations
 
@@ -15,10 +17,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
 
-from .. import actions, lifecycle
+from .. import actions, content, guard, lifecycle
 from ..models import CrossPost
 
 State = CrossPost.State
@@ -32,6 +34,9 @@ class RowAction:
     perform: Callable
     done: str  # the success message; {row} is the row
     reason: str = ""  # "required", "optional" or "" (no reason field)
+    explained: str = ""  # what it does, on the confirmation screen
+    reason_label: str = "Reason"
+    edits_text: bool = False  # the approver may edit the text sent
 
 
 ACTIONS = {
@@ -43,20 +48,28 @@ ACTIONS = {
         "{row} will be sent again now.",
     ),
     "cancel": RowAction(
-        "Cancel",
+        "Cancel this post",
         "retry_crosspost",
         "cancelled",
         lambda row, user, reason: actions.cancel(row, user=user, reason=reason),
         "{row} was cancelled; it will not be sent.",
         reason="optional",
+        explained="Cancel stops this post from being sent, whatever the reason "
+        "(it is not about its content). A post an earlier attempt may have made "
+        "is looked for and taken down. Publishing the page again with changes "
+        "sends it again.",
     ),
     "approve": RowAction(
-        "Approve",
+        "Approve and send",
         "approve_crosspost",
         "approved",
-        actions.approve,
+        lambda row, user, reason, text=None: actions.approve(row, user, reason, text),
         "{row} was approved and will be sent.",
         reason="required",
+        explained="Approve sends exactly the text below: edit it first if need "
+        "be. The page's own text and your edit are both kept in the page's "
+        "history and in FOI exports.",
+        edits_text=True,
     ),
     "reject": RowAction(
         "Reject",
@@ -65,6 +78,20 @@ ACTIONS = {
         actions.reject,
         "{row} was rejected; it will not be sent.",
         reason="required",
+        explained="Reject refuses this content under the council's protocol: it "
+        "is not sent, and the reason is kept in the page's history. Publishing "
+        "the page again with changes is checked again.",
+    ),
+    "send_back": RowAction(
+        "Send back to the editor",
+        "approve_crosspost",
+        "sent_back",
+        actions.send_back,
+        "{row} was sent back to the editor with your note.",
+        reason="required",
+        reason_label="Note to the editor",
+        explained="Send back does not send this post: your note shows on the "
+        "page's Social tab, and the editor's next publish is checked again.",
     ),
     "retract": RowAction(
         "Take down",
@@ -76,7 +103,45 @@ ACTIONS = {
 }
 
 
+def marked(text: str, findings: list[dict]) -> list[tuple[str, str]]:
+    """``text`` in ``(piece, message)`` parts: a finding's span carries its
+    message, the text between carries ``""``. Overlapping spans are marked once."""
+    parts, position = [], 0
+    spans = sorted(
+        (f for f in findings if f.get("start") is not None),
+        key=lambda f: (f["start"], -f["end"]),
+    )
+    for finding in spans:
+        if finding["start"] < position:
+            continue
+        parts.append((text[position : finding["start"]], ""))
+        parts.append((text[finding["start"] : finding["end"]], finding["message"]))
+        position = finding["end"]
+    parts.append((text[position:], ""))
+    return [part for part in parts if part[0]]
+
+
+def outgoing_fields(row: CrossPost) -> list[dict]:
+    """Every field the platform would receive from ``row``, named for people,
+    in parts with the guard's findings marked (:func:`marked`)."""
+    findings = row.guard_findings or []
+    return [
+        {
+            "name": name,
+            "label": guard.field_label(name).removeprefix("the ").capitalize(),
+            "parts": marked(text, [f for f in findings if f.get("field") == name]),
+        }
+        for name, text in guard.post_fields(content.post_from_row(row))
+    ]
+
+
 class ReasonForm(forms.Form):
+    text = forms.CharField(
+        label="Text to send",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        strip=False,
+        help_text="Edit the held text here to send it changed.",
+    )
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -84,12 +149,24 @@ class ReasonForm(forms.Form):
         help_text="Kept in the page's history and in FOI exports.",
     )
 
-    def __init__(self, *args, need: str = "", **kwargs):
+    def clean_text(self) -> str:
+        # Browsers send a textarea's lines ended with CRLF; the held text's end
+        # with LF, and an untouched text is no edit.
+        return self.cleaned_data["text"].replace("\r\n", "\n")
+
+    def __init__(self, *args, action: RowAction, text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        if not need:
+        # A POST without the text (a form from before it was offered) approves
+        # the text as held.
+        if action.edits_text and (not self.is_bound or "text" in self.data):
+            self.fields["text"].initial = text
+        else:
+            del self.fields["text"]
+        if not action.reason:
             del self.fields["reason"]
         else:
-            self.fields["reason"].required = need == "required"
+            self.fields["reason"].required = action.reason == "required"
+            self.fields["reason"].label = action.reason_label
 
 
 class CrossPostActionView(View):
@@ -125,18 +202,44 @@ class CrossPostActionView(View):
                 "form": form,
                 "next_url": self.next_url(),
                 "page_title": f"{self.action.label}: {self.row}",
+                "fields": outgoing_fields(self.row),
+                "choices": self.other_choices(),
             },
         )
 
+    def other_choices(self) -> list[dict]:
+        """The other things the person may do with a held post, explained, so
+        the approval screen says what Reject, Send back and Cancel would do."""
+        if self.action.event != "approved":
+            return []
+        user = self.request.user
+        return [
+            {
+                "label": choice.label,
+                "explained": choice.explained,
+                "url": reverse(
+                    "publishing_admin:crosspost_action", args=[self.row.pk, name]
+                )
+                + "?"
+                + urlencode({"next": self.next_url()}),
+            }
+            for name, choice in ACTIONS.items()
+            if choice.explained
+            and choice is not self.action
+            and user.has_perm(f"publishing.{choice.permission}")
+            and lifecycle.allowed(self.row, choice.event)
+        ]
+
     def get(self, request, pk, action):
-        return self.render(ReasonForm(need=self.action.reason))
+        return self.render(ReasonForm(action=self.action, text=self.row.text))
 
     def post(self, request, pk, action):
-        form = ReasonForm(request.POST, need=self.action.reason)
+        form = ReasonForm(request.POST, action=self.action)
         if not form.is_valid():
-            messages.error(request, "Please give a reason.")
+            messages.error(request, "Please correct the form.")
             return self.render(form)
         reason = form.cleaned_data.get("reason", "")
+        edit = {"text": form.cleaned_data["text"]} if "text" in form.fields else {}
         with transaction.atomic():
             row = CrossPost.objects.select_for_update().get(pk=self.row.pk)
             if not lifecycle.allowed(row, self.action.event):
@@ -146,7 +249,7 @@ class CrossPostActionView(View):
                 )
                 return redirect(self.next_url())
             try:
-                self.action.perform(row, request.user, reason)
+                self.action.perform(row, request.user, reason, **edit)
             except lifecycle.NotAllowed as refusal:
                 messages.error(request, f"Nothing was done: {refusal}")
                 return redirect(self.next_url())

@@ -1,0 +1,181 @@
+"""Approvals a comms team can work with: every outgoing field on the screen with
+the guard's findings marked, the held text edited before approval (both texts
+kept), a post sent back to its editor with a note, and each choice explained."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from wagtail.models import PageLogEntry
+
+from publishing import content
+from publishing.models import CrossPost
+from tests.factories import PolicyPageFactory
+from tests.publishing.test_admin_reports import foi_rows
+from tests.publishing.test_dashboard import action_url, make_account, make_row, texts
+
+State = CrossPost.State
+PHONE = "07700 900123"
+TEXT = f"Bins move to Tuesday. Ring Jo on {PHONE}. https://council.example/bins/"
+ALT = f"Jo's note: call {PHONE}"
+
+
+def finding(field, text, message):
+    start = text.index(PHONE)
+    return {
+        "rule": "phone_number",
+        "message": message,
+        "match": PHONE,
+        "start": start,
+        "end": start + len(PHONE),
+        "field": field,
+    }
+
+
+@pytest.fixture
+def held(site, people, tmp_path):
+    image = tmp_path / "bins.jpg"
+    image.write_bytes(b"\xff\xd8\xff\xe0 a JPEG, as far as this test goes")
+    page = PolicyPageFactory(parent=site["policies"], title="Bin day changes")
+    row = make_row(
+        make_account("facebook", "200000000001", "Exampleshire CC"),
+        State.HELD,
+        page=page,
+        published_by=people["moderator"],
+        media={"images": [{"path": str(image), "alt_text": ALT}]},
+        guard_findings=[
+            finding("text", TEXT, "A phone number in the text."),
+            finding("images[0].alt_text", ALT, "A phone number in the alt text."),
+        ],
+    )
+    CrossPost.objects.filter(pk=row.pk).update(text=TEXT)
+    row.refresh_from_db()
+    return row
+
+
+def test_the_approval_screen_shows_every_field_with_findings_marked(
+    client, people, held
+):
+    client.force_login(people["comms"])
+    html = client.get(action_url(held, "approve")).content.decode()
+
+    for label in ("Text", "Title", "Link", "Alt text of image 1"):
+        assert f"<dt>{label}</dt>" in html
+    assert (
+        'Ring Jo on <mark title="A phone number in the text.">07700 900123</mark>.'
+        in html
+    )
+    assert (
+        'Jo&#x27;s note: call <mark title="A phone number in the alt text.">'
+        "07700 900123</mark>" in html
+    )
+    # The text can be edited before it is approved.
+    assert 'name="text"' in html and "Ring Jo on 07700 900123" in html
+
+
+def test_an_approver_edits_the_held_text_and_the_approval_covers_the_edit(
+    client, people, held
+):
+    comms = people["comms"]
+    client.force_login(comms)
+    edited = TEXT.replace(f"Ring Jo on {PHONE}", "Call the contact centre")
+
+    response = client.post(
+        action_url(held, "approve"),
+        {"text": edited, "reason": "Personal number taken out."},
+    )
+    assert texts(response) == [f"{held} was approved and will be sent."]
+
+    row = CrossPost.objects.get(pk=held.pk)
+    assert row.state == State.PENDING
+    assert (row.text, row.edited_from) == (edited, TEXT)
+    assert row.approved_hash == row.content_hash
+    assert row.content_hash == content.content_hash(content.post_from_row(row))
+    # Checked again as edited: what is left is approved with it.
+    assert [f["field"] for f in row.guard_findings] == ["images[0].alt_text"]
+    entry = PageLogEntry.objects.get(action="publishing.crosspost.approved")
+    assert (entry.data["edited_from"], entry.data["edited_to"]) == (TEXT, edited)
+    assert entry.user == comms
+
+    CrossPost.objects.filter(pk=row.pk).update(
+        state=State.POSTED, posted_at=row.created_at
+    )
+    (record,) = foi_rows(client)
+    assert record["Text posted"] == edited
+    assert record["Page's text, if edited on approval"] == TEXT
+
+
+def test_approving_without_an_edit_keeps_the_text_and_covers_it(client, people, held):
+    CrossPost.objects.filter(pk=held.pk).update(text=f"Line one\n{TEXT}")
+    held.refresh_from_db()
+    client.force_login(people["comms"])
+    # As a browser sends the untouched text box: its lines ended with CRLF.
+    client.post(
+        action_url(held, "approve"),
+        {"text": f"Line one\r\n{TEXT}", "reason": "Our helpline."},
+    )
+    row = CrossPost.objects.get(pk=held.pk)
+    assert (row.state, row.edited_from) == (State.PENDING, "")
+    assert row.text == f"Line one\n{TEXT}"
+    assert row.approved_hash == row.content_hash == held.content_hash
+
+
+def test_an_edit_the_platform_would_refuse_is_not_approved(client, people, site):
+    row = make_row(make_account(), State.HELD)  # X: 280 characters
+    client.force_login(people["comms"])
+    response = client.post(
+        action_url(row, "approve"), {"text": "Bins " * 100, "reason": "Shorter."}
+    )
+    assert texts(response) == [
+        "Nothing was done: The edited text is 500 characters as X counts them; "
+        "X allows 280. Shorten it."
+    ]
+    row.refresh_from_db()
+    assert row.state == State.HELD and row.text.startswith("Bins collected late")
+
+
+def test_a_post_sent_back_shows_the_note_on_the_pages_social_tab(client, people, held):
+    client.force_login(people["comms"])
+    note = "Please take the mobile number out and publish again."
+    client.post(action_url(held, "send_back"), {"reason": note})
+
+    row = CrossPost.objects.get(pk=held.pk)
+    assert row.state == State.CANCELLED
+    assert note in row.last_error and "Sent back to the editor" in row.last_error
+    assert PageLogEntry.objects.filter(
+        action="publishing.crosspost.sent_back", data__reason=note
+    ).exists()
+    client.force_login(people["superuser"])
+    tab = client.get(reverse("wagtailadmin_pages:edit", args=[row.page_id]))
+    assert note in tab.content.decode()
+
+
+@pytest.mark.parametrize(
+    "action, explained",
+    [
+        ("reject", "Reject refuses this content"),
+        ("cancel", "Cancel stops this post from being sent"),
+        ("send_back", "Send back does not send this post"),
+        ("approve", "Approve sends exactly the text below"),
+    ],
+)
+def test_each_choice_is_explained_and_the_way_back_is_not_its_name(
+    client, people, held, action, explained
+):
+    client.force_login(people["superuser"])
+    html = client.get(action_url(held, action)).content.decode()
+    assert explained in html
+    assert "Go back, changing nothing" in html
+    assert ">Cancel<" not in html
+
+
+def test_the_approval_screen_explains_the_other_choices(client, people, held):
+    client.force_login(people["comms"])
+    html = client.get(action_url(held, "approve")).content.decode()
+    for name, explained in [
+        ("reject", "Reject refuses this content"),
+        ("send_back", "Send back does not send this post"),
+        ("cancel", "Cancel stops this post from being sent"),
+    ]:
+        assert action_url(held, name) in html
+        assert explained in html
