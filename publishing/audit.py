@@ -12,6 +12,8 @@ uuid, so page history and the site history report show them as usual.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.utils import timezone
 from wagtail.log_actions import get_active_log_context
@@ -59,11 +61,36 @@ def log(row, suffix: str, user=None, data: dict | None = None, *, page=None) -> 
     log_many([(row, suffix, data)], user=user, page=page)
 
 
+#: Entries held by :func:`batched` until it ends, or ``None`` outside it.
+_batch: ContextVar[list | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def batched():
+    """Write the entries logged within in one INSERT at the end (a publish
+    logs one for each of its page's rows)."""
+    if _batch.get() is not None:  # already inside a batch: it writes them
+        yield
+        return
+    token = _batch.set([])
+    try:
+        yield
+        held = _batch.get()
+    finally:
+        _batch.reset(token)
+    if held:
+        PageLogEntry.objects.bulk_create(held)
+
+
 def log_many(items: Iterable[tuple], user=None, *, page=None) -> list[PageLogEntry]:
-    """Write ``(row, suffix, data)`` entries in one INSERT, and return them.
-    Rows whose page is gone and unknown suffixes are skipped."""
+    """Write ``(row, suffix, data)`` entries in one INSERT (or hold them for
+    the batch under way), and return them. Rows whose page is gone and unknown
+    suffixes are skipped."""
     objects = entries(items, user, page=page)
-    if objects:
+    held = _batch.get()
+    if held is not None:
+        held.extend(objects)
+    elif objects:
         PageLogEntry.objects.bulk_create(objects)
     return objects
 

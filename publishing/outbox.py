@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from channels import registry
 
-from . import content, dispatch, lifecycle
+from . import audit, content, dispatch, lifecycle
 from .guard import check_post
 from .models import ChannelAccount, CrossPost
 from .page_mixins import SocialPostingMixin
@@ -121,7 +121,7 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     accounts = accounts_for(page, defaults)
     if not accounts:
         return [], []
-    with dispatch.batched():
+    with dispatch.batched(), audit.batched():
         return _queue(page, revision, user, social_settings, protocol, accounts)
 
 
@@ -192,11 +192,15 @@ def _advance(page, account, row, fields, draft, user) -> CrossPost | None:
 
 
 def _locked_rows(page) -> dict[int, CrossPost]:
-    """The page's rows by account, locked until the publish commits."""
-    return {
-        row.account_id: row
-        for row in CrossPost.objects.select_for_update().filter(page_id=page.pk)
-    }
+    """The page's rows by account (without its tokens), locked until the
+    publish commits."""
+    rows = (
+        CrossPost.objects.filter(page_id=page.pk)
+        .select_related("account")
+        .defer(*(f"account__{name}" for name in TOKEN_FIELDS))
+        .select_for_update(of=("self",))
+    )
+    return {row.account_id: row for row in rows}
 
 
 def _page_images(page) -> tuple[tuple, list[str]]:
@@ -236,7 +240,8 @@ def retract_page(page, user=None) -> list[CrossPost]:
     rows = (
         CrossPost.objects.filter(page_id=page.pk)
         .select_related("account")
+        .defer(*(f"account__{name}" for name in TOKEN_FIELDS))
         .select_for_update(of=("self",))
     )
-    with dispatch.batched():
+    with dispatch.batched(), audit.batched():
         return lifecycle.advance_all(rows, "unpublished", user=user)

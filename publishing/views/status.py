@@ -16,6 +16,8 @@ from django.utils.text import get_text_list
 from django.views import View
 from wagtail.models import Page
 
+from channels import registry
+
 from .. import actions
 from ..models import CrossPost
 from . import wording
@@ -71,9 +73,17 @@ def panel_context(page_id: int | None, user) -> dict:
 
 def posting_note(page) -> str:
     """Where a page just published is going, in a sentence ("" if nowhere)."""
-    rows = [row for row in rows_of(page.pk) if row.revision_id == page.live_revision_id]
-    sending = [str(row.account) for row in rows if row.state != State.HELD]
-    held = [str(row.account) for row in rows if row.state == State.HELD]
+    rows = (
+        CrossPost.objects.filter(page_id=page.pk, revision_id=page.live_revision_id)
+        .order_by("platform", "account__display_name")
+        .values_list("state", "account__platform", "account__display_name")
+    )
+    named = [
+        (state, f"{registry.display_name(platform)}: {name}")
+        for state, platform, name in rows
+    ]
+    sending = [account for state, account in named if state != State.HELD]
+    held = [account for state, account in named if state == State.HELD]
     parts = []
     if sending:
         parts.append(f"Posting to {get_text_list(sending, 'and')}.")
