@@ -298,6 +298,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publishing.tasks.refresh_tokens",
         "schedule": 300.0,
     },
+    # An account paused by X's monthly cap resumes within minutes of its reset.
+    "resume-capped-accounts": {
+        "task": "publishing.tasks.resume_capped_accounts",
+        "schedule": 300.0,
+    },
     "worker-heartbeat": {
         "task": "publishing.tasks.record_worker_heartbeat",
         "schedule": 30.0,
