@@ -90,6 +90,53 @@ def problems(post: Post) -> list[str]:
     return [message for failed, message in checks if failed]
 
 
+#: YouTube's reasons for rejecting a video or failing to process it, in words.
+REASONS = {
+    "claim": "a copyright claim",
+    "copyright": "copyright",
+    "duplicate": "it duplicates a video already on the channel",
+    "inappropriate": "inappropriate content",
+    "legal": "a legal reason",
+    "length": "its length",
+    "termsOfUse": "YouTube's terms of use",
+    "trademark": "a trademark",
+    "uploaderAccountClosed": "the channel is closed",
+    "uploaderAccountSuspended": "the channel is suspended",
+    "codec": "its video or audio codec",
+    "conversion": "it could not be converted",
+    "emptyFile": "the file is empty",
+    "invalidFile": "it is not a video file YouTube can read",
+    "tooSmall": "the file is too small",
+    "uploadAborted": "the upload was stopped",
+}
+
+
+def processing_refusal(status: dict[str, Any]) -> str | None:
+    """Why YouTube rejected the video or failed to process it, in YouTube's
+    words (``rejectionReason``, ``failureReason``); ``None`` otherwise."""
+    outcome = status.get("uploadStatus")
+    reason = status.get(
+        {"rejected": "rejectionReason", "failed": "failureReason"}.get(outcome, "")
+    )
+    if outcome == "rejected":
+        return f"YouTube rejected the video: {REASONS.get(reason, reason)} ({reason})."
+    if outcome == "failed":
+        return (
+            f"YouTube could not process the video: {REASONS.get(reason, reason)} "
+            f"({reason})."
+        )
+    return None
+
+
+def poll_interval(details: dict[str, Any], left: float) -> float:
+    """How long to wait before asking again how processing goes: YouTube's own
+    estimate (``processingProgress.timeLeftMs``) within 1 to 30 seconds, and
+    never past the ``left`` seconds the caller will wait."""
+    estimate = details.get("processingProgress", {}).get("timeLeftMs")
+    wait = int(estimate) / 1000 if str(estimate or "").isdigit() else 10.0
+    return max(0.0, min(max(wait, 1.0), 30.0, left))
+
+
 # Sending -----------------------------------------------------------------------------
 
 

@@ -31,8 +31,19 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "youtube": {
         # Seconds before a new video shows in its channel's uploads playlist.
         "playlist_lag_seconds": 0.0,
+        # Seconds a new video stays "uploaded" (being processed), and how its
+        # processing then ends: "processed", "rejected" or "failed", with
+        # YouTube's rejectionReason or failureReason.
+        "processing_seconds": 5.0,
+        "processing_outcome": "processed",
+        "rejection_reason": "duplicate",
+        "failure_reason": "codec",
     },
 }
+
+#: Scenario settings that take one of a few values.
+SCENARIO_CHOICES = {("youtube", "processing_outcome"): ("processed", "rejected",
+                                                         "failed")}
 
 
 class FaultError(ValueError):
@@ -148,6 +159,10 @@ class FaultBook:
             ):
                 raise FaultError(f"{platform} scenario {name!r} takes "
                                  f"{type(known[name]).__name__}")
+            choices = SCENARIO_CHOICES.get((platform, name))
+            if choices and value not in choices:
+                raise FaultError(f"{platform} scenario {name!r} is one of "
+                                 f"{', '.join(choices)}")
         with self._lock:
             self._scenarios.setdefault(platform, {}).update(settings)
         return self.scenarios()[platform]

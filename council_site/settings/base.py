@@ -476,6 +476,10 @@ SOCIAL_CHANNELS = {
         "OPTIONS": {
             "retract_policy": env("YOUTUBE_RETRACT_POLICY", default="private"),
             "chunk_size": env.int("YOUTUBE_CHUNK_SIZE", default=1024 * 1024),
+            # Seconds a publish follows YouTube's processing of the new video,
+            # so a rejected or failed one fails its post with YouTube's reason;
+            # well within the upload lease (CROSSPOST_UPLOAD_LEASE_SECONDS).
+            "processing_wait": env.float("YOUTUBE_PROCESSING_WAIT", default=600.0),
         },
     },
 }

@@ -11,7 +11,12 @@ import pytest
 import requests
 
 from channels import google_api
-from channels.errors import AuthError, ConfigurationError, TemporaryError
+from channels.errors import (
+    AuthError,
+    ConfigurationError,
+    RejectedError,
+    TemporaryError,
+)
 from channels.values import Credentials, Post, Video
 from channels.youtube import NO_VIDEO, YouTubeAdapter
 
@@ -310,3 +315,67 @@ class TestYouTubeAdapter(AdapterContract):
             first.api_url + "/"
         )
         assert first.recent_posts(limit=2) and second.recent_posts(limit=2)
+
+    # Processing ----------------------------------------------------------------------
+
+    def following(self, sandbox_server, credentials, sandbox, **scenario):
+        """An adapter that follows processing, against a sandbox whose next
+        video is processed as ``scenario`` says."""
+        sandbox.set_scenario("youtube", **scenario)
+        return self.build(sandbox_server.url, credentials, processing_wait=10)
+
+    def test_a_video_youtube_rejects_fails_with_youtubes_reason(
+        self, sandbox_server, credentials, sandbox, post
+    ):
+        adapter = self.following(
+            sandbox_server,
+            credentials,
+            sandbox,
+            processing_seconds=0,
+            processing_outcome="rejected",
+            rejection_reason="duplicate",
+        )
+
+        with pytest.raises(RejectedError) as caught:
+            adapter.publish(post)
+
+        assert caught.value.message == (
+            "YouTube rejected the video: it duplicates a video already on the "
+            "channel (duplicate)."
+        )
+
+    def test_processing_is_followed_until_it_fails(
+        self, sandbox_server, credentials, sandbox, post
+    ):
+        adapter = self.following(
+            sandbox_server,
+            credentials,
+            sandbox,
+            processing_seconds=0.3,
+            processing_outcome="failed",
+            failure_reason="codec",
+        )
+
+        with pytest.raises(RejectedError) as caught:
+            adapter.publish(post)
+
+        assert "could not process the video: its video or audio codec" in str(
+            caught.value
+        )
+        asked = [
+            str(r["query"])
+            for r in sandbox.requests_log("youtube")
+            if r["method"] == "GET"
+        ]
+        assert any("processingDetails" in query for query in asked)
+
+    def test_a_processed_video_is_posted_once_processing_ends(
+        self, sandbox_server, credentials, sandbox, post
+    ):
+        adapter = self.following(
+            sandbox_server, credentials, sandbox, processing_seconds=0.3
+        )
+
+        result = adapter.publish(post)
+
+        assert result.state == "posted"
