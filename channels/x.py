@@ -20,6 +20,7 @@ from .errors import (
     AuthError,
     ChannelError,
     RateLimitedError,
+    RejectedError,
     UsageCappedError,
 )
 from .oauth import exchange_code, oauth_session, token_credentials
@@ -155,7 +156,16 @@ class XAdapter(ChannelAdapter):
         body = self.client.get_tweet(
             remote_id, tweet_fields=["public_metrics"], user_auth=False
         )
-        counts = body.get("data", {}).get("public_metrics", {})
+        if "data" not in body:
+            # A deleted tweet is a 200 whose errors[] says it is not found.
+            problem = next(iter(body.get("errors") or []), {})
+            raise RejectedError(
+                "This post is no longer on X: "
+                f"{problem.get('detail') or 'X has no tweet with that id.'}",
+                status=404,
+                code=problem.get("type"),
+            )
+        counts = body["data"].get("public_metrics", {})
         return Metrics(
             likes=counts.get("like_count"),
             shares=counts.get("retweet_count", 0) + counts.get("quote_count", 0),
@@ -272,10 +282,12 @@ class XAdapter(ChannelAdapter):
             body = response.json()
         except ValueError:
             body = {}
+        # A 400's errors[] says what was wrong; its detail only that something
+        # was ("One or more parameters to your request was invalid.").
         messages = [e.get("message") or e.get("detail") for e in body.get("errors", [])]
         message = (
-            body.get("detail")
-            or next(filter(None, messages), None)
+            " ".join(filter(None, messages))
+            or body.get("detail")
             or (f"X answered HTTP {status}.")
         )
         if str(body.get("type", "")).endswith("/usage-capped"):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from channels.errors import RateLimitedError, UsageCappedError
+from channels.errors import RateLimitedError, RejectedError, UsageCappedError
 from channels.values import Image, Post
 from channels.x import XAdapter
 from channels.x_text import weighted_length
@@ -186,3 +186,28 @@ class TestXAdapter(AdapterContract):
 
         assert "X takes at most 4 image(s); this page has 5." in problems
         assert "The image a.png has no alt text." in problems
+
+    # Error detail --------------------------------------------------------------------
+
+    def test_a_400_gives_xs_reason_not_its_generic_detail(
+        self, adapter, tmp_path, marker
+    ):
+        not_an_image = tmp_path / "notice.png"
+        not_an_image.write_bytes(b"Opening hours: 9 to 5")
+        image = Image(not_an_image, "Opening hours", "image/png")
+
+        with pytest.raises(RejectedError) as caught:
+            adapter._call(lambda: adapter._upload(image))
+
+        assert caught.value.status == 400
+        assert caught.value.message == "The media could not be processed as an image"
+
+    def test_metrics_of_a_deleted_tweet_say_it_is_gone(self, adapter, post):
+        tweet = adapter.publish(post)
+        adapter.retract(tweet.remote_id)
+
+        with pytest.raises(RejectedError) as caught:
+            adapter.metrics(tweet.remote_id)
+
+        assert adapter.is_gone(caught.value)
+        assert caught.value.message.startswith("This post is no longer on X")

@@ -110,7 +110,12 @@ def test_rate_limit_raises_too_many_requests(client, sandbox):
     with pytest.raises(tweepy.TooManyRequests) as info:
         client.create_tweet(text="Rate limited", user_auth=False)
     assert before + 118 <= info.value.reset_time <= before + 122
-    assert info.value.api_codes == [88]
+    # X API v2 answers a 429 with a problem, not v1.1's code 88.
+    assert info.value.response.headers["Content-Type"].startswith(
+        "application/problem+json"
+    )
+    assert info.value.response.json()["title"] == "Too Many Requests"
+    assert info.value.api_codes == []
     assert info.value.response.headers["x-rate-limit-remaining"] == "0"
     assert info.value.response.headers["Retry-After"] == "120"
     assert client.create_tweet(text="Rate limited", user_auth=False).data["id"]
