@@ -127,7 +127,7 @@ class XAdapter(ChannelAdapter):
         for tweet, media in self._timeline(
             limit,
             None,
-            tweet_fields=["created_at", "attachments"],
+            tweet_fields=["created_at", "attachments", "entities"],
             expansions=["attachments.media_keys"],
             media_fields=["url", "preview_image_url", "alt_text", "type"],
             exclude=["replies", "retweets"],
@@ -136,7 +136,7 @@ class XAdapter(ChannelAdapter):
             items.append(
                 FeedItem(
                     remote_id=str(tweet["id"]),
-                    text=tweet.get("text", ""),
+                    text=_expanded(tweet),
                     permalink=self._permalink(str(tweet["id"])),
                     created_at=parse_time(tweet.get("created_at")),
                     media=tuple(
@@ -423,6 +423,16 @@ class XAdapter(ChannelAdapter):
                 ),
             )
         ]
+
+
+def _expanded(tweet: Mapping[str, Any]) -> str:
+    """The tweet's text with each t.co link X put in it replaced by the address
+    it stands for, so residents see (and the site checks) where it goes."""
+    text = tweet.get("text", "")
+    for url in tweet.get("entities", {}).get("urls", []):
+        if url.get("url") and url.get("expanded_url"):
+            text = text.replace(url["url"], url["expanded_url"])
+    return text
 
 
 def _epoch(value: str) -> datetime | None:

@@ -211,3 +211,14 @@ class TestXAdapter(AdapterContract):
 
         assert adapter.is_gone(caught.value)
         assert caught.value.message.startswith("This post is no longer on X")
+
+    # t.co links ----------------------------------------------------------------------
+
+    def test_feed_copies_link_to_the_address_not_to_tco(self, adapter, post, marker):
+        tweet = adapter.publish(post)
+
+        [item] = [i for i in adapter.recent_posts(5) if i.remote_id == tweet.remote_id]
+
+        assert marker in item.text
+        assert "t.co/" not in item.text
+        assert adapter.find_by_marker(marker).remote_id == tweet.remote_id

@@ -329,3 +329,20 @@ def test_since_id_takes_precedence_over_start_time(client):
 def test_bad_times_are_bad_requests(client, params):
     with pytest.raises(tweepy.BadRequest):
         client.get_users_tweets(X_USER_ID, user_auth=False, **params)
+
+
+def test_links_come_back_as_tco_links_with_their_addresses(client):
+    link = "https://www.exampleshire.gov.uk/news/library-opening-hours-this-summer/"
+    made = client.create_tweet(text=f"New library hours {link}", user_auth=False)
+
+    tweet = client.get_tweet(
+        made.data["id"], tweet_fields=["entities"], user_auth=False
+    ).data
+
+    [url] = tweet.entities["urls"]
+    assert made.data["text"] == tweet.text
+    assert link not in tweet.text
+    assert tweet.text[url["start"] : url["end"]] == url["url"]
+    assert url["url"].startswith("https://t.co/")
+    assert url["expanded_url"] == link
+    assert url["display_url"] == "www.exampleshire.gov.uk/n…"
