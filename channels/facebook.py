@@ -54,6 +54,8 @@ POST_FIELDS = "id,message,permalink_url,created_time,attachments{url,unshimmed_u
 #: the permalink costs no second call.
 WRITE_FIELDS = "id,permalink_url"
 PAGE_SIZE = 100  # the most posts Graph gives in one page
+#: Facebook's link shim: outgoing links in Graph answers go through it.
+SHIM_HOSTS = frozenset({"l.facebook.com", "lm.facebook.com"})
 
 
 class FacebookAdapter(ChannelAdapter):
@@ -147,22 +149,21 @@ class FacebookAdapter(ChannelAdapter):
         self, marker: str, limit: int, since: datetime | None
     ) -> PostResult | None:
         for item in self._page_posts(POST_FIELDS, limit, since):
-            links = [
-                unquote(str(a.get(key, "")))
-                for a in item.get("attachments", {}).get("data", [])
-                for key in ("unshimmed_url", "url")
-            ]
+            links = [_unshimmed(a) for a in item.get("attachments", {}).get("data", [])]
             if any(contains_marker(t, marker) for t in [item.get("message"), *links]):
                 permalink = item.get("permalink_url") or self._permalink(item["id"])
                 return PostResult(str(item["id"]), permalink)
         return None
 
     def _recent_posts(self, limit: int) -> list[FeedItem]:
-        fields = "id,message,permalink_url,created_time,full_picture"
+        fields = (
+            "id,message,permalink_url,created_time,full_picture,"
+            "attachments{media_type,url,unshimmed_url}"
+        )
         return [
             FeedItem(
                 remote_id=str(item["id"]),
-                text=item.get("message", ""),
+                text=_with_link(item),
                 permalink=item.get("permalink_url", ""),
                 created_at=parse_time(item.get("created_time")),
                 media=(FeedMedia(item["full_picture"]),)
@@ -426,3 +427,27 @@ def _regain_at(headers: Mapping[str, str]) -> datetime | None:
 def _lacks_permission(message: str) -> bool:
     """Whether Graph's words blame a missing permission."""
     return "permission" in message.lower()
+
+
+def _unshimmed(attachment: Mapping[str, Any]) -> str:
+    """The address a link attachment goes to. Graph gives it as
+    ``unshimmed_url``; its ``url`` is Facebook's ``l.facebook.com`` redirect,
+    which carries the address in ``u``."""
+    if attachment.get("unshimmed_url"):
+        return str(attachment["unshimmed_url"])
+    url = str(attachment.get("url", ""))
+    if urlsplit(url).hostname in SHIM_HOSTS:
+        return dict(parse_qsl(urlsplit(url).query)).get("u", "")
+    return unquote(url)
+
+
+def _with_link(item: Mapping[str, Any]) -> str:
+    """A feed post's message, ending with its link attachment's address when
+    the message does not give it, so the feed copy links where the post does
+    (never through Facebook's redirect)."""
+    text = item.get("message", "")
+    for attachment in item.get("attachments", {}).get("data", []):
+        link = _unshimmed(attachment)
+        if attachment.get("media_type") == "link" and link and link not in text:
+            text = f"{text}\n{link}".strip()
+    return text

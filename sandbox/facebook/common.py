@@ -188,7 +188,11 @@ def rate_limited(ctx: Ctx, reset_after: float, params: dict[str, Any] | None = N
     except GraphError:
         kind = "app"
     if kind == "page":
-        err = GraphError("(#32) Page request limit reached", 32, transient=True)
+        # A Page token's calls count against the Page's business use case.
+        err = GraphError("(#80001) There have been too many calls to this Page "
+                         "account. Wait a bit and try again. For more info, please "
+                         "refer to https://developers.facebook.com/docs/graph-api/"
+                         "overview/rate-limiting.", 80001, transient=True)
     elif kind == "user":
         err = GraphError("(#17) User request limit reached", 17, transient=True)
     else:

@@ -55,10 +55,11 @@ def test_feed_post_read_edit_delete(sandbox, g, page_token):
     assert post["permalink_url"].endswith(
         f"/facebook/web/{FB_PAGE_COUNCIL}/posts/{pid.split('_')[1]}"
     )
-    assert (
-        post["attachments"]["data"][0]["url"]
-        == "https://www.exampleshire.gov.uk/parking"
-    )
+    # As on Graph: the link itself, and Facebook's redirect to it.
+    [link] = post["attachments"]["data"]
+    assert link["unshimmed_url"] == "https://www.exampleshire.gov.uk/parking"
+    assert link["url"].startswith("https://l.facebook.com/l.php?u=https%3A%2F%2F")
+    assert link["target"]["url"] == link["url"]
     assert post["reactions"]["summary"]["total_count"] == 0
     assert (
         "Parking charges consultation"
@@ -200,7 +201,8 @@ def test_rate_limit_codes_by_token_type(sandbox, g):
     user = sandbox.mint_token("facebook", kind="user")["access_token"]
     sandbox.add_fault("facebook", "*", "rate_limit", count=3, reset_after=300)
     limited = requests.get(f"{g}/me", params={"access_token": page}, timeout=5)
-    assert (limited.status_code, _error(limited)["code"]) == (400, 32)
+    # A Page token's limit is its business use case's: code 80001.
+    assert (limited.status_code, _error(limited)["code"]) == (400, 80001)
     usage = json.loads(limited.headers["X-Business-Use-Case-Usage"])
     assert usage[FB_PAGE_COUNCIL][0]["estimated_time_to_regain_access"] == 5
     assert json.loads(limited.headers["X-App-Usage"])["call_count"] == 100
