@@ -302,10 +302,12 @@ class FacebookAdapter(ChannelAdapter):
         params = {"fields": fields, "limit": str(size)}
         if since is not None:
             params["since"] = str(int(since.timestamp()))
+        return self._edge(f"{self.credentials.account_id}/posts", params)
+
+    def _edge(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+        """Every item of a Graph edge, following ``paging.next`` page after page."""
         while True:
-            body = self._graph(
-                "GET", f"{self.credentials.account_id}/posts", params=params
-            )
+            body = self._graph("GET", path, params=params)
             yield from body.get("data", [])
             following = body.get("paging", {}).get("next")
             if not following or not body.get("data"):
@@ -349,12 +351,13 @@ class FacebookAdapter(ChannelAdapter):
         )
         user = cls(config, Credentials("me", access_token=token["access_token"]))
         # Facebook has no refresh tokens: swap the short-lived user token for a
-        # 60-day one, whose Page tokens then never expire.
+        # 60-day one, whose Page tokens then never expire. Meta documents the
+        # exchange as a GET.
         long_lived = user._classified(
             lambda: user._graph(
-                "POST",
+                "GET",
                 "oauth/access_token",
-                data={
+                params={
                     "grant_type": "fb_exchange_token",
                     "client_id": config["CLIENT_ID"],
                     "client_secret": config["CLIENT_SECRET"],
@@ -366,8 +369,8 @@ class FacebookAdapter(ChannelAdapter):
             access_token=long_lived["access_token"]
         )
         pages = user._classified(
-            lambda: user._graph(
-                "GET", "me/accounts", params={"fields": "id,name,access_token,tasks"}
+            lambda: list(
+                user._edge("me/accounts", {"fields": "id,name,access_token,tasks"})
             )
         )
         return [
@@ -379,7 +382,7 @@ class FacebookAdapter(ChannelAdapter):
                     account_id=str(page["id"]), access_token=page["access_token"]
                 ),
             )
-            for page in pages.get("data", [])
+            for page in pages
             if "CREATE_CONTENT" in page.get("tasks", []) and page.get("access_token")
         ]
 

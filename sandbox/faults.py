@@ -26,7 +26,10 @@ KINDS = ("server_error", "hang", "rate_limit", "expire_token", "drop_after_creat
 PLATFORM_NAMES = ("facebook", "x", "youtube", "*")
 #: Scenario settings by platform, with their defaults (the kind behaviour).
 SCENARIOS: dict[str, dict[str, Any]] = {
-    "facebook": {},
+    "facebook": {
+        # Pages a page of /me/accounts lists when no limit is asked (Graph's 25).
+        "accounts_page_size": 25,
+    },
     "x": {},
     "youtube": {
         # Seconds before a new video shows in its channel's uploads playlist.
