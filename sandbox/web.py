@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import PIL.Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Request, Response
 
@@ -220,23 +222,26 @@ def read_upload(fs: FileStorage | None, limit: int = 512 * 1024 * 1024) -> bytes
     return fs.read(limit)
 
 
+#: The picture formats the platforms take, by Pillow's name for them.
+IMAGE_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP"})
+
+
+def image_info(data: bytes) -> tuple[str, int, int]:
+    """Pillow's name for a JPEG, PNG, GIF or WEBP picture's format, and its
+    width and height, as read from its header; ("", 0, 0) for anything else."""
+    try:
+        with PIL.Image.open(io.BytesIO(data)) as picture:
+            if picture.format in IMAGE_FORMATS:
+                return picture.format, *picture.size
+    except (OSError, ValueError, PIL.Image.DecompressionBombError):
+        pass
+    return "", 0, 0
+
+
 def image_size(data: bytes) -> tuple[int, int]:
-    """(width, height) for PNG and baseline/progressive JPEG; (0, 0) otherwise."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if data[:2] == b"\xff\xd8":
-        i = 2
-        while i + 9 < len(data):
-            if data[i] != 0xFF:
-                break
-            marker, size = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
-            if marker in (0xC0, 0xC1, 0xC2):
-                return (
-                    int.from_bytes(data[i + 7 : i + 9], "big"),
-                    int.from_bytes(data[i + 5 : i + 7], "big"),
-                )
-            i += 2 + size
-    return 0, 0
+    """(width, height) of a JPEG, PNG, GIF or WEBP picture; (0, 0) otherwise."""
+    _format, width, height = image_info(data)
+    return width, height
 
 
 def fetch_url(url: str, limit: int = 64 * 1024 * 1024) -> tuple[bytes, str]:

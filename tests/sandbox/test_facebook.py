@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from datetime import UTC, datetime
 
+import PIL.Image
 import pytest
 import requests
 
@@ -506,3 +508,32 @@ def test_a_write_without_fields_leaves_read_faults_alone(sandbox, g, page_token)
     assert _post(g, page_token, "Leisure centre reopens").status_code == 200
 
     assert [f["operation"] for f in sandbox.faults()] == ["get"]
+
+
+def picture(image_format: str, size: tuple[int, int] = (40, 30)) -> bytes:
+    out = io.BytesIO()
+    PIL.Image.new("RGB", size, "teal").save(out, image_format)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("image_format", "mime"), [("GIF", "image/gif"), ("WEBP", "image/webp")]
+)
+def test_gif_and_webp_photos_are_taken_with_their_size(
+    sandbox, g, page_token, image_format, mime
+):
+    photo = requests.post(
+        f"{g}/{FB_PAGE_COUNCIL}/photos",
+        data={"caption": "Bin day", "access_token": page_token},
+        files={"source": (f"p.{image_format.lower()}", picture(image_format), mime)},
+        timeout=5,
+    )
+
+    assert photo.status_code == 200, photo.text
+    post = requests.get(
+        f"{g}/{photo.json()['post_id']}",
+        params={"access_token": page_token, "fields": "attachments"},
+        timeout=5,
+    ).json()
+    image = post["attachments"]["data"][0]["media"]["image"]
+    assert (image["width"], image["height"]) == (40, 30)
