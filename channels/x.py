@@ -6,6 +6,7 @@ against ``/2/media/upload`` and ``/2/media/metadata`` (alt text).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +45,8 @@ SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access", "media.wr
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 UPDATE_POLICIES = ("leave", "repost")
 PAGE_SIZE = 100  # max_results may be 5 to 100
+GIF_CHUNK = 4 * 1024 * 1024  # an append may carry up to 5 MB
+GIF_PROCESSING_WAIT = 120  # seconds X may take to process a GIF before we give up
 
 
 class XAdapter(ChannelAdapter):
@@ -194,13 +197,20 @@ class XAdapter(ChannelAdapter):
             fit_x(post.text, post.link)
         except ValueError:
             problems.append("The link is too long for X's 280 characters.")
-        problems += image_problems(
-            post.images,
-            platform=cls.name,
-            max_count=4,
-            max_bytes=5 * 1024 * 1024,
-            types=IMAGE_TYPES,
-        )
+        gifs = tuple(i for i in post.images if i.content_type == "image/gif")
+        stills = tuple(i for i in post.images if i.content_type != "image/gif")
+        if gifs and len(post.images) > 1:
+            problems.append(
+                "X takes a GIF only on its own: one GIF and no other image a post."
+            )
+        for images, max_bytes in ((stills, 5 * 1024 * 1024), (gifs, 15 * 1024 * 1024)):
+            problems += image_problems(
+                images,
+                platform=cls.name,
+                max_count=4,
+                max_bytes=max_bytes,
+                types=IMAGE_TYPES,
+            )
         problems += [
             f"Alt text for {image.path.name} is over X's 1,000 characters."
             for image in post.images
@@ -248,23 +258,66 @@ class XAdapter(ChannelAdapter):
     # Plumbing ------------------------------------------------------------------------
 
     def _upload(self, image: Any) -> str:
-        """Upload one image with the v2 one-shot endpoint, then set its alt text."""
-        with image.path.open("rb") as fh:
-            body = self._api(
-                "POST",
-                "2/media/upload",
-                data={
-                    "media_category": "tweet_image",
-                    "media_type": image.content_type,
-                },
-                files={"media": (image.path.name, fh, image.content_type)},
-            )
-        media_id = str(body["data"]["id"])
+        """Upload one image, then set its alt text: JPEG, PNG and WEBP with the
+        v2 one-shot endpoint; a GIF, which that endpoint refuses, in chunks as
+        ``tweet_gif``."""
+        if image.content_type == "image/gif":
+            media_id = self._upload_gif(image)
+        else:
+            with image.path.open("rb") as fh:
+                body = self._api(
+                    "POST",
+                    "2/media/upload",
+                    data={
+                        "media_category": "tweet_image",
+                        "media_type": image.content_type,
+                    },
+                    files={"media": (image.path.name, fh, image.content_type)},
+                )
+            media_id = str(body["data"]["id"])
         self._api(
             "POST",
             "2/media/metadata",
             json={"id": media_id, "metadata": {"alt_text": {"text": image.alt_text}}},
         )
+        return media_id
+
+    def _upload_gif(self, image: Any) -> str:
+        """A GIF through X's chunked upload (initialize, append, finalize),
+        waiting while X processes it as ``processing_info`` asks."""
+        body = self._api(
+            "POST",
+            "2/media/upload/initialize",
+            json={
+                "media_type": image.content_type,
+                "media_category": "tweet_gif",
+                "total_bytes": image.path.stat().st_size,
+            },
+        )
+        media_id = str(body["data"]["id"])
+        with image.path.open("rb") as fh:
+            for index, chunk in enumerate(iter(lambda: fh.read(GIF_CHUNK), b"")):
+                self._api(
+                    "POST",
+                    f"2/media/upload/{media_id}/append",
+                    data={"segment_index": str(index)},
+                    files={"media": (image.path.name, chunk, image.content_type)},
+                )
+        body = self._api("POST", f"2/media/upload/{media_id}/finalize")
+        deadline = time.monotonic() + GIF_PROCESSING_WAIT
+        while (info := body["data"].get("processing_info", {})).get("state") in (
+            "pending",
+            "in_progress",
+        ) and time.monotonic() < deadline:
+            time.sleep(min(int(info.get("check_after_secs", 1)), 10))
+            body = self._api(
+                "GET",
+                "2/media/upload",
+                params={"command": "STATUS", "media_id": media_id},
+            )
+        if info.get("state") not in (None, "succeeded"):
+            reason = info.get("error", {}).get("message") or info.get("state")
+            raise RejectedError(f"X could not use the GIF {image.path.name}: {reason}.")
         return media_id
 
     def _api(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:

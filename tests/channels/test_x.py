@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import PIL.Image
 import pytest
 import requests
 
@@ -222,3 +223,46 @@ class TestXAdapter(AdapterContract):
         assert marker in item.text
         assert "t.co/" not in item.text
         assert adapter.find_by_marker(marker).remote_id == tweet.remote_id
+
+    # Media types ---------------------------------------------------------------------
+
+    def picture_post(self, tmp_path, marker, *pictures: tuple[str, str]) -> Post:
+        """A post with a picture in each (Pillow format, content type) given."""
+        images = []
+        for n, (image_format, content_type) in enumerate(pictures):
+            path = tmp_path / f"notice{n}.{image_format.lower()}"
+            PIL.Image.new("RGB", (40, 30), "teal").save(path, image_format)
+            images.append(Image(path, "The new bin calendar", content_type))
+        return Post(
+            text=f"Bin calendar {marker}",
+            link=marker,
+            marker=marker,
+            images=tuple(images),
+        )
+
+    @pytest.mark.parametrize(
+        ("image_format", "content_type", "kind"),
+        [("GIF", "image/gif", "animated_gif"), ("WEBP", "image/webp", "photo")],
+    )
+    def test_gif_and_webp_pictures_reach_x(
+        self, adapter, sandbox, tmp_path, marker, image_format, content_type, kind
+    ):
+        post = self.picture_post(tmp_path, marker, (image_format, content_type))
+        assert adapter.validate(post) == []
+
+        result = adapter.publish(post)
+
+        media = self.record(sandbox, result.remote_id)["media"]
+        assert [(m["type"], m["alt_text"]) for m in media] == [
+            (kind, "The new bin calendar")
+        ]
+
+    def test_a_gif_goes_on_its_own(self, adapter, tmp_path, marker):
+        post = self.picture_post(
+            tmp_path, marker, ("GIF", "image/gif"), ("PNG", "image/png")
+        )
+
+        assert (
+            "X takes a GIF only on its own: one GIF and no other image a post."
+            in adapter.validate(post)
+        )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import time
 
+import PIL.Image
 import pytest
 import requests
 import tweepy
@@ -346,3 +348,22 @@ def test_links_come_back_as_tco_links_with_their_addresses(client):
     assert url["url"].startswith("https://t.co/")
     assert url["expanded_url"] == link
     assert url["display_url"] == "www.exampleshire.gov.uk/n…"
+
+
+def test_the_one_shot_upload_refuses_a_gif(sandbox_server, x_token):
+    gif = io.BytesIO()
+    PIL.Image.new("RGB", (40, 30), "teal").save(gif, "GIF")
+
+    answer = requests.post(
+        f"{sandbox_server.url}/x/2/media/upload",
+        headers={"Authorization": f"Bearer {x_token['access_token']}"},
+        data={"media_category": "tweet_image", "media_type": "image/gif"},
+        files={"media": ("notice.gif", gif.getvalue(), "image/gif")},
+        timeout=5,
+    )
+
+    assert answer.status_code == 400
+    assert (
+        "chunked upload and media_category tweet_gif"
+        in (answer.json()["errors"][0]["message"])
+    )
