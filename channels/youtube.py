@@ -211,6 +211,7 @@ class YouTubeAdapter(ChannelAdapter):
             "license",
             "publicStatsViewable",
             "selfDeclaredMadeForKids",
+            "containsSyntheticMedia",
         )
         body = {k: status[k] for k in writable if k in status}
         body["privacyStatus"] = "private"

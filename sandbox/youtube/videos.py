@@ -150,9 +150,16 @@ def render_video(ctx: Ctx, rec: dict[str, Any], parts: list[str]) -> dict[str, A
             del out["snippet"]["tags"]
     if "status" in parts:
         status = extra.get("status") or {}
-        out["status"] = {"privacyStatus": rec["privacy"], "license": "youtube",
+        # What the last write of "status" left out is back at its default,
+        # as on YouTube.
+        out["status"] = {"privacyStatus": rec["privacy"],
+                         "license": status.get("license", "youtube"),
                          "embeddable": status.get("embeddable", True),
-                         "publicStatsViewable": True, "madeForKids": bool(
+                         "publicStatsViewable": status.get("publicStatsViewable",
+                                                           True),
+                         "containsSyntheticMedia": status.get(
+                             "containsSyntheticMedia", False),
+                         "madeForKids": bool(
                              status.get("selfDeclaredMadeForKids", False))}
         if "selfDeclaredMadeForKids" in status:
             out["status"]["selfDeclaredMadeForKids"] = status["selfDeclaredMadeForKids"]

@@ -379,3 +379,30 @@ class TestYouTubeAdapter(AdapterContract):
         result = adapter.publish(post)
 
         assert result.state == "posted"
+
+    def test_making_a_video_private_keeps_its_other_status_settings(
+        self, adapter, post
+    ):
+        video = adapter.publish(post)
+        settings = {
+            "embeddable": False,
+            "license": "creativeCommon",
+            "publicStatsViewable": False,
+            "selfDeclaredMadeForKids": False,
+            "containsSyntheticMedia": True,
+        }
+        adapter._execute(
+            adapter.youtube.videos().update(
+                part="status",
+                body={
+                    "id": video.remote_id,
+                    "status": {"privacyStatus": "public", **settings},
+                },
+            )
+        )
+
+        adapter.retract(video.remote_id)
+
+        status = adapter._video(video.remote_id, "status")["status"]
+        assert status["privacyStatus"] == "private"
+        assert {key: status[key] for key in settings} == settings
