@@ -16,6 +16,7 @@ import requests
 import tweepy
 from oauthlib.oauth2 import WebApplicationClient
 
+from . import media_check
 from .base import ChannelAdapter, SessionSaver
 from .errors import (
     AuthError,
@@ -197,8 +198,8 @@ class XAdapter(ChannelAdapter):
             fit_x(post.text, post.link)
         except ValueError:
             problems.append("The link is too long for X's 280 characters.")
-        gifs = tuple(i for i in post.images if i.content_type == "image/gif")
-        stills = tuple(i for i in post.images if i.content_type != "image/gif")
+        gifs = tuple(i for i in post.images if _picture_type(i) == "image/gif")
+        stills = tuple(i for i in post.images if i not in gifs)
         if gifs and len(post.images) > 1:
             problems.append(
                 "X takes a GIF only on its own: one GIF and no other image a post."
@@ -210,6 +211,7 @@ class XAdapter(ChannelAdapter):
                 max_count=4,
                 max_bytes=max_bytes,
                 types=IMAGE_TYPES,
+                max_side=8192,
             )
         problems += [
             f"Alt text for {image.path.name} is over X's 1,000 characters."
@@ -261,7 +263,8 @@ class XAdapter(ChannelAdapter):
         """Upload one image, then set its alt text: JPEG, PNG and WEBP with the
         v2 one-shot endpoint; a GIF, which that endpoint refuses, in chunks as
         ``tweet_gif``."""
-        if image.content_type == "image/gif":
+        content_type = _picture_type(image)
+        if content_type == "image/gif":
             media_id = self._upload_gif(image)
         else:
             with image.path.open("rb") as fh:
@@ -270,9 +273,9 @@ class XAdapter(ChannelAdapter):
                     "2/media/upload",
                     data={
                         "media_category": "tweet_image",
-                        "media_type": image.content_type,
+                        "media_type": content_type,
                     },
-                    files={"media": (image.path.name, fh, image.content_type)},
+                    files={"media": (image.path.name, fh, content_type)},
                 )
             media_id = str(body["data"]["id"])
         self._api(
@@ -289,7 +292,7 @@ class XAdapter(ChannelAdapter):
             "POST",
             "2/media/upload/initialize",
             json={
-                "media_type": image.content_type,
+                "media_type": "image/gif",
                 "media_category": "tweet_gif",
                 "total_bytes": image.path.stat().st_size,
             },
@@ -301,7 +304,7 @@ class XAdapter(ChannelAdapter):
                     "POST",
                     f"2/media/upload/{media_id}/append",
                     data={"segment_index": str(index)},
-                    files={"media": (image.path.name, chunk, image.content_type)},
+                    files={"media": (image.path.name, chunk, "image/gif")},
                 )
         body = self._api("POST", f"2/media/upload/{media_id}/finalize")
         deadline = time.monotonic() + GIF_PROCESSING_WAIT
@@ -476,6 +479,13 @@ class XAdapter(ChannelAdapter):
                 ),
             )
         ]
+
+
+def _picture_type(image: Any) -> str:
+    """The image's content type as its bytes say (a rendition named .jpg may
+    hold a GIF); as declared when they say nothing."""
+    found = media_check.picture(image.path)
+    return found.content_type if found else image.content_type
 
 
 def _expanded(tweet: Mapping[str, Any]) -> str:

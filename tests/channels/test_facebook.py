@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import PIL.Image
 import pytest
 import requests
 
@@ -147,7 +148,7 @@ class TestFacebookAdapter(AdapterContract):
 
     def test_validate_names_missing_alt_text_and_bad_types(self, adapter, tmp_path):
         gif = tmp_path / "anim.bmp"
-        gif.write_bytes(b"BM")
+        PIL.Image.new("RGB", (4, 4), "teal").save(gif, "BMP")
         post = Post(
             text="x",
             link="https://e.gov.uk/",
@@ -158,7 +159,7 @@ class TestFacebookAdapter(AdapterContract):
         problems = adapter.validate(post)
 
         assert "The image anim.bmp has no alt text." in problems
-        assert any("accepts GIF, JPEG, PNG images" in p for p in problems)
+        assert "Facebook accepts GIF, JPEG, PNG images; anim.bmp is a BMP." in problems
 
     def test_check_token_refuses_a_personal_user_token(self, sandbox, sandbox_server):
         config = facebook_config(sandbox_server.url)

@@ -19,6 +19,7 @@ from channels.errors import (
 )
 from channels.values import Credentials, Post, Video
 from channels.youtube import NO_VIDEO, YouTubeAdapter
+from sandbox.video import make_mp4
 
 from .contract import TIMEOUT, AdapterContract
 
@@ -42,9 +43,8 @@ def youtube_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dic
 def video_file(tmp_path: Path, size: int = 2 * CHUNK + 1000) -> Path:
     path = tmp_path / "briefing.mp4"
     if not path.exists():
-        # An ISO media header, then filler: enough for a three-chunk upload.
-        header = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
-        path.write_bytes(header + bytes(size - len(header)))
+        # A real MP4, padded: enough for a three-chunk upload.
+        path.write_bytes(make_mp4(size))
     return path
 
 
