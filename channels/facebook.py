@@ -165,7 +165,9 @@ class FacebookAdapter(ChannelAdapter):
                 remote_id=str(item["id"]),
                 text=_with_link(item),
                 permalink=item.get("permalink_url", ""),
-                created_at=parse_time(item.get("created_time")),
+                created_at=parse_time(
+                    item.get("created_time"), self.name, "created_time"
+                ),
                 media=(FeedMedia(item["full_picture"]),)
                 if item.get("full_picture")
                 else (),
@@ -292,7 +294,9 @@ class FacebookAdapter(ChannelAdapter):
             self._post_pages(fields, min(limit, PAGE_SIZE), since),
             limit=limit,
             since=since,
-            created=lambda item: parse_time(item.get("created_time")),
+            created=lambda item: parse_time(
+                item.get("created_time"), self.name, "created_time"
+            ),
         )
 
     def _post_pages(

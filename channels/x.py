@@ -142,7 +142,9 @@ class XAdapter(ChannelAdapter):
                     remote_id=str(tweet["id"]),
                     text=_expanded(tweet),
                     permalink=self._permalink(str(tweet["id"])),
-                    created_at=parse_time(tweet.get("created_at")),
+                    created_at=parse_time(
+                        tweet.get("created_at"), self.name, "created_at"
+                    ),
                     media=tuple(
                         FeedMedia(
                             url=m.get("url") or m.get("preview_image_url", ""),
@@ -402,7 +404,9 @@ class XAdapter(ChannelAdapter):
             self._timeline_pages(min(max(limit, 5), PAGE_SIZE), since, fields),
             limit=limit,
             since=since,
-            created=lambda pair: parse_time(pair[0].get("created_at")),
+            created=lambda pair: parse_time(
+                pair[0].get("created_at"), self.name, "created_at"
+            ),
         )
 
     def _timeline_pages(

@@ -247,7 +247,9 @@ class YouTubeAdapter(ChannelAdapter):
                     remote_id=video_id,
                     text=snippet.get("description", ""),
                     permalink=self._permalink(video_id),
-                    created_at=parse_time(snippet.get("publishedAt")),
+                    created_at=parse_time(
+                        snippet.get("publishedAt"), self.name, "publishedAt"
+                    ),
                     media=(FeedMedia(thumb["url"], snippet.get("title", "")),)
                     if thumb
                     else (),
@@ -332,7 +334,9 @@ class YouTubeAdapter(ChannelAdapter):
             upload_pages(self.youtube, min(limit, PAGE_SIZE)),
             limit=limit,
             since=since,
-            created=lambda item: parse_time(item.get("snippet", {}).get("publishedAt")),
+            created=lambda item: parse_time(
+                item.get("snippet", {}).get("publishedAt"), self.name, "publishedAt"
+            ),
         )
 
     def _permalink(self, video_id: str) -> str:

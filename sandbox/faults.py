@@ -29,9 +29,13 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "facebook": {
         # Pages a page of /me/accounts lists when no limit is asked (Graph's 25).
         "accounts_page_size": 25,
+        # Listings leave out when each post was made (an answer a real
+        # platform can give after an outage or a field change).
+        "omit_timestamps": False,
     },
-    "x": {},
+    "x": {"omit_timestamps": False},
     "youtube": {
+        "omit_timestamps": False,
         # Seconds before a new video shows in its channel's uploads playlist.
         "playlist_lag_seconds": 0.0,
         # Seconds a new video stays "uploaded" (being processed), and how its

@@ -433,6 +433,8 @@ def render_post(ctx: Ctx, rec: dict[str, Any], fields: list[str]) -> dict[str, A
         available["full_picture"] = media_url(ctx, photos[0]["id"])
     if metrics.get("shares"):
         available["shares"] = {"count": metrics["shares"]}
+    if ctx.faults.scenario("facebook", "omit_timestamps"):
+        del available["created_time"], available["updated_time"]
     return {k: available[k] for k in fields if k in available}
 
 

@@ -255,6 +255,8 @@ def render_tweet(ctx: Ctx, rec: dict[str, Any], fields: list[str]) -> dict[str, 
     out["text"], urls = shortened(rec["id"], rec["text"])
     if urls:
         optional["entities"] = {"urls": urls}
+    if ctx.faults.scenario("x", "omit_timestamps"):
+        del optional["created_at"]
     for name in fields:
         if name in optional:
             out[name] = optional[name]
