@@ -315,6 +315,7 @@ def build_world(control, *, video_bytes: int = 300_000) -> World:
     from council_site.home.models import HomePage
     from council_site.news.models import NewsIndexPage
     from publishing.models import ChannelAccount, SocialSettings
+    from sandbox.video import make_mp4
 
     root = Page.get_first_root_node()
     home = root.add_child(instance=HomePage(title="Exampleshire", slug="bench-home"))
@@ -331,9 +332,7 @@ def build_world(control, *, video_bytes: int = 300_000) -> World:
     )
     video = get_document_model().objects.create(
         title="Bin day video",
-        file=ContentFile(
-            b"\x00\x00\x00\x18ftypmp42" + b"v" * video_bytes, name="bins.mp4"
-        ),
+        file=ContentFile(make_mp4(video_bytes), name="bins.mp4"),
     )
     remote_ids = {"facebook": FACEBOOK_PAGE, "x": X_USER, "youtube": YOUTUBE_CHANNEL}
     accounts = {}

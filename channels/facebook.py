@@ -54,6 +54,8 @@ POST_FIELDS = "id,message,permalink_url,created_time,attachments{url,unshimmed_u
 #: the permalink costs no second call.
 WRITE_FIELDS = "id,permalink_url"
 PAGE_SIZE = 100  # the most posts Graph gives in one page
+#: Facebook's link shim: outgoing links in Graph answers go through it.
+SHIM_HOSTS = frozenset({"l.facebook.com", "lm.facebook.com"})
 
 
 class FacebookAdapter(ChannelAdapter):
@@ -147,24 +149,25 @@ class FacebookAdapter(ChannelAdapter):
         self, marker: str, limit: int, since: datetime | None
     ) -> PostResult | None:
         for item in self._page_posts(POST_FIELDS, limit, since):
-            links = [
-                unquote(str(a.get(key, "")))
-                for a in item.get("attachments", {}).get("data", [])
-                for key in ("unshimmed_url", "url")
-            ]
+            links = [_unshimmed(a) for a in item.get("attachments", {}).get("data", [])]
             if any(contains_marker(t, marker) for t in [item.get("message"), *links]):
                 permalink = item.get("permalink_url") or self._permalink(item["id"])
                 return PostResult(str(item["id"]), permalink)
         return None
 
     def _recent_posts(self, limit: int) -> list[FeedItem]:
-        fields = "id,message,permalink_url,created_time,full_picture"
+        fields = (
+            "id,message,permalink_url,created_time,full_picture,"
+            "attachments{media_type,url,unshimmed_url}"
+        )
         return [
             FeedItem(
                 remote_id=str(item["id"]),
-                text=item.get("message", ""),
+                text=_with_link(item),
                 permalink=item.get("permalink_url", ""),
-                created_at=parse_time(item.get("created_time")),
+                created_at=parse_time(
+                    item.get("created_time"), self.name, "created_time"
+                ),
                 media=(FeedMedia(item["full_picture"]),)
                 if item.get("full_picture")
                 else (),
@@ -291,7 +294,9 @@ class FacebookAdapter(ChannelAdapter):
             self._post_pages(fields, min(limit, PAGE_SIZE), since),
             limit=limit,
             since=since,
-            created=lambda item: parse_time(item.get("created_time")),
+            created=lambda item: parse_time(
+                item.get("created_time"), self.name, "created_time"
+            ),
         )
 
     def _post_pages(
@@ -301,10 +306,12 @@ class FacebookAdapter(ChannelAdapter):
         params = {"fields": fields, "limit": str(size)}
         if since is not None:
             params["since"] = str(int(since.timestamp()))
+        return self._edge(f"{self.credentials.account_id}/posts", params)
+
+    def _edge(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+        """Every item of a Graph edge, following ``paging.next`` page after page."""
         while True:
-            body = self._graph(
-                "GET", f"{self.credentials.account_id}/posts", params=params
-            )
+            body = self._graph("GET", path, params=params)
             yield from body.get("data", [])
             following = body.get("paging", {}).get("next")
             if not following or not body.get("data"):
@@ -348,12 +355,13 @@ class FacebookAdapter(ChannelAdapter):
         )
         user = cls(config, Credentials("me", access_token=token["access_token"]))
         # Facebook has no refresh tokens: swap the short-lived user token for a
-        # 60-day one, whose Page tokens then never expire.
+        # 60-day one, whose Page tokens then never expire. Meta documents the
+        # exchange as a GET.
         long_lived = user._classified(
             lambda: user._graph(
-                "POST",
+                "GET",
                 "oauth/access_token",
-                data={
+                params={
                     "grant_type": "fb_exchange_token",
                     "client_id": config["CLIENT_ID"],
                     "client_secret": config["CLIENT_SECRET"],
@@ -365,8 +373,8 @@ class FacebookAdapter(ChannelAdapter):
             access_token=long_lived["access_token"]
         )
         pages = user._classified(
-            lambda: user._graph(
-                "GET", "me/accounts", params={"fields": "id,name,access_token,tasks"}
+            lambda: list(
+                user._edge("me/accounts", {"fields": "id,name,access_token,tasks"})
             )
         )
         return [
@@ -378,7 +386,7 @@ class FacebookAdapter(ChannelAdapter):
                     account_id=str(page["id"]), access_token=page["access_token"]
                 ),
             )
-            for page in pages.get("data", [])
+            for page in pages
             if "CREATE_CONTENT" in page.get("tasks", []) and page.get("access_token")
         ]
 
@@ -426,3 +434,27 @@ def _regain_at(headers: Mapping[str, str]) -> datetime | None:
 def _lacks_permission(message: str) -> bool:
     """Whether Graph's words blame a missing permission."""
     return "permission" in message.lower()
+
+
+def _unshimmed(attachment: Mapping[str, Any]) -> str:
+    """The address a link attachment goes to. Graph gives it as
+    ``unshimmed_url``; its ``url`` is Facebook's ``l.facebook.com`` redirect,
+    which carries the address in ``u``."""
+    if attachment.get("unshimmed_url"):
+        return str(attachment["unshimmed_url"])
+    url = str(attachment.get("url", ""))
+    if urlsplit(url).hostname in SHIM_HOSTS:
+        return dict(parse_qsl(urlsplit(url).query)).get("u", "")
+    return unquote(url)
+
+
+def _with_link(item: Mapping[str, Any]) -> str:
+    """A feed post's message, ending with its link attachment's address when
+    the message does not give it, so the feed copy links where the post does
+    (never through Facebook's redirect)."""
+    text = item.get("message", "")
+    for attachment in item.get("attachments", {}).get("data", []):
+        link = _unshimmed(attachment)
+        if attachment.get("media_type") == "link" and link and link not in text:
+            text = f"{text}\n{link}".strip()
+    return text

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from .errors import RejectedError
+from .errors import RejectedError, TemporaryError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -34,11 +34,22 @@ def contains_marker(text: str | None, marker: str) -> bool:
     return re.search(pattern, text) is not None
 
 
-def parse_time(value: str | None) -> datetime:
-    """A platform timestamp (ISO 8601, "Z" or "+0000") as an aware datetime."""
+def parse_time(value: str | None, platform: str, field: str) -> datetime:
+    """A platform timestamp (ISO 8601, "Z" or "+0000") as an aware datetime.
+
+    An answer without it, or with one that cannot be read, is a
+    :class:`TemporaryError` naming the platform and the field, never the
+    current time: a post taken as made "now" would move the bound of a search
+    for a lost post, and show residents a wrong date.
+    """
     if not value:
-        return datetime.now(UTC)
-    parsed = datetime.fromisoformat(value)
+        raise TemporaryError(f"{platform} sent a post without its {field}.")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise TemporaryError(
+            f"{platform} sent a post whose {field} cannot be read: {value!r}."
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

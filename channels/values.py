@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from . import media_check
+
 
 @dataclass(frozen=True)
 class Image:
@@ -130,24 +132,37 @@ def image_problems(
     max_count: int,
     max_bytes: int,
     types: frozenset[str],
+    max_side: int | None = None,
 ) -> list[str]:
-    """Plain-words problems with a post's images against a platform's limits."""
+    """Plain-words problems with a post's images against a platform's limits,
+    each image known by its content (:func:`channels.media_check.picture`)."""
     problems: list[str] = []
     if len(images) > max_count:
         problems.append(
             f"{platform} takes at most {max_count} image(s); "
             f"this page has {len(images)}."
         )
+    allowed = ", ".join(sorted(t.split("/")[1].upper() for t in types))
     for image in images:
         name = image.path.name
         if not image.alt_text.strip():
             problems.append(f"The image {name} has no alt text.")
-        if image.content_type not in types:
-            allowed = ", ".join(sorted(t.split("/")[1].upper() for t in types))
-            problems.append(f"{platform} accepts {allowed} images; {name} is not one.")
         if not image.path.is_file():
             problems.append(f"The image file {name} is missing.")
-        elif image.path.stat().st_size > max_bytes:
+            continue
+        # What the file holds, not what its name or upload says it is.
+        found = media_check.picture(image.path)
+        if found is None:
+            problems.append(f"The image {name} is not a picture {platform} can read.")
+        elif found.content_type not in types:
+            kind = found.content_type.split("/")[1].upper()
+            problems.append(f"{platform} accepts {allowed} images; {name} is a {kind}.")
+        elif max_side and max(found.width, found.height) > max_side:
+            problems.append(
+                f"The image {name} is {found.width} × {found.height} pixels; "
+                f"{platform} takes at most {max_side} on a side."
+            )
+        if image.path.stat().st_size > max_bytes:
             problems.append(
                 f"The image {name} is larger than {platform}'s limit of "
                 f"{_megabytes(max_bytes)} MB."

@@ -6,6 +6,7 @@ against ``/2/media/upload`` and ``/2/media/metadata`` (alt text).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,11 +16,13 @@ import requests
 import tweepy
 from oauthlib.oauth2 import WebApplicationClient
 
+from . import media_check
 from .base import ChannelAdapter, SessionSaver
 from .errors import (
     AuthError,
     ChannelError,
     RateLimitedError,
+    RejectedError,
     UsageCappedError,
 )
 from .oauth import exchange_code, oauth_session, token_credentials
@@ -43,6 +46,8 @@ SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access", "media.wr
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 UPDATE_POLICIES = ("leave", "repost")
 PAGE_SIZE = 100  # max_results may be 5 to 100
+GIF_CHUNK = 4 * 1024 * 1024  # an append may carry up to 5 MB
+GIF_PROCESSING_WAIT = 120  # seconds X may take to process a GIF before we give up
 
 
 class XAdapter(ChannelAdapter):
@@ -126,7 +131,7 @@ class XAdapter(ChannelAdapter):
         for tweet, media in self._timeline(
             limit,
             None,
-            tweet_fields=["created_at", "attachments"],
+            tweet_fields=["created_at", "attachments", "entities"],
             expansions=["attachments.media_keys"],
             media_fields=["url", "preview_image_url", "alt_text", "type"],
             exclude=["replies", "retweets"],
@@ -135,9 +140,11 @@ class XAdapter(ChannelAdapter):
             items.append(
                 FeedItem(
                     remote_id=str(tweet["id"]),
-                    text=tweet.get("text", ""),
+                    text=_expanded(tweet),
                     permalink=self._permalink(str(tweet["id"])),
-                    created_at=parse_time(tweet.get("created_at")),
+                    created_at=parse_time(
+                        tweet.get("created_at"), self.name, "created_at"
+                    ),
                     media=tuple(
                         FeedMedia(
                             url=m.get("url") or m.get("preview_image_url", ""),
@@ -155,7 +162,16 @@ class XAdapter(ChannelAdapter):
         body = self.client.get_tweet(
             remote_id, tweet_fields=["public_metrics"], user_auth=False
         )
-        counts = body.get("data", {}).get("public_metrics", {})
+        if "data" not in body:
+            # A deleted tweet is a 200 whose errors[] says it is not found.
+            problem = next(iter(body.get("errors") or []), {})
+            raise RejectedError(
+                "This post is no longer on X: "
+                f"{problem.get('detail') or 'X has no tweet with that id.'}",
+                status=404,
+                code=problem.get("type"),
+            )
+        counts = body["data"].get("public_metrics", {})
         return Metrics(
             likes=counts.get("like_count"),
             shares=counts.get("retweet_count", 0) + counts.get("quote_count", 0),
@@ -184,13 +200,21 @@ class XAdapter(ChannelAdapter):
             fit_x(post.text, post.link)
         except ValueError:
             problems.append("The link is too long for X's 280 characters.")
-        problems += image_problems(
-            post.images,
-            platform=cls.name,
-            max_count=4,
-            max_bytes=5 * 1024 * 1024,
-            types=IMAGE_TYPES,
-        )
+        gifs = tuple(i for i in post.images if _picture_type(i) == "image/gif")
+        stills = tuple(i for i in post.images if i not in gifs)
+        if gifs and len(post.images) > 1:
+            problems.append(
+                "X takes a GIF only on its own: one GIF and no other image a post."
+            )
+        for images, max_bytes in ((stills, 5 * 1024 * 1024), (gifs, 15 * 1024 * 1024)):
+            problems += image_problems(
+                images,
+                platform=cls.name,
+                max_count=4,
+                max_bytes=max_bytes,
+                types=IMAGE_TYPES,
+                max_side=8192,
+            )
         problems += [
             f"Alt text for {image.path.name} is over X's 1,000 characters."
             for image in post.images
@@ -238,23 +262,67 @@ class XAdapter(ChannelAdapter):
     # Plumbing ------------------------------------------------------------------------
 
     def _upload(self, image: Any) -> str:
-        """Upload one image with the v2 one-shot endpoint, then set its alt text."""
-        with image.path.open("rb") as fh:
-            body = self._api(
-                "POST",
-                "2/media/upload",
-                data={
-                    "media_category": "tweet_image",
-                    "media_type": image.content_type,
-                },
-                files={"media": (image.path.name, fh, image.content_type)},
-            )
-        media_id = str(body["data"]["id"])
+        """Upload one image, then set its alt text: JPEG, PNG and WEBP with the
+        v2 one-shot endpoint; a GIF, which that endpoint refuses, in chunks as
+        ``tweet_gif``."""
+        content_type = _picture_type(image)
+        if content_type == "image/gif":
+            media_id = self._upload_gif(image)
+        else:
+            with image.path.open("rb") as fh:
+                body = self._api(
+                    "POST",
+                    "2/media/upload",
+                    data={
+                        "media_category": "tweet_image",
+                        "media_type": content_type,
+                    },
+                    files={"media": (image.path.name, fh, content_type)},
+                )
+            media_id = str(body["data"]["id"])
         self._api(
             "POST",
             "2/media/metadata",
             json={"id": media_id, "metadata": {"alt_text": {"text": image.alt_text}}},
         )
+        return media_id
+
+    def _upload_gif(self, image: Any) -> str:
+        """A GIF through X's chunked upload (initialize, append, finalize),
+        waiting while X processes it as ``processing_info`` asks."""
+        body = self._api(
+            "POST",
+            "2/media/upload/initialize",
+            json={
+                "media_type": "image/gif",
+                "media_category": "tweet_gif",
+                "total_bytes": image.path.stat().st_size,
+            },
+        )
+        media_id = str(body["data"]["id"])
+        with image.path.open("rb") as fh:
+            for index, chunk in enumerate(iter(lambda: fh.read(GIF_CHUNK), b"")):
+                self._api(
+                    "POST",
+                    f"2/media/upload/{media_id}/append",
+                    data={"segment_index": str(index)},
+                    files={"media": (image.path.name, chunk, "image/gif")},
+                )
+        body = self._api("POST", f"2/media/upload/{media_id}/finalize")
+        deadline = time.monotonic() + GIF_PROCESSING_WAIT
+        while (info := body["data"].get("processing_info", {})).get("state") in (
+            "pending",
+            "in_progress",
+        ) and time.monotonic() < deadline:
+            time.sleep(min(int(info.get("check_after_secs", 1)), 10))
+            body = self._api(
+                "GET",
+                "2/media/upload",
+                params={"command": "STATUS", "media_id": media_id},
+            )
+        if info.get("state") not in (None, "succeeded"):
+            reason = info.get("error", {}).get("message") or info.get("state")
+            raise RejectedError(f"X could not use the GIF {image.path.name}: {reason}.")
         return media_id
 
     def _api(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -272,10 +340,12 @@ class XAdapter(ChannelAdapter):
             body = response.json()
         except ValueError:
             body = {}
+        # A 400's errors[] says what was wrong; its detail only that something
+        # was ("One or more parameters to your request was invalid.").
         messages = [e.get("message") or e.get("detail") for e in body.get("errors", [])]
         message = (
-            body.get("detail")
-            or next(filter(None, messages), None)
+            " ".join(filter(None, messages))
+            or body.get("detail")
             or (f"X answered HTTP {status}.")
         )
         if str(body.get("type", "")).endswith("/usage-capped"):
@@ -334,7 +404,9 @@ class XAdapter(ChannelAdapter):
             self._timeline_pages(min(max(limit, 5), PAGE_SIZE), since, fields),
             limit=limit,
             since=since,
-            created=lambda pair: parse_time(pair[0].get("created_at")),
+            created=lambda pair: parse_time(
+                pair[0].get("created_at"), self.name, "created_at"
+            ),
         )
 
     def _timeline_pages(
@@ -411,6 +483,23 @@ class XAdapter(ChannelAdapter):
                 ),
             )
         ]
+
+
+def _picture_type(image: Any) -> str:
+    """The image's content type as its bytes say (a rendition named .jpg may
+    hold a GIF); as declared when they say nothing."""
+    found = media_check.picture(image.path)
+    return found.content_type if found else image.content_type
+
+
+def _expanded(tweet: Mapping[str, Any]) -> str:
+    """The tweet's text with each t.co link X put in it replaced by the address
+    it stands for, so residents see (and the site checks) where it goes."""
+    text = tweet.get("text", "")
+    for url in tweet.get("entities", {}).get("urls", []):
+        if url.get("url") and url.get("expanded_url"):
+            text = text.replace(url["url"], url["expanded_url"])
+    return text
 
 
 def _epoch(value: str) -> datetime | None:

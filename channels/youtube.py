@@ -10,6 +10,7 @@ to validate posts costs next to nothing. Uploads are in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from functools import cached_property
@@ -99,6 +100,9 @@ class YouTubeAdapter(ChannelAdapter):
         super().__init__(config, credentials, **kw)
         self.chunk_size = int(self.options.get("chunk_size", 4 * CHUNK_UNIT))
         self.upload_retries = int(self.options.get("upload_retries", 3))
+        # How long a publish follows YouTube's processing of the new video
+        # before it records the post as still processing.
+        self.processing_wait = float(self.options.get("processing_wait", 0))
         self.retract_policy = self.option(
             "retract_policy", "private", ("private", "delete")
         )
@@ -156,11 +160,30 @@ class YouTubeAdapter(ChannelAdapter):
     def _uploaded(self, created: dict[str, Any], video: Video) -> PostResult:
         """The result of a finished upload, once its captions are added."""
         video_id = str(created["id"])
+        status = self._processed(video_id, created.get("status", {}))
         upload.add_captions(self.youtube, self._execute, video_id, video)
-        uploaded = created.get("status", {}).get("uploadStatus") == "uploaded"
         # "uploaded" means YouTube is still processing the video.
+        uploaded = status.get("uploadStatus") == "uploaded"
         state = "processing" if uploaded else "posted"
         return PostResult(video_id, self._permalink(video_id), state=state)
+
+    def _processed(self, video_id: str, status: dict[str, Any]) -> dict[str, Any]:
+        """The video's status once YouTube has processed it, or once
+        ``processing_wait`` has passed. Raises :class:`RejectedError` with
+        YouTube's reason for a video it rejected or failed to process."""
+        deadline = time.monotonic() + self.processing_wait
+        details: dict[str, Any] = {}
+        while status.get("uploadStatus") == "uploaded":
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            time.sleep(upload.poll_interval(details, left))
+            item = self._video(video_id, "status,processingDetails")
+            status, details = item["status"], item.get("processingDetails", {})
+        refusal = upload.processing_refusal(status)
+        if refusal is not None:
+            raise RejectedError(refusal, code=status.get("uploadStatus"))
+        return status
 
     def _update(self, remote_id: str, post: Post) -> PostResult:
         current = self._video(remote_id, "snippet")["snippet"]
@@ -188,6 +211,7 @@ class YouTubeAdapter(ChannelAdapter):
             "license",
             "publicStatsViewable",
             "selfDeclaredMadeForKids",
+            "containsSyntheticMedia",
         )
         body = {k: status[k] for k in writable if k in status}
         body["privacyStatus"] = "private"
@@ -223,7 +247,9 @@ class YouTubeAdapter(ChannelAdapter):
                     remote_id=video_id,
                     text=snippet.get("description", ""),
                     permalink=self._permalink(video_id),
-                    created_at=parse_time(snippet.get("publishedAt")),
+                    created_at=parse_time(
+                        snippet.get("publishedAt"), self.name, "publishedAt"
+                    ),
                     media=(FeedMedia(thumb["url"], snippet.get("title", "")),)
                     if thumb
                     else (),
@@ -308,7 +334,9 @@ class YouTubeAdapter(ChannelAdapter):
             upload_pages(self.youtube, min(limit, PAGE_SIZE)),
             limit=limit,
             since=since,
-            created=lambda item: parse_time(item.get("snippet", {}).get("publishedAt")),
+            created=lambda item: parse_time(
+                item.get("snippet", {}).get("publishedAt"), self.name, "publishedAt"
+            ),
         )
 
     def _permalink(self, video_id: str) -> str:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from googleapiclient.errors import HttpError, ResumableUploadError
 from googleapiclient.http import HttpRequest, MediaFileUpload
 
+from . import media_check
 from .errors import ChannelError, TemporaryError
 from .google_api import YouTubeClient
 from .values import Post, Video
@@ -32,6 +34,7 @@ NO_VIDEO = (
     "to YouTube."
 )
 MAX_VIDEO_BYTES = 256 * 1024**3  # YouTube's upload limit
+MAX_VIDEO_SECONDS = 12 * 60 * 60  # YouTube's longest upload
 MAX_DESCRIPTION_BYTES = 5000
 MAX_TITLE_LENGTH = 100
 CHUNK_UNIT = 256 * 1024  # resumable chunks must be multiples of 256 KiB
@@ -73,10 +76,6 @@ def problems(post: Post) -> list[str]:
             len(description(post).encode()) > MAX_DESCRIPTION_BYTES,
             "The YouTube description is over 5,000 bytes.",
         ),
-        (
-            not video.content_type.startswith("video/"),
-            f"{video.path.name} is not a video file.",
-        ),
         (not video.path.is_file(), f"The video file {video.path.name} is missing."),
         (
             video.path.is_file() and video.path.stat().st_size > MAX_VIDEO_BYTES,
@@ -87,7 +86,77 @@ def problems(post: Post) -> list[str]:
             "The captions file is missing.",
         ),
     ]
-    return [message for failed, message in checks if failed]
+    found = [message for failed, message in checks if failed]
+    if video.path.is_file():
+        found += movie_problems(video.path)
+    return found
+
+
+def movie_problems(path: Path) -> list[str]:
+    """What YouTube would refuse about the file itself, known by its content:
+    a container YouTube takes, a video stream FFmpeg can read, at most 12
+    hours."""
+    found = media_check.movie(path)
+    if found is None:
+        return [
+            f"{path.name} is not a video file YouTube can take (MP4, MOV or WebM), "
+            "whatever its name says."
+        ]
+    if not found.codec:
+        return [f"{path.name} has no video in it, only sound or data."]
+    if found.duration and found.duration > MAX_VIDEO_SECONDS:
+        return [
+            f"{path.name} runs {found.duration / 3600:.1f} hours; YouTube takes "
+            "videos of up to 12 hours."
+        ]
+    return []
+
+
+#: YouTube's reasons for rejecting a video or failing to process it, in words.
+REASONS = {
+    "claim": "a copyright claim",
+    "copyright": "copyright",
+    "duplicate": "it duplicates a video already on the channel",
+    "inappropriate": "inappropriate content",
+    "legal": "a legal reason",
+    "length": "its length",
+    "termsOfUse": "YouTube's terms of use",
+    "trademark": "a trademark",
+    "uploaderAccountClosed": "the channel is closed",
+    "uploaderAccountSuspended": "the channel is suspended",
+    "codec": "its video or audio codec",
+    "conversion": "it could not be converted",
+    "emptyFile": "the file is empty",
+    "invalidFile": "it is not a video file YouTube can read",
+    "tooSmall": "the file is too small",
+    "uploadAborted": "the upload was stopped",
+}
+
+
+def processing_refusal(status: dict[str, Any]) -> str | None:
+    """Why YouTube rejected the video or failed to process it, in YouTube's
+    words (``rejectionReason``, ``failureReason``); ``None`` otherwise."""
+    outcome = status.get("uploadStatus")
+    reason = status.get(
+        {"rejected": "rejectionReason", "failed": "failureReason"}.get(outcome, "")
+    )
+    if outcome == "rejected":
+        return f"YouTube rejected the video: {REASONS.get(reason, reason)} ({reason})."
+    if outcome == "failed":
+        return (
+            f"YouTube could not process the video: {REASONS.get(reason, reason)} "
+            f"({reason})."
+        )
+    return None
+
+
+def poll_interval(details: dict[str, Any], left: float) -> float:
+    """How long to wait before asking again how processing goes: YouTube's own
+    estimate (``processingProgress.timeLeftMs``) within 1 to 30 seconds, and
+    never past the ``left`` seconds the caller will wait."""
+    estimate = details.get("processingProgress", {}).get("timeLeftMs")
+    wait = int(estimate) / 1000 if str(estimate or "").isdigit() else 10.0
+    return max(0.0, min(max(wait, 1.0), 30.0, left))
 
 
 # Sending -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ reconnecting them, and the posts that wait on them meanwhile."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -126,6 +126,52 @@ def needs_reconnect(account_id: int, message: str) -> int:
     )
 
 
+def usage_capped(account_id: int, message: str, until: datetime) -> int:
+    """The platform's allowance for a long period is spent (X's monthly usage
+    cap): the account is paused until ``until`` and its waiting posts park with
+    ``message``; comms managers are alerted once, when the pause starts. The
+    number of posts parked; :func:`resume_capped` sends them at that time."""
+    fields = {
+        "status": ChannelAccount.Status.CAPPED,
+        "status_message": message[:500],
+        "capped_until": until,
+        "last_error_at": timezone.now(),
+    }
+    account = ChannelAccount.objects.filter(pk=account_id)
+    if account.filter(status=ChannelAccount.Status.CONNECTED).update(**fields):
+        alerts.for_capped_account(account_id, message)
+    return len(
+        lifecycle.advance_all(
+            _waiting_rows(account_id),
+            "account_parked",
+            message=message,
+            kind="rate_limited",
+        )
+    )
+
+
+def resume_capped(now: datetime | None = None) -> int:
+    """Connect again every account whose usage cap has reset, and send what
+    waited for it. Run by beat; the number of posts resumed."""
+    now = now or timezone.now()
+    resumed = 0
+    due = ChannelAccount.objects.filter(
+        status=ChannelAccount.Status.CAPPED, capped_until__lte=now
+    ).defer("access_token", "refresh_token")
+    for account in due:
+        with transaction.atomic():
+            if not ChannelAccount.objects.filter(
+                pk=account.pk, status=ChannelAccount.Status.CAPPED
+            ).update(
+                status=ChannelAccount.Status.CONNECTED,
+                status_message="",
+                capped_until=None,
+            ):
+                continue
+            resumed += resume(account)
+    return resumed
+
+
 def save_connected(found: ConnectedAccount, user) -> tuple[ChannelAccount, int]:
     """Create or update the account (same platform and remote id) as connected,
     then resume the posts that waited for it. Returns the account and how many
@@ -146,6 +192,7 @@ def save_connected(found: ConnectedAccount, user) -> tuple[ChannelAccount, int]:
         account.extra = {**account.extra, **dict(credentials.extra)}
         account.status = ChannelAccount.Status.CONNECTED
         account.status_message = ""
+        account.capped_until = None
         account.connected_by = user
         account.connected_at = timezone.now()
         account.save()

@@ -93,6 +93,11 @@ def for_account(account_id: int, message: str) -> int:
     return _write(Kind.NEEDS_RECONNECT, account_id=account_id, message=message)
 
 
+def for_capped_account(account_id: int, message: str) -> int:
+    """Tell people the platform paused the account until its usage cap resets."""
+    return _write(Kind.ACCOUNT_CAPPED, account_id=account_id, message=message)
+
+
 def note_expiring_tokens(now: datetime | None = None) -> int:
     """Alert once for each connected account whose token runs out within
     ``ALERT_TOKEN_EXPIRY_DAYS`` and has no refresh token (tokens with one are

@@ -45,6 +45,21 @@ def lease_margin(app_configs=None, **kwargs) -> list:
                 id="publishing.W001",
             )
         )
+    waits = {
+        name: float(channel.get("OPTIONS", {}).get("processing_wait", 0))
+        for name, channel in settings.SOCIAL_CHANNELS.items()
+    }
+    upload_time = settings.CROSSPOST_UPLOAD_LEASE_SECONDS - margin
+    problems += [
+        Warning(
+            f"The {name} processing_wait ({wait:g} s) does not fit in an upload's "
+            f"time (CROSSPOST_UPLOAD_LEASE_SECONDS less the margin, {upload_time} "
+            "s): an upload stopped while it waits is adopted without its outcome.",
+            id="publishing.W002",
+        )
+        for name, wait in waits.items()
+        if wait >= upload_time
+    ]
     return problems
 
 

@@ -17,6 +17,7 @@ from wagtail.images.models import Filter, SourceImageIOError
 
 from channels import compose, registry
 from channels.values import Image, Post, Video
+from channels.youtube_upload import movie_problems
 
 from .page_mixins import SocialPostingMixin
 
@@ -241,6 +242,12 @@ def _video(page, description: str) -> Video | None:
         content_type=content_type,
         captions_path=captions,
     )
+
+
+def video_problems(document) -> list[str]:
+    """What YouTube would refuse about a video document's file, known by its
+    content (a PDF renamed .mp4 is no video)."""
+    return movie_problems(Path(document.file.path))
 
 
 def describe_media(post: Post) -> dict:

@@ -18,7 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels.base import ChannelAdapter
-from channels.errors import AuthError, ChannelError, RateLimitedError, RejectedError
+from channels.errors import (
+    AuthError,
+    ChannelError,
+    RateLimitedError,
+    RejectedError,
+    UsageCappedError,
+)
 from channels.values import PostResult
 
 from . import accounts, budgets, content, dispatch, lifecycle
@@ -236,10 +242,23 @@ def _record_error(row: CrossPost, error: ChannelError) -> CrossPost | None:
         return _report(row, "refused", message=message, kind="rejected")
     if isinstance(error, RateLimitedError):
         retry_at = error.retry_at or now + timedelta(seconds=60)
-        return _report(
-            row, "rate_limited", message=message, kind="rate_limited",
-            retry_at=retry_at,
-        )
+        capped = isinstance(error, UsageCappedError)
+        if capped:
+            message = (
+                f"{row.account} is paused: {error.message} Its posts wait and are "
+                f"sent from {timezone.localtime(retry_at):%H:%M on %d %b %Y}."
+            )
+        with transaction.atomic():
+            recorded = _report(
+                row, "rate_limited", message=message, kind="rate_limited",
+                retry_at=retry_at,
+            )
+            if capped and recorded is not None:
+                # Days away: the account pauses and its posts park until the
+                # reset, rather than each waking a worker to be refused again.
+                accounts.usage_capped(row.account_id, message, retry_at)
+                recorded.refresh_from_db()
+        return recorded
     window = timedelta(seconds=settings.CROSSPOST_RETRY_WINDOW_SECONDS)
     since = row.retrying_since or now
     if now - since >= window:

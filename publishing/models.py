@@ -37,6 +37,7 @@ class ChannelAccount(models.Model):
         CONNECTED = "connected", "Connected"
         NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
         DISCONNECTED = "disconnected", "Disconnected"
+        CAPPED = "capped", "Paused by the platform's usage cap"
 
     platform = models.CharField(max_length=20, choices=registry.as_choices)
     display_name = models.CharField(max_length=200)
@@ -70,6 +71,13 @@ class ChannelAccount(models.Model):
         "urgent announcement does (first in the queue), whatever its page chose; "
         "for an account kept for warn-and-inform messages. Retired: nothing new "
         "is posted and its feed leaves the public site; its history stays.",
+    )
+    capped_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the platform's usage cap (X's monthly cap) lets the "
+        "account post again; its posts wait until then.",
     )
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -614,6 +622,7 @@ class Alert(models.Model):
         HELD = "held", "Post held for approval"
         NEEDS_RECONNECT = "needs_reconnect", "Account needs reconnecting"
         TOKEN_EXPIRING = "token_expiring", "Token expires soon"
+        ACCOUNT_CAPPED = "account_capped", "Account paused by a usage cap"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(

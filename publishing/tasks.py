@@ -83,6 +83,12 @@ def refresh_tokens() -> int:
 
 
 @shared_task(ignore_result=True)
+def resume_capped_accounts() -> int:
+    """Send the posts of accounts whose usage cap has reset (beat)."""
+    return accounts.resume_capped()
+
+
+@shared_task(ignore_result=True)
 def send_alerts() -> int:
     """Email each comms manager their queued alerts, at most one email every
     ``ALERT_EMAIL_INTERVAL_MINUTES`` a person (beat, every minute)."""

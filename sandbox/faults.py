@@ -26,15 +26,33 @@ KINDS = ("server_error", "hang", "rate_limit", "expire_token", "drop_after_creat
 PLATFORM_NAMES = ("facebook", "x", "youtube", "mastodon", "bluesky", "*")
 #: Scenario settings by platform, with their defaults (the kind behaviour).
 SCENARIOS: dict[str, dict[str, Any]] = {
-    "facebook": {},
-    "x": {},
+    "facebook": {
+        # Pages a page of /me/accounts lists when no limit is asked (Graph's 25).
+        "accounts_page_size": 25,
+        # Listings leave out when each post was made (an answer a real
+        # platform can give after an outage or a field change).
+        "omit_timestamps": False,
+    },
+    "x": {"omit_timestamps": False},
     "mastodon": {},
     "bluesky": {},
     "youtube": {
+        "omit_timestamps": False,
         # Seconds before a new video shows in its channel's uploads playlist.
         "playlist_lag_seconds": 0.0,
+        # Seconds a new video stays "uploaded" (being processed), and how its
+        # processing then ends: "processed", "rejected" or "failed", with
+        # YouTube's rejectionReason or failureReason.
+        "processing_seconds": 5.0,
+        "processing_outcome": "processed",
+        "rejection_reason": "duplicate",
+        "failure_reason": "codec",
     },
 }
+
+#: Scenario settings that take one of a few values.
+SCENARIO_CHOICES = {("youtube", "processing_outcome"): ("processed", "rejected",
+                                                         "failed")}
 
 
 class FaultError(ValueError):
@@ -150,6 +168,10 @@ class FaultBook:
             ):
                 raise FaultError(f"{platform} scenario {name!r} takes "
                                  f"{type(known[name]).__name__}")
+            choices = SCENARIO_CHOICES.get((platform, name))
+            if choices and value not in choices:
+                raise FaultError(f"{platform} scenario {name!r} is one of "
+                                 f"{', '.join(choices)}")
         with self._lock:
             self._scenarios.setdefault(platform, {}).update(settings)
         return self.scenarios()[platform]

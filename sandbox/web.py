@@ -220,23 +220,54 @@ def read_upload(fs: FileStorage | None, limit: int = 512 * 1024 * 1024) -> bytes
     return fs.read(limit)
 
 
-def image_size(data: bytes) -> tuple[int, int]:
-    """(width, height) for PNG and baseline/progressive JPEG; (0, 0) otherwise."""
+def image_info(data: bytes) -> tuple[str, int, int]:
+    """The format ("JPEG", "PNG", "GIF" or "WEBP") and the width and height its
+    header declares, as a platform reads them before decoding anything (a
+    picture declaring a huge size is taken, as the real ones take it);
+    ("", 0, 0) for anything else."""
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        return "PNG", _be(data[16:20]), _be(data[20:24])
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return "GIF", _le(data[6:8]), _le(data[8:10])
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" and len(data) >= 30:
+        return _webp(data)
     if data[:2] == b"\xff\xd8":
         i = 2
         while i + 9 < len(data):
             if data[i] != 0xFF:
                 break
-            marker, size = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
+            marker, size = data[i + 1], _be(data[i + 2 : i + 4])
             if marker in (0xC0, 0xC1, 0xC2):
-                return (
-                    int.from_bytes(data[i + 7 : i + 9], "big"),
-                    int.from_bytes(data[i + 5 : i + 7], "big"),
-                )
+                return "JPEG", _be(data[i + 7 : i + 9]), _be(data[i + 5 : i + 7])
             i += 2 + size
-    return 0, 0
+    return "", 0, 0
+
+
+def _webp(data: bytes) -> tuple[str, int, int]:
+    """A WEBP's size from its first chunk: lossy, lossless or extended."""
+    chunk = data[12:16]
+    if chunk == b"VP8 ":
+        return "WEBP", _le(data[26:28]) & 0x3FFF, _le(data[28:30]) & 0x3FFF
+    if chunk == b"VP8L":
+        bits = _le(data[21:25])
+        return "WEBP", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X":
+        return "WEBP", _le(data[24:27]) + 1, _le(data[27:30]) + 1
+    return "", 0, 0
+
+
+def _be(raw: bytes) -> int:
+    return int.from_bytes(raw, "big")
+
+
+def _le(raw: bytes) -> int:
+    return int.from_bytes(raw, "little")
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """(width, height) of a JPEG, PNG, GIF or WEBP picture; (0, 0) otherwise."""
+    _format, width, height = image_info(data)
+    return width, height
 
 
 def fetch_url(url: str, limit: int = 64 * 1024 * 1024) -> tuple[bytes, str]:

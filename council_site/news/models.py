@@ -12,6 +12,7 @@ from wagtail.search import index
 
 from council_site.core.blocks import BodyBlock
 from council_site.core.pages import PublicPageMixin, public_pages_q
+from publishing.content import video_problems
 from publishing.forms import SocialPageForm
 from publishing.page_mixins import SocialPostingMixin
 from publishing.panels import SOCIAL_PANELS
@@ -202,5 +203,9 @@ class AnnouncementPage(PublicPageMixin, SocialPreviewMixin, SocialPostingMixin, 
             VIDEO_EXTENSIONS
         ):
             errors["video"] = "The video must be an MP4, MOV, M4V or WebM file."
+        elif self.video_id and (problems := video_problems(self.video)):
+            # Known by its content, so a file renamed .mp4 is found now, not
+            # when YouTube refuses it.
+            errors["video"] = problems
         if errors:
             raise ValidationError(errors)

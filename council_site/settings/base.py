@@ -328,6 +328,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publishing.tasks.refresh_tokens",
         "schedule": 300.0,
     },
+    # An account paused by X's monthly cap resumes within minutes of its reset.
+    "resume-capped-accounts": {
+        "task": "publishing.tasks.resume_capped_accounts",
+        "schedule": 300.0,
+    },
     "worker-heartbeat": {
         "task": "publishing.tasks.record_worker_heartbeat",
         "schedule": 30.0,
@@ -506,6 +511,10 @@ SOCIAL_CHANNELS = {
         "OPTIONS": {
             "retract_policy": env("YOUTUBE_RETRACT_POLICY", default="private"),
             "chunk_size": env.int("YOUTUBE_CHUNK_SIZE", default=1024 * 1024),
+            # Seconds a publish follows YouTube's processing of the new video,
+            # so a rejected or failed one fails its post with YouTube's reason;
+            # well within the upload lease (CROSSPOST_UPLOAD_LEASE_SECONDS).
+            "processing_wait": env.float("YOUTUBE_PROCESSING_WAIT", default=600.0),
         },
     },
     # The council's instance: new accounts connect there, with the app the

@@ -58,6 +58,10 @@ for _channel in SOCIAL_CHANNELS.values():
     # Short timeouts so hang faults are found quickly.
     _channel["TIMEOUT"] = float(os.environ.get("CHANNEL_TIMEOUT", "2"))
 
+# Posts are recorded while the sandbox still processes their video (5 s); the
+# adapter's tests of processing follow it with adapters of their own.
+SOCIAL_CHANNELS["youtube"]["OPTIONS"]["processing_wait"] = 0.0
+
 # The Celery worker under test is a separate process: it must open the database
 # that pytest created (tests/worker_fixtures.py passes its name) and share a
 # broker folder of its own when there is no Redis.

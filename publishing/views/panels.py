@@ -46,6 +46,9 @@ class NeedsAttentionPanel(Component):
         reconnect = ChannelAccount.objects.filter(
             status=ChannelAccount.Status.NEEDS_RECONNECT
         ).defer("access_token", "refresh_token")
+        capped = ChannelAccount.objects.filter(
+            status=ChannelAccount.Status.CAPPED
+        ).defer("access_token", "refresh_token")
         expiring = expiring_accounts()
         context.update(
             failed=list(failed[:SHOWN]),
@@ -53,10 +56,17 @@ class NeedsAttentionPanel(Component):
             held=list(held[:SHOWN]),
             held_count=held.count(),
             reconnect=list(reconnect),
+            capped=list(capped),
             expiring=list(expiring),
             csrf_token=parent_context.get("csrf_token"),
         )
         context["anything"] = any(
-            (context["failed_count"], context["held_count"], reconnect, expiring)
+            (
+                context["failed_count"],
+                context["held_count"],
+                context["reconnect"],
+                context["capped"],
+                context["expiring"],
+            )
         )
         return context

@@ -18,8 +18,11 @@ from .common import (
     GraphError,
     V,
     authenticate,
+    cursor,
+    paging_link,
     parse_fields,
     router,
+    uncursor,
 )
 
 
@@ -223,14 +226,26 @@ def accounts(ctx: Ctx) -> Response:
         raise GraphError("(#100) Tried accessing nonexisting field (accounts) on node "
                          "type (Page)", 100)
     user = ctx.state.data["accounts"]["facebook"][rec["account_id"]]
+    pages = list(user["pages"]) if "pages_show_list" in rec["scope"] else []
+    values = ctx.values()
+    size = int(values.get("limit") or ctx.faults.scenario("facebook",
+                                                          "accounts_page_size"))
+    after = uncursor(str(values["after"])) if values.get("after") else None
+    start = (pages.index(after) + 1 if after in pages
+             else len(pages) if after else 0)
     data = []
-    if "pages_show_list" in rec["scope"]:
-        for page in user["pages"]:
-            acct = ctx.state.data["accounts"]["facebook"][page]
-            data.append({
-                "access_token": page_token_for(ctx, rec, page),
-                "category": acct["category"],
-                "category_list": [{"id": "2235", "name": acct["category"]}],
-                "name": acct["name"], "id": page, "tasks": list(TASKS)})
-    paging = {"cursors": {"before": "QVFIUmJ", "after": "QVFIUmN"}} if data else {}
-    return json_response({"data": data, "paging": paging} if data else {"data": []})
+    for page in pages[start:start + size]:
+        acct = ctx.state.data["accounts"]["facebook"][page]
+        data.append({
+            "access_token": page_token_for(ctx, rec, page),
+            "category": acct["category"],
+            "category_list": [{"id": "2235", "name": acct["category"]}],
+            "name": acct["name"], "id": page, "tasks": list(TASKS)})
+    if not data:
+        return json_response({"data": []})
+    paging: dict[str, Any] = {"cursors": {"before": cursor(data[0]["id"]),
+                                          "after": cursor(data[-1]["id"])}}
+    if start + size < len(pages):
+        paging["next"] = paging_link(ctx, ("after",), limit=str(size),
+                                     after=cursor(data[-1]["id"]))
+    return json_response({"data": data, "paging": paging})

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
@@ -188,7 +191,11 @@ def rate_limited(ctx: Ctx, reset_after: float, params: dict[str, Any] | None = N
     except GraphError:
         kind = "app"
     if kind == "page":
-        err = GraphError("(#32) Page request limit reached", 32, transient=True)
+        # A Page token's calls count against the Page's business use case.
+        err = GraphError("(#80001) There have been too many calls to this Page "
+                         "account. Wait a bit and try again. For more info, please "
+                         "refer to https://developers.facebook.com/docs/graph-api/"
+                         "overview/rate-limiting.", 80001, transient=True)
     elif kind == "user":
         err = GraphError("(#17) User request limit reached", 17, transient=True)
     else:
@@ -199,3 +206,23 @@ def rate_limited(ctx: Ctx, reset_after: float, params: dict[str, Any] | None = N
                   regain_minutes=max(1, math.ceil(reset_after / 60)))
     resp.headers["Retry-After"] = str(max(1, math.ceil(reset_after)))
     return resp
+
+
+def cursor(pid: str) -> str:
+    return base64.urlsafe_b64encode(pid.encode()).decode().rstrip("=")
+
+
+def uncursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise GraphError("(#100) The after cursor is invalid", 100) from exc
+
+
+def paging_link(ctx: Ctx, replaced: tuple[str, ...], **changes: Any) -> str:
+    """This request's URL with the paging parameters ``replaced`` by
+    ``changes`` (``None`` values left out)."""
+    query = {k: v for k, v in ctx.request.args.items() if k not in replaced}
+    query.update({k: v for k, v in changes.items() if v is not None})
+    url = f"{ctx.base}/facebook{ctx.request.path[len('/facebook') :]}"
+    return f"{url}?{urlencode(query)}"

@@ -3,11 +3,8 @@ and the public pages (a Page's profile and a post's permalink)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
@@ -20,19 +17,19 @@ from ..web import (
     not_found_page,
     profile_response,
 )
-from .common import GraphError, V, authenticate, fbtime, not_exist, parse_fields, router
+from .common import (
+    GraphError,
+    V,
+    authenticate,
+    cursor,
+    fbtime,
+    not_exist,
+    paging_link,
+    parse_fields,
+    router,
+    uncursor,
+)
 from .content import POST_DEFAULT_FIELDS, media_url, page_exists, render_post
-
-
-def _cursor(pid: str) -> str:
-    return base64.urlsafe_b64encode(pid.encode()).decode().rstrip("=")
-
-
-def _uncursor(cursor: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise GraphError("(#100) The after cursor is invalid", 100) from exc
 
 
 def _time_param(values: dict[str, Any], name: str) -> float | None:
@@ -81,23 +78,25 @@ def list_posts(ctx: Ctx) -> Response:
     ids = [p["id"] for p in posts]
     start = 0
     if values.get("after"):
-        anchor = _uncursor(str(values["after"]))
+        anchor = uncursor(str(values["after"]))
         start = ids.index(anchor) + 1 if anchor in ids else len(ids)
     elif values.get("before"):
-        anchor = _uncursor(str(values["before"]))
+        anchor = uncursor(str(values["before"]))
         start = max(0, (ids.index(anchor) if anchor in ids else 0) - limit)
     window = posts[start : start + limit]
     body: dict[str, Any] = {"data": _render(ctx, values, window)}
     if window:
         cursors = {
-            "before": _cursor(window[0]["id"]),
-            "after": _cursor(window[-1]["id"]),
+            "before": cursor(window[0]["id"]),
+            "after": cursor(window[-1]["id"]),
         }
         paging: dict[str, Any] = {"cursors": cursors}
         if start + limit < len(posts):
-            paging["next"] = _link(ctx, ("after", "before"), after=cursors["after"])
+            paging["next"] = paging_link(
+                ctx, ("after", "before"), after=cursors["after"]
+            )
         if start > 0:
-            paging["previous"] = _link(
+            paging["previous"] = paging_link(
                 ctx, ("after", "before"), before=cursors["before"]
             )
         body["paging"] = paging
@@ -119,7 +118,7 @@ def _time_page(
     ids = [p["id"] for p in posts]
     start = 0
     token = values.get("__paging_token")
-    anchor = _uncursor(str(token)) if token else None
+    anchor = uncursor(str(token)) if token else None
     if anchor in ids:
         at = ids.index(anchor)
         start = max(0, at - limit) if values.get("__previous") else at + 1
@@ -129,20 +128,20 @@ def _time_page(
         paging: dict[str, Any] = {}
         first, last = window[0], window[-1]
         if start + limit < len(posts):
-            paging["next"] = _link(
+            paging["next"] = paging_link(
                 ctx,
                 TIME_KEYS,
                 since=values.get("since"),
                 until=int(last["created_ts"]),
-                __paging_token=_cursor(last["id"]),
+                __paging_token=cursor(last["id"]),
             )
         if start > 0:
-            paging["previous"] = _link(
+            paging["previous"] = paging_link(
                 ctx,
                 TIME_KEYS,
                 since=int(first["created_ts"]),
                 until=values.get("until"),
-                __paging_token=_cursor(first["id"]),
+                __paging_token=cursor(first["id"]),
                 __previous=1,
             )
         body["paging"] = paging
@@ -154,15 +153,6 @@ def _render(
 ) -> list[dict[str, Any]]:
     fields = parse_fields(values.get("fields"), POST_DEFAULT_FIELDS)
     return [render_post(ctx, p, fields) for p in window]
-
-
-def _link(ctx: Ctx, replaced: tuple[str, ...], **changes: Any) -> str:
-    """This request's URL with the paging parameters ``replaced`` by
-    ``changes`` (``None`` values left out)."""
-    query = {k: v for k, v in ctx.request.args.items() if k not in replaced}
-    query.update({k: v for k, v in changes.items() if v is not None})
-    url = f"{ctx.base}/facebook{ctx.request.path[len('/facebook') :]}"
-    return f"{url}?{urlencode(query)}"
 
 
 @router.add("GET", r"/web/(?P<page>\d+)/posts/(?P<post>\d+)", None)

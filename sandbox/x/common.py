@@ -146,11 +146,12 @@ def rate_limited(ctx: Ctx, reset_after: float, params: dict[str, Any] | None = N
         err = problem(429, "UsageCapExceeded",
                       f"Usage cap exceeded: {period} product cap",
                       PROBLEMS + "usage-capped", period=period, scope="Product")
-    elif style == "problem":
-        err = problem(429, "Too Many Requests", "Too Many Requests")
-    else:
+    elif style == "legacy":
+        # v1.1's body, which some v2 edges still send.
         err = XError(429, {"errors": [{"code": 88, "message": "Rate limit exceeded"}]},
                      content_type="application/json; charset=utf-8")
+    else:
+        err = problem(429, "Too Many Requests", "Too Many Requests")
     resp = err.response()
     rate_headers(ctx, resp, exhausted_for=reset_after)
     if style in ("daily", "usage_capped") and ctx.operation == "publish":

@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from ..web import Ctx, image_size, json_response, read_upload
+from ..web import Ctx, image_info, image_size, json_response, read_upload
 from .common import authenticate, invalid_request, router
 
 EXPIRES = 86400
@@ -78,6 +78,10 @@ def _status(meta: dict[str, Any]) -> dict[str, Any]:
                             "expires_after_secs": EXPIRES}
     if meta["state"] == "succeeded":
         data["size"] = meta["size"]
+    if meta["state"] in ("pending", "in_progress") or meta["type"] != "photo":
+        data["processing_info"] = {"state": meta["state"]}
+        if meta["state"] != "succeeded":
+            data["processing_info"]["check_after_secs"] = 1
     # The OpenAPI document lists "meta" as required on media responses.
     return {"data": data, "meta": {}}
 
@@ -103,10 +107,16 @@ def one_shot(ctx: Ctx) -> Response:
         raise invalid_request("media_category must be one of tweet_image, dm_image, "
                               "subtitles", {"media_category": [category]})
     data = _payload(ctx, body)
-    width, height = image_size(data)
+    image_format, width, height = image_info(data)
     if category != "subtitles" and not width:
         raise invalid_request("The media could not be processed as an image",
                               {"media": ["<binary>"]})
+    if category != "subtitles" and image_format == "GIF":
+        # X takes JPEG, PNG and WEBP in one shot; a GIF goes through the
+        # chunked upload as tweet_gif.
+        raise invalid_request("GIF media must be uploaded with the chunked upload "
+                              "and media_category tweet_gif",
+                              {"media_category": [category]})
     meta = _new_media(ctx, owner, type="photo", mime=str(values.get("media_type")
                       or "image/png"), size=len(data), state="succeeded",
                       width=width, height=height, category=category)
@@ -194,9 +204,10 @@ def _finalize(ctx: Ctx, meta: dict[str, Any]) -> dict[str, Any]:
     with ctx.state.lock:
         data = b"".join(ctx.state.transient.pop("seg:" + meta["id"], []))
         ctx.state.blobs[meta["id"]] = data
-        meta["state"] = "succeeded"
-        if meta["type"] == "photo":
-            meta["width"], meta["height"] = image_size(data)
+        # GIFs and videos are processed after finalize, as on X: the
+        # status says when to ask again.
+        meta["state"] = "succeeded" if meta["type"] == "photo" else "pending"
+        meta["width"], meta["height"] = image_size(data)
     ctx.state.mark_dirty()
     return _status(meta)
 
@@ -213,7 +224,11 @@ def status(ctx: Ctx) -> Response:
     if (ctx.request.args.get("command") or "STATUS").upper() != "STATUS":
         raise invalid_request("command must be STATUS", {"command": [
             ctx.request.args.get("command", "")]})
-    return json_response(_status(_owned(ctx, ctx.request.args.get("media_id"), owner)))
+    meta = _owned(ctx, ctx.request.args.get("media_id"), owner)
+    with ctx.state.lock:
+        if meta["state"] in ("pending", "in_progress"):
+            meta["state"] = "succeeded"  # processed by the time it is asked
+    return json_response(_status(meta))
 
 
 def _legacy_command(ctx: Ctx, owner: str, command: str, values: dict[str, Any],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
 from datetime import datetime
 from typing import Any
@@ -152,7 +154,14 @@ def create(ctx: Ctx) -> Response:
     }
     ctx.state.add_post(rec)
     resp = json_response(
-        {"data": {"id": tid, "text": text, "edit_history_tweet_ids": [tid]}}, 201
+        {
+            "data": {
+                "id": tid,
+                "text": shortened(tid, text)[0],
+                "edit_history_tweet_ids": [tid],
+            }
+        },
+        201,
     )
     resp.headers["Location"] = f"{ctx.base}/x/2/tweets/{tid}"
     return resp
@@ -180,6 +189,32 @@ def delete(ctx: Ctx) -> Response:
         rec["deleted"], rec["deleted_ts"] = True, time.time()
     ctx.state.mark_dirty()
     return json_response({"data": {"deleted": True}})
+
+
+def shortened(tid: str, text: str) -> tuple[str, list[dict[str, Any]]]:
+    """The text as X shows it, every link a t.co link, and its url entities
+    (positions in the shortened text, the link as written, a display form)."""
+    out, urls, last = [], [], 0
+    for match in URL_RE.finditer(text):
+        link = match.group(0)
+        digest = hashlib.sha256(f"{tid} {link}".encode()).digest()
+        short = "https://t.co/" + base64.b32encode(digest).decode()[:10].lower()
+        out.append(text[last : match.start()])
+        start = sum(len(part) for part in out)
+        out.append(short)
+        bare = link.split("//", 1)[-1]
+        urls.append(
+            {
+                "start": start,
+                "end": start + len(short),
+                "url": short,
+                "expanded_url": link,
+                "display_url": bare if len(bare) <= 26 else bare[:25] + "…",
+            }
+        )
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out), urls
 
 
 def render_tweet(ctx: Ctx, rec: dict[str, Any], fields: list[str]) -> dict[str, Any]:
@@ -217,18 +252,11 @@ def render_tweet(ctx: Ctx, rec: dict[str, Any], fields: list[str]) -> dict[str, 
     }
     if keys:
         optional["attachments"] = {"media_keys": keys}
-    urls = [
-        {
-            "start": m.start(),
-            "end": m.end(),
-            "url": m.group(0),
-            "expanded_url": m.group(0),
-            "display_url": m.group(0).split("//", 1)[-1],
-        }
-        for m in URL_RE.finditer(rec["text"])
-    ]
+    out["text"], urls = shortened(rec["id"], rec["text"])
     if urls:
         optional["entities"] = {"urls": urls}
+    if ctx.faults.scenario("x", "omit_timestamps"):
+        del optional["created_at"]
     for name in fields:
         if name in optional:
             out[name] = optional[name]

@@ -171,6 +171,8 @@ def list_playlist_items(ctx: Ctx) -> Response:
                 "videoOwnerChannelTitle": account["title"],
                 "videoOwnerChannelId": owner,
             }
+            if ctx.faults.scenario("youtube", "omit_timestamps"):
+                del item["snippet"]["publishedAt"]
         if "contentDetails" in parts:
             item["contentDetails"] = {
                 "videoId": rec["id"],

@@ -33,7 +33,13 @@ CATEGORIES = {"1", "2", "10", "15", "17", "19", "20", "22", "23", "24", "25", "2
               "27", "28", "29"}
 PRIVACY = {"public", "unlisted", "private"}
 ID_CHARS = string.ascii_letters + string.digits + "-_"
-PROCESSING_SECONDS = 5.0
+#: How a video's processing can end: uploadStatus, then processingDetails'
+#: processingStatus and the reason fields of each.
+OUTCOMES = {
+    "processed": ("succeeded", None),
+    "rejected": ("terminated", "rejectionReason"),
+    "failed": ("failed", "failureReason"),
+}
 
 
 def requested_parts(ctx: Ctx) -> list[str]:
@@ -86,10 +92,45 @@ def _create_video(ctx: Ctx, meta: dict[str, Any], data: bytes, channel: str
     rec["extra"] = {"categoryId": str(snippet.get("categoryId") or "22"),
                     "thumbnail": None, "size": len(data), "duration": "PT0S",
                     "captions": [], "status": dict(status),
-                    "defaultLanguage": snippet.get("defaultLanguage")}
+                    "defaultLanguage": snippet.get("defaultLanguage"),
+                    "processing": _processing(ctx)}
     with ctx.state.lock:
         quota(ctx)["uploads"] += 1
     return ctx.state.add_post(rec)
+
+
+def _processing(ctx: Ctx) -> dict[str, Any]:
+    """How the new video's processing goes, as the scenario says now."""
+    outcome = ctx.faults.scenario("youtube", "processing_outcome")
+    reason = {"rejected": "rejection_reason", "failed": "failure_reason"}.get(outcome)
+    return {"seconds": ctx.faults.scenario("youtube", "processing_seconds"),
+            "outcome": outcome,
+            "reason": ctx.faults.scenario("youtube", reason) if reason else None}
+
+
+def _render_processing(rec: dict[str, Any], out: dict[str, Any],
+                       parts: list[str]) -> None:
+    """status.uploadStatus (with YouTube's reason for a rejected or failed
+    video) and processingDetails, as processing has gone so far."""
+    processing = rec["extra"].get("processing") or {"seconds": 0.0,
+                                                    "outcome": "processed"}
+    left = rec["created_ts"] + processing["seconds"] - time.time()
+    outcome = processing["outcome"] if left <= 0 else "uploaded"
+    if "status" in parts:
+        out["status"]["uploadStatus"] = outcome
+        reason_field = OUTCOMES.get(outcome, (None, None))[1]
+        if reason_field:
+            out["status"][reason_field] = processing["reason"]
+    if "processingDetails" in parts:
+        details: dict[str, Any] = {
+            "processingStatus": OUTCOMES[outcome][0] if left <= 0 else "processing"}
+        if left > 0:
+            details["processingProgress"] = {
+                "partsTotal": 1000, "timeLeftMs": str(int(left * 1000)),
+                "partsProcessed": int(1000 * (1 - left / processing["seconds"]))}
+        if outcome == "failed":
+            details["processingFailureReason"] = "transcodeFailed"
+        out["processingDetails"] = details
 
 
 def render_video(ctx: Ctx, rec: dict[str, Any], parts: list[str]) -> dict[str, Any]:
@@ -108,15 +149,21 @@ def render_video(ctx: Ctx, rec: dict[str, Any], parts: list[str]) -> dict[str, A
         if not rec["tags"]:
             del out["snippet"]["tags"]
     if "status" in parts:
-        processed = time.time() - rec["created_ts"] >= PROCESSING_SECONDS
         status = extra.get("status") or {}
-        out["status"] = {"uploadStatus": "processed" if processed else "uploaded",
-                         "privacyStatus": rec["privacy"], "license": "youtube",
+        # What the last write of "status" left out is back at its default,
+        # as on YouTube.
+        out["status"] = {"privacyStatus": rec["privacy"],
+                         "license": status.get("license", "youtube"),
                          "embeddable": status.get("embeddable", True),
-                         "publicStatsViewable": True, "madeForKids": bool(
+                         "publicStatsViewable": status.get("publicStatsViewable",
+                                                           True),
+                         "containsSyntheticMedia": status.get(
+                             "containsSyntheticMedia", False),
+                         "madeForKids": bool(
                              status.get("selfDeclaredMadeForKids", False))}
         if "selfDeclaredMadeForKids" in status:
             out["status"]["selfDeclaredMadeForKids"] = status["selfDeclaredMadeForKids"]
+    _render_processing(rec, out, parts)
     if "statistics" in parts:
         out["statistics"] = {k: str(rec["metrics"].get(k, 0)) for k in (
             "viewCount", "likeCount", "commentCount")} | {"favoriteCount": "0"}

@@ -305,6 +305,18 @@ class AdapterContract:
         with pytest.raises(RejectedError, match="over 5 posts"):
             adapter.find_by_marker(marker, since=since)
 
+    def test_a_post_without_its_time_is_an_error_never_now(
+        self, adapter, post, sandbox, marker
+    ):
+        adapter.publish(post)
+        sandbox.set_scenario(self.platform, omit_timestamps=True)
+        missing = f"^{adapter.name} sent a post without its "
+
+        with pytest.raises(TemporaryError, match=missing):
+            adapter.find_by_marker(marker, since=datetime.now(UTC) - timedelta(hours=1))
+        with pytest.raises(TemporaryError, match=missing):
+            adapter.recent_posts(limit=5)
+
     def test_find_by_marker_since_needs_an_aware_time(self, adapter, marker):
         with pytest.raises(ValueError, match="aware"):
             adapter.find_by_marker(marker, since=datetime.now())

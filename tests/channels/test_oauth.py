@@ -12,6 +12,7 @@ from channels.facebook import FacebookAdapter
 from channels.values import Credentials
 from channels.x import XAdapter
 from channels.youtube import YouTubeAdapter
+from sandbox.seed import FB_PAGE_LIBRARIES
 
 from .contract import (
     FACEBOOK_PAGE,
@@ -177,3 +178,26 @@ def test_youtube_connect_names_the_permissions_left_unticked(sandbox, sandbox_se
     assert "missing: https://www.googleapis.com/auth/youtube.force-ssl" in str(
         caught.value
     )
+
+
+def test_facebook_connect_offers_pages_beyond_the_first_page_of_accounts(
+    sandbox, sandbox_server
+):
+    # One Page to a page of me/accounts: the second Page is on the next one.
+    sandbox.set_scenario("facebook", accounts_page_size=1)
+    config = facebook_config(sandbox_server.url)
+    url, verifier = FacebookAdapter.begin_connect(config, REDIRECT, STATE)
+    params = consent(url)
+
+    accounts = FacebookAdapter.complete_connect(
+        config, REDIRECT, params, STATE, verifier
+    )
+
+    assert [a.remote_id for a in accounts] == [FACEBOOK_PAGE, FB_PAGE_LIBRARIES]
+    exchanges = [
+        r["method"]
+        for r in sandbox.requests_log("facebook")
+        if r["path"].endswith("/oauth/access_token")
+        and "fb_exchange_token" in str(r["query"])
+    ]
+    assert exchanges == ["GET"]  # as Meta documents the exchange

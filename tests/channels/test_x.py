@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import PIL.Image
 import pytest
 import requests
 
-from channels.errors import RateLimitedError, UsageCappedError
+from channels.errors import RateLimitedError, RejectedError, UsageCappedError
 from channels.values import Image, Post
 from channels.x import XAdapter
 from channels.x_text import weighted_length
@@ -172,3 +173,82 @@ class TestXAdapter(AdapterContract):
 
         assert "X takes at most 4 image(s); this page has 5." in problems
         assert "The image a.png has no alt text." in problems
+
+    # Error detail --------------------------------------------------------------------
+
+    def test_a_400_gives_xs_reason_not_its_generic_detail(
+        self, adapter, tmp_path, marker
+    ):
+        not_an_image = tmp_path / "notice.png"
+        not_an_image.write_bytes(b"Opening hours: 9 to 5")
+        image = Image(not_an_image, "Opening hours", "image/png")
+
+        with pytest.raises(RejectedError) as caught:
+            adapter._call(lambda: adapter._upload(image))
+
+        assert caught.value.status == 400
+        assert caught.value.message == "The media could not be processed as an image"
+
+    def test_metrics_of_a_deleted_tweet_say_it_is_gone(self, adapter, post):
+        tweet = adapter.publish(post)
+        adapter.retract(tweet.remote_id)
+
+        with pytest.raises(RejectedError) as caught:
+            adapter.metrics(tweet.remote_id)
+
+        assert adapter.is_gone(caught.value)
+        assert caught.value.message.startswith("This post is no longer on X")
+
+    # t.co links ----------------------------------------------------------------------
+
+    def test_feed_copies_link_to_the_address_not_to_tco(self, adapter, post, marker):
+        tweet = adapter.publish(post)
+
+        [item] = [i for i in adapter.recent_posts(5) if i.remote_id == tweet.remote_id]
+
+        assert marker in item.text
+        assert "t.co/" not in item.text
+        assert adapter.find_by_marker(marker).remote_id == tweet.remote_id
+
+    # Media types ---------------------------------------------------------------------
+
+    def picture_post(self, tmp_path, marker, *pictures: tuple[str, str]) -> Post:
+        """A post with a picture in each (Pillow format, content type) given."""
+        images = []
+        for n, (image_format, content_type) in enumerate(pictures):
+            path = tmp_path / f"notice{n}.{image_format.lower()}"
+            PIL.Image.new("RGB", (40, 30), "teal").save(path, image_format)
+            images.append(Image(path, "The new bin calendar", content_type))
+        return Post(
+            text=f"Bin calendar {marker}",
+            link=marker,
+            marker=marker,
+            images=tuple(images),
+        )
+
+    @pytest.mark.parametrize(
+        ("image_format", "content_type", "kind"),
+        [("GIF", "image/gif", "animated_gif"), ("WEBP", "image/webp", "photo")],
+    )
+    def test_gif_and_webp_pictures_reach_x(
+        self, adapter, sandbox, tmp_path, marker, image_format, content_type, kind
+    ):
+        post = self.picture_post(tmp_path, marker, (image_format, content_type))
+        assert adapter.validate(post) == []
+
+        result = adapter.publish(post)
+
+        media = self.record(sandbox, result.remote_id)["media"]
+        assert [(m["type"], m["alt_text"]) for m in media] == [
+            (kind, "The new bin calendar")
+        ]
+
+    def test_a_gif_goes_on_its_own(self, adapter, tmp_path, marker):
+        post = self.picture_post(
+            tmp_path, marker, ("GIF", "image/gif"), ("PNG", "image/png")
+        )
+
+        assert (
+            "X takes a GIF only on its own: one GIF and no other image a post."
+            in adapter.validate(post)
+        )

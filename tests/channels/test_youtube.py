@@ -11,9 +11,15 @@ import pytest
 import requests
 
 from channels import google_api
-from channels.errors import AuthError, ConfigurationError, TemporaryError
+from channels.errors import (
+    AuthError,
+    ConfigurationError,
+    RejectedError,
+    TemporaryError,
+)
 from channels.values import Credentials, Post, Video
 from channels.youtube import NO_VIDEO, YouTubeAdapter
+from sandbox.video import make_mp4
 
 from .contract import CHUNK, TIMEOUT, AdapterContract, youtube_config
 from .contract import YOUTUBE_CHANNEL as CHANNEL
@@ -22,9 +28,8 @@ from .contract import YOUTUBE_CHANNEL as CHANNEL
 def video_file(tmp_path: Path, size: int = 2 * CHUNK + 1000) -> Path:
     path = tmp_path / "briefing.mp4"
     if not path.exists():
-        # An ISO media header, then filler: enough for a three-chunk upload.
-        header = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
-        path.write_bytes(header + bytes(size - len(header)))
+        # A real MP4, padded: enough for a three-chunk upload.
+        path.write_bytes(make_mp4(size))
     return path
 
 
@@ -295,3 +300,94 @@ class TestYouTubeAdapter(AdapterContract):
             first.api_url + "/"
         )
         assert first.recent_posts(limit=2) and second.recent_posts(limit=2)
+
+    # Processing ----------------------------------------------------------------------
+
+    def following(self, sandbox_server, credentials, sandbox, **scenario):
+        """An adapter that follows processing, against a sandbox whose next
+        video is processed as ``scenario`` says."""
+        sandbox.set_scenario("youtube", **scenario)
+        return self.build(sandbox_server.url, credentials, processing_wait=10)
+
+    def test_a_video_youtube_rejects_fails_with_youtubes_reason(
+        self, sandbox_server, credentials, sandbox, post
+    ):
+        adapter = self.following(
+            sandbox_server,
+            credentials,
+            sandbox,
+            processing_seconds=0,
+            processing_outcome="rejected",
+            rejection_reason="duplicate",
+        )
+
+        with pytest.raises(RejectedError) as caught:
+            adapter.publish(post)
+
+        assert caught.value.message == (
+            "YouTube rejected the video: it duplicates a video already on the "
+            "channel (duplicate)."
+        )
+
+    def test_processing_is_followed_until_it_fails(
+        self, sandbox_server, credentials, sandbox, post
+    ):
+        adapter = self.following(
+            sandbox_server,
+            credentials,
+            sandbox,
+            processing_seconds=0.3,
+            processing_outcome="failed",
+            failure_reason="codec",
+        )
+
+        with pytest.raises(RejectedError) as caught:
+            adapter.publish(post)
+
+        assert "could not process the video: its video or audio codec" in str(
+            caught.value
+        )
+        asked = [
+            str(r["query"])
+            for r in sandbox.requests_log("youtube")
+            if r["method"] == "GET"
+        ]
+        assert any("processingDetails" in query for query in asked)
+
+    def test_a_processed_video_is_posted_once_processing_ends(
+        self, sandbox_server, credentials, sandbox, post
+    ):
+        adapter = self.following(
+            sandbox_server, credentials, sandbox, processing_seconds=0.3
+        )
+
+        result = adapter.publish(post)
+
+        assert result.state == "posted"
+
+    def test_making_a_video_private_keeps_its_other_status_settings(
+        self, adapter, post
+    ):
+        video = adapter.publish(post)
+        settings = {
+            "embeddable": False,
+            "license": "creativeCommon",
+            "publicStatsViewable": False,
+            "selfDeclaredMadeForKids": False,
+            "containsSyntheticMedia": True,
+        }
+        adapter._execute(
+            adapter.youtube.videos().update(
+                part="status",
+                body={
+                    "id": video.remote_id,
+                    "status": {"privacyStatus": "public", **settings},
+                },
+            )
+        )
+
+        adapter.retract(video.remote_id)
+
+        status = adapter._video(video.remote_id, "status")["status"]
+        assert status["privacyStatus"] == "private"
+        assert {key: status[key] for key in settings} == settings

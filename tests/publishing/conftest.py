@@ -22,6 +22,7 @@ from publishing.models import (
     ProtocolSettings,
     SocialSettings,
 )
+from sandbox.video import make_mp4
 from tests.factories import (
     AnnouncementPageFactory,
     DepartmentFactory,
@@ -122,9 +123,7 @@ def make_announcement(site):
         if with_video:
             video = get_document_model().objects.create(
                 title="Bin day video",
-                file=ContentFile(
-                    b"\x00\x00\x00\x18ftypmp42" + b"v" * 300_000, name="bins.mp4"
-                ),
+                file=ContentFile(make_mp4(300_000), name="bins.mp4"),
             )
         page = AnnouncementPageFactory.build(
             title=title,

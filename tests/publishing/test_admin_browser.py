@@ -30,6 +30,7 @@ from channels.x_text import weighted_length
 from council_site.news.models import AnnouncementPage
 from publishing import content, delivery
 from publishing.models import CrossPost
+from sandbox.video import make_mp4
 from tests.browser import ARTIFACTS, chromium_expecting, needs_chromium
 from tests.publishing.conftest import (
     live_posts_with_marker,
@@ -47,8 +48,8 @@ pytestmark = [
 ]
 State = CrossPost.State
 PASSWORD = "x"  # what the ``people`` fixture gives every user
-# The first bytes of an MP4 file: enough for the admin and the sandbox's upload.
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"v" * 300_000
+# A real MP4 (the page checks its content), padded for a chunked upload.
+MP4 = make_mp4(300_000)
 # Emoji and CJK weigh 2 on X and the URL 23, so X's count is not len().
 X_TEXT = (
     "Bins 🗑️ go out a day late this week. 収集日が変わります。 "

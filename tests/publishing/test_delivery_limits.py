@@ -99,3 +99,23 @@ def test_a_send_that_fails_for_a_reason_of_ours_is_logged_with_its_traceback(
     assert "Could not send cross-posts [41]" in caplog.text
     assert "a message Celery cannot build" in caplog.text
     assert "Broker unavailable" not in caplog.text
+
+
+def test_following_processing_longer_than_an_upload_may_take_is_a_warning():
+    youtube = settings.SOCIAL_CHANNELS["youtube"]
+    channels = {
+        **settings.SOCIAL_CHANNELS,
+        "youtube": {
+            **youtube,
+            "OPTIONS": {**youtube["OPTIONS"], "processing_wait": 600},
+        },
+    }
+    with override_settings(
+        SOCIAL_CHANNELS=channels,
+        CROSSPOST_UPLOAD_LEASE_SECONDS=600,
+        CROSSPOST_LEASE_MARGIN_SECONDS=2,
+    ):
+        problems = checks.lease_margin()
+
+    assert [problem.id for problem in problems] == ["publishing.W002"]
+    assert "youtube processing_wait (600 s)" in problems[0].msg

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import PIL.Image
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
@@ -151,19 +152,32 @@ def test_youtube_refuses_a_video_over_its_limit_before_uploading(tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_file_that_is_not_a_video_is_refused_on_the_page(site, make_announcement):
+@pytest.mark.parametrize(
+    ("name", "refusal"),
+    [
+        ("minutes.pdf", "The video must be an MP4, MOV, M4V or WebM file."),
+        # Known by its content: a PDF renamed .mp4 is no video either.
+        (
+            "minutes.mp4",
+            "is not a video file YouTube can take (MP4, MOV or WebM), whatever its "
+            "name says.",
+        ),
+    ],
+)
+def test_a_file_that_is_not_a_video_is_refused_on_the_page(
+    site, make_announcement, name, refusal
+):
     page = make_announcement(title="Minutes as a video")
     page.video = get_document_model().objects.create(
         title="Minutes",
-        file=SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes"),
+        file=SimpleUploadedFile(name, b"%PDF-1.4 minutes"),
     )
 
     with pytest.raises(ValidationError) as raised:
         page.full_clean()
 
-    assert raised.value.message_dict["video"] == [
-        "The video must be an MP4, MOV, M4V or WebM file."
-    ]
+    [message] = raised.value.message_dict["video"]
+    assert message.endswith(refusal)
 
 
 @pytest.mark.django_db
@@ -190,7 +204,7 @@ def test_an_image_type_the_platform_refuses_is_named_for_the_editor(
     adapter_class, make_config, accepted, tmp_path
 ):
     scan = tmp_path / "leaflet.tiff"
-    scan.write_bytes(b"II*\x00" + b"\x00" * 64)
+    PIL.Image.new("RGB", (40, 30), "white").save(scan, "TIFF")
     adapter = adapter_class(make_config(NOWHERE), _credentials())
     post = Post(
         text="Recycling leaflet",
@@ -201,7 +215,55 @@ def test_an_image_type_the_platform_refuses_is_named_for_the_editor(
 
     problems = adapter.validate(post)
 
-    assert problems == [f"{accepted} images; leaflet.tiff is not one."]
+    assert problems == [f"{accepted} images; leaflet.tiff is a TIFF."]
+
+
+@pytest.mark.parametrize(
+    ("adapter_class", "make_config"),
+    [(FacebookAdapter, facebook_config), (XAdapter, x_config)],
+)
+def test_a_picture_is_known_by_its_content_not_its_name(
+    adapter_class, make_config, tmp_path
+):
+    renamed = tmp_path / "bin-calendar.png"
+    renamed.write_bytes(b"%PDF-1.4 the bin calendar")
+    webp = tmp_path / "lorry.jpg"
+    PIL.Image.new("RGB", (40, 30), "teal").save(webp, "WEBP")
+    adapter = adapter_class(make_config(NOWHERE), _credentials())
+    post = Post(
+        text="Bin calendar",
+        link="https://example.gov.uk/news/bins/",
+        marker="https://example.gov.uk/news/bins/",
+        images=(
+            Image(renamed, "The bin calendar", "image/png"),
+            Image(webp, "A bin lorry", "image/jpeg"),
+        ),
+    )
+
+    problems = adapter.validate(post)
+
+    name = adapter_class.name
+    assert f"The image bin-calendar.png is not a picture {name} can read." in problems
+    webp_refused = "Facebook accepts GIF, JPEG, PNG images; lorry.jpg is a WEBP."
+    assert (webp_refused in problems) == (adapter_class is FacebookAdapter)
+
+
+def test_a_pdf_renamed_mp4_is_refused_for_youtube(tmp_path):
+    renamed = tmp_path / "minutes.mp4"
+    renamed.write_bytes(b"%PDF-1.4 minutes of the meeting")
+    adapter = YouTubeAdapter(youtube_config(NOWHERE), _credentials())
+    post = Post(
+        text="Minutes",
+        link="https://e.gov.uk/a/",
+        marker="https://e.gov.uk/a/",
+        title="Minutes",
+        video=Video(path=renamed, title="Minutes"),
+    )
+
+    assert adapter.validate(post) == [
+        "minutes.mp4 is not a video file YouTube can take (MP4, MOV or WebM), "
+        "whatever its name says."
+    ]
 
 
 def _credentials() -> Credentials:

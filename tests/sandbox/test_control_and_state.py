@@ -70,9 +70,10 @@ def test_control_validation_errors(sandbox):
 
 
 def test_scenarios_are_checked_and_last_until_reset(sandbox):
-    assert sandbox.set_scenario("youtube", playlist_lag_seconds=60) == {
-        "playlist_lag_seconds": 60}
-    for bad in ({"playlist_lag": 60}, {"playlist_lag_seconds": "soon"}):
+    assert sandbox.set_scenario("youtube", playlist_lag_seconds=60)[
+        "playlist_lag_seconds"] == 60
+    for bad in ({"playlist_lag": 60}, {"playlist_lag_seconds": "soon"},
+                {"processing_outcome": "lost"}):
         answer = requests.post(f"{sandbox.url}/_sandbox/scenarios",
                                json={"platform": "youtube", **bad}, timeout=5)
         assert answer.status_code == 400

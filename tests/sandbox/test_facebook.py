@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from datetime import UTC, datetime
 
+import PIL.Image
 import pytest
 import requests
 
@@ -55,10 +57,11 @@ def test_feed_post_read_edit_delete(sandbox, g, page_token):
     assert post["permalink_url"].endswith(
         f"/facebook/web/{FB_PAGE_COUNCIL}/posts/{pid.split('_')[1]}"
     )
-    assert (
-        post["attachments"]["data"][0]["url"]
-        == "https://www.exampleshire.gov.uk/parking"
-    )
+    # As on Graph: the link itself, and Facebook's redirect to it.
+    [link] = post["attachments"]["data"]
+    assert link["unshimmed_url"] == "https://www.exampleshire.gov.uk/parking"
+    assert link["url"].startswith("https://l.facebook.com/l.php?u=https%3A%2F%2F")
+    assert link["target"]["url"] == link["url"]
     assert post["reactions"]["summary"]["total_count"] == 0
     assert (
         "Parking charges consultation"
@@ -200,7 +203,8 @@ def test_rate_limit_codes_by_token_type(sandbox, g):
     user = sandbox.mint_token("facebook", kind="user")["access_token"]
     sandbox.add_fault("facebook", "*", "rate_limit", count=3, reset_after=300)
     limited = requests.get(f"{g}/me", params={"access_token": page}, timeout=5)
-    assert (limited.status_code, _error(limited)["code"]) == (400, 32)
+    # A Page token's limit is its business use case's: code 80001.
+    assert (limited.status_code, _error(limited)["code"]) == (400, 80001)
     usage = json.loads(limited.headers["X-Business-Use-Case-Usage"])
     assert usage[FB_PAGE_COUNCIL][0]["estimated_time_to_regain_access"] == 5
     assert json.loads(limited.headers["X-App-Usage"])["call_count"] == 100
@@ -504,3 +508,32 @@ def test_a_write_without_fields_leaves_read_faults_alone(sandbox, g, page_token)
     assert _post(g, page_token, "Leisure centre reopens").status_code == 200
 
     assert [f["operation"] for f in sandbox.faults()] == ["get"]
+
+
+def picture(image_format: str, size: tuple[int, int] = (40, 30)) -> bytes:
+    out = io.BytesIO()
+    PIL.Image.new("RGB", size, "teal").save(out, image_format)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("image_format", "mime"), [("GIF", "image/gif"), ("WEBP", "image/webp")]
+)
+def test_gif_and_webp_photos_are_taken_with_their_size(
+    sandbox, g, page_token, image_format, mime
+):
+    photo = requests.post(
+        f"{g}/{FB_PAGE_COUNCIL}/photos",
+        data={"caption": "Bin day", "access_token": page_token},
+        files={"source": (f"p.{image_format.lower()}", picture(image_format), mime)},
+        timeout=5,
+    )
+
+    assert photo.status_code == 200, photo.text
+    post = requests.get(
+        f"{g}/{photo.json()['post_id']}",
+        params={"access_token": page_token, "fields": "attachments"},
+        timeout=5,
+    ).json()
+    image = post["attachments"]["data"][0]["media"]["image"]
+    assert (image["width"], image["height"]) == (40, 30)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import time
 
+import PIL.Image
 import pytest
 import requests
 import tweepy
@@ -110,7 +112,12 @@ def test_rate_limit_raises_too_many_requests(client, sandbox):
     with pytest.raises(tweepy.TooManyRequests) as info:
         client.create_tweet(text="Rate limited", user_auth=False)
     assert before + 118 <= info.value.reset_time <= before + 122
-    assert info.value.api_codes == [88]
+    # X API v2 answers a 429 with a problem, not v1.1's code 88.
+    assert info.value.response.headers["Content-Type"].startswith(
+        "application/problem+json"
+    )
+    assert info.value.response.json()["title"] == "Too Many Requests"
+    assert info.value.api_codes == []
     assert info.value.response.headers["x-rate-limit-remaining"] == "0"
     assert info.value.response.headers["Retry-After"] == "120"
     assert client.create_tweet(text="Rate limited", user_auth=False).data["id"]
@@ -324,3 +331,39 @@ def test_since_id_takes_precedence_over_start_time(client):
 def test_bad_times_are_bad_requests(client, params):
     with pytest.raises(tweepy.BadRequest):
         client.get_users_tweets(X_USER_ID, user_auth=False, **params)
+
+
+def test_links_come_back_as_tco_links_with_their_addresses(client):
+    link = "https://www.exampleshire.gov.uk/news/library-opening-hours-this-summer/"
+    made = client.create_tweet(text=f"New library hours {link}", user_auth=False)
+
+    tweet = client.get_tweet(
+        made.data["id"], tweet_fields=["entities"], user_auth=False
+    ).data
+
+    [url] = tweet.entities["urls"]
+    assert made.data["text"] == tweet.text
+    assert link not in tweet.text
+    assert tweet.text[url["start"] : url["end"]] == url["url"]
+    assert url["url"].startswith("https://t.co/")
+    assert url["expanded_url"] == link
+    assert url["display_url"] == "www.exampleshire.gov.uk/n…"
+
+
+def test_the_one_shot_upload_refuses_a_gif(sandbox_server, x_token):
+    gif = io.BytesIO()
+    PIL.Image.new("RGB", (40, 30), "teal").save(gif, "GIF")
+
+    answer = requests.post(
+        f"{sandbox_server.url}/x/2/media/upload",
+        headers={"Authorization": f"Bearer {x_token['access_token']}"},
+        data={"media_category": "tweet_image", "media_type": "image/gif"},
+        files={"media": ("notice.gif", gif.getvalue(), "image/gif")},
+        timeout=5,
+    )
+
+    assert answer.status_code == 400
+    assert (
+        "chunked upload and media_category tweet_gif"
+        in (answer.json()["errors"][0]["message"])
+    )

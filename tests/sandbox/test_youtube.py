@@ -309,3 +309,38 @@ def test_uploads_playlist_pages_newest_first(yt, sandbox):
     assert len(items) == 63 == len({i["id"] for i in items})
     assert titles[:60] == [f"Planning committee {n}" for n in reversed(range(60))]
     assert published == sorted(published, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "reason_field", "reason", "processing"),
+    [
+        ("rejected", "rejectionReason", "duplicate", "terminated"),
+        ("failed", "failureReason", "codec", "failed"),
+    ],
+)
+def test_processing_can_reject_or_fail_a_video(
+    yt, sandbox, outcome, reason_field, reason, processing
+):
+    sandbox.set_scenario("youtube", processing_seconds=0, processing_outcome=outcome)
+    media = MediaIoBaseUpload(io.BytesIO(VIDEO), mimetype="video/mp4")
+    made = yt.videos().insert(part="status", body=BODY, media_body=media).execute()
+
+    listed = yt.videos().list(part="status,processingDetails", id=made["id"])
+    [video] = listed.execute()["items"]
+
+    assert made["status"]["uploadStatus"] == outcome
+    assert video["status"][reason_field] == reason
+    assert video["processingDetails"]["processingStatus"] == processing
+
+
+def test_a_video_being_processed_says_how_long_is_left(yt, sandbox):
+    sandbox.set_scenario("youtube", processing_seconds=600)
+    media = MediaIoBaseUpload(io.BytesIO(VIDEO), mimetype="video/mp4")
+    made = yt.videos().insert(part="status", body=BODY, media_body=media).execute()
+
+    listed = yt.videos().list(part="processingDetails", id=made["id"])
+    [video] = listed.execute()["items"]
+
+    details = video["processingDetails"]
+    assert details["processingStatus"] == "processing"
+    assert 590_000 < int(details["processingProgress"]["timeLeftMs"]) <= 600_000
