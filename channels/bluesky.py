@@ -233,7 +233,7 @@ class BlueskyAdapter(ChannelAdapter):
                     remote_id=rkey,
                     text=getattr(view.record, "text", ""),
                     permalink=self._permalink(rkey),
-                    created_at=parse_time(view.indexed_at),
+                    created_at=parse_time(view.indexed_at, "Bluesky", "indexedAt"),
                     media=tuple(
                         FeedMedia(url=image.fullsize, alt_text=image.alt)
                         for image in images
@@ -401,7 +401,7 @@ class BlueskyAdapter(ChannelAdapter):
             self._feed_pages(min(max(limit, 1), PAGE_SIZE)),
             limit=limit,
             since=since,
-            created=lambda view: parse_time(view.indexed_at),
+            created=lambda view: parse_time(view.indexed_at, "Bluesky", "indexedAt"),
         )
 
     def _feed_pages(self, size: int) -> Iterator[Any]:

@@ -363,4 +363,4 @@ def _created(status: Mapping[str, Any]) -> datetime:
     value = status.get("created_at")
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return parse_time(value)
+    return parse_time(value, "Mastodon", "created_at")

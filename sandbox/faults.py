@@ -34,8 +34,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "omit_timestamps": False,
     },
     "x": {"omit_timestamps": False},
-    "mastodon": {},
-    "bluesky": {},
+    "mastodon": {"omit_timestamps": False},
+    "bluesky": {"omit_timestamps": False},
     "youtube": {
         "omit_timestamps": False,
         # Seconds before a new video shows in its channel's uploads playlist.

@@ -378,6 +378,8 @@ def post_view(ctx: Ctx, rec: dict[str, Any]) -> dict[str, Any]:
         "indexedAt": bsky_time(rec["created_ts"]),
         "labels": [],
     }
+    if ctx.faults.scenario("bluesky", "omit_timestamps"):
+        view["indexedAt"] = ""
     if rec["media"]:
         view["embed"] = {
             "$type": "app.bsky.embed.images#view",

@@ -101,6 +101,13 @@ def _media_entity(ctx: Ctx, mid: str) -> dict[str, Any]:
 
 
 def status_entity(ctx: Ctx, rec: dict[str, Any]) -> dict[str, Any]:
+    entity = _status_entity(ctx, rec)
+    if ctx.faults.scenario("mastodon", "omit_timestamps"):
+        entity["created_at"] = None
+    return entity
+
+
+def _status_entity(ctx: Ctx, rec: dict[str, Any]) -> dict[str, Any]:
     acct = ctx.state.data["accounts"]["mastodon"][rec["account_id"]]
     metrics = rec["metrics"]
     return {
