@@ -38,9 +38,12 @@ test: $(TEST_STAMP) $(NODE_STAMP) chromium
 	$(BIN)/bandit -q -c pyproject.toml -r council_site publishing channels sandbox benchmarks --severity-level high
 	$(BIN)/python -m pytest
 
-# 300 announcements x 3 channels against a faulty sandbox, two workers (SIGKILLed
-# twice), beat, and a Redis restart when Redis is local; fails on any duplicate or
-# lost post. The suite runs only a short one (tests/proof/test_soak.py).
+# A hundred random lifecycles (tests/publishing/test_lifecycle_properties.py),
+# then 300 announcements x 3 channels against a faulty sandbox (a fifth of
+# YouTube's upload answers lost, its playlist lagging): two workers SIGKILLed,
+# beat killed and started again, Redis and PostgreSQL restarted when they are
+# local and we are root; fails on any duplicate, lost or failed post. The suite
+# runs only a short one (tests/proof/test_soak.py).
 soak: $(TEST_STAMP)
 	LIFECYCLE_EXAMPLES=100 $(BIN)/python -m pytest -q tests/publishing/test_lifecycle_properties.py
 	$(BIN)/python -m pytest -m soak tests/proof/test_soak.py
