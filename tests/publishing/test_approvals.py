@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 from wagtail.models import PageLogEntry
 
 from publishing import content
@@ -35,7 +36,8 @@ def finding(field, text, message):
 @pytest.fixture
 def held(site, people, tmp_path):
     image = tmp_path / "bins.jpg"
-    image.write_bytes(b"\xff\xd8\xff\xe0 a JPEG, as far as this test goes")
+    # A real (small) JPEG: pictures are known by their content, not their name.
+    Image.new("RGB", (64, 48), (40, 120, 60)).save(image, "JPEG")
     page = PolicyPageFactory(parent=site["policies"], title="Bin day changes")
     row = make_row(
         make_account("facebook", "200000000001", "Exampleshire CC"),
