@@ -22,6 +22,10 @@ def flags_to_places(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # PostgreSQL refuses to alter a table in the transaction that updated its
+    # rows (their deferred foreign-key checks are still pending), so the rows
+    # are moved, and committed, before the flags' columns are dropped.
+    atomic = False
 
     dependencies = [
         ("publishing", "0008_update_post_found_after_change"),
