@@ -117,7 +117,7 @@ def test_a_database_that_cannot_be_opened_fails_without_saying_why(tmp_path, db)
 
 def test_a_broker_that_refuses_connections_fails(db):
     # Nothing listens on port 1: the connection is refused at once.
-    down = Celery(broker="redis://127.0.0.1:1/0")
+    down = Celery(broker="redis://127.0.0.1:1/0", set_as_current=False)
 
     result = readiness(checks={"broker": partial(check_broker, app=down)})
 
