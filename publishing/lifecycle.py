@@ -233,8 +233,8 @@ for state in (S.FAILED, S.CANCELLED):
              "fresh", "check", "enqueue", audit="requeued")
 
 # Published again while the post is being taken down, or after.
-_add(S.RETRACTED, RT, "republished", S.PENDING, P, "content", "fresh", "check",
-     "enqueue", audit="requeued")
+_add(S.RETRACTED, RT, "republished", S.PENDING, P, "content", "forget_post", "fresh",
+     "check", "enqueue", audit="requeued")
 # A retraction a worker has started (or tried) runs to the end, then the post
 # is sent again; one not started (or cancelled) is called off: the post stands,
 # updated if need be, and a send that left no answer is looked for.
@@ -325,11 +325,11 @@ _add(S.SENDING, RT, "not_found", S.CANCELLED, RT, "release", "unpublished_note",
 # so a lost answer is followed by a look for the new post, never a second one.
 _add(S.UPDATING, U, "taken_down", S.SENDING, P, "forget_post", "sending_now",
      "new_post_time", audit="")
-_add(S.UPDATING, RT, "taken_down", S.RETRACTED, RT, "forget_post", "release",
+_add(S.UPDATING, RT, "taken_down", S.RETRACTED, RT, "keep_record", "release",
      "retracted_at", audit="retracted")
 # Taken down, or nothing was found to take down.
 for event in ("retracted", "not_found"):
-    _add(S.RETRACTING, RT, event, S.RETRACTED, RT, "forget_post", "release",
+    _add(S.RETRACTING, RT, event, S.RETRACTED, RT, "keep_record", "release",
          "retracted_at", audit="retracted")
     _add(S.RETRACTING, RP, event, S.PENDING, P, "forget_post", "release",
          "retracted_at", "fresh", "check", "enqueue", audit="retracted")
@@ -685,6 +685,16 @@ def _new_post_time(row, facts, plan):
     plan.changes["posted_at"] = None
 
 
+def _keep_record(row, facts, plan):
+    """The post is down: its id stays on the row for the record (and among
+    the row's taken-down posts, never adopted again)."""
+    gone = facts.get("remote_id") or row.remote_id
+    taken_down = list(row.retracted_remote_ids)
+    if gone and gone not in taken_down:
+        taken_down.append(gone)
+    plan.changes.update(retracted_remote_ids=taken_down, remote_id=gone)
+
+
 def _retracted_at(row, facts, plan):
     plan.changes.update(retracted_at=facts["now"], retrying_since=None)
 
@@ -759,6 +769,7 @@ EFFECTS: dict[str, Callable[[CrossPost, dict, _Plan], None]] = {
     "sending_now": _sending_now,
     "forget_post": _forget_post,
     "new_post_time": _new_post_time,
+    "keep_record": _keep_record,
     "retracted_at": _retracted_at,
     "error": _error,
     "backoff": _backoff,
