@@ -23,6 +23,7 @@ import time_machine
 from channels.base import ChannelAdapter
 from channels.errors import AuthError, RateLimitedError, RejectedError, TemporaryError
 from channels.values import Credentials, Image, Post
+from sandbox.png import make_png
 
 TIMEOUT = 2.0
 SHORT_TIMEOUT = 0.5
@@ -170,6 +171,28 @@ class AdapterContract:
         return self.adapter_class(
             self.config(url, **options), credentials, on_token_refresh=saver
         )
+
+    def publish_with_image(self, adapter, tmp_path, marker):
+        """Publish a post carrying one picture with its alt text; its result."""
+        path = tmp_path / "bin.png"
+        path.write_bytes(make_png(40, 30, (20, 160, 60)))
+        post = Post(
+            text=f"New bins {marker}",
+            link=marker,
+            marker=marker,
+            images=(Image(path, "A green wheelie bin", "image/png"),),
+        )
+        return adapter.publish(post)
+
+    def test_images_reach_the_platform_with_their_alt_text(
+        self, adapter, sandbox, tmp_path, marker
+    ):
+        if not adapter.supports_images or self.platform == "facebook":
+            pytest.skip("no pictures here, or a photo post of its own (its tests)")
+        result = self.publish_with_image(adapter, tmp_path, marker)
+
+        media = self.record(sandbox, result.remote_id)["media"]
+        assert [m["alt_text"] for m in media] == ["A green wheelie bin"]
 
     def record(self, sandbox: Any, remote_id: str) -> dict[str, Any]:
         posts = sandbox.posts(self.platform, include_deleted=True)

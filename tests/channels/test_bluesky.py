@@ -123,22 +123,9 @@ class TestBlueskyAdapter(AdapterContract):
         assert embed["external"]["uri"] == post.link
         assert embed["external"]["title"] == "Garden waste"
 
-    def test_images_reach_bluesky_with_their_alt_text(
-        self, adapter, sandbox, tmp_path, marker
-    ):
-        path = tmp_path / "bin.png"
-        path.write_bytes(make_png(40, 30, (20, 160, 60)))
-        post = Post(
-            text=f"New bins {marker}",
-            link=marker,
-            marker=marker,
-            images=(Image(path, "A green wheelie bin", "image/png"),),
-        )
+    def test_feed_copies_keep_the_pictures_alt_text(self, adapter, tmp_path, marker):
+        self.publish_with_image(adapter, tmp_path, marker)
 
-        result = adapter.publish(post)
-
-        media = self.record(sandbox, result.remote_id)["media"]
-        assert [m["alt_text"] for m in media] == ["A green wheelie bin"]
         feed = adapter.recent_posts(limit=1)
         assert feed[0].media[0].alt_text == "A green wheelie bin"
         assert requests.get(feed[0].media[0].url, timeout=TIMEOUT).status_code == 200

@@ -111,22 +111,9 @@ class TestMastodonAdapter(AdapterContract):
         assert record["edits"] == 1
         assert record["text"].startswith("Now on Tuesday.")
 
-    def test_images_reach_mastodon_with_their_alt_text(
-        self, adapter, sandbox, tmp_path, marker
-    ):
-        path = tmp_path / "bin.png"
-        path.write_bytes(make_png(40, 30, (20, 160, 60)))
-        post = Post(
-            text=f"New bins {marker}",
-            link=marker,
-            marker=marker,
-            images=(Image(path, "A green wheelie bin", "image/png"),),
-        )
+    def test_feed_copies_keep_the_pictures_alt_text(self, adapter, tmp_path, marker):
+        self.publish_with_image(adapter, tmp_path, marker)
 
-        result = adapter.publish(post)
-
-        media = self.record(sandbox, result.remote_id)["media"]
-        assert [m["alt_text"] for m in media] == ["A green wheelie bin"]
         feed = adapter.recent_posts(limit=1)[0]
         assert [m.alt_text for m in feed.media] == ["A green wheelie bin"]
 

@@ -130,23 +130,6 @@ class TestXAdapter(AdapterContract):
 
         assert policies == {"leave": False, "repost": True}
 
-    def test_images_reach_x_with_their_alt_text(
-        self, adapter, sandbox, tmp_path, marker
-    ):
-        path = tmp_path / "bin.png"
-        path.write_bytes(make_png(40, 30, (20, 160, 60)))
-        post = Post(
-            text=f"New bins {marker}",
-            link=marker,
-            marker=marker,
-            images=(Image(path, "A green wheelie bin", "image/png"),),
-        )
-
-        result = adapter.publish(post)
-
-        media = self.record(sandbox, result.remote_id)["media"]
-        assert [m["alt_text"] for m in media] == ["A green wheelie bin"]
-
     def test_permalink_uses_the_username_from_the_api(
         self, adapter, post, sandbox_server
     ):
