@@ -670,13 +670,20 @@ def _sending_now(row, facts, plan):
     plan.changes["sent_hash"] = plan.changes.get("content_hash", row.content_hash)
 
 
-def _forget_post(row, facts, plan):
+def _taken_down(row, facts, plan) -> str:
+    """Add the post just taken down to the row's taken-down posts (never
+    adopted again); its id."""
     gone = facts.get("remote_id") or row.remote_id
     taken_down = list(row.retracted_remote_ids)
     if gone and gone not in taken_down:
         taken_down.append(gone)
-    plan.changes.update(retracted_remote_ids=taken_down, remote_id="", permalink="",
-                        posted_hash="")
+    plan.changes["retracted_remote_ids"] = taken_down
+    return gone
+
+
+def _forget_post(row, facts, plan):
+    _taken_down(row, facts, plan)
+    plan.changes.update(remote_id="", permalink="", posted_hash="")
 
 
 def _new_post_time(row, facts, plan):
@@ -688,11 +695,7 @@ def _new_post_time(row, facts, plan):
 def _keep_record(row, facts, plan):
     """The post is down: its id stays on the row for the record (and among
     the row's taken-down posts, never adopted again)."""
-    gone = facts.get("remote_id") or row.remote_id
-    taken_down = list(row.retracted_remote_ids)
-    if gone and gone not in taken_down:
-        taken_down.append(gone)
-    plan.changes.update(retracted_remote_ids=taken_down, remote_id=gone)
+    plan.changes["remote_id"] = _taken_down(row, facts, plan)
 
 
 def _retracted_at(row, facts, plan):
