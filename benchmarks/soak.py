@@ -293,7 +293,7 @@ class CommsManager:
         """Sign in again at the sandbox and save the account through the connect
         screen's own function, which resumes its waiting posts."""
         from channels.values import ConnectedAccount, Credentials
-        from publishing.views.connecting import save_connected
+        from publishing.accounts import save_connected
 
         token = self.control.mint_token(account.platform, account_id=account.remote_id)
         found = ConnectedAccount(
