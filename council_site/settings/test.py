@@ -26,7 +26,15 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 AXES_ENABLED = False
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # TEST_RUN_NAME keeps two suites on one checkout (e.g. two terminals) apart.
-TEST_DIR = VAR_DIR / os.environ.get("TEST_RUN_NAME", "test-run")
+# pytest-xdist runs the suite in several processes (PYTEST_XDIST_WORKER "gw0",
+# "gw1"...; the Celery workers they start inherit it): each gets a folder, a
+# sandbox port and a Redis database of its own, and pytest-django gives each a
+# test database of its own.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+XDIST_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER[2:].isdigit() else 0
+TEST_DIR = VAR_DIR / "-".join(
+    filter(None, [os.environ.get("TEST_RUN_NAME", "test-run"), XDIST_WORKER])
+)
 TEST_DIR.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = str(TEST_DIR / "media")
 
@@ -46,7 +54,7 @@ CROSSPOST_RETRY_WINDOW_SECONDS = int(
 
 # The sandbox that tests start (tests/sandbox_fixtures.py) listens on its own port,
 # so a `make run` sandbox on 8700 can keep running beside the suite.
-TEST_SANDBOX_PORT = int(os.environ.get("TEST_SANDBOX_PORT", "8799"))
+TEST_SANDBOX_PORT = int(os.environ.get("TEST_SANDBOX_PORT", "8799")) - XDIST_INDEX
 _TEST_SANDBOX_URL = f"http://127.0.0.1:{TEST_SANDBOX_PORT}"
 SANDBOX_HOSTS = [urlsplit(_TEST_SANDBOX_URL).netloc]
 for _channel in SOCIAL_CHANNELS.values():
@@ -68,6 +76,11 @@ SOCIAL_CHANNELS["youtube"]["OPTIONS"]["processing_wait"] = 0.0
 if os.environ.get("WORKER_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["WORKER_DATABASE_NAME"]
 CELERY_BROKER_DIR = TEST_DIR / "broker"
+if XDIST_INDEX and CELERY_BROKER_URL.startswith("redis"):  # noqa: F405
+    # The next Redis databases after the configured one, one per process.
+    _redis = urlsplit(CELERY_BROKER_URL)  # noqa: F405
+    _database = int(_redis.path.strip("/") or 0) + XDIST_INDEX
+    CELERY_BROKER_URL = _redis._replace(path=f"/{_database}").geturl()
 if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(CELERY_BROKER_DIR)
 

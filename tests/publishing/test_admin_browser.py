@@ -302,9 +302,14 @@ def test_comms_manager_retries_a_failed_post_and_approves_a_held_one(
     approved = rows.filter(has_text=held_page.title).locator(
         ".social-chips .social-chip"
     )
-    expect(approved.filter(has_text="Facebook: Posted")).to_have_count(
-        1, timeout=DELIVERY_MS
-    )
+    try:
+        expect(approved.filter(has_text="Facebook: Posted")).to_have_count(
+            1, timeout=DELIVERY_MS
+        )
+    except AssertionError as shown:
+        # Whether the worker never posted it or the list never showed it.
+        found = [(r.platform, r.state, r.last_error) for r in rows_for(held_page)]
+        raise AssertionError(f"{shown}\nrows: {found}\n{worker.log_tail()}") from None
     view_links = rows.get_by_role("link", name="View post", include_hidden=True)
     expect(view_links).to_have_count(4)
     expect(counts).to_contain_text("Posted: 4")
