@@ -219,6 +219,19 @@ class ChannelAdapter:
         """Likes, shares, comments and views where the platform offers them."""
         return self._call(lambda: self._metrics(remote_id))
 
+    def processing_outcome(self, remote_id: str) -> str:
+        """How the platform's processing of the post ``remote_id`` (one whose
+        :class:`PostResult` said ``"processing"``) has gone: ``"processed"``,
+        or ``"processing"`` while it goes on (ask again later).
+
+        Raises ``RejectedError`` with the platform's reason, in words, when it
+        refused the post after making it (YouTube rejects a video, or fails to
+        process it, after the upload) or the post is gone; the other errors as
+        any call. A platform that does not process posts answers
+        ``"processed"`` without a call.
+        """
+        return self._call(lambda: self._processing_outcome(remote_id))
+
     @classmethod
     def warm_up(cls, config: Mapping[str, Any]) -> None:
         """Do the one-off work of a first call ahead of time (a worker calls
@@ -314,6 +327,9 @@ class ChannelAdapter:
 
     def _metrics(self, remote_id: str) -> Metrics:
         return Metrics()
+
+    def _processing_outcome(self, remote_id: str) -> str:
+        return "processed"
 
     def classify_error(self, exc: Exception) -> ChannelError | None:
         """Turn a client library's exception into a ``ChannelError``.

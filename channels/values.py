@@ -65,7 +65,11 @@ class PostResult:
 
     remote_id: str
     permalink: str
-    state: str = "posted"  # or "processing" (e.g. a video still being encoded)
+    #: "posted", or "processing": the platform had not finished processing the
+    #: post when it answered (YouTube encodes a video after its upload), or
+    #: does not say, and may still refuse it; ask with
+    #: :meth:`~channels.base.ChannelAdapter.processing_outcome`.
+    state: str = "posted"
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,14 @@ def missing_scopes(token: Mapping[str, Any]) -> list[str]:
     return [scope for scope in SCOPES if scope not in granted]
 
 
+def _refuse_if_refused(status: dict[str, Any]) -> None:
+    """Raise :class:`RejectedError` with YouTube's reason when ``status`` says
+    it rejected the video or failed to process it."""
+    refusal = upload.processing_refusal(status)
+    if refusal is not None:
+        raise RejectedError(refusal, code=status.get("uploadStatus"))
+
+
 class YouTubeAdapter(ChannelAdapter):
     id = "youtube"
     name = "YouTube"
@@ -101,7 +109,8 @@ class YouTubeAdapter(ChannelAdapter):
         self.chunk_size = int(self.options.get("chunk_size", 4 * CHUNK_UNIT))
         self.upload_retries = int(self.options.get("upload_retries", 3))
         # How long a publish follows YouTube's processing of the new video
-        # before it records the post as still processing.
+        # before it records the post as still processing (publishing then
+        # asks again later: processing_outcome).
         self.processing_wait = float(self.options.get("processing_wait", 0))
         self.retract_policy = self.option(
             "retract_policy", "private", ("private", "delete")
@@ -178,12 +187,21 @@ class YouTubeAdapter(ChannelAdapter):
             if left <= 0:
                 break
             time.sleep(upload.poll_interval(details, left))
-            item = self._video(video_id, "status,processingDetails")
-            status, details = item["status"], item.get("processingDetails", {})
-        refusal = upload.processing_refusal(status)
-        if refusal is not None:
-            raise RejectedError(refusal, code=status.get("uploadStatus"))
+            status, details = self._processing(video_id)
+        _refuse_if_refused(status)
         return status
+
+    def _processing_outcome(self, remote_id: str) -> str:
+        status, _details = self._processing(remote_id)
+        _refuse_if_refused(status)
+        # "uploaded" means YouTube is still processing the video.
+        return "processing" if status.get("uploadStatus") == "uploaded" else "processed"
+
+    def _processing(self, video_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The video's ``status`` and ``processingDetails``, as YouTube has
+        them now (one ``videos.list``, 1 quota unit)."""
+        item = self._video(video_id, "status,processingDetails")
+        return item["status"], item.get("processingDetails", {})
 
     def _update(self, remote_id: str, post: Post) -> PostResult:
         current = self._video(remote_id, "snippet")["snippet"]
@@ -228,7 +246,11 @@ class YouTubeAdapter(ChannelAdapter):
             snippet = item.get("snippet", {})
             if contains_marker(snippet.get("description"), marker):
                 video_id = snippet["resourceId"]["videoId"]
-                return PostResult(video_id, self._permalink(video_id))
+                # The uploads playlist does not say how processing went (the
+                # video may be minutes old, or rejected): it is asked later.
+                return PostResult(
+                    video_id, self._permalink(video_id), state="processing"
+                )
         return None
 
     def _recent_posts(self, limit: int) -> list[FeedItem]:

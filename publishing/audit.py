@@ -36,6 +36,8 @@ ACTIONS = {
     "post_again": "Social post to be sent again once its retraction lands",
     "retrying": "Social post will be retried",
     "failed": "Social post failed",
+    "processed": "Social post processed by the platform",
+    "processing_unconfirmed": "Social post still processing; no longer checked",
     "needs_reconnect": "Social account needs reconnecting",
     "cancelled": "Social post cancelled",
     "retry": "Social post retried by hand",

@@ -89,6 +89,13 @@ EVENTS = {
     "auth_failed": "the token was refused after a refresh",
     "account_unusable": "the account needs reconnecting or was disconnected",
     "gave_up": "temporary faults went on past the attempt limit",
+    # The platform, asked later how it processed a post (publishing.processing)
+    "processed": "the platform finished processing a post it was still "
+    "processing when it answered",
+    "processing_failed": "the platform refused a post after making it: YouTube "
+    "rejected the video or failed to process it (or it is gone)",
+    "processing_unconfirmed": "the platform had not finished processing the post "
+    "when the time to follow it ran out",
     # People (publishing.actions, publishing.accounts)
     "approved": "a comms manager approved a held post",
     "rejected": "a comms manager rejected a held post",
@@ -133,12 +140,18 @@ def _under_way(row: CrossPost, facts: dict) -> bool:
     return bool(row.lease_owner) and expires is not None and expires > facts["now"]
 
 
+def _being_processed(row: CrossPost, facts: dict) -> bool:
+    """The platform was still processing the row's post when it last said."""
+    return row.processing_since is not None
+
+
 GUARDS: dict[str, Callable[[CrossPost, dict], bool]] = {
     "has post": _has_post,
     "post shows the page": _shows_the_page,
     "started": _started,
     "sent what it holds": _sent_what_it_holds,
     "under way": _under_way,
+    "being processed": _being_processed,
 }
 
 
@@ -334,6 +347,29 @@ for event in ("retracted", "not_found"):
     _add(S.RETRACTING, RP, event, S.PENDING, P, "forget_post", "release",
          "retracted_at", "fresh", "check", "enqueue", audit="retracted")
 
+# The platform's processing. YouTube processes a video after its upload and
+# may reject it (a duplicate, a copyright claim) or fail to process it (its
+# codec) then, minutes or hours later. A post recorded while that goes on is
+# "being processed" (record_post notes it) and publishing.processing asks the
+# platform again later. Processing is the platform's, beside whatever the row
+# does next (an edited page's update goes while YouTube encodes), so it is a
+# fact of the post, read by the guard and written by the effects, rather than
+# a place; its outcome is taken once the row is posted again. A refused video
+# is not live: the row fails with the platform's reason and holds no post (its
+# id stays among the row's taken-down posts, never adopted again, and in the
+# audit entry), so Retry or the page published again uploads the video anew,
+# which can never make two live posts, and unpublishing has nothing to take
+# down. Past its time (CROSSPOST_PROCESSING_WINDOW_SECONDS) the post stays
+# posted, no longer followed, with a note. (A posted row can still be leased:
+# its update was called off by the page changing back while a worker sent it.
+# A refused video releases it, so that worker's answer is not recorded.)
+_add(S.POSTED, P, "processed", S.POSTED, P, "processing_over",
+     guard="being processed")
+_add(S.POSTED, P, "processing_failed", S.FAILED, P, "refused_after_posting", "error",
+     "release", guard="being processed", audit="failed")
+_add(S.POSTED, P, "processing_unconfirmed", S.POSTED, P, "processing_over", "error",
+     guard="being processed")
+
 # Faults. A publish that left no answer may have posted: it is reconciled.
 _IN_FLIGHT_PLACES = sorted({(IN_FLIGHT[op], op) for op in ALL_OPS}) + [
     (S.SENDING, RT),
@@ -430,6 +466,8 @@ def refusal(state: str, operation: str, event: str) -> str:
         return "only a post that stands is taken down by hand"
     if event in ("reconnected", "account_parked"):
         return f"a {state} row does not wait on its account"
+    if event in ("processed", "processing_failed", "processing_unconfirmed"):
+        return "only a posted post the platform is still processing is followed"
     if event == "unpublished":
         return "nothing of this row stands or waits: there is nothing to take down"
     if event == "republished":
@@ -491,8 +529,11 @@ def _plan(row: CrossPost, event: str, facts: dict) -> _Plan:
 
 
 #: Fields a compare-and-set requires unchanged since the row was read: where it
-#: is, who holds it, how often it was tried, and what it says.
-EXPECTED = ("state", "operation", "lease_owner", "attempts", "content_hash")
+#: is, who holds it, how often it was tried, what it says and which post it
+#: holds (what the platform said of one post is never applied to another).
+EXPECTED = (
+    "state", "operation", "lease_owner", "attempts", "content_hash", "remote_id",
+)
 
 
 def advance(row: CrossPost, event: str, *, user=None, owned: bool = False,
@@ -664,6 +705,26 @@ def _record_post(row, facts, plan):
     plan.audit_data.setdefault("permalink", result.permalink)
     if plan.line.event == "found":
         plan.audit_data.setdefault("remote_id", result.remote_id)
+    _follow_processing(row, result, facts, plan)
+
+
+def _follow_processing(row, result, facts, plan):
+    """A post the platform is still processing is asked about again, from the
+    next run of :mod:`publishing.processing` on; a new post it has processed is
+    not. An answer about the post the row already holds (an update's) changes
+    nothing: it does not say."""
+    new_post = result.remote_id != row.remote_id
+    if result.state == "processing" and (new_post or row.processing_since is None):
+        plan.changes.update(
+            processing_since=facts["now"], processing_check_at=facts["now"]
+        )
+    elif result.state != "processing" and new_post:
+        _processing_over(row, facts, plan)
+
+
+def _processing_over(row, facts, plan):
+    """The post is no longer followed: processed, refused, gone or given up."""
+    plan.changes.update(processing_since=None, processing_check_at=None)
 
 
 def _sending_now(row, facts, plan):
@@ -671,19 +732,28 @@ def _sending_now(row, facts, plan):
 
 
 def _taken_down(row, facts, plan) -> str:
-    """Add the post just taken down to the row's taken-down posts (never
-    adopted again); its id."""
+    """Add the post just taken down (or refused) to the row's taken-down posts
+    (never adopted again), whose processing is no longer followed; its id."""
     gone = facts.get("remote_id") or row.remote_id
     taken_down = list(row.retracted_remote_ids)
     if gone and gone not in taken_down:
         taken_down.append(gone)
     plan.changes["retracted_remote_ids"] = taken_down
+    _processing_over(row, facts, plan)
     return gone
 
 
 def _forget_post(row, facts, plan):
     _taken_down(row, facts, plan)
     plan.changes.update(remote_id="", permalink="", posted_hash="")
+
+
+def _refused_after_posting(row, facts, plan):
+    """The platform refused the post after making it: nothing of it is live,
+    so the row holds no post; its id stays among the row's taken-down posts
+    (never adopted again) and in the audit entry."""
+    plan.audit_data["remote_id"] = row.remote_id
+    _forget_post(row, facts, plan)
 
 
 def _new_post_time(row, facts, plan):
@@ -771,6 +841,8 @@ EFFECTS: dict[str, Callable[[CrossPost, dict, _Plan], None]] = {
     "record_post": _record_post,
     "sending_now": _sending_now,
     "forget_post": _forget_post,
+    "refused_after_posting": _refused_after_posting,
+    "processing_over": _processing_over,
     "new_post_time": _new_post_time,
     "keep_record": _keep_record,
     "retracted_at": _retracted_at,
@@ -795,9 +867,15 @@ def mermaid() -> str:
     """The table as a Mermaid state diagram (the README's, kept equal by a test).
 
     One node per ``(state, operation)``; an edge per transition that changes
-    the place, labelled with its event and guard."""
+    the place, labelled with its event and guard, and a loop for the lines of
+    an event that never does (a post's processing ends, the row stays put)."""
     def node(state: str, operation: str) -> str:
         return f"{state}_{operation}"
+
+    moving = {
+        line.event for line in TABLE
+        if (line.state, line.operation) != (line.to_state, line.to_operation)
+    }
 
     lines = ["stateDiagram-v2"]
     for state, operation in sorted(PLACES):
@@ -808,7 +886,7 @@ def mermaid() -> str:
     for line in TABLE:
         source = node(line.state, line.operation)
         target = node(line.to_state, line.to_operation)
-        if source == target:
+        if source == target and line.event in moving:
             continue
         label = line.event + (f" [{line.guard}]" if line.guard else "")
         labels = edges.setdefault((source, target), [])

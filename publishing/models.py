@@ -274,8 +274,22 @@ class CrossPost(models.Model):
     retracted_remote_ids = models.JSONField(
         default=list,
         blank=True,
-        help_text="This row's earlier posts, taken down: never adopted as a new one "
-        "(a video made private keeps its page's link).",
+        help_text="This row's earlier posts, taken down or refused by the platform "
+        "after it made them: never adopted as a new one (a video made private keeps "
+        "its page's link).",
+    )
+    processing_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Since when the platform has been processing the row's post "
+        "(YouTube encodes a video after its upload, and may reject it then); empty "
+        "once it is processed, refused or taken down, or no longer followed.",
+    )
+    processing_check_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the platform is next asked how its processing of the post "
+        "goes.",
     )
 
     remote_id = models.CharField(max_length=200, blank=True)
@@ -332,6 +346,13 @@ class CrossPost(models.Model):
             models.Index(fields=["platform", "state"]),
             models.Index(fields=["account", "posted_at"]),
             models.Index(fields=["department", "created_at"]),
+            # Only the few rows whose post the platform is processing: the
+            # follow-up's query, every minute.
+            models.Index(
+                fields=["processing_check_at"],
+                condition=Q(processing_check_at__isnull=False),
+                name="crosspost_processing_check",
+            ),
         ]
         permissions = [
             ("approve_crosspost", "Can approve or reject held cross-posts"),
@@ -350,6 +371,12 @@ class CrossPost(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in self.FINAL_STATES
+
+    @property
+    def is_processing(self) -> bool:
+        """Posted, and the platform was still processing the post when it last
+        said (YouTube encoding a video): it may yet refuse it."""
+        return self.state == self.State.POSTED and self.processing_since is not None
 
     @property
     def queue(self) -> str:

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from channels import registry
 
-from . import accounts, alerts, delivery, dispatch, feeds, metrics
+from . import accounts, alerts, delivery, dispatch, feeds, metrics, processing
 from .heartbeat import note_alive
 from .models import PeriodicRun
 
@@ -111,6 +111,13 @@ def refresh_feeds() -> int:
 def refresh_metrics() -> int:
     """Store likes, shares, comments and views of the last 30 days' posts."""
     return metrics.refresh_metrics().updated
+
+
+@shared_task(ignore_result=True)
+def check_processing() -> int:
+    """Ask the platforms how their processing of the posts recorded while it
+    went on has ended (beat, every minute); how many were asked."""
+    return processing.check_due().asked
 
 
 @shared_task(bind=True, ignore_result=True)

@@ -341,6 +341,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publishing.tasks.refresh_feeds",
         "schedule": 600.0,
     },
+    # How YouTube's processing of videos recorded while it went on has ended
+    # (publishing/processing.py); each post is asked at lengthening intervals.
+    "check-processing": {
+        "task": "publishing.tasks.check_processing",
+        "schedule": 60.0,
+    },
     "refresh-metrics": {
         "task": "publishing.tasks.refresh_metrics",
         "schedule": 15 * 60.0,
@@ -386,6 +392,12 @@ CROSSPOST_LEASE_MARGIN_SECONDS = env.int("CROSSPOST_LEASE_MARGIN_SECONDS", defau
 # fails with the platform's last words (and comms managers are alerted).
 CROSSPOST_RETRY_WINDOW_SECONDS = env.int(
     "CROSSPOST_RETRY_WINDOW_SECONDS", default=24 * 3600
+)
+# A post the platform was still processing when it was recorded (a YouTube
+# video) is asked about again for this long after its upload, at lengthening
+# intervals; past it, it stays posted, no longer followed, with a note.
+CROSSPOST_PROCESSING_WINDOW_SECONDS = env.int(
+    "CROSSPOST_PROCESSING_WINDOW_SECONDS", default=24 * 3600
 )
 CROSSPOST_RETRY_BASE_SECONDS = env.float("CROSSPOST_RETRY_BASE_SECONDS", default=15.0)
 CROSSPOST_RETRY_MAX_SECONDS = env.float("CROSSPOST_RETRY_MAX_SECONDS", default=3600.0)

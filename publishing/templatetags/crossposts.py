@@ -33,9 +33,19 @@ def allows(row, event: str) -> bool:
 
 
 @register.filter
-def tone(state: str) -> str:
-    """The colour of a state's chip: failed, held, posted or waiting."""
-    return wording.tone(state)
+def chip_tone(row) -> str:
+    """The colour of a row's chip: failed, held, posted or waiting."""
+    return wording.chip_tone(row)
+
+
+@register.filter
+def chip_state(row) -> str:
+    return wording.chip_state(row)
+
+
+@register.filter
+def processing_note(row) -> str:
+    return wording.processing_note(row)
 
 
 @register.filter

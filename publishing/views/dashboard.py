@@ -49,6 +49,8 @@ LISTING_FIELDS = (
     "review_reason",
     "created_at",
     "posted_at",
+    "processing_since",
+    "processing_check_at",
     "account__platform",
     "account__display_name",
 )

@@ -56,6 +56,7 @@ def panel_context(page_id: int | None, user) -> dict:
             {
                 "row": row,
                 "error": wording.error_in_plain_words(row),
+                "processing": wording.processing_note(row),
                 "next_step": wording.next_step(row, can_retry=can_retry),
                 "findings": [f.get("message", "") for f in row.guard_findings],
             }

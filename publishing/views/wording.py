@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from ..models import CrossPost
+from ..processing import thing
 
 State = CrossPost.State
 
@@ -52,6 +53,32 @@ TONES = {
 
 def tone(state: str) -> str:
     return TONES.get(state, "waiting")
+
+
+def chip_tone(row: CrossPost) -> str:
+    """A row's chip colour: its state's, but grey (on its way) while the
+    platform is processing the post."""
+    return "waiting" if row.is_processing else tone(row.state)
+
+
+def chip_state(row: CrossPost) -> str:
+    """A row's state on its chip: "Processing" while the platform processes
+    the post, else the state's name."""
+    return "Processing" if row.is_processing else row.get_state_display()
+
+
+def processing_note(row: CrossPost) -> str:
+    """While the platform is processing the post: what that means and when it
+    is next asked ("" otherwise)."""
+    if not row.is_processing:
+        return ""
+    name = row.get_platform_display()
+    due = row.processing_check_at
+    when = f"at {clock(due)}" if due and due > timezone.now() else "within a minute"
+    return (
+        f"{name} is processing the {thing(row)}. It is asked again {when}; if "
+        f"{name} rejects it, it fails here with {name}'s reason."
+    )
 
 
 def clock(moment: datetime | None, now: datetime | None = None) -> str:

@@ -264,6 +264,16 @@ class AdapterContract:
         assert found is not None and found.remote_id == created[0]["id"]
         assert found.permalink.startswith("http")
 
+    def test_a_post_is_processed_once_the_platform_is_done_with_it(
+        self, adapter, post
+    ):
+        """At once, or (a YouTube video, encoded after its upload) once the
+        platform has finished: asked later with ``processing_outcome``."""
+        result = adapter.publish(post)
+
+        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=1)):
+            assert adapter.processing_outcome(result.remote_id) == "processed"
+
     def list_calls(self, sandbox: Any) -> int:
         return sum(
             1

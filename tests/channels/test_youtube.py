@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import time_machine
 
 from channels import google_api
 from channels.errors import (
@@ -364,6 +366,93 @@ class TestYouTubeAdapter(AdapterContract):
         result = adapter.publish(post)
 
         assert result.state == "posted"
+
+    def uploaded_while_processing(self, adapter, sandbox, post, **scenario):
+        """Publish with the sandbox processing the video for ten minutes, then
+        ending as ``scenario`` says; the result, recorded while processing."""
+        sandbox.set_scenario("youtube", processing_seconds=600, **scenario)
+        result = adapter.publish(post)
+        assert result.state == "processing"
+        return result
+
+    def test_a_video_rejected_after_the_publish_is_refused_when_asked_later(
+        self, adapter, sandbox, post
+    ):
+        result = self.uploaded_while_processing(
+            adapter,
+            sandbox,
+            post,
+            processing_outcome="rejected",
+            rejection_reason="claim",
+        )
+        assert adapter.processing_outcome(result.remote_id) == "processing"
+
+        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=11)):
+            with pytest.raises(RejectedError) as caught:
+                adapter.processing_outcome(result.remote_id)
+
+        assert caught.value.message == (
+            "YouTube rejected the video: a copyright claim (claim)."
+        )
+        assert caught.value.code == "rejected"
+
+    def test_a_video_youtube_failed_to_process_is_refused_with_the_reason(
+        self, adapter, sandbox, post
+    ):
+        result = self.uploaded_while_processing(
+            adapter,
+            sandbox,
+            post,
+            processing_outcome="failed",
+            failure_reason="invalidFile",
+        )
+
+        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=11)):
+            with pytest.raises(RejectedError) as caught:
+                adapter.processing_outcome(result.remote_id)
+
+        assert caught.value.message == (
+            "YouTube could not process the video: it is not a video file YouTube "
+            "can read (invalidFile)."
+        )
+
+    def test_asking_about_processing_costs_one_videos_list(
+        self, adapter, sandbox, post
+    ):
+        result = self.uploaded_while_processing(adapter, sandbox, post)
+        before = len(sandbox.requests_log("youtube"))
+
+        adapter.processing_outcome(result.remote_id)
+
+        [asked] = sandbox.requests_log("youtube")[before:]
+        assert (asked["method"], asked["operation"]) == ("GET", "get")
+        assert "processingDetails" in str(asked["query"])
+
+    def test_a_server_error_while_asking_about_processing_is_temporary(
+        self, adapter, sandbox, post
+    ):
+        result = self.uploaded_while_processing(adapter, sandbox, post)
+        sandbox.add_fault("youtube", "get", "server_error", count=2)
+
+        with pytest.raises(TemporaryError):
+            adapter.processing_outcome(result.remote_id)
+
+    def test_a_deleted_video_is_refused_when_asked_about(self, adapter, sandbox, post):
+        result = self.uploaded_while_processing(adapter, sandbox, post)
+        adapter._execute(adapter.youtube.videos().delete(id=result.remote_id))
+
+        with pytest.raises(RejectedError, match="no longer on YouTube"):
+            adapter.processing_outcome(result.remote_id)
+
+    def test_a_video_found_by_its_link_is_followed_as_still_processing(
+        self, adapter, post, sandbox, marker
+    ):
+        """The uploads playlist does not say how processing went."""
+        self.lose_publish_response(adapter, post, sandbox)
+
+        found = adapter.find_by_marker(marker)
+
+        assert found is not None and found.state == "processing"
 
     def test_making_a_video_private_keeps_its_other_status_settings(
         self, adapter, post

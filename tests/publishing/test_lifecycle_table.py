@@ -72,7 +72,8 @@ def test_a_refused_event_raises_with_its_reason():
 NOW = timezone.now()
 
 
-def _row(state, operation, has_post, shows_page, started, under_way, sent_matches):
+def _row(state, operation, has_post, shows_page, started, under_way, sent_matches,
+         processing=False):
     lease_owner = "worker-1" if started and under_way else ""
     return CrossPost(
         pk=None if state == NEW else 1,
@@ -89,6 +90,8 @@ def _row(state, operation, has_post, shows_page, started, under_way, sent_matche
         media={},
         guard_findings=[],
         retracted_remote_ids=[],
+        processing_since=NOW if processing else None,
+        processing_check_at=NOW if processing else None,
     )
 
 
@@ -104,6 +107,7 @@ def _abstract(row: CrossPost) -> tuple:
         bool(row.attempts or row.lease_owner or row.last_error),
         under_way,
         row.sent_hash == row.content_hash,
+        row.processing_since is not None,
     )
 
 
@@ -129,11 +133,13 @@ def _facts_for(event: str, row: CrossPost) -> list[dict]:
             for problems in ([], ["Too long for X."])
         ]
     if event in ("posted", "found"):
+        # The platform may still be processing the post (a YouTube video).
         return [
-            {**base, "result": PostResult("post-2", "https://p.example/2"),
+            {**base, "result": PostResult("post-2", "https://p.example/2", state),
              "sent_hash": sent, "problems": [], "findings": findings}
             for sent in ("c1", "c0")
             for findings in ([], [FINDING])
+            for state in ("posted", "processing")
         ]
     if event in ("taken_down", "retracted"):
         return [{**base, "remote_id": row.remote_id or "post-3", "problems": [],
@@ -216,6 +222,74 @@ def test_every_reachable_row_can_come_to_rest():
                 can_rest.add(abstract)
                 changed = True
     assert set(GRAPH) - can_rest == set()
+
+
+def test_only_a_post_that_stands_is_followed_while_the_platform_processes_it():
+    """Processing is followed for the post the row holds, never for one taken
+    down, refused or never made."""
+    wrong = [
+        abstract
+        for abstract in GRAPH
+        if abstract[7] and (not abstract[2] or abstract[0] == State.RETRACTED)
+    ]
+    assert wrong == []
+
+
+def _after(row: CrossPost, event: str, **facts) -> CrossPost:
+    """``row`` as ``event`` leaves it (unsaved)."""
+    facts = {"now": NOW, "user": None, "problems": [], "findings": [], **facts}
+    plan = lifecycle._plan(copy(row), event, facts)
+    after = copy(row)
+    for name, value in plan.changes.items():
+        setattr(after, name, value)
+    return after
+
+
+def test_a_video_refused_after_its_upload_fails_the_row_which_then_uploads_anew():
+    """YouTube rejected the video while processing it: the row fails with the
+    reason and holds no post (the video is not live, and is never adopted),
+    so Retry or the page published again uploads it anew; unpublishing has
+    nothing to take down."""
+    posted = _row(State.POSTED, Operation.PUBLISH, True, True, True, False, True,
+                  processing=True)
+    reason = "YouTube rejected the video: a copyright claim (claim)."
+
+    failed = _after(posted, "processing_failed", message=reason, kind="rejected")
+
+    assert (failed.state, failed.operation) == (State.FAILED, Operation.PUBLISH)
+    assert (failed.last_error, failed.last_error_kind) == (reason, "rejected")
+    assert (failed.remote_id, failed.permalink) == ("", "")
+    assert failed.retracted_remote_ids == ["post-1"]
+    assert failed.processing_since is None and failed.processing_check_at is None
+    failed.pk = 1
+    again = _after(failed, "page_changed", content={"content_hash": "c1"})
+    assert (again.state, again.operation) == (State.PENDING, Operation.PUBLISH)
+    retried = _after(failed, "retry_requested")
+    assert (retried.state, retried.operation) == (State.PENDING, Operation.PUBLISH)
+    unpublished = _after(failed, "unpublished")
+    assert unpublished.state == State.CANCELLED
+
+
+def test_a_processing_outcome_applies_only_while_the_post_is_being_processed():
+    processing = _row(State.POSTED, Operation.PUBLISH, True, True, True, False, True,
+                      processing=True)
+    processed = _after(processing, "processed")
+    assert processed.state == State.POSTED and processed.processing_since is None
+
+    for event in ("processed", "processing_failed", "processing_unconfirmed"):
+        assert not lifecycle.allowed(processed, event, message="", kind="")
+
+
+def test_an_update_of_a_video_being_processed_keeps_it_followed():
+    """An update's answer does not say how processing goes: the post is still
+    followed once the update lands."""
+    updating = _row(State.UPDATING, Operation.UPDATE, True, False, True, True, True,
+                    processing=True)
+    result = PostResult("post-1", "https://p.example/1")
+
+    updated = _after(updating, "posted", result=result, sent_hash="c1")
+
+    assert (updated.state, updated.processing_since) == (State.POSTED, NOW)
 
 
 def test_a_post_found_or_landed_is_kept_in_the_row():
