@@ -87,6 +87,9 @@ SETTINGS_ENV = {
     "FACEBOOK_DAILY_POST_CAP": "100000",
     "X_DAILY_POST_CAP": "100000",
     "YOUTUBE_DAILY_UPLOAD_CAP": "100000",
+    # Videos are recorded while the sandbox still processes them and beat
+    # follows their processing (publishing.processing), as for a long video.
+    "YOUTUBE_PROCESSING_WAIT": "0",
 }
 
 

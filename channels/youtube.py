@@ -182,12 +182,14 @@ class YouTubeAdapter(ChannelAdapter):
         YouTube's reason for a video it rejected or failed to process."""
         deadline = time.monotonic() + self.processing_wait
         details: dict[str, Any] = {}
+        asked = 0
         while status.get("uploadStatus") == "uploaded":
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            time.sleep(upload.poll_interval(details, left))
+            time.sleep(upload.poll_interval(details, left, asked))
             status, details = self._processing(video_id)
+            asked += 1
         _refuse_if_refused(status)
         return status
 

@@ -150,12 +150,17 @@ def processing_refusal(status: dict[str, Any]) -> str | None:
     return None
 
 
-def poll_interval(details: dict[str, Any], left: float) -> float:
+def poll_interval(details: dict[str, Any], left: float, asked: int = 0) -> float:
     """How long to wait before asking again how processing goes: YouTube's own
-    estimate (``processingProgress.timeLeftMs``) within 1 to 30 seconds, and
-    never past the ``left`` seconds the caller will wait."""
+    estimate (``processingProgress.timeLeftMs``) within 1 to 30 seconds; with
+    none, 1 second before the first ask (a short video is often done by then,
+    and the answer carries the estimate), doubling after each ask up to 10.
+    Never past the ``left`` seconds the caller will wait."""
     estimate = details.get("processingProgress", {}).get("timeLeftMs")
-    wait = int(estimate) / 1000 if str(estimate or "").isdigit() else 10.0
+    if str(estimate or "").isdigit():
+        wait = int(estimate) / 1000
+    else:
+        wait = min(2.0**asked, 10.0)
     return max(0.0, min(max(wait, 1.0), 30.0, left))
 
 

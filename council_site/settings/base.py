@@ -524,9 +524,12 @@ SOCIAL_CHANNELS = {
             "retract_policy": env("YOUTUBE_RETRACT_POLICY", default="private"),
             "chunk_size": env.int("YOUTUBE_CHUNK_SIZE", default=1024 * 1024),
             # Seconds a publish follows YouTube's processing of the new video,
-            # so a rejected or failed one fails its post with YouTube's reason;
-            # well within the upload lease (CROSSPOST_UPLOAD_LEASE_SECONDS).
-            "processing_wait": env.float("YOUTUBE_PROCESSING_WAIT", default=600.0),
+            # so a quick rejection (a duplicate) fails its post at once; a
+            # video still processing then is posted and followed by beat
+            # (publishing.processing), so an upload worker is not held for the
+            # minutes a long video takes. Well within the upload lease
+            # (CROSSPOST_UPLOAD_LEASE_SECONDS).
+            "processing_wait": env.float("YOUTUBE_PROCESSING_WAIT", default=60.0),
         },
     },
     # The council's instance: new accounts connect there, with the app the

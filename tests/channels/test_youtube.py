@@ -480,3 +480,13 @@ class TestYouTubeAdapter(AdapterContract):
         status = adapter._video(video.remote_id, "status")["status"]
         assert status["privacyStatus"] == "private"
         assert {key: status[key] for key in settings} == settings
+
+
+def test_processing_is_asked_about_soon_then_less_often_without_an_estimate():
+    from channels.youtube_upload import poll_interval
+
+    waits = [poll_interval({}, 600.0, asked) for asked in range(6)]
+    assert waits == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+    estimate = {"processingProgress": {"timeLeftMs": "5000"}}
+    assert poll_interval(estimate, 600.0, 3) == 5.0
+    assert poll_interval(estimate, 0.5, 0) == 0.5  # never past what is left

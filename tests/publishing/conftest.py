@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from itertools import count
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -190,18 +192,32 @@ def rows_for(page):
 
 
 def settle(
-    page, expected: int, timeout: float = 60.0, worker=None, retry_at_once=False
+    page,
+    expected: int,
+    timeout: float = 60.0,
+    worker=None,
+    retry_at_once=False,
+    retry_window_over=False,
 ):
     """Run the sweeper until every row of the page is final; return the rows.
 
     ``retry_at_once`` makes the rows waiting to retry due before each sweep, as
-    if their backoff had passed (the worker's clock cannot be moved)."""
+    if their backoff had passed (the worker's clock cannot be moved);
+    ``retry_window_over`` also dates their first fault back past
+    ``CROSSPOST_RETRY_WINDOW_SECONDS``, as if they had been retried for that
+    long, so their next fault is their last."""
 
     def done():
-        if retry_at_once:
-            CrossPost.objects.filter(
+        if retry_at_once or retry_window_over:
+            now = timezone.now()
+            waiting = CrossPost.objects.filter(
                 page_id=page.pk, state=CrossPost.State.RETRYING
-            ).update(next_attempt_at=timezone.now())
+            )
+            if retry_window_over:
+                window = timedelta(seconds=settings.CROSSPOST_RETRY_WINDOW_SECONDS + 1)
+                waiting.update(next_attempt_at=now, retrying_since=now - window)
+            else:
+                waiting.update(next_attempt_at=now)
         delivery.sweep()
         rows = rows_for(page)
         if len(rows) == expected and all(row.is_final for row in rows):

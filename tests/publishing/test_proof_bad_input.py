@@ -100,7 +100,7 @@ def test_a_platform_that_only_sends_garbage_fails_with_a_readable_message(
             expected=2,
             timeout=120,
             worker=celery_worker_process,
-            retry_at_once=True,
+            retry_window_over=True,
         )
     }
 
