@@ -16,7 +16,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from channels import registry
-from channels.values import Credentials
+from channels.values import AppRegistration, Credentials
 
 from .crypto import EncryptedTextField
 from .links import allowed_url
@@ -137,6 +137,38 @@ class ChannelAccount(models.Model):
                 "scopes",
             ]
         )
+
+
+class InstanceApp(models.Model):
+    """The council's app as a server registered it, for a platform whose
+    accounts live on servers of their own (Mastodon instances): registered at
+    the first connect on that server, used again by every later one.
+
+    The client secret is encrypted at rest, like tokens, and never shown.
+    """
+
+    platform = models.CharField(max_length=20, choices=registry.as_choices)
+    instance_url = models.URLField(max_length=300)
+    #: The address people are sent back to; an app takes only the ones it was
+    #: registered with, so a site reached at another address registers again.
+    redirect_uri = models.URLField(max_length=500)
+    client_id = models.CharField(max_length=300)
+    client_secret = EncryptedTextField(editable=False)
+    registered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "instance_url", "redirect_uri"],
+                name="one_app_per_instance_and_redirect",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} app on {self.instance_url}"
+
+    def registration(self) -> AppRegistration:
+        return AppRegistration(self.client_id, self.client_secret)
 
 
 class CrossPostQuerySet(models.QuerySet):
