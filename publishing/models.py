@@ -16,9 +16,11 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from channels import registry
+from channels.compose import DEFAULT_TEMPLATE
 from channels.values import AppRegistration, Credentials
 
 from .crypto import EncryptedTextField
+from .forms import SocialSettingsForm
 from .links import allowed_url
 
 
@@ -447,6 +449,18 @@ class SocialSettings(BaseSiteSetting):
     youtube_description_template = models.TextField(
         default="{summary}\n\nRead more: {link}\n\n{hashtags}"
     )
+    bluesky_template = models.TextField(
+        default=DEFAULT_TEMPLATE,
+        help_text="Placeholders: {title}, {summary}, {link}, {hashtags}. Bluesky "
+        "counts the link in full within its 300 characters; a longer text is cut "
+        "to fit, keeping the link.",
+    )
+    mastodon_template = models.TextField(
+        default=DEFAULT_TEMPLATE,
+        help_text="Placeholders: {title}, {summary}, {link}, {hashtags}. Mastodon "
+        "counts the link as 23 of its 500 characters; a longer text is cut to "
+        "fit, keeping the link.",
+    )
     add_utm_tags = models.BooleanField(
         default=True,
         help_text="Add utm_source/utm_medium to links so analytics show which "
@@ -454,14 +468,23 @@ class SocialSettings(BaseSiteSetting):
     )
     utm_campaign = models.CharField(max_length=60, blank=True, default="council-social")
 
+    #: The message template field of each platform that has one. A field is a
+    #: column, so a new platform uses its adapter's default template until one
+    #: is added here (with its migration). The settings screen shows those of
+    #: the enabled platforms (:class:`~publishing.forms.SocialSettingsForm`).
+    TEMPLATE_FIELDS = {
+        "facebook": "facebook_template",
+        "x": "x_template",
+        "youtube": "youtube_description_template",
+        "bluesky": "bluesky_template",
+        "mastodon": "mastodon_template",
+    }
+
+    base_form_class = SocialSettingsForm
     panels = [
         FieldPanel("default_accounts", widget=forms.CheckboxSelectMultiple),
         MultiFieldPanel(
-            [
-                FieldPanel("facebook_template"),
-                FieldPanel("x_template"),
-                FieldPanel("youtube_description_template"),
-            ],
+            [FieldPanel(field) for field in TEMPLATE_FIELDS.values()],
             heading="Message templates",
         ),
         MultiFieldPanel(
@@ -472,15 +495,6 @@ class SocialSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "Social publishing"
-
-    #: The message template field of each platform that has one. A field is a
-    #: column, so a new platform uses its adapter's default template until one
-    #: is added here (with its migration).
-    TEMPLATE_FIELDS = {
-        "facebook": "facebook_template",
-        "x": "x_template",
-        "youtube": "youtube_description_template",
-    }
 
     def template_for(self, platform: str) -> str:
         """The site's message template for ``platform``, or its adapter's."""
