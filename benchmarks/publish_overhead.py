@@ -67,6 +67,8 @@ def publish_form(page) -> dict[str, Any]:
             "social_text_facebook": "",
             "social_text_x": "",
             "social_text_youtube": "",
+            "social_text_bluesky": "",
+            "social_text_mastodon": "",
             "video": page.video_id or "",
             "youtube_title": "",
             "youtube_tags": "",

@@ -43,7 +43,15 @@ from .errors import (
 )
 from .search import CLOCK_SKEW, MAX_SCAN
 from .session import DEFAULT_TIMEOUT, shared_session
-from .values import ConnectedAccount, Credentials, FeedItem, Metrics, Post, PostResult
+from .values import (
+    AppRegistration,
+    ConnectedAccount,
+    Credentials,
+    FeedItem,
+    Metrics,
+    Post,
+    PostResult,
+)
 
 __all__ = [
     "ChannelAdapter",
@@ -104,6 +112,19 @@ class ChannelAdapter:
     #: Time-bounded searches: the margin before ``since`` and the cap on posts read.
     clock_skew: ClassVar[timedelta] = CLOCK_SKEW
     max_scan: ClassVar[int] = MAX_SCAN
+    #: How a person connects an account: ``"oauth"`` on the platform's consent
+    #: page (:meth:`begin_connect`, :meth:`complete_connect`), or
+    #: ``"app_password"`` with a handle and an app password typed into the
+    #: admin (:meth:`connect_with_app_password`).
+    connects_with: ClassVar[str] = "oauth"
+    #: What the connect form says of the platform's own part (where it makes
+    #: app passwords).
+    connect_help: ClassVar[str] = ""
+    #: Accounts live on servers of their own (Mastodon instances): the person
+    #: names the server when connecting, the council's app is registered there
+    #: (:meth:`register_app`) and the account keeps it
+    #: (``Credentials.extra["instance_url"]``, see :meth:`instance_of`).
+    chooses_instance: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -117,7 +138,7 @@ class ChannelAdapter:
             raise ConfigurationError(f"{self.name}: API_URL is not configured.")
         self.config = config
         self.options: Mapping[str, Any] = config.get("OPTIONS", {})
-        self.web_url = str(config.get("WEB_URL") or self.default_web_url).rstrip("/")
+        self.web_url = self.account_web_url(config, credentials.extra)
         self.timeout = float(config.get("TIMEOUT", DEFAULT_TIMEOUT))
         self.credentials = credentials
         self.on_token_refresh = on_token_refresh
@@ -271,7 +292,7 @@ class ChannelAdapter:
         """Get fresh tokens. Raises ``AuthError`` when the account must reconnect."""
         raise AuthError(f"{self.name} tokens cannot be refreshed; please reconnect.")
 
-    # Connecting an account (OAuth), no request or session objects involved --------
+    # Connecting an account, no request or session objects involved -----------------
 
     @classmethod
     def begin_connect(
@@ -301,6 +322,70 @@ class ChannelAdapter:
         user refused, or the code or verifier is not accepted.
         """
         raise NotImplementedError
+
+    @classmethod
+    def connect_with_app_password(
+        cls, config: Mapping[str, Any], identifier: str, app_password: str
+    ) -> list[ConnectedAccount]:
+        """Sign in with an account's handle (or email) and an app password, on
+        a platform that ``connects_with = "app_password"``.
+
+        The password is spent on a session and never kept: the session's
+        tokens are what the caller stores. Raises ``AuthError`` for a wrong
+        handle or password, ``TemporaryError`` or ``RateLimitedError`` when
+        the platform does not answer or asks us to wait.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def register_app(
+        cls,
+        config: Mapping[str, Any],
+        instance_url: str,
+        redirect_uri: str,
+        *,
+        name: str,
+        website: str = "",
+    ) -> AppRegistration:
+        """Register the council's app, called ``name``, on the server at
+        ``instance_url``, sending people back to ``redirect_uri`` (a platform
+        that ``chooses_instance``).
+
+        Raises ``TemporaryError`` when the server cannot be reached or fails,
+        ``RateLimitedError`` when it asks us to wait, and ``RejectedError``
+        when it is not such a server or refuses the app.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def on_instance(
+        cls,
+        config: Mapping[str, Any],
+        instance_url: str,
+        app: AppRegistration | None = None,
+    ) -> dict[str, Any]:
+        """``config`` for the server at ``instance_url``, with the app
+        registered there (``None``: the configured one): what
+        :meth:`begin_connect` and :meth:`complete_connect` take to connect an
+        account on that server."""
+        changed: dict[str, Any] = {"API_URL": instance_url}
+        if app is not None:
+            changed |= {"CLIENT_ID": app.client_id, "CLIENT_SECRET": app.client_secret}
+        return {**config, **changed}
+
+    @classmethod
+    def instance_of(cls, config: Mapping[str, Any], extra: Mapping[str, str]) -> str:
+        """The server an account lives on: the one it was connected on, else
+        the configured one."""
+        return str(extra.get("instance_url") or config["API_URL"]).rstrip("/")
+
+    @classmethod
+    def account_web_url(
+        cls, config: Mapping[str, Any], extra: Mapping[str, str]
+    ) -> str:
+        """Where people see the account's posts and profile: ``WEB_URL`` or
+        the platform's own site."""
+        return str(config.get("WEB_URL") or cls.default_web_url).rstrip("/")
 
     # Steps for subclasses ------------------------------------------------------------
 

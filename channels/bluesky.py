@@ -113,6 +113,11 @@ class BlueskyAdapter(ChannelAdapter):
     )
     supports_update = False
     default_web_url = "https://bsky.app"
+    connects_with = "app_password"
+    connect_help = (
+        "Make one for the council in Bluesky: Settings > Privacy and security > "
+        "App passwords > Add App Password."
+    )
     timeout_errors = (InvokeTimeoutError, httpx.TimeoutException)
     connection_errors = (NetworkError, httpx.TransportError)
 

@@ -1,5 +1,9 @@
 """Mastodon through Mastodon.py, on the instance each account lives on.
 
+A council names the instance when it connects an account; the app is
+registered on that instance first (:meth:`MastodonAdapter.register_app`), and
+the account keeps its instance from then on.
+
 Every new status carries an ``Idempotency-Key`` made from the account and the
 post, so a retry after a lost answer gets the status the first attempt made
 (Mastodon remembers a key for an hour) instead of a second one; past that
@@ -15,7 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import nh3
 import requests
@@ -30,11 +34,20 @@ from mastodon.errors import (
 )
 
 from .base import ChannelAdapter, SessionSaver
-from .errors import AuthError, ChannelError, RateLimitedError, TemporaryError
+from .errors import (
+    AuthError,
+    ChannelError,
+    RateLimitedError,
+    RejectedError,
+    TemporaryError,
+    retry_after,
+)
 from .fitting import fit
 from .oauth import check_callback, loopback_http
 from .search import contains_marker, newest_first, parse_time
+from .session import DEFAULT_TIMEOUT, USER_AGENT, PlatformSession, TimeoutAdapter
 from .values import (
+    AppRegistration,
     ConnectedAccount,
     Credentials,
     FeedItem,
@@ -92,14 +105,13 @@ class MastodonAdapter(ChannelAdapter):
         "emoji or an accented letter is 1) and every link as 23."
     )
     timeout_errors = (requests.Timeout,)
+    chooses_instance = True
 
     def __init__(self, config: Mapping[str, Any], credentials: Credentials, **kw: Any):
         super().__init__(config, credentials, **kw)
         # The instance the account was connected on; the setting names the one
-        # new accounts connect to.
-        self.instance_url = str(
-            credentials.extra.get("instance_url") or self.api_url
-        ).rstrip("/")
+        # a new account's form suggests.
+        self.instance_url = self.instance_of(config, credentials.extra)
         self._client = self._sdk(self.instance_url, config, self.session, self.timeout)
 
     @staticmethod
@@ -212,6 +224,17 @@ class MastodonAdapter(ChannelAdapter):
         return "@" + quote(extra.get("username") or display_name.lstrip("@"))
 
     @classmethod
+    def account_web_url(
+        cls, config: Mapping[str, Any], extra: Mapping[str, str]
+    ) -> str:
+        # An instance shows its accounts on its own site; WEB_URL is the
+        # configured instance's.
+        instance = cls.instance_of(config, extra)
+        if instance != str(config["API_URL"]).rstrip("/"):
+            return instance
+        return super().account_web_url(config, extra)
+
+    @classmethod
     def validate(cls, post: Post) -> list[str]:
         problems = []
         try:
@@ -306,6 +329,42 @@ class MastodonAdapter(ChannelAdapter):
     # Connecting an account -----------------------------------------------------------
 
     @classmethod
+    def register_app(
+        cls,
+        config: Mapping[str, Any],
+        instance_url: str,
+        redirect_uri: str,
+        *,
+        name: str,
+        website: str = "",
+    ) -> AppRegistration:
+        """Register the app on the instance (``POST /api/v1/apps``, through
+        Mastodon.py's ``create_app``) for the scopes the adapter asks for."""
+        timeout = float(config.get("TIMEOUT", DEFAULT_TIMEOUT))
+        host = urlsplit(instance_url).netloc
+        with _RegistrationSession(timeout) as session:
+            try:
+                client_id, client_secret = Mastodon.create_app(
+                    name,
+                    scopes=SCOPES,
+                    redirect_uris=redirect_uri,
+                    website=website or None,
+                    api_base_url=instance_url,
+                    request_timeout=timeout,
+                    session=session,
+                    user_agent=USER_AGENT,
+                )
+            except MastodonNetworkError as exc:
+                # create_app wraps whatever the request raised.
+                raise _registration_error(exc.__context__, host, timeout) from None
+            except (KeyError, TypeError):
+                raise RejectedError(
+                    f"{host} does not look like a Mastodon server: its answer "
+                    "gave no app."
+                ) from None
+        return AppRegistration(str(client_id), str(client_secret))
+
+    @classmethod
     def begin_connect(
         cls, config: Mapping[str, Any], redirect_uri: str, state: str
     ) -> tuple[str, str]:
@@ -357,6 +416,87 @@ class MastodonAdapter(ChannelAdapter):
                 ),
             )
         ]
+
+
+class _RegistrationSession(PlatformSession):
+    """The session ``create_app`` posts on. The answer must come from the
+    server named (a redirect is not followed), and an HTTP error is raised
+    with its status, which ``create_app`` alone would lose."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.headers["User-Agent"] = USER_AGENT
+        for prefix in ("http://", "https://"):
+            self.mount(prefix, TimeoutAdapter(timeout))
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        kwargs["allow_redirects"] = False
+        response = super().request(method, url, *args, **kwargs)
+        if response.is_redirect:
+            raise requests.HTTPError("redirected", response=response)
+        response.raise_for_status()
+        return response
+
+
+def _registration_error(
+    cause: BaseException | None, host: str, timeout: float
+) -> ChannelError:
+    """What an app registration that failed with ``cause`` means, in words
+    for the person connecting."""
+    response = getattr(cause, "response", None)
+    if isinstance(cause, requests.HTTPError) and response is not None:
+        status = response.status_code
+        if response.is_redirect:
+            elsewhere = urlsplit(response.headers.get("Location", "")).netloc
+            where = f" ({elsewhere})" if elsewhere and elsewhere != host else ""
+            return RejectedError(
+                f"{host} sends app registrations elsewhere{where}: give the "
+                "address of the Mastodon server itself.",
+                status=status,
+            )
+        if status in (404, 405, 410):
+            return RejectedError(
+                f"{host} does not look like a Mastodon server: it has no app "
+                f"registration (HTTP {status}).",
+                status=status,
+            )
+        if status == 429:
+            return RateLimitedError(
+                f"{host} asks us to wait before registering the app.",
+                retry_at=retry_after(response.headers),
+                status=status,
+            )
+        if status >= 500:
+            return TemporaryError(
+                f"{host} failed to register the app (HTTP {status}); try again "
+                "later.",
+                status=status,
+            )
+        try:
+            words = response.json().get("error")
+        except (ValueError, AttributeError):
+            words = None
+        if not isinstance(words, str) or not words:
+            # Mastodon gives its reason as {"error": "..."}; anything else
+            # is some other server's answer.
+            return RejectedError(
+                f"{host} does not look like a Mastodon server: it refused the "
+                f"app registration in words that are not Mastodon's (HTTP {status}).",
+                status=status,
+            )
+        return RejectedError(
+            f"{host} refused to register the app: {words}", status=status, body=words
+        )
+    if isinstance(cause, ValueError):  # not JSON
+        return RejectedError(
+            f"{host} does not look like a Mastodon server: its answer was not "
+            "Mastodon's."
+        )
+    if isinstance(cause, requests.Timeout):
+        return TemporaryError(f"{host} did not answer in {timeout:g}s.")
+    return TemporaryError(
+        f"Could not reach {host}: check the address, or try again later."
+    )
 
 
 def _created(status: Mapping[str, Any]) -> datetime:

@@ -1,14 +1,16 @@
 """OAuth 2.0 helpers for the adapters' connect flows (requests-oauthlib):
-the client session, checking the callback, exchanging the code, and turning a
-token response into :class:`~channels.values.Credentials`."""
+the client session, checking the callback, exchanging the code, turning a
+token response into :class:`~channels.values.Credentials`, and reading the
+address of the server a person connects on (:func:`server_address`)."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from oauthlib.oauth2 import OAuth2Error
@@ -17,6 +19,9 @@ from requests_oauthlib import OAuth2Session
 from .errors import AuthError, TemporaryError
 from .session import DEFAULT_TIMEOUT, USER_AGENT, TimeoutAdapter
 from .values import Credentials
+
+#: An account's full handle, ``@name@host``: the host is the server.
+_FULL_HANDLE = re.compile(r"^@?[^@\s/]+@([^@\s/]+)$")
 
 
 def allow_loopback_http(*urls: str) -> None:
@@ -38,6 +43,45 @@ def loopback_http(*urls: str) -> bool:
         p.scheme == "http" and p.hostname in {"127.0.0.1", "localhost", "::1"}
         for p in parts
     )
+
+
+def server_address(typed: str) -> str:
+    """The address of a server (a Mastodon instance) as a person may type it:
+    ``https://host[:port][/path]``, a bare host, or an account's full handle
+    (``@council@host``); a profile's address loses its ``/@name``.
+
+    Plain http is taken only to this machine (a sandbox), as
+    :func:`allow_loopback_http` allows it. Raises ``ValueError`` saying, in
+    plain words, what is wrong.
+    """
+    text = typed.strip()
+    handle = _FULL_HANDLE.match(text)
+    if handle:
+        text = handle.group(1)
+    if "://" not in text:
+        text = f"https://{text}"
+    example = "Give the server's address, such as mastodon.social."
+    if "\\" in text or any(ord(c) < 33 for c in text):
+        raise ValueError(f"That is not a web address. {example}")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"That is not a web address. {example}") from None
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(example)
+    if parts.scheme == "http" and not loopback_http(text):
+        raise ValueError("The address must start with https://.")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = f"{host}:{port}" if port else host
+    path = parts.path.split("/@", 1)[0].rstrip("/")
+    return urlunsplit((parts.scheme, netloc, path, "", ""))
 
 
 def oauth_session(

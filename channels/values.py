@@ -3,7 +3,8 @@
 Plain frozen dataclasses: what to post (:class:`Post` with its :class:`Image`
 and :class:`Video`), what came of it (:class:`PostResult`), what an account shows
 (:class:`FeedItem`, :class:`Metrics`) and the tokens an adapter uses
-(:class:`Credentials`, :class:`ConnectedAccount`). No HTTP, no platform.
+(:class:`Credentials`, :class:`ConnectedAccount`, :class:`AppRegistration`).
+No HTTP, no platform.
 """
 
 from __future__ import annotations
@@ -127,6 +128,18 @@ class ConnectedAccount:
     remote_id: str
     display_name: str
     credentials: Credentials
+
+
+@dataclass(frozen=True)
+class AppRegistration:
+    """The council's app as one server registered it (a Mastodon instance's
+    ``POST /api/v1/apps``): the client id and secret its OAuth flow uses."""
+
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:  # keep the secret out of tracebacks and logs
+        return f"AppRegistration(client_id={self.client_id!r}, secret=<hidden>)"
 
 
 def image_problems(

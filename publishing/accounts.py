@@ -6,19 +6,24 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from channels import registry
 from channels.base import ChannelAdapter
 from channels.errors import AuthError, ChannelError
+from channels.oauth import server_address
 from channels.values import ConnectedAccount, Credentials
 
 from . import alerts, lifecycle
-from .models import ChannelAccount, CrossPost
+from .models import ChannelAccount, CrossPost, InstanceApp
 
 logger = logging.getLogger(__name__)
 State = CrossPost.State
+#: What the council's app is called where a server registers it (a Mastodon
+#: instance shows it under each post).
+APP_NAME = "Council Publishing"
 
 
 def adapter_for(account: ChannelAccount) -> ChannelAdapter:
@@ -198,6 +203,58 @@ def save_connected(found: ConnectedAccount, user) -> tuple[ChannelAccount, int]:
         account.save()
         resumed = resume(account)
     return account, resumed
+
+
+def instance_config(
+    platform: str, instance_url: str, redirect_uri: str, *, register: bool = True
+) -> dict:
+    """The channel's configuration for connecting an account on the server at
+    ``instance_url`` (a platform that ``chooses_instance``): the configured
+    app on the configured server, else the app registered on that server for
+    ``redirect_uri``, registered now when there is none yet and ``register``.
+
+    Raises what the adapter's ``register_app`` raises, and ``AuthError`` when
+    there is no app and ``register`` is false (the callback of a flow whose
+    app has since been forgotten).
+    """
+    adapter_class = registry.get(platform)
+    config = registry.channel_config(platform)
+    if config.get("CLIENT_ID") and same_server(
+        instance_url, adapter_class.instance_of(config, {})
+    ):
+        return adapter_class.on_instance(config, instance_url)
+    key = {
+        "platform": platform,
+        "instance_url": instance_url,
+        "redirect_uri": redirect_uri,
+    }
+    app = InstanceApp.objects.filter(**key).first()
+    if app is None:
+        if not register:
+            raise AuthError(
+                f"The app on {instance_url} is no longer known. Please connect again."
+            )
+        registration = adapter_class.register_app(
+            config, instance_url, redirect_uri, name=APP_NAME, website=settings.SITE_URL
+        )
+        # A registration made meanwhile by someone else wins; this one is unused.
+        app, _created = InstanceApp.objects.get_or_create(
+            **key,
+            defaults={
+                "client_id": registration.client_id,
+                "client_secret": registration.client_secret,
+            },
+        )
+        logger.info("Registered the %s app on %s.", platform, instance_url)
+    return adapter_class.on_instance(config, instance_url, app.registration())
+
+
+def same_server(one: str, other: str) -> bool:
+    """Whether two addresses, however typed, name the same server."""
+    try:
+        return server_address(one) == server_address(other)
+    except ValueError:
+        return False
 
 
 def resume(account: ChannelAccount) -> int:

@@ -80,15 +80,19 @@ def _check(platform: str, url: str) -> None:
     parts = urlsplit(url)
     if is_sandbox(parts):
         return
+    check_public_host(parts.hostname or "", parts.port or 443)
+
+
+def check_public_host(hostname: str, port: int) -> None:
+    """Refuse (:class:`FetchRefused`) a host that does not resolve, or that
+    resolves to any address that is not public."""
     try:
-        found = socket.getaddrinfo(
-            parts.hostname, parts.port or 443, type=socket.SOCK_STREAM
-        )
-    except socket.gaierror as error:
-        raise FetchRefused(f"{parts.hostname} does not resolve") from error
+        found = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise FetchRefused(f"{hostname} does not resolve") from error
     for *_rest, address in found:
         if not is_public(address[0]):
-            raise FetchRefused(f"{parts.hostname} resolves to {address[0]}")
+            raise FetchRefused(f"{hostname} resolves to {address[0]}")
 
 
 def is_public(address: str) -> bool:

@@ -1,4 +1,5 @@
-"""The page editor's form for pages that are cross-posted.
+"""The page editor's form for pages that are cross-posted, and the social
+settings' form.
 
 The "Where to post" choice decides the accounts unless it is "the accounts I
 choose": the checkboxes then show what applies (the site's usual accounts, or
@@ -8,11 +9,15 @@ so as the editor changes the choice.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from django import forms
 from django.utils.functional import SimpleLazyObject
-from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
+
+from channels import registry
+
+from .page_mixins import SOCIAL_TEXT_MAX_LENGTHS
 
 
 class AccountCheckboxes(forms.CheckboxSelectMultiple):
@@ -41,11 +46,25 @@ class AccountCheckboxes(forms.CheckboxSelectMultiple):
         return option
 
 
+def without_other_platforms(form, field_names: Mapping[str, str]) -> None:
+    """Leave out of ``form`` the fields (``{platform: field name}``) of the
+    platforms that are not enabled: Wagtail then hides their panels, and
+    saving the form keeps what they hold for when the platform is enabled."""
+    enabled = set(registry.platforms())
+    for platform, name in field_names.items():
+        if platform not in enabled:
+            form.fields.pop(name, None)
+
+
 class SocialPageForm(WagtailAdminPageForm):
-    """The page form, with the account checkboxes set from the chosen mode."""
+    """The page form, with the text of each enabled platform, and the account
+    checkboxes set from the chosen mode."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        without_other_platforms(
+            self, {p: f"social_text_{p}" for p in SOCIAL_TEXT_MAX_LENGTHS}
+        )
         field = self.fields.get("social_accounts")
         if field is None or not isinstance(field.widget, AccountCheckboxes):
             return
@@ -65,3 +84,12 @@ class SocialPageForm(WagtailAdminPageForm):
             # choice is not used, and is not kept either.
             field.widget.fixed = mode
             field.widget.attrs["disabled"] = True
+
+
+class SocialSettingsForm(WagtailAdminModelForm):
+    """The social settings' form, with the message templates of the enabled
+    platforms only."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        without_other_platforms(self, self._meta.model.TEMPLATE_FIELDS)

@@ -16,9 +16,11 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from channels import registry
-from channels.values import Credentials
+from channels.compose import DEFAULT_TEMPLATE
+from channels.values import AppRegistration, Credentials
 
 from .crypto import EncryptedTextField
+from .forms import SocialSettingsForm
 from .links import allowed_url
 
 
@@ -137,6 +139,38 @@ class ChannelAccount(models.Model):
                 "scopes",
             ]
         )
+
+
+class InstanceApp(models.Model):
+    """The council's app as a server registered it, for a platform whose
+    accounts live on servers of their own (Mastodon instances): registered at
+    the first connect on that server, used again by every later one.
+
+    The client secret is encrypted at rest, like tokens, and never shown.
+    """
+
+    platform = models.CharField(max_length=20, choices=registry.as_choices)
+    instance_url = models.URLField(max_length=300)
+    #: The address people are sent back to; an app takes only the ones it was
+    #: registered with, so a site reached at another address registers again.
+    redirect_uri = models.URLField(max_length=500)
+    client_id = models.CharField(max_length=300)
+    client_secret = EncryptedTextField(editable=False)
+    registered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "instance_url", "redirect_uri"],
+                name="one_app_per_instance_and_redirect",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} app on {self.instance_url}"
+
+    def registration(self) -> AppRegistration:
+        return AppRegistration(self.client_id, self.client_secret)
 
 
 class CrossPostQuerySet(models.QuerySet):
@@ -442,6 +476,18 @@ class SocialSettings(BaseSiteSetting):
     youtube_description_template = models.TextField(
         default="{summary}\n\nRead more: {link}\n\n{hashtags}"
     )
+    bluesky_template = models.TextField(
+        default=DEFAULT_TEMPLATE,
+        help_text="Placeholders: {title}, {summary}, {link}, {hashtags}. Bluesky "
+        "counts the link in full within its 300 characters; a longer text is cut "
+        "to fit, keeping the link.",
+    )
+    mastodon_template = models.TextField(
+        default=DEFAULT_TEMPLATE,
+        help_text="Placeholders: {title}, {summary}, {link}, {hashtags}. Mastodon "
+        "counts the link as 23 of its 500 characters; a longer text is cut to "
+        "fit, keeping the link.",
+    )
     add_utm_tags = models.BooleanField(
         default=True,
         help_text="Add utm_source/utm_medium to links so analytics show which "
@@ -449,14 +495,23 @@ class SocialSettings(BaseSiteSetting):
     )
     utm_campaign = models.CharField(max_length=60, blank=True, default="council-social")
 
+    #: The message template field of each platform that has one. A field is a
+    #: column, so a new platform uses its adapter's default template until one
+    #: is added here (with its migration). The settings screen shows those of
+    #: the enabled platforms (:class:`~publishing.forms.SocialSettingsForm`).
+    TEMPLATE_FIELDS = {
+        "facebook": "facebook_template",
+        "x": "x_template",
+        "youtube": "youtube_description_template",
+        "bluesky": "bluesky_template",
+        "mastodon": "mastodon_template",
+    }
+
+    base_form_class = SocialSettingsForm
     panels = [
         FieldPanel("default_accounts", widget=forms.CheckboxSelectMultiple),
         MultiFieldPanel(
-            [
-                FieldPanel("facebook_template"),
-                FieldPanel("x_template"),
-                FieldPanel("youtube_description_template"),
-            ],
+            [FieldPanel(field) for field in TEMPLATE_FIELDS.values()],
             heading="Message templates",
         ),
         MultiFieldPanel(
@@ -467,15 +522,6 @@ class SocialSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "Social publishing"
-
-    #: The message template field of each platform that has one. A field is a
-    #: column, so a new platform uses its adapter's default template until one
-    #: is added here (with its migration).
-    TEMPLATE_FIELDS = {
-        "facebook": "facebook_template",
-        "x": "x_template",
-        "youtube": "youtube_description_template",
-    }
 
     def template_for(self, platform: str) -> str:
         """The site's message template for ``platform``, or its adapter's."""

@@ -14,11 +14,19 @@ from __future__ import annotations
 from django.db import models
 from modelcluster.fields import ParentalManyToManyField
 
-#: The most each channel's own text may be, in characters: the platform's limit
-#: for Facebook (63,206) and YouTube (5,000; YouTube counts bytes, which the
-#: counter shows). X cuts a longer text to fit when it is sent, so its field
-#: allows room to write and cut, but not a document.
-SOCIAL_TEXT_MAX_LENGTHS = {"facebook": 63_206, "x": 1_000, "youtube": 5_000}
+#: The platforms a page has its own text for, and the most that text may be, in
+#: characters: the platform's limit for Facebook (63,206) and YouTube (5,000;
+#: YouTube counts bytes, which the counter shows). X, Bluesky and Mastodon cut
+#: a longer text to fit when it is sent (280 weighted, 300 graphemes, 500), so
+#: their fields allow room to write and cut, but not a document. Each has a
+#: ``social_text_<platform>`` field below, shown while the platform is enabled.
+SOCIAL_TEXT_MAX_LENGTHS = {
+    "facebook": 63_206,
+    "x": 1_000,
+    "youtube": 5_000,
+    "bluesky": 1_000,
+    "mastodon": 1_000,
+}
 
 
 class SocialPostingMixin(models.Model):
@@ -54,6 +62,22 @@ class SocialPostingMixin(models.Model):
         blank=True,
         max_length=SOCIAL_TEXT_MAX_LENGTHS["youtube"],
         help_text="Leave blank to use the council's YouTube template.",
+    )
+    social_text_bluesky = models.TextField(
+        "Bluesky text",
+        blank=True,
+        max_length=SOCIAL_TEXT_MAX_LENGTHS["bluesky"],
+        help_text="Leave blank to use the council's Bluesky template. The page "
+        "link is always added and counts in full; a text over 300 characters is "
+        "cut to fit.",
+    )
+    social_text_mastodon = models.TextField(
+        "Mastodon text",
+        blank=True,
+        max_length=SOCIAL_TEXT_MAX_LENGTHS["mastodon"],
+        help_text="Leave blank to use the council's Mastodon template. The page "
+        "link is always added and counts as 23 characters; a text over 500 "
+        "characters is cut to fit.",
     )
 
     class Meta:

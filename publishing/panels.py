@@ -11,6 +11,7 @@ from django.urls import reverse
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, Panel
 
 from .forms import AccountCheckboxes
+from .page_mixins import SOCIAL_TEXT_MAX_LENGTHS
 
 
 def _parent_of(instance, request):
@@ -88,12 +89,10 @@ SOCIAL_PANELS = [
         heading="Where to post",
     ),
     SocialAccountsPanel(heading="Accounts this page goes to"),
+    # Every platform's text; the form leaves out those of platforms not enabled
+    # (SocialPageForm), which hides their panels.
     MultiFieldPanel(
-        [
-            FieldPanel("social_text_facebook"),
-            FieldPanel("social_text_x"),
-            FieldPanel("social_text_youtube"),
-        ],
+        [FieldPanel(f"social_text_{platform}") for platform in SOCIAL_TEXT_MAX_LENGTHS],
         heading="Text for each channel",
     ),
 ]

@@ -29,11 +29,15 @@ def web_url(platform: str) -> str:
 
 
 def profile_url(account) -> str:
-    """The public page of a connected account, where its adapter says it is."""
-    path = registry.get(account.platform).profile_path(
+    """The public page of a connected account, where its adapter says it is
+    (a Mastodon account on another instance than the configured one is seen
+    on its own instance)."""
+    adapter_class = registry.get(account.platform)
+    config = settings.SOCIAL_CHANNELS.get(account.platform, {})
+    path = adapter_class.profile_path(
         account.remote_id, account.display_name, account.extra
     )
-    return f"{web_url(account.platform)}/{path}"
+    return f"{adapter_class.account_web_url(config, account.extra)}/{path}"
 
 
 def youtube_player_url(video_id: str) -> str:

@@ -532,9 +532,11 @@ SOCIAL_CHANNELS = {
             "processing_wait": env.float("YOUTUBE_PROCESSING_WAIT", default=60.0),
         },
     },
-    # The council's instance: new accounts connect there, with the app the
-    # council registered on it (POST /api/v1/apps, or Preferences >
-    # Development); each account keeps the instance it was connected on.
+    # The council's instance, suggested when an account is connected, and the
+    # app registered on it by hand (Preferences > Development), if any. An
+    # account on another instance registers the app there at its first
+    # connect (POST /api/v1/apps, kept in publishing.InstanceApp); each
+    # account keeps the instance it was connected on.
     "mastodon": {
         "BACKEND": "channels.mastodon.MastodonAdapter",
         "API_URL": env("MASTODON_INSTANCE_URL", default=f"{SANDBOX_URL}/mastodon"),

@@ -122,8 +122,10 @@ _PRODUCTION_CHANNELS = {
     "mastodon": lambda: {
         "API_URL": env("MASTODON_INSTANCE_URL"),
         "WEB_URL": env("MASTODON_WEB_URL", default=env("MASTODON_INSTANCE_URL")),
-        "CLIENT_ID": env("MASTODON_CLIENT_ID"),
-        "CLIENT_SECRET": env("MASTODON_CLIENT_SECRET"),
+        # The app registered by hand on that instance, if any; without it the
+        # app registers itself on each instance at its first connect.
+        "CLIENT_ID": env("MASTODON_CLIENT_ID", default=""),
+        "CLIENT_SECRET": env("MASTODON_CLIENT_SECRET", default=""),
         # An instance serves its media from a host or CDN of its own: no default.
         "MEDIA_HOSTS": env.list("MASTODON_MEDIA_HOSTS"),
         "LINK_HOSTS": env.list(

@@ -1,18 +1,16 @@
-"""Connected accounts: their health, and connecting, reconnecting and
-disconnecting them. Only for users with ``publishing.manage_channels``."""
+"""Connected accounts: their health, their own settings, and disconnecting
+them (connecting them is :mod:`.connecting`). Only for users with
+``publishing.manage_channels``."""
 
 from __future__ import annotations
 
 import logging
-import secrets
 
-import requests
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -21,17 +19,13 @@ from wagtail.admin.views.generic import BaseListingView
 from wagtail.images.widgets import AdminImageChooser
 
 from channels import registry
-from channels.errors import ChannelError
 
 from .. import accounts
 from ..models import ChannelAccount
-from . import connecting
 from .columns import TemplateColumn
 from .wording import scopes_in_plain_words
 
 logger = logging.getLogger(__name__)
-FLOW_KEY = "publishing.connect"  # the OAuth flow under way: state and verifier
-CHOICE_KEY = "publishing.connect_choice"  # accounts found, awaiting the user's pick
 
 
 def can_manage_channels(user) -> bool:
@@ -104,170 +98,6 @@ class AccountListView(ManageChannelsMixin, BaseListingView):
         context = super().get_context_data(**kwargs)
         context["platforms"] = registry.as_choices()
         return context
-
-
-def _callback_url(request) -> str:
-    return request.build_absolute_uri(reverse("publishing_admin:account_callback"))
-
-
-def _start_flow(request, platform: str, account_id: int | None = None):
-    try:
-        adapter_class = registry.get(platform)
-        config = registry.channel_config(platform)
-        state = secrets.token_urlsafe(32)
-        url, verifier = adapter_class.begin_connect(
-            config, _callback_url(request), state
-        )
-    except (ChannelError, NotImplementedError, KeyError) as error:
-        messages.error(request, f"Connecting to {platform} is not possible: {error}")
-        return redirect("publishing_admin:accounts")
-    request.session[FLOW_KEY] = {
-        "platform": platform,
-        "state": state,
-        "verifier": verifier,
-        "account": account_id,
-    }
-    return redirect(url)
-
-
-class ConnectView(ManageChannelsMixin, View):
-    """Send the browser to the platform's consent page."""
-
-    def get(self, request, platform: str):
-        if platform not in dict(registry.as_choices()):
-            messages.error(request, f"There is no channel called “{platform}”.")
-            return redirect("publishing_admin:accounts")
-        return _start_flow(request, platform)
-
-
-class ReconnectView(ManageChannelsMixin, View):
-    def get(self, request, pk: int):
-        account = get_object_or_404(ChannelAccount, pk=pk)
-        return _start_flow(request, account.platform, account.pk)
-
-
-class CallbackView(ManageChannelsMixin, View):
-    """Where the platform sends the browser back, with a code or an error."""
-
-    def get(self, request):
-        flow = request.session.pop(FLOW_KEY, None)  # one use only
-        if not flow:
-            messages.error(
-                request,
-                "This sign-in has expired or was already used. Please start the "
-                "connection again.",
-            )
-            return redirect("publishing_admin:accounts")
-        platform = flow["platform"]
-        name = dict(registry.as_choices()).get(platform, platform)
-        try:
-            found = registry.get(platform).complete_connect(
-                registry.channel_config(platform),
-                _callback_url(request),
-                request.GET,
-                flow["state"],
-                flow["verifier"],
-            )
-        except ChannelError as error:
-            messages.error(request, f"{name} was not connected. {error.message}")
-            return redirect("publishing_admin:accounts")
-        except requests.RequestException:
-            messages.error(request, f"{name} did not answer. Please try again later.")
-            return redirect("publishing_admin:accounts")
-        if not found:
-            messages.warning(
-                request,
-                f"{name} returned no account you can publish to with that sign-in.",
-            )
-            return redirect("publishing_admin:accounts")
-        reconnecting = flow.get("account")
-        if reconnecting:
-            account = ChannelAccount.objects.filter(pk=reconnecting).first()
-            matching = [
-                f for f in found if account and f.remote_id == account.remote_id
-            ]
-            if not matching:
-                messages.error(
-                    request,
-                    f"That sign-in does not manage {account or 'the account'}; "
-                    "sign in as someone who does.",
-                )
-                return redirect("publishing_admin:accounts")
-            found = matching
-        if len(found) > 1:
-            request.session[CHOICE_KEY] = [connecting.to_session(f) for f in found]
-            return redirect("publishing_admin:account_choose")
-        save_and_report(request, found)
-        return redirect("publishing_admin:accounts")
-
-
-def save_and_report(request, found) -> None:
-    for item in found:
-        account, resumed = accounts.save_connected(item, request.user)
-        text = f"{account} is connected."
-        if resumed:
-            text += f" {resumed} waiting post(s) will now be sent."
-        messages.success(request, text)
-
-
-class ChooseAccountsForm(forms.Form):
-    accounts = forms.MultipleChoiceField(
-        label=_("Pages to connect"),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one Page to connect.")},
-    )
-
-    def __init__(self, *args, choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["accounts"].choices = choices
-
-
-class ChooseAccountsView(View):
-    """When a sign-in manages several Pages, the user picks which to connect."""
-
-    template_name = "publishing/admin/account_choose.html"
-
-    def render(self, form):
-        return TemplateResponse(
-            self.request,
-            self.template_name,
-            {"form": form, "page_title": _("Choose the Pages to connect")},
-        )
-
-    def dispatch(self, request, *args, **kwargs):
-        if not can_manage_channels(request.user):
-            raise PermissionDenied
-        self.pending = request.session.get(CHOICE_KEY) or []
-        if not self.pending:
-            messages.error(request, "There is nothing waiting to be connected.")
-            return redirect("publishing_admin:accounts")
-        self.choices = [
-            (item["remote_id"], item["display_name"]) for item in self.pending
-        ]
-        return super().dispatch(request, *args, **kwargs)
-
-    def get(self, request):
-        return self.render(ChooseAccountsForm(choices=self.choices))
-
-    def post(self, request):
-        if "cancel" in request.POST:
-            request.session.pop(CHOICE_KEY, None)
-            messages.info(request, "Nothing was connected.")
-            return redirect("publishing_admin:accounts")
-        form = ChooseAccountsForm(request.POST, choices=self.choices)
-        if not form.is_valid():
-            return self.render(form)
-        chosen = set(form.cleaned_data["accounts"])
-        request.session.pop(CHOICE_KEY, None)
-        save_and_report(
-            request,
-            [
-                connecting.from_session(item)
-                for item in self.pending
-                if item["remote_id"] in chosen
-            ],
-        )
-        return redirect("publishing_admin:accounts")
 
 
 class AccountFieldView(ManageChannelsMixin, View):

@@ -6,15 +6,12 @@ from .accounts import (
     AccountListView,
     AccountPictureView,
     AccountUseView,
-    CallbackView,
-    ChooseAccountsView,
-    ConnectView,
     DisconnectView,
-    ReconnectView,
 )
 from .actions import CrossPostActionView
 from .alerts import AlertListView
 from .calendar import ContentCalendarView
+from .connecting import CallbackView, ChooseAccountsView, ConnectView
 from .dashboard import CrossPostReportView
 from .foi import PostedRecordView
 from .status import AskRetryView, PageStatusView
@@ -49,7 +46,7 @@ urlpatterns = [
     path("accounts/connect/<slug:platform>/", ConnectView.as_view(), name="connect"),
     path("accounts/callback/", CallbackView.as_view(), name="account_callback"),
     path("accounts/choose/", ChooseAccountsView.as_view(), name="account_choose"),
-    path("accounts/<int:pk>/reconnect/", ReconnectView.as_view(), name="reconnect"),
+    path("accounts/<int:pk>/reconnect/", ConnectView.as_view(), name="reconnect"),
     path("accounts/<int:pk>/picture/", AccountPictureView.as_view(), name="picture"),
     path("accounts/<int:pk>/use/", AccountUseView.as_view(), name="account_use"),
     path("accounts/<int:pk>/disconnect/", DisconnectView.as_view(), name="disconnect"),

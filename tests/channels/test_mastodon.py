@@ -174,6 +174,18 @@ class TestMastodonAdapter(AdapterContract):
 
         assert adapter.publish(post).permalink.startswith(sandbox_server.url)
 
+    def test_an_account_on_another_instance_is_seen_on_that_instance(self):
+        config = mastodon_config("http://127.0.0.1:8700")
+        elsewhere = {"instance_url": "https://social.example.gov.uk"}
+        configured = {"instance_url": "http://127.0.0.1:8700/mastodon/"}
+
+        assert (
+            MastodonAdapter.account_web_url(config, elsewhere)
+            == "https://social.example.gov.uk"
+        )
+        assert MastodonAdapter.account_web_url(config, configured) == config["WEB_URL"]
+        assert MastodonAdapter.account_web_url(config, {}) == config["WEB_URL"]
+
     def test_an_unreachable_instance_is_temporary(self, credentials, post):
         adapter = MastodonAdapter(mastodon_config("http://127.0.0.1:9"), credentials)
 
@@ -209,6 +221,94 @@ class TestMastodonAdapter(AdapterContract):
         assert account.credentials.extra["instance_url"] == config["API_URL"]
         adapter = MastodonAdapter(config, account.credentials)
         assert adapter.recent_posts(limit=1)
+
+    def test_an_app_registered_on_the_instance_connects_an_account(
+        self, sandbox_server, sandbox
+    ):
+        instance = f"{sandbox_server.url}/mastodon"
+        redirect = "http://council.example/admin/social/accounts/callback/"
+
+        app = MastodonAdapter.register_app(
+            self.config(sandbox_server.url), instance, redirect, name="Council"
+        )
+
+        assert app.client_id != "sandbox-mastodon-client-id"
+        assert app.client_secret not in repr(app)
+        config = MastodonAdapter.on_instance({"API_URL": "unused"}, instance, app)
+        config["TIMEOUT"] = TIMEOUT
+        url, verifier = MastodonAdapter.begin_connect(config, redirect, "st4te")
+        assert parse_qs(urlsplit(url).query)["client_id"] == [app.client_id]
+        consent = requests.post(
+            url,
+            data={**parse_qs(urlsplit(url).query), "decision": "allow"},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        callback = parse_qs(urlsplit(consent.headers["Location"]).query)
+        [account] = MastodonAdapter.complete_connect(
+            config, redirect, {k: v[0] for k, v in callback.items()}, "st4te", ""
+        )
+        assert account.credentials.extra["instance_url"] == instance
+
+    @pytest.mark.parametrize(
+        ("path", "error", "words"),
+        [
+            ("/facebook", RejectedError, "does not look like a Mastodon server"),
+            ("/mastodon/api/v1/statuses/1", RejectedError, "no app registration"),
+        ],
+    )
+    def test_a_server_that_is_not_mastodon_is_refused(
+        self, sandbox_server, sandbox, path, error, words
+    ):
+        with pytest.raises(error, match=words):
+            MastodonAdapter.register_app(
+                self.config(sandbox_server.url),
+                f"{sandbox_server.url}{path}",
+                "http://council.example/cb",
+                name="Council",
+            )
+
+    def test_a_refused_registration_gives_the_instances_words(
+        self, sandbox_server, sandbox
+    ):
+        sandbox.add_fault(
+            "mastodon", "token", "error", status=403, error="Sign-ups are closed"
+        )
+
+        with pytest.raises(RejectedError, match="refused to register the app: Sign"):
+            MastodonAdapter.register_app(
+                self.config(sandbox_server.url),
+                f"{sandbox_server.url}/mastodon",
+                "http://council.example/cb",
+                name="Council",
+            )
+
+    @pytest.mark.parametrize(
+        ("fault", "words"),
+        [("server_error", r"failed to register the app \(HTTP 503\)"),
+         ("hang", "did not answer")],
+    )
+    def test_an_instance_that_fails_to_register_is_temporary(
+        self, sandbox_server, sandbox, fault, words
+    ):
+        sandbox.add_fault("mastodon", "token", fault, hang_seconds=TIMEOUT * 2)
+
+        with pytest.raises(TemporaryError, match=words):
+            MastodonAdapter.register_app(
+                self.config(sandbox_server.url),
+                f"{sandbox_server.url}/mastodon",
+                "http://council.example/cb",
+                name="Council",
+            )
+
+    def test_an_unreachable_instance_cannot_register(self):
+        with pytest.raises(TemporaryError, match="Could not reach 127.0.0.1:9"):
+            MastodonAdapter.register_app(
+                mastodon_config("http://127.0.0.1:9"),
+                "http://127.0.0.1:9/mastodon",
+                "http://council.example/cb",
+                name="Council",
+            )
 
     def test_connect_refuses_a_forged_state(self, sandbox_server):
         with pytest.raises(AuthError, match="state"):

@@ -9,6 +9,7 @@ import requests
 
 from channels.errors import AuthError
 from channels.facebook import FacebookAdapter
+from channels.oauth import server_address
 from channels.values import Credentials
 from channels.x import XAdapter
 from channels.youtube import YouTubeAdapter
@@ -201,3 +202,36 @@ def test_facebook_connect_offers_pages_beyond_the_first_page_of_accounts(
         and "fb_exchange_token" in str(r["query"])
     ]
     assert exchanges == ["GET"]  # as Meta documents the exchange
+
+
+@pytest.mark.parametrize(
+    ("typed", "address"),
+    [
+        ("mastodon.social", "https://mastodon.social"),
+        ("  https://Social.Example.gov.uk/  ", "https://social.example.gov.uk"),
+        ("@council@social.example.gov.uk", "https://social.example.gov.uk"),
+        ("council@social.example.gov.uk", "https://social.example.gov.uk"),
+        ("https://mastodon.social/@exampleshire", "https://mastodon.social"),
+        ("https://mastodon.social:8443", "https://mastodon.social:8443"),
+        ("http://127.0.0.1:8700/mastodon/", "http://127.0.0.1:8700/mastodon"),
+    ],
+)
+def test_a_server_address_is_read_as_people_type_it(typed, address):
+    assert server_address(typed) == address
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("http://mastodon.social", "must start with https://"),
+        ("ftp://mastodon.social", "Give the server's address"),
+        ("https://mastodon.social/?next=/admin", "Give the server's address"),
+        ("https://user:pass@mastodon.social", "Give the server's address"),
+        ("https://mastodon .social", "not a web address"),
+        ("https://mastodon.social:99999", "not a web address"),
+        ("", "Give the server's address"),
+    ],
+)
+def test_a_server_address_that_is_not_one_is_refused_in_plain_words(typed, words):
+    with pytest.raises(ValueError, match=words):
+        server_address(typed)

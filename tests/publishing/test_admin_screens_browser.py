@@ -162,6 +162,30 @@ def test_account_names_are_never_broken_mid_word(open_as, people, db):
     assert "googleapis" not in tab.locator("#listing-results").inner_text()
 
 
+def test_bluesky_connects_on_an_admin_form_that_never_shows_the_password(
+    open_as, people, sandbox
+):
+    tab = open_as(people["comms"], "/admin/social/accounts/connect/bluesky/")
+    tab.get_by_label("Handle or email").fill("exampleshire.bsky.social")
+    tab.get_by_label("App password").fill("wrong-pass-word-here")
+
+    tab.get_by_role("button", name="Sign in and connect").click()
+
+    error = tab.get_by_role("alert")
+    error.wait_for()
+    assert "did not accept" in error.inner_text()
+    password = tab.get_by_label("App password")
+    assert password.get_attribute("type") == "password"
+    assert password.input_value() == ""
+    assert tab.get_by_label("Handle or email").input_value() == (
+        "exampleshire.bsky.social"
+    )
+    # Wagtail's field styles, not the browser's defaults.
+    assert computed(password, "border-top-left-radius") != "0px"
+    assert tab.console_errors == []
+    tab.screenshot(path=str(ARTIFACTS / "connect-bluesky.png"), full_page=True)
+
+
 # Editing ----------------------------------------------------------------------------
 
 

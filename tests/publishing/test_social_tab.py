@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from wagtail.documents import get_document_model
 
+from channels import registry
 from channels.x_text import weighted_length
 from publishing import content
 from publishing.models import ChannelAccount, CrossPost, SocialSettings
@@ -406,9 +407,17 @@ def test_the_counter_updates_as_the_editor_types(live_server, client, make_polic
     session = client.cookies["sessionid"].value
     typed = "Bins 🗑️ 収集日 call 020 7946 0018"
     page.social_text_x = typed
-    expected = weighted_length(
-        content.build_post(page, "x", content.social_settings_for(page)).text
-    )
+    social = content.social_settings_for(page)
+    expected = weighted_length(content.build_post(page, "x", social).text)
+    # Bluesky's and Mastodon's texts have counters of their own too.
+    typed_elsewhere = "Bins 🗑️ go out on Tuesday"
+    page.social_text_bluesky = page.social_text_mastodon = typed_elsewhere
+    counted = {
+        platform: registry.get(platform).text_length(
+            content.build_post(page, platform, social).text
+        )
+        for platform in ("bluesky", "mastodon")
+    }
     # No database access below: Playwright's sync API runs an event loop.
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -433,6 +442,13 @@ def test_the_counter_updates_as_the_editor_types(live_server, client, make_polic
         ).not_to_contain_text("bytes")
         mark = tab.locator(".social-counter[data-platform=x] mark")
         expect(mark).to_have_text("020 7946 0018")
+        for platform, limit in [("bluesky", 300), ("mastodon", 500)]:
+            tab.fill(f"textarea[name=social_text_{platform}]", typed_elsewhere)
+            expect(
+                tab.locator(
+                    f".social-counter[data-platform={platform}] .social-counter__count"
+                )
+            ).to_have_text(f"{counted[platform]} / {limit} characters")
         browser.close()
 
 

@@ -13,7 +13,13 @@ from council_site.policies.models import PolicyPage
 
 ENDPOINT = "publishing_social_preview"
 #: Each platform's own text at its longest, in characters.
-LIMITS = {"facebook": 63_206, "x": 1_000, "youtube": 5_000}
+LIMITS = {
+    "facebook": 63_206,
+    "x": 1_000,
+    "youtube": 5_000,
+    "bluesky": 1_000,
+    "mastodon": 1_000,
+}
 
 
 @pytest.fixture
@@ -23,7 +29,7 @@ def editor_client(client, django_user_model):
 
 
 @pytest.mark.parametrize("model", [AnnouncementPage, PolicyPage])
-@pytest.mark.parametrize("platform", ["facebook", "x", "youtube"])
+@pytest.mark.parametrize("platform", LIMITS)
 def test_the_page_form_refuses_social_text_over_its_maximum(db, model, platform):
     limit = LIMITS[platform]
     field = (

@@ -8,14 +8,20 @@
 (function () {
   "use strict";
 
-  var PLATFORMS = ["facebook", "x", "youtube"];
-  // Only these form fields are sent; files and the rest of the form stay put.
+  // Each enabled platform's own text is a field named social_text_<platform>;
+  // the form has those of the enabled platforms only.
+  var TEXT_PREFIX = "social_text_";
+  // Only these form fields (and the texts) are sent; files and the rest of the
+  // form stay put.
   var FIELDS = [
     "title", "slug", "summary", "search_description",
-    "social_text_facebook", "social_text_x", "social_text_youtube",
     "social_mode", "social_accounts", "hero_image", "hero_image_alt",
     "video", "captions", "department", "youtube_title", "youtube_tags"
   ];
+
+  function sent(name) {
+    return FIELDS.indexOf(name) !== -1 || name.indexOf(TEXT_PREFIX) === 0;
+  }
   var DELAY_MS = 400;
 
   function element(tag, className, text) {
@@ -36,7 +42,7 @@
     var data = new FormData();
     var current = new FormData(form);
     current.forEach(function (value, name) {
-      if (FIELDS.indexOf(name) !== -1 && typeof value === "string") {
+      if (sent(name) && typeof value === "string") {
         data.append(name, value);
       }
     });
@@ -150,8 +156,9 @@
     var form = root.closest("form");
     if (!form) return;
     var counters = {};
-    PLATFORMS.forEach(function (platform) {
-      var counter = counterFor(form, "social_text_" + platform, platform);
+    form.querySelectorAll("textarea[name^='" + TEXT_PREFIX + "']").forEach(function (field) {
+      var platform = field.name.slice(TEXT_PREFIX.length);
+      var counter = counterFor(form, field.name, platform);
       if (counter) counters[platform] = counter;
     });
     var titleCounter = counterFor(form, "youtube_title", "youtube-title");
