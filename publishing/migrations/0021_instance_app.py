@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('publishing', '0019_usage_cap'),
+        ('publishing', '0020_processing_outcome'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('publishing', '0020_instance_app'),
+        ('publishing', '0021_instance_app'),
     ]
 
     operations = [
