@@ -1,5 +1,4 @@
-"""The page editor's form for pages that are cross-posted, and the social
-settings' form.
+"""The page editor's form for pages that are cross-posted.
 
 The "Where to post" choice decides the accounts unless it is "the accounts I
 choose": the checkboxes then show what applies (the site's usual accounts, or
@@ -9,15 +8,14 @@ so as the editor changes the choice.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 
 from django import forms
 from django.utils.functional import SimpleLazyObject
-from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
-
-from channels import registry
+from wagtail.admin.forms import WagtailAdminPageForm
 
 from .page_mixins import SOCIAL_TEXT_MAX_LENGTHS
+from .settings_form import without_other_platforms
 
 
 class AccountCheckboxes(forms.CheckboxSelectMultiple):
@@ -44,16 +42,6 @@ class AccountCheckboxes(forms.CheckboxSelectMultiple):
         if getattr(value, "value", value) in self.usual:
             option["attrs"]["data-usual"] = "true"
         return option
-
-
-def without_other_platforms(form, field_names: Mapping[str, str]) -> None:
-    """Leave out of ``form`` the fields (``{platform: field name}``) of the
-    platforms that are not enabled: Wagtail then hides their panels, and
-    saving the form keeps what they hold for when the platform is enabled."""
-    enabled = set(registry.platforms())
-    for platform, name in field_names.items():
-        if platform not in enabled:
-            form.fields.pop(name, None)
 
 
 class SocialPageForm(WagtailAdminPageForm):
@@ -84,12 +72,3 @@ class SocialPageForm(WagtailAdminPageForm):
             # choice is not used, and is not kept either.
             field.widget.fixed = mode
             field.widget.attrs["disabled"] = True
-
-
-class SocialSettingsForm(WagtailAdminModelForm):
-    """The social settings' form, with the message templates of the enabled
-    platforms only."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        without_other_platforms(self, self._meta.model.TEMPLATE_FIELDS)

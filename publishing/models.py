@@ -20,8 +20,8 @@ from channels.compose import DEFAULT_TEMPLATE
 from channels.values import AppRegistration, Credentials
 
 from .crypto import EncryptedTextField
-from .forms import SocialSettingsForm
 from .links import allowed_url
+from .settings_form import SocialSettingsForm
 
 
 class ChannelAccount(models.Model):
@@ -498,7 +498,7 @@ class SocialSettings(BaseSiteSetting):
     #: The message template field of each platform that has one. A field is a
     #: column, so a new platform uses its adapter's default template until one
     #: is added here (with its migration). The settings screen shows those of
-    #: the enabled platforms (:class:`~publishing.forms.SocialSettingsForm`).
+    #: the enabled platforms (:class:`~publishing.settings_form.SocialSettingsForm`).
     TEMPLATE_FIELDS = {
         "facebook": "facebook_template",
         "x": "x_template",
