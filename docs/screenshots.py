@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import re
+import time
 from pathlib import Path
+from urllib.parse import quote
+from urllib.request import urlopen
 
 from playwright.sync_api import sync_playwright
 
@@ -36,15 +39,31 @@ def sign_in(page, base: str, username: str) -> None:
     page.wait_for_url(re.compile(r".*/admin/$"))
 
 
-def first_announcement_edit_url(page, base: str) -> str:
-    """The edit view of the demo's first announcement, from the page explorer."""
-    page.goto(f"{base}/admin/pages/search/?q=bins")
+def wait_for_demo(base: str, seconds: float = 60.0) -> None:
+    """Wait until the demo's web server answers (``make run`` may still be
+    starting, or reloading)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urlopen(f"{base}/", timeout=5):  # noqa: S310 - the local demo
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"The demo at {base} does not answer: start "
+                                 "`make run` first.") from None
+            time.sleep(1)
+
+
+def announcement_edit_path(page, base: str, words: str) -> str:
+    """The edit view of the demo announcement found by searching ``words``."""
+    page.goto(f"{base}/admin/pages/search/?q={quote(words)}")
     link = page.locator("a[href*='/admin/pages/'][href$='/edit/']").first
-    return base + link.get_attribute("href")
+    return link.get_attribute("href")
 
 
 def take(base: str) -> list[Path]:
     HERE.mkdir(exist_ok=True)
+    wait_for_demo(base)
     saved = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -56,17 +75,29 @@ def take(base: str) -> list[Path]:
             page.goto(f"{base}/")
             saved.append(shot(page, "home-page"))
 
+            comms = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = comms.new_page()
             sign_in(page, base, "comms")
             page.goto(f"{base}/admin/social/posts/")
             saved.append(shot(page, "dashboard"))
             page.goto(f"{base}/admin/social/calendar/")
             saved.append(shot(page, "calendar"))
 
-            edit = first_announcement_edit_url(page, base)
+            editor = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = editor.new_page()
+            sign_in(page, base, "editor")
+            edit = base + announcement_edit_path(page, base, "bin collection")
             page.goto(edit + "#tab-social")
+            page.get_by_role("tab", name="Social").click()
             saved.append(shot(page, "social-tab"))
-            page.goto(edit.replace("/edit/", "/view_draft/") + "?mode=x")
-            saved.append(shot(page, "preview-x"))
+            # Opening the preview panel sends the form's values, as an
+            # editor's click does; each platform's preview then shows them.
+            page.get_by_role("button", name="Toggle preview").click()
+            page.frame_locator("#w-preview-iframe").locator("body").wait_for()
+            preview = editor.new_page()
+            for platform in ("facebook", "x"):
+                preview.goto(f"{edit}preview/?mode={platform}")
+                saved.append(shot(preview, f"preview-{platform}"))
 
             phone = browser.new_context(viewport={"width": 375, "height": 800})
             small = phone.new_page()
