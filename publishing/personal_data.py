@@ -12,7 +12,9 @@ repetition is bounded or possessive.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterator
+from operator import mul
 
 Spans = Iterator[tuple[int, int]]
 
@@ -63,7 +65,12 @@ _WRITTEN_OUT_DOT = re.compile(r"[\[({]\s*dot|\sdot\s", re.IGNORECASE)
 
 
 def emails(text: str) -> Spans:
-    for m in EMAIL.finditer(text):
+    return email_spans(EMAIL.finditer(text))
+
+
+def email_spans(matches: Iterator[re.Match]) -> Spans:
+    """The spans of the :data:`EMAIL` ``matches`` that are addresses."""
+    for m in matches:
         if m.group("at").strip().lower() == "at" and not (
             _MAILBOX_LIKE.search(m.group("local"))
             or _WRITTEN_OUT_DOT.search(m.group("domain"))
@@ -142,26 +149,78 @@ _REFERENCE_BEFORE = re.compile(
 )
 
 
+_NHS_WEIGHTS = bytes(range(10, 1, -1))
+_NHS_WEIGHTED_ZEROS = ord("0") * sum(_NHS_WEIGHTS)
+
+
 def nhs_check_digit_ok(digits: str) -> bool:
     """The modulus 11 check of NHS Digital's data dictionary: weights 10 to 2 on
     the first nine digits; 11 minus the remainder is the check digit (11 means
     0, 10 means the number cannot exist)."""
     if len(digits) != 10 or not digits.isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    if digits.isascii():  # the weighted sum of the digits' bytes, at C speed
+        weighted = sum(map(mul, digits.encode("ascii"), _NHS_WEIGHTS))
+        total = weighted - _NHS_WEIGHTED_ZEROS
+    else:
+        weights = range(10, 1, -1)
+        total = sum(int(d) * w for d, w in zip(digits[:9], weights, strict=True))
     check = 11 - total % 11
     if check == 11:
         check = 0
     return check != 10 and check == int(digits[9])
 
 
+_LITTLE_ENDIAN = sys.byteorder == "little"  # how a memoryview reads 16 bits
+# Many numbers' weighted sums at once: the digits side by side in one big
+# integer, 16 bits each, multiplied by the weights in the same layout; each
+# number's sum is then the 16 bits where its last weighted digit lands (sums
+# stay far below 2**16, so none spills into the next).
+# The last digit is the check digit, weighted 0.
+_NHS_WEIGHT_ROW = sum(w << (16 * (9 - i)) for i, w in enumerate(range(10, 1, -1)))
+
+
+def _slot_sums(joined: str, weights: int, width: int) -> memoryview:
+    """For the numbers of ``width`` characters side by side in ``joined``, the
+    weighted sum of each one's character codes, ``weights`` holding the weight
+    of a number's last character in its lowest 16 bits, the one before next."""
+    product = int.from_bytes(joined.encode("utf-16-le"), "little") * weights
+    slots = product.to_bytes(2 * len(joined) + 2 * width, "little")
+    return memoryview(slots).cast("H")[width - 1 :: width][: len(joined) // width]
+
+
+def nhs_check_digits_ok(numbers: list[str]) -> list[bool]:
+    """:func:`nhs_check_digit_ok` of each of ``numbers``, at C speed for ten
+    ASCII digits each."""
+    if _LITTLE_ENDIAN is False or not all(
+        len(n) == 10 and n.isascii() and n.isdigit() for n in numbers
+    ):
+        return [nhs_check_digit_ok(n) for n in numbers]
+    joined = "".join(numbers)
+    sums = _slot_sums(joined, _NHS_WEIGHT_ROW, 10)
+    checks = joined[9::10]
+    found = []
+    for weighted, check in zip(sums, checks, strict=True):
+        expected = 11 - (weighted - _NHS_WEIGHTED_ZEROS) % 11
+        found.append(expected != 10 and expected % 11 == ord(check) - 48)
+    return found
+
+
+def named_as_reference(text: str, start: int) -> bool:
+    """Whether the words before ``start`` name what follows as a reference."""
+    return bool(_REFERENCE_BEFORE.search(text, max(0, start - 30), start))
+
+
+def nhs_number_at(text: str, start: int, digits: str) -> bool:
+    """Whether ``digits``, read from ``text`` at ``start``, are an NHS number:
+    the check digit holds and the text does not name them as a reference."""
+    return nhs_check_digit_ok(digits) and not named_as_reference(text, start)
+
+
 def nhs_numbers(text: str) -> Spans:
     for m in NHS_NUMBER.finditer(text):
-        if not nhs_check_digit_ok("".join(m.groups())):
-            continue
-        if _REFERENCE_BEFORE.search(text, max(0, m.start() - 30), m.start()):
-            continue
-        yield m.span()
+        if nhs_number_at(text, m.start(), "".join(m.groups())):
+            yield m.span()
 
 
 # Payment card numbers --------------------------------------------------------------
@@ -174,8 +233,23 @@ CARD = re.compile(
 )
 
 
+# A digit doubled, then its digits added (Luhn): 7 -> 14 -> 5.
+_DOUBLED = str.maketrans("0123456789", "0246813579")
+_NOT_DIGITS = str.maketrans(
+    dict.fromkeys(map(chr, range(128))) | {d: d for d in "0123456789"}
+)
+_NOT_DIGITS_BUT_COMMAS = str.maketrans(
+    dict.fromkeys(map(chr, range(128))) | {d: d for d in "0123456789,"}
+)
+
+
 def luhn_ok(digits: str) -> bool:
     """The Luhn (mod 10) check of ISO/IEC 7812 card numbers."""
+    if digits.isascii() and digits.isdigit():
+        # Every second digit from the right doubled; the byte sum is the digit
+        # sum plus ord("0") per digit.
+        mixed = digits[-1::-2] + digits[-2::-2].translate(_DOUBLED)
+        return (sum(mixed.encode("ascii")) - ord("0") * len(digits)) % 10 == 0
     total = 0
     for position, digit in enumerate(reversed(digits)):
         value = int(digit) * (2 if position % 2 else 1)
@@ -183,10 +257,55 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def digits_of(written: str) -> str:
+    """The ASCII digits of ``written``, in order."""
+    if written.isascii():
+        return written.translate(_NOT_DIGITS)
+    return re.sub(r"[^0-9]", "", written)
+
+
+def digits_of_each(written: list[str]) -> list[str]:
+    """:func:`digits_of` each of ``written``, with one ``translate``."""
+    joined = ",".join(written)
+    if joined.isascii() and joined.count(",") == len(written) - 1:
+        return joined.translate(_NOT_DIGITS_BUT_COMMAS).split(",")
+    return [digits_of(w) for w in written]
+
+
+def card_number_ok(written: str) -> bool:
+    """Whether a :data:`CARD` match (digits and separators) is a card number:
+    13 to 19 digits passing the Luhn check."""
+    digits = digits_of(written)
+    return 13 <= len(digits) <= 19 and luhn_ok(digits)
+
+
+# Luhn over numbers padded with leading zeros to 19 digits (zeros add
+# nothing): a doubled digit d adds 2d, less 9 when d is 5 or more.
+_LUHN_WIDTH = 19
+_LUHN_WEIGHTS = sum((1 + k % 2) << (16 * k) for k in range(_LUHN_WIDTH))
+_LUHN_DOUBLED = sum(1 << (16 * k) for k in range(1, _LUHN_WIDTH, 2))
+_FIVE_OR_MORE = str.maketrans("0123456789", "\0\0\0\0\0\1\1\1\1\1")
+
+
+def card_numbers_ok(written: list[str]) -> list[bool]:
+    """:func:`card_number_ok` of each of ``written``, at C speed for ASCII."""
+    numbers = digits_of_each(written)
+    if _LITTLE_ENDIAN is False or not all(w.isascii() for w in written):
+        return [13 <= len(n) <= 19 and luhn_ok(n) for n in numbers]
+    # Too long to be a card number: stands in as zeros, and fails on length.
+    joined = "".join(n.rjust(_LUHN_WIDTH, "0")[-_LUHN_WIDTH:] for n in numbers)
+    sums = _slot_sums(joined, _LUHN_WEIGHTS, _LUHN_WIDTH)
+    fives = _slot_sums(joined.translate(_FIVE_OR_MORE), _LUHN_DOUBLED, _LUHN_WIDTH)
+    zeros = ord("0") * sum((1 + k % 2) for k in range(_LUHN_WIDTH))
+    return [
+        13 <= len(n) <= 19 and (total - zeros - 9 * five) % 10 == 0
+        for n, total, five in zip(numbers, sums, fives, strict=True)
+    ]
+
+
 def card_numbers(text: str) -> Spans:
     for m in CARD.finditer(text):
-        digits = re.sub(r"[^0-9]", "", m.group())
-        if 13 <= len(digits) <= 19 and luhn_ok(digits):
+        if card_number_ok(m.group()):
             yield m.span()
 
 

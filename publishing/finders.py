@@ -1,0 +1,312 @@
+"""The guard's finders: each yields exactly the spans its full scan in
+:mod:`publishing.personal_data` yields (``tests/guard/test_finders.py`` compares
+them), in a small part of the time on long text.
+
+A full scan tries its pattern at nearly every character, because the patterns
+start with a look-behind or a character class. These read same-length views of
+the text (:mod:`publishing.text_views`) in which a match starts with a literal, which
+``re`` skips to, in one of two ways:
+
+* **Split by first character.** A pattern whose matches start with one of a few
+  characters is written once per character, each starting with it; at any
+  position at most one of them can match, and it matches as the whole would.
+  :func:`earliest` interleaves them as the whole pattern's ``finditer`` would
+  (phone numbers, bank details, dates of birth, words and phrases).
+* **Anchored windows.** Every match of some patterns holds something a literal
+  finds: the "@" or written-out "at" of an email address and the domain after
+  it, the postcode of a home address, the letter and separator before a
+  National Insurance number's digits. The full pattern then reads only around
+  those anchors (:func:`windowed`), far enough each way to hold any match.
+
+NHS and card numbers need neither: in the digits view both start with "000".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from heapq import merge
+from itertools import chain, compress, islice
+
+from . import personal_data as pd
+from .personal_data import NOT_BEFORE_CODE, RUN
+from .text_views import TextViews
+
+Spans = Iterator[tuple[int, int]]
+Finder = Callable[[TextViews], Spans]
+
+
+# Two ways of reading less ----------------------------------------------------------
+
+
+def earliest(scans: list[tuple[re.Pattern, str]]) -> Iterator[re.Match]:
+    """The matches of one pattern, split by first character into ``scans``
+    (each a pattern and the view it reads), in the order and extent of the
+    whole pattern's ``finditer``: the earliest match of any part, then the
+    earliest from where it ends, and so on."""
+    heads = [pattern.search(text) for pattern, text in scans]
+    position = 0
+    while True:
+        best = None
+        for index, head in enumerate(heads):
+            if head is not None and head.start() < position:
+                # It began inside the last match: look again from its end.
+                pattern, text = scans[index]
+                head = heads[index] = pattern.search(text, position)
+            if head is not None and (best is None or head.start() < best.start()):
+                best = head
+        if best is None:
+            return
+        yield best
+        position = best.end()
+
+
+def windowed(
+    pattern: re.Pattern, text: str, windows: Iterable[tuple[int, int]]
+) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` where every match, and the characters its
+    look-aheads read, lies inside one of ``windows``.
+
+    ``windows`` come in order of start (each finder's are: their starts never
+    go back); those that overlap or touch are read as one, with ``pos`` and
+    ``endpos``, so look-behinds still see the text before a window and a match
+    that begins in one window is never cut by the next. Each window must hold
+    every match of its anchor whole: then no match is missed, and none is
+    found that the full scan would not find.
+    """
+    start = end = None
+    for low, high in windows:
+        if end is not None and low <= end:
+            end = max(end, high)
+            continue
+        if end is not None:
+            yield from pattern.finditer(text, start, end)
+        start, end = low, high
+    if end is not None:
+        yield from pattern.finditer(text, start, end)
+
+
+#: Numbers checked together (a finder stopped early has checked at most this
+#: many more than it needed).
+_BATCH = 128
+
+
+def _checked(
+    matches: Iterator[re.Match],
+    text: str,
+    check: Callable[[list[str]], list[bool]],
+) -> Spans:
+    """The spans of ``matches`` whose text passes ``check``. Most candidates of
+    a long text fail their check digit; checking many at once keeps that work
+    at C speed (see :func:`publishing.personal_data.nhs_check_digits_ok`)."""
+    while batch := [m.span() for m in islice(matches, _BATCH)]:
+        passed = check([text[start:end] for start, end in batch])
+        yield from compress(batch, passed)
+
+
+def _spans(matches: Iterable[re.Match]) -> Spans:
+    return (m.span() for m in matches)
+
+
+# NHS and card numbers: in the digits view ------------------------------------------
+
+# NOT_AFTER_CODE, looked at once the first digits are read.
+_NHS = re.compile(
+    rf"000(?<![\w/]000)(?<![0-9][.\-]000){RUN}000{RUN}0000{NOT_BEFORE_CODE}"
+)
+
+
+def nhs_numbers(views: TextViews) -> Spans:
+    text = views.text
+    for start, end in _checked(_NHS.finditer(views.digits), text, _nhs_digits_ok):
+        if not pd.named_as_reference(text, start):
+            yield start, end
+
+
+def _nhs_digits_ok(written: list[str]) -> list[bool]:
+    return pd.nhs_check_digits_ok(pd.digits_of_each(written))
+
+
+# The three layouts of pd.CARD share their first four digits.
+_CARD = re.compile(
+    rf"0000(?<![\w/]0000)(?<![0-9][.\-]0000)"
+    rf"(?:(?:{RUN}0000){{2,3}}(?:{RUN}0{{1,3}})?|{RUN}0{{6}}{RUN}0{{4,5}}|0{{9,15}})"
+    rf"{NOT_BEFORE_CODE}"
+)
+
+
+def card_numbers(views: TextViews) -> Spans:
+    return _checked(_CARD.finditer(views.digits), views.text, pd.card_numbers_ok)
+
+
+# Phone numbers: "+", "0" or "(" first ----------------------------------------------
+
+_PHONE_BEFORE = r"[\w+£$€#/.,\-]"
+_PHONE_REST = rf"[1235789](?:\)?{RUN}[0-9]){{8,9}}(?![\w/]|[\-.,][0-9])"
+_PHONE = [
+    re.compile(rf"\+(?<!{_PHONE_BEFORE}\+)44{RUN}(?:\(0\){RUN})?{_PHONE_REST}"),
+    # "0044 ..." is tried before a trunk "0", as pd.PHONE tries them.
+    re.compile(rf"0(?<!{_PHONE_BEFORE}0)(?:044{RUN}(?:\(0\){RUN})?|){_PHONE_REST}"),
+    re.compile(rf"\((?<!{_PHONE_BEFORE}\()0{_PHONE_REST}"),
+]
+
+
+def phones(views: TextViews) -> Spans:
+    return _spans(earliest([(pattern, views.text) for pattern in _PHONE]))
+
+
+# Bank details: two digits first, or "sort code" ------------------------------------
+
+# pd.BANK_DETAILS from a digit: a sort code then the account, or an account
+# then the sort code. The two begin differently by their third character (a
+# separator, a digit), so they are two patterns; each reads that far before
+# its look-behinds.
+_BANK_SORT_CODE_FIRST = re.compile(
+    rf"00[\s.\-](?<![\w/]00[\s.\-])[\s.\-]*[0-9]{{2}}[\s.\-]+[0-9]{{2}}"
+    rf"(?![\s.\-]?(?-i:[A-D])(?![A-Za-z]))(?![0-9]){pd._GAP}{pd._ACCOUNT}",
+    re.IGNORECASE,  # the digits view keeps letters' case, for (?-i:[A-D])
+)
+_BANK_ACCOUNT_FIRST = re.compile(
+    rf"0000(?<![\w/]0000)(?<![0-9][\s.\-]0000)[\s\-]?0000(?![0-9])"
+    rf"{pd._GAP}{pd._SORT_CODE}",
+    re.IGNORECASE,
+)
+# ... and from the words, in the lower-case view.
+_BANK_FROM_WORDS = re.compile(
+    rf"sort(?<![\w/]sort)(?<![a-z]sort)\s*code\W{{0,3}}[0-9]{{6}}(?![0-9])"
+    rf"{pd._GAP}{pd._ACCOUNT}"
+)
+
+
+def bank_details(views: TextViews) -> Spans:
+    scans = [
+        (_BANK_SORT_CODE_FIRST, views.digits),
+        (_BANK_ACCOUNT_FIRST, views.digits),
+        (_BANK_FROM_WORDS, views.lower),
+    ]
+    return _spans(earliest(scans))
+
+
+# Dates of birth: "d..." or "b..." --------------------------------------------------
+
+_DOB_REST = pd._DATE.lower() + r"(?![0-9])"
+_DATE_OF_BIRTH = [
+    re.compile(rf"d(?<![a-z]d)(?:\W?o\W?b|ate\s+of\s+birth)\b\W{{0,3}}{_DOB_REST}"),
+    re.compile(rf"b(?<![a-z]b)(?:irth\s*date|orn(?:\s+on)?)\b\W{{0,3}}{_DOB_REST}"),
+]
+
+
+def dates_of_birth(views: TextViews) -> Spans:
+    return _spans(earliest([(pattern, views.lower) for pattern in _DATE_OF_BIRTH]))
+
+
+# National Insurance numbers: a space and two letters first ----------------------
+
+# pd.NI_NUMBER in the NI view, where every character but letters and digits is
+# a space: so the character before a number is a space (or there is none).
+# What the view cannot tell apart (O as the second letter, the suffix letter,
+# a comma for a separator) pd.NI_NUMBER then checks on the text.
+_NI_SHAPE = r"nn *+00 *+00 *+00 *+[nx](?![nx0])"
+_NI_AFTER_SPACE = re.compile(" " + _NI_SHAPE)
+_NI_AT_START = re.compile(_NI_SHAPE)
+# Characters outside ASCII are left as they are in the view; any of them may
+# stand before a number too.
+_NI_AFTER_WIDE = re.compile(r"[^\x00-\x7f]" + _NI_SHAPE)
+
+
+def ni_numbers(views: TextViews) -> Spans:
+    # A number is a whole run of letters, digits and separators, so two cannot
+    # overlap: each is found from its own first letter.
+    text, shape = views.text, views.ni
+    starts = (m.start() + 1 for m in _NI_AFTER_SPACE.finditer(shape))
+    if not text.isascii():
+        wide = (m.start() + 1 for m in _NI_AFTER_WIDE.finditer(shape))
+        starts = merge(starts, wide)
+    if _NI_AT_START.match(shape):
+        starts = chain([0], starts)
+    for start in starts:
+        m = pd.NI_NUMBER.match(text, start)
+        if m and m.group(1).upper() not in pd.NI_UNUSED_PREFIXES:
+            yield m.span()
+
+
+# Email addresses: anchored on "@" or a written-out "at" and a domain ---------------
+
+# What must follow any "at" of a match: a domain label and a dot, perhaps
+# written out. Each anchor reads only its first character, so that no anchor
+# hides another.
+_DOMAIN_START = r"[a-z0-9][a-z0-9\-]*+(?:\.|\s*[\[({]\s*dot|\s+dot\s)"
+_EMAIL_ANCHORS = [
+    re.compile(rf"@(?=\s*{_DOMAIN_START})"),
+    *(
+        re.compile(rf"\{bracket}(?=\s*at\s*[\])}}]\s*{_DOMAIN_START})")
+        for bracket in "[({"
+    ),
+    re.compile(rf"at(?<=\sat)(?=\s+{_DOMAIN_START})"),
+]
+# How far a match may reach back from its "at", read in the reversed view: its
+# name is at most 64 parts (a character, or a dot written as up to five, "[dot]"),
+# with any whitespace between. Likewise forward: "[at]", nine labels of up to
+# 63 characters, the dots between and the top-level domain.
+_NAME_BACK = re.compile(r"(?:\s*+[a-z0-9_%+\-.\[\](){}]){0,320}+\s*+")
+_DOMAIN_ON = re.compile(r"(?:\s*+[a-z0-9\-.@\[\](){}]){0,700}+\s*+")
+#: Characters the end of pd.EMAIL looks at past a match.
+_EMAIL_LOOKS_AHEAD = 2
+
+
+def emails(views: TextViews) -> Spans:
+    lower, length = views.lower, len(views.text)
+    anchors = merge(
+        *(pattern.finditer(lower) for pattern in _EMAIL_ANCHORS),
+        key=re.Match.start,
+    )
+
+    def windows():
+        for anchor in anchors:
+            at = anchor.start()
+            low = length - _NAME_BACK.match(views.lower_reversed, length - at).end()
+            high = _DOMAIN_ON.match(lower, at).end() + _EMAIL_LOOKS_AHEAD
+            yield low, min(high, length)
+
+    return pd.email_spans(windowed(pd.EMAIL, views.text, windows()))
+
+
+# Home addresses: anchored on the postcode ------------------------------------------
+
+# A postcode in the shape view: letter, digit, perhaps a letter or digit, any
+# separators, digit, two letters. The anchor is its last letter before the
+# first digit.
+_POSTCODE_ANCHOR = re.compile(r"a0(?=[a0]?\s*0aa)")
+_POSTCODE_REST = re.compile(r"[a0]?\s*0aa")
+#: Characters the end of pd.HOME_ADDRESS looks at past a match.
+_ADDRESS_LOOKS_AHEAD = 1
+
+
+def home_addresses(views: TextViews) -> Spans:
+    shape, length = views.shape, len(views.text)
+
+    def windows():
+        for anchor in _POSTCODE_ANCHOR.finditer(shape):
+            letter = anchor.start()
+            # Between the house number and the postcode there are no digits,
+            # so the number ends at the last digit before the postcode.
+            last_digit = shape.rfind("0", 0, max(letter - 1, 0))
+            if last_digit < 0:
+                continue
+            end = _POSTCODE_REST.match(shape, letter + 2).end()
+            yield max(last_digit - 3, 0), min(end + _ADDRESS_LOOKS_AHEAD, length)
+
+    return _spans(windowed(pd.HOME_ADDRESS, views.text, windows()))
+
+
+#: The finders by the name of the guard's rule.
+BY_RULE: dict[str, Finder] = {
+    "email_address": emails,
+    "phone_number": phones,
+    "ni_number": ni_numbers,
+    "nhs_number": nhs_numbers,
+    "card_number": card_numbers,
+    "bank_details": bank_details,
+    "home_address": home_addresses,
+    "date_of_birth": dates_of_birth,
+}
