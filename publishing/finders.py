@@ -39,26 +39,40 @@ Finder = Callable[[TextViews], Spans]
 # Two ways of reading less ----------------------------------------------------------
 
 
-def earliest(scans: list[tuple[re.Pattern, str]]) -> Iterator[re.Match]:
-    """The matches of one pattern, split by first character into ``scans``
-    (each a pattern and the view it reads), in the order and extent of the
-    whole pattern's ``finditer``: the earliest match of any part, then the
-    earliest from where it ends, and so on."""
-    heads = [pattern.search(text) for pattern, text in scans]
+#: Where a split pattern's part matches first from a position, if anywhere.
+Search = Callable[[int], "tuple[int, int] | None"]
+
+
+def searching(pattern: re.Pattern, text: str) -> Search:
+    """The search of ``pattern`` over ``text`` (a view)."""
+
+    def search(position: int):
+        m = pattern.search(text, position)
+        return m.span() if m else None
+
+    return search
+
+
+def earliest(searches: list[Search]) -> Spans:
+    """The matches of one pattern, split by first characters into parts (one
+    search each), in the order and extent of the whole pattern's ``finditer``:
+    at each position at most one part can match, and it matches as the whole
+    would; so the whole's next match is the earliest of the parts' from where
+    its last match ended."""
+    heads = [search(0) for search in searches]
     position = 0
     while True:
         best = None
         for index, head in enumerate(heads):
-            if head is not None and head.start() < position:
+            if head is not None and head[0] < position:
                 # It began inside the last match: look again from its end.
-                pattern, text = scans[index]
-                head = heads[index] = pattern.search(text, position)
-            if head is not None and (best is None or head.start() < best.start()):
+                head = heads[index] = searches[index](position)
+            if head is not None and (best is None or head[0] < best[0]):
                 best = head
         if best is None:
             return
         yield best
-        position = best.end()
+        position = best[1]
 
 
 def windowed(
@@ -92,14 +106,14 @@ _BATCH = 128
 
 
 def _checked(
-    matches: Iterator[re.Match],
+    spans: Iterator[tuple[int, int]],
     text: str,
     check: Callable[[list[str]], list[bool]],
 ) -> Spans:
-    """The spans of ``matches`` whose text passes ``check``. Most candidates of
-    a long text fail their check digit; checking many at once keeps that work
-    at C speed (see :func:`publishing.personal_data.nhs_check_digits_ok`)."""
-    while batch := [m.span() for m in islice(matches, _BATCH)]:
+    """The ``spans`` whose text passes ``check``. Most candidates of a long
+    text fail their check digit; checking many at once keeps that work at C
+    speed (see :func:`publishing.personal_data.nhs_check_digits_ok`)."""
+    while batch := list(islice(spans, _BATCH)):
         passed = check([text[start:end] for start, end in batch])
         yield from compress(batch, passed)
 
@@ -108,7 +122,7 @@ def _spans(matches: Iterable[re.Match]) -> Spans:
     return (m.span() for m in matches)
 
 
-# NHS and card numbers: in the digits view ------------------------------------------
+# NHS and card numbers: in the digits view -----------------------------------------
 
 # NOT_AFTER_CODE, looked at once the first digits are read.
 _NHS = re.compile(
@@ -118,7 +132,8 @@ _NHS = re.compile(
 
 def nhs_numbers(views: TextViews) -> Spans:
     text = views.text
-    for start, end in _checked(_NHS.finditer(views.digits), text, _nhs_digits_ok):
+    candidates = _spans(_NHS.finditer(views.digits))
+    for start, end in _checked(candidates, text, _nhs_digits_ok):
         if not pd.named_as_reference(text, start):
             yield start, end
 
@@ -136,36 +151,49 @@ _CARD = re.compile(
 
 
 def card_numbers(views: TextViews) -> Spans:
-    return _checked(_CARD.finditer(views.digits), views.text, pd.card_numbers_ok)
+    candidates = _spans(_CARD.finditer(views.digits))
+    return _checked(candidates, views.text, pd.card_numbers_ok)
 
 
 # Phone numbers: "+", "0" or "(" first ----------------------------------------------
 
 _PHONE_BEFORE = r"[\w+£$€#/.,\-]"
 _PHONE_REST = rf"[1235789](?:\)?{RUN}[0-9]){{8,9}}(?![\w/]|[\-.,][0-9])"
-_PHONE = [
-    re.compile(rf"\+(?<!{_PHONE_BEFORE}\+)44{RUN}(?:\(0\){RUN})?{_PHONE_REST}"),
+_PHONE = {
+    "+": re.compile(rf"\+(?<!{_PHONE_BEFORE}\+)44{RUN}(?:\(0\){RUN})?{_PHONE_REST}"),
     # "0044 ..." is tried before a trunk "0", as pd.PHONE tries them.
-    re.compile(rf"0(?<!{_PHONE_BEFORE}0)(?:044{RUN}(?:\(0\){RUN})?|){_PHONE_REST}"),
-    re.compile(rf"\((?<!{_PHONE_BEFORE}\()0{_PHONE_REST}"),
-]
+    "0": re.compile(
+        rf"0(?<!{_PHONE_BEFORE}0)(?:044{RUN}(?:\(0\){RUN})?|){_PHONE_REST}"
+    ),
+    "(": re.compile(rf"\((?<!{_PHONE_BEFORE}\()0{_PHONE_REST}"),
+}
 
 
 def phones(views: TextViews) -> Spans:
-    return _spans(earliest([(pattern, views.text) for pattern in _PHONE]))
+    return earliest(
+        [
+            searching(pattern, views.text)
+            for first, pattern in _PHONE.items()
+            if first == "0" or first in views.rare
+        ]
+    )
 
 
-# Bank details: two digits first, or "sort code" ------------------------------------
+# Bank details: a sort code or "sort code" first ----------------------------------
 
-# pd.BANK_DETAILS from a digit: a sort code then the account, or an account
-# then the sort code. The two begin differently by their third character (a
-# separator, a digit), so they are two patterns; each reads that far before
-# its look-behinds.
-_BANK_SORT_CODE_FIRST = re.compile(
-    rf"00[\s.\-](?<![\w/]00[\s.\-])[\s.\-]*[0-9]{{2}}[\s.\-]+[0-9]{{2}}"
-    rf"(?![\s.\-]?(?-i:[A-D])(?![A-Za-z]))(?![0-9]){pd._GAP}{pd._ACCOUNT}",
-    re.IGNORECASE,  # the digits view keeps letters' case, for (?-i:[A-D])
-)
+# pd.BANK_DETAILS from a sort code in digits: two digits and a separator (in
+# the digits view whitespace but newlines is a space), one pattern per
+# separator, so that each starts with three literal characters.
+_BANK_SORT_CODE_FIRST = {
+    separator: re.compile(
+        rf"00{re.escape(separator)}(?<![\w/]00{re.escape(separator)})[\s.\-]*"
+        rf"[0-9]{{2}}[\s.\-]+[0-9]{{2}}(?![\s.\-]?(?-i:[A-D])(?![A-Za-z]))(?![0-9])"
+        rf"{pd._GAP}{pd._ACCOUNT}",
+        re.IGNORECASE,  # the digits view keeps letters' case, for (?-i:[A-D])
+    )
+    for separator in " .-\n"
+}
+# ... from an account number (four digits: the third is not a separator) ...
 _BANK_ACCOUNT_FIRST = re.compile(
     rf"0000(?<![\w/]0000)(?<![0-9][\s.\-]0000)[\s\-]?0000(?![0-9])"
     rf"{pd._GAP}{pd._SORT_CODE}",
@@ -179,25 +207,38 @@ _BANK_FROM_WORDS = re.compile(
 
 
 def bank_details(views: TextViews) -> Spans:
-    scans = [
-        (_BANK_SORT_CODE_FIRST, views.digits),
-        (_BANK_ACCOUNT_FIRST, views.digits),
-        (_BANK_FROM_WORDS, views.lower),
-    ]
-    return _spans(earliest(scans))
+    return earliest(
+        [
+            *(
+                searching(pattern, views.digits)
+                for separator, pattern in _BANK_SORT_CODE_FIRST.items()
+                if separator != "\n" or "\n" in views.rare
+            ),
+            searching(_BANK_ACCOUNT_FIRST, views.digits),
+            searching(_BANK_FROM_WORDS, views.lower),
+        ]
+    )
 
 
 # Dates of birth: "d..." or "b..." --------------------------------------------------
 
-_DOB_REST = pd._DATE.lower() + r"(?![0-9])"
+# pd._DATE, each run that what follows cannot start given up at once (a run
+# of digits before a separator, separators before a digit or a month): the
+# same matches, without trying every shorter run first.
+_DAY = r"[0-9]{1,2}+(?:st|nd|rd|th)?"
+_DOB_REST = (
+    rf"\b\W{{0,3}}+(?:{_DAY}[\s./\-]++(?:of\s++)?(?:[0-9]{{1,2}}+|{pd._MONTH}\.?)"
+    rf"[\s./,\-]++(?:{pd._YEAR}|[0-9]{{2}})|{pd._MONTH}\.?\s++{_DAY},?\s++{pd._YEAR})"
+    r"(?![0-9])"
+)
 _DATE_OF_BIRTH = [
-    re.compile(rf"d(?<![a-z]d)(?:\W?o\W?b|ate\s+of\s+birth)\b\W{{0,3}}{_DOB_REST}"),
-    re.compile(rf"b(?<![a-z]b)(?:irth\s*date|orn(?:\s+on)?)\b\W{{0,3}}{_DOB_REST}"),
+    re.compile(rf"d(?<![a-z]d)(?:\W?o\W?b|ate\s+of\s+birth){_DOB_REST}"),
+    re.compile(rf"b(?<![a-z]b)(?:irth\s*date|orn(?:\s+on)?){_DOB_REST}"),
 ]
 
 
 def dates_of_birth(views: TextViews) -> Spans:
-    return _spans(earliest([(pattern, views.lower) for pattern in _DATE_OF_BIRTH]))
+    return earliest([searching(pattern, views.lower) for pattern in _DATE_OF_BIRTH])
 
 
 # National Insurance numbers: a space and two letters first ----------------------
@@ -236,14 +277,14 @@ def ni_numbers(views: TextViews) -> Spans:
 # written out. Each anchor reads only its first character, so that no anchor
 # hides another.
 _DOMAIN_START = r"[a-z0-9][a-z0-9\-]*+(?:\.|\s*[\[({]\s*dot|\s+dot\s)"
-_EMAIL_ANCHORS = [
-    re.compile(rf"@(?=\s*{_DOMAIN_START})"),
-    *(
-        re.compile(rf"\{bracket}(?=\s*at\s*[\])}}]\s*{_DOMAIN_START})")
+_EMAIL_ANCHORS = {
+    "@": re.compile(rf"@(?=\s*{_DOMAIN_START})"),
+    **{
+        bracket: re.compile(rf"\{bracket}(?=\s*at\s*[\])}}]\s*{_DOMAIN_START})")
         for bracket in "[({"
-    ),
-    re.compile(rf"at(?<=\sat)(?=\s+{_DOMAIN_START})"),
-]
+    },
+    "at": re.compile(rf"at(?<=\sat)(?=\s+{_DOMAIN_START})"),
+}
 # How far a match may reach back from its "at", read in the reversed view: its
 # name is at most 64 parts (a character, or a dot written as up to five, "[dot]"),
 # with any whitespace between. Likewise forward: "[at]", nine labels of up to
@@ -257,7 +298,11 @@ _EMAIL_LOOKS_AHEAD = 2
 def emails(views: TextViews) -> Spans:
     lower, length = views.lower, len(views.text)
     anchors = merge(
-        *(pattern.finditer(lower) for pattern in _EMAIL_ANCHORS),
+        *(
+            pattern.finditer(lower)
+            for first, pattern in _EMAIL_ANCHORS.items()
+            if first == "at" or first in views.rare
+        ),
         key=re.Match.start,
     )
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator
-from operator import mul
+from itertools import repeat
+from operator import and_, eq, mul
 
 Spans = Iterator[tuple[int, int]]
 
@@ -172,38 +173,53 @@ def nhs_check_digit_ok(digits: str) -> bool:
 
 
 _LITTLE_ENDIAN = sys.byteorder == "little"  # how a memoryview reads 16 bits
-# Many numbers' weighted sums at once: the digits side by side in one big
-# integer, 16 bits each, multiplied by the weights in the same layout; each
-# number's sum is then the 16 bits where its last weighted digit lands (sums
-# stay far below 2**16, so none spills into the next).
-# The last digit is the check digit, weighted 0.
-_NHS_WEIGHT_ROW = sum(w << (16 * (9 - i)) for i, w in enumerate(range(10, 1, -1)))
+# Many numbers' weighted sums at once: their character codes side by side in
+# one big integer, 16 bits each, multiplied by the weights laid out the same
+# way; each number's sum lands in the 16 bits of its last character (sums stay
+# far below 2**16, so none spills into the next number's).
 
 
-def _slot_sums(joined: str, weights: int, width: int) -> memoryview:
-    """For the numbers of ``width`` characters side by side in ``joined``, the
-    weighted sum of each one's character codes, ``weights`` holding the weight
-    of a number's last character in its lowest 16 bits, the one before next."""
-    product = int.from_bytes(joined.encode("utf-16-le"), "little") * weights
-    slots = product.to_bytes(2 * len(joined) + 2 * width, "little")
-    return memoryview(slots).cast("H")[width - 1 :: width][: len(joined) // width]
+def _spread(joined: str) -> int:
+    """The character codes of ``joined`` side by side, 16 bits each."""
+    return int.from_bytes(joined.encode("utf-16-le"), "little")
+
+
+def _slots(value: int, width: int, count: int) -> memoryview:
+    """The 16 bits at the last character of each of ``count`` numbers of
+    ``width`` characters spread in ``value``."""
+    data = value.to_bytes(2 * width * (count + 1), "little")
+    return memoryview(data).cast("H")[width - 1 :: width][:count]
+
+
+# The check digit is weighted 0; the weights sit lowest for the last digit.
+_NHS_WEIGHT_ROW = sum(w << (16 * (9 - i)) for i, w in enumerate(_NHS_WEIGHTS))
+
+
+def _nhs_check_for(weighted: int) -> int:
+    """The check digit (its code) a weighted sum of codes calls for, or "x"."""
+    if weighted < _NHS_WEIGHTED_ZEROS:
+        return ord("x")
+    check = (11 - (weighted - _NHS_WEIGHTED_ZEROS) % 11) % 11
+    return ord("x") if check == 10 else ord("0") + check
+
+
+_NHS_CHECK_FOR = bytes(map(_nhs_check_for, range(ord("9") * 54 + 1)))
 
 
 def nhs_check_digits_ok(numbers: list[str]) -> list[bool]:
     """:func:`nhs_check_digit_ok` of each of ``numbers``, at C speed for ten
     ASCII digits each."""
-    if _LITTLE_ENDIAN is False or not all(
-        len(n) == 10 and n.isascii() and n.isdigit() for n in numbers
+    joined = "".join(numbers)
+    if not (
+        _LITTLE_ENDIAN
+        and joined.isascii()
+        and joined.isdigit()
+        and set(map(len, numbers)) == {10}
     ):
         return [nhs_check_digit_ok(n) for n in numbers]
-    joined = "".join(numbers)
-    sums = _slot_sums(joined, _NHS_WEIGHT_ROW, 10)
-    checks = joined[9::10]
-    found = []
-    for weighted, check in zip(sums, checks, strict=True):
-        expected = 11 - (weighted - _NHS_WEIGHTED_ZEROS) % 11
-        found.append(expected != 10 and expected % 11 == ord(check) - 48)
-    return found
+    sums = _slots(_spread(joined) * _NHS_WEIGHT_ROW, 10, len(numbers))
+    expected = bytes(map(_NHS_CHECK_FOR.__getitem__, sums))
+    return list(map(eq, expected, joined[9::10].encode("ascii")))
 
 
 def named_as_reference(text: str, start: int) -> bool:
@@ -281,26 +297,42 @@ def card_number_ok(written: str) -> bool:
 
 # Luhn over numbers padded with leading zeros to 19 digits (zeros add
 # nothing): a doubled digit d adds 2d, less 9 when d is 5 or more.
+# Luhn over numbers padded with leading zeros to 19 digits (zeros add
+# nothing): every second digit from the last counts twice, less 9 when it is 5
+# or more. Each number's total never falls below its zeros' codes, so taking
+# the nines from all the totals at once borrows nothing between numbers.
 _LUHN_WIDTH = 19
 _LUHN_WEIGHTS = sum((1 + k % 2) << (16 * k) for k in range(_LUHN_WIDTH))
 _LUHN_DOUBLED = sum(1 << (16 * k) for k in range(1, _LUHN_WIDTH, 2))
+_LUHN_ZEROS = ord("0") * sum(1 + k % 2 for k in range(_LUHN_WIDTH))
 _FIVE_OR_MORE = str.maketrans("0123456789", "\0\0\0\0\0\1\1\1\1\1")
+_LUHN_TOTAL_OK = tuple(
+    (total - _LUHN_ZEROS) % 10 == 0 for total in range(ord("9") * 28 + 1)
+)
+_CARD_LENGTH_OK = tuple(13 <= length <= 19 for length in range(_LUHN_WIDTH + 1))
 
 
 def card_numbers_ok(written: list[str]) -> list[bool]:
     """:func:`card_number_ok` of each of ``written``, at C speed for ASCII."""
     numbers = digits_of_each(written)
-    if _LITTLE_ENDIAN is False or not all(w.isascii() for w in written):
+    lengths = list(map(len, numbers))
+    if not (
+        _LITTLE_ENDIAN
+        and all(map(str.isascii, written))
+        and max(lengths, default=0) <= _LUHN_WIDTH
+    ):
         return [13 <= len(n) <= 19 and luhn_ok(n) for n in numbers]
-    # Too long to be a card number: stands in as zeros, and fails on length.
-    joined = "".join(n.rjust(_LUHN_WIDTH, "0")[-_LUHN_WIDTH:] for n in numbers)
-    sums = _slot_sums(joined, _LUHN_WEIGHTS, _LUHN_WIDTH)
-    fives = _slot_sums(joined.translate(_FIVE_OR_MORE), _LUHN_DOUBLED, _LUHN_WIDTH)
-    zeros = ord("0") * sum((1 + k % 2) for k in range(_LUHN_WIDTH))
-    return [
-        13 <= len(n) <= 19 and (total - zeros - 9 * five) % 10 == 0
-        for n, total, five in zip(numbers, sums, fives, strict=True)
-    ]
+    joined = "".join(map(str.rjust, numbers, repeat(_LUHN_WIDTH), repeat("0")))
+    weighted = _spread(joined) * _LUHN_WEIGHTS
+    nines = 9 * (_spread(joined.translate(_FIVE_OR_MORE)) * _LUHN_DOUBLED)
+    totals = _slots(weighted - nines, _LUHN_WIDTH, len(numbers))
+    return list(
+        map(
+            and_,
+            map(_CARD_LENGTH_OK.__getitem__, lengths),
+            map(_LUHN_TOTAL_OK.__getitem__, totals),
+        )
+    )
 
 
 def card_numbers(text: str) -> Spans:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
 
-from .finders import Finder, earliest
+from .finders import Finder, earliest, searching
 from .normalise import normalise
 from .text_views import TextViews
 
@@ -97,8 +97,8 @@ def phrase_finder(terms: tuple[str, ...], plurals: bool = False) -> Finder | Non
         if "spelt_out" not in views.memo:
             views.memo["spelt_out"] = bool(_SPELT_OUT.search(views.shape))
         kept = tuple(way for way in lowered if views.memo["spelt_out"] or not way.spelt)
-        scans = [(pattern, views.lower) for pattern in _by_first_letter(kept)]
-        return (m.span() for m in earliest(scans))
+        parts = _by_first_letter(kept)
+        return earliest([searching(pattern, views.lower) for pattern in parts])
 
     return find
 

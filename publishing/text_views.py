@@ -10,7 +10,8 @@ a view is the same span of the text:
 
 * ``lower``: ASCII letters in lower case, and the four other letters that
   case-insensitive matching takes for ASCII ones (``İ ı ſ K``) as those;
-* ``digits``: every ASCII digit ``0``, all else as written;
+* ``digits``: every ASCII digit ``0``, whitespace but newlines a space, all
+  else as written;
 * ``shape``: letters ``a``, digits ``0``, and every separator the patterns
   accept between parts (whitespace, ``. _ / -``) a space;
 * ``ni``: the letters a National Insurance number may start with ``n``, the
@@ -18,7 +19,10 @@ a view is the same span of the text:
   a space;
 * ``lower_reversed``: ``lower`` backwards, for reading back from a point.
 
-Views are made on first use and kept for the field being checked.
+Views are made on first use and kept for the field being checked, as is
+``rare``: which of a few characters some patterns start with (``@ [ ( { +``
+and newline) the text holds at all, so that a finder need not look for what
+is not there.
 """
 
 from __future__ import annotations
@@ -48,7 +52,9 @@ def _byte_table(mapping: dict[str, str]) -> bytes:
 
 
 _LOWER = _byte_table(dict(zip(ascii_uppercase, ascii_lowercase, strict=True)))
-_DIGITS = _byte_table(dict.fromkeys(digits, "0"))
+_DIGITS = _byte_table(
+    {**dict.fromkeys(ASCII_SPACES.replace("\n", ""), " "), **dict.fromkeys(digits, "0")}
+)
 _SHAPE = _byte_table(
     {
         **dict.fromkeys(ascii_letters, "a"),
@@ -69,6 +75,10 @@ _NI = _byte_table(
         **dict.fromkeys(digits, "0"),
     }
 )
+
+#: Characters some patterns start with that most text lacks.
+RARE = "@[({+\n"
+_ALL_BUT_RARE = bytes(sorted(set(range(256)) - set(RARE.encode("ascii"))))
 
 
 def _translate(text: str, table: bytes, wide: dict[str, str]) -> str:
@@ -98,6 +108,12 @@ class TextViews:
         self.memo: dict = {}
 
     @cached_property
+    def rare(self) -> frozenset[str]:
+        """Which of :data:`RARE` the text holds."""
+        data = self.text.encode("utf-8", "surrogatepass")
+        return frozenset(data.translate(None, _ALL_BUT_RARE).decode("ascii"))
+
+    @cached_property
     def lower(self) -> str:
         if self.text.isascii():
             return self.text.lower()
@@ -105,7 +121,7 @@ class TextViews:
 
     @cached_property
     def digits(self) -> str:
-        return _translate(self.text, _DIGITS, {})
+        return _translate(self.text, _DIGITS, dict.fromkeys(WIDE_SPACES, " "))
 
     @cached_property
     def shape(self) -> str:

@@ -414,7 +414,10 @@ def test_views_keep_the_length_and_stand_for_each_character():
             folded, views.lower, views.digits, views.shape, strict=True
         ):
             assert lower == personal_lower(char)
-            assert digit == ("0" if char.isascii() and char.isdigit() else char)
+            if char.isascii() and char.isdigit():
+                assert digit == "0"
+            else:
+                assert digit == (" " if char.isspace() and char != "\n" else char)
             assert (shape == " ") == (char.isspace() or char in "._/-")
 
 
