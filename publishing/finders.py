@@ -76,7 +76,10 @@ def earliest(searches: list[Search]) -> Spans:
 
 
 def windowed(
-    pattern: re.Pattern, text: str, windows: Iterable[tuple[int, int]]
+    pattern: re.Pattern,
+    text: str,
+    windows: Iterable[tuple[int, int]],
+    rest: Callable[[int], Iterator[re.Match]] | None = None,
 ) -> Iterator[re.Match]:
     """``pattern.finditer(text)`` where every match, and the characters its
     look-aheads read, lies inside one of ``windows``.
@@ -87,8 +90,13 @@ def windowed(
     that begins in one window is never cut by the next. Each window must hold
     every match of its anchor whole: then no match is missed, and none is
     found that the full scan would not find.
+
+    Windows cost some Python each: text dense with anchors is read, from the
+    window after the :func:`one_by_one` allowance, in one pass of the pattern
+    (or of ``rest``, the matches of the same pattern from a position on).
     """
     start = end = None
+    allowance = one_by_one(text)
     for low, high in windows:
         if end is not None and low <= end:
             end = max(end, high)
@@ -96,8 +104,19 @@ def windowed(
         if end is not None:
             yield from pattern.finditer(text, start, end)
         start, end = low, high
+        allowance -= 1
+        if allowance < 0:
+            yield from rest(start) if rest else pattern.finditer(text, start)
+            return
     if end is not None:
         yield from pattern.finditer(text, start, end)
+
+
+def one_by_one(text: str) -> int:
+    """How many anchors a finder looks at one at a time before it reads the
+    rest of ``text`` in one pass: about one for every kilobyte, a few
+    milliseconds a megabyte."""
+    return 8 + len(text) // 1024
 
 
 #: Numbers checked together (a finder stopped early has checked at most this
@@ -265,9 +284,16 @@ def ni_numbers(views: TextViews) -> Spans:
         starts = merge(starts, wide)
     if _NI_AT_START.match(shape):
         starts = chain([0], starts)
+    allowance = one_by_one(text)
     for start in starts:
         m = pd.NI_NUMBER.match(text, start)
-        if m and m.group(1).upper() not in pd.NI_UNUSED_PREFIXES:
+        if m is None:
+            allowance -= 1
+            if allowance < 0:
+                # Numbers never overlap: the full scan from here finds the rest.
+                yield from pd.ni_numbers(text, start)
+                return
+        elif m.group(1).upper() not in pd.NI_UNUSED_PREFIXES:
             yield m.span()
 
 
@@ -325,6 +351,15 @@ _POSTCODE_ANCHOR = re.compile(r"a0(?=[a0]?\s*0aa)")
 _POSTCODE_REST = re.compile(r"[a0]?\s*0aa")
 #: Characters the end of pd.HOME_ADDRESS looks at past a match.
 _ADDRESS_LOOKS_AHEAD = 1
+# pd.HOME_ADDRESS in the digits view, for text with too many postcodes to
+# read around one by one: it reads no digit's value and no kind of whitespace
+# but newlines, which the view keeps.
+_ADDRESS_IN_DIGITS = re.compile(
+    r"0(?<![\w/£$.,\-]0)0{0,3}[A-Za-z]?,?\s+(?-i:[A-Z][A-Za-z'\-]*\s+){1,4}"
+    rf"{pd._STREET}\.?(?![A-Za-z])[^0-9\n]{{0,40}}?(?<![A-Za-z0-9])"
+    r"[A-Z]{1,2}0[A-Z0]?\s*0[A-Z]{2}(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
 
 
 def home_addresses(views: TextViews) -> Spans:
@@ -341,7 +376,10 @@ def home_addresses(views: TextViews) -> Spans:
             end = _POSTCODE_REST.match(shape, letter + 2).end()
             yield max(last_digit - 3, 0), min(end + _ADDRESS_LOOKS_AHEAD, length)
 
-    return _spans(windowed(pd.HOME_ADDRESS, views.text, windows()))
+    def rest(start: int) -> Iterator[re.Match]:
+        return _ADDRESS_IN_DIGITS.finditer(views.digits, start)
+
+    return _spans(windowed(pd.HOME_ADDRESS, views.text, windows(), rest))
 
 
 #: The finders by the name of the guard's rule.

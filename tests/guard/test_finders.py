@@ -390,10 +390,10 @@ def test_the_windows_of_each_finder_start_in_order(monkeypatch):
     seen = []
     real = finders.windowed
 
-    def recording(pattern, text, windows):
+    def recording(pattern, text, windows, *rest):
         windows = list(windows)
         seen.append([low for low, _ in windows])
-        return real(pattern, text, windows)
+        return real(pattern, text, windows, *rest)
 
     monkeypatch.setattr(finders, "windowed", recording)
     for text in mixes(200, 7) + benchmark_texts():
@@ -491,3 +491,17 @@ def test_normalise_folds_and_maps_back_as_one_character_at_a_time(seed):
                         origins[start],
                         origins[end - 1] + 1,
                     )
+
+
+@pytest.mark.parametrize("allowance", [0, 1, 3])
+def test_text_dense_with_anchors_is_read_in_one_pass_alike(monkeypatch, allowance):
+    """Past its allowance of anchors a finder reads the rest of the text in
+    one pass: what it finds is the same."""
+    monkeypatch.setattr(finders, "one_by_one", lambda text: allowance)
+    dense = [
+        "!@a.bc AO 12 34 56 E SW1A 1AA x (at) example.org 12 Acacia Road EX1 2AB "
+        * 20,
+        "jo@example.org AB 12 34 56 C " * 10 + "ZZ 12 34 56 A jo@x.org",
+    ]
+    for text in dense + mixes(120, 300 + allowance, length=12, shaped=0.7):
+        assert_same(text)
