@@ -39,36 +39,74 @@ Finder = Callable[[TextViews], Spans]
 # Two ways of reading less ----------------------------------------------------------
 
 
-#: Where a split pattern's part matches first from a position, if anywhere.
-Search = Callable[[int], "tuple[int, int] | None"]
+class Part:
+    """One part of a pattern split by first characters: the pattern, the view
+    it reads and ``first``, the characters every match of it starts with."""
+
+    __slots__ = ("pattern", "text", "first", "tries")
+
+    def __init__(self, pattern: re.Pattern, text: str, first: str):
+        self.pattern, self.text, self.first = pattern, text, first
+        self.tries = one_by_one(text)
+
+    def first_match(self, start: int, before: int) -> tuple:
+        """``(span, clear)``: the part's first match from ``start`` on, or
+        ``None`` when it has none before ``before``; and from where it may
+        have one. Close to ``before`` it tries each place its first characters
+        occur, while its allowance of tries lasts; otherwise one search reads
+        on to a match or the end."""
+        if before - start <= _NEAR:
+            end = before - 1 + len(self.first)
+            at = self.text.find(self.first, start, end)
+            while self.tries > 0:
+                if at < 0:
+                    return None, before
+                self.tries -= 1
+                m = self.pattern.match(self.text, at)
+                if m:
+                    return m.span(), at
+                at = self.text.find(self.first, at + 1, end)
+            start = max(at, start)
+        m = self.pattern.search(self.text, start)
+        return (m.span(), start) if m else (None, _END)
 
 
-def searching(pattern: re.Pattern, text: str) -> Search:
-    """The search of ``pattern`` over ``text`` (a view)."""
-
-    def search(position: int):
-        m = pattern.search(text, position)
-        return m.span() if m else None
-
-    return search
+#: How close a part's next match must be for it to try its first characters
+#: one place at a time rather than search on.
+_NEAR = 4096
+_END = float("inf")
 
 
-def earliest(searches: list[Search]) -> Spans:
-    """The matches of one pattern, split by first characters into parts (one
-    search each), in the order and extent of the whole pattern's ``finditer``:
-    at each position at most one part can match, and it matches as the whole
-    would; so the whole's next match is the earliest of the parts' from where
-    its last match ended."""
-    heads = [search(0) for search in searches]
+def earliest(parts: list[Part]) -> Spans:
+    """The matches of one pattern, split by first characters into ``parts``,
+    in the order and extent of the whole pattern's ``finditer``: at each
+    position at most one part can match, and it matches as the whole would; so
+    the whole's next match is the earliest of the parts' from where its last
+    match ended. A part is only read as far as that earliest match, so a
+    finder stopped after a few findings has read little of a long text."""
+    found: list = [None] * len(parts)  # each part's next match, once looked for
+    clear = [0] * len(parts)  # ... or from where it may have one
     position = 0
     while True:
         best = None
-        for index, head in enumerate(heads):
-            if head is not None and head[0] < position:
+        for index, span in enumerate(found):
+            if span is not None and span[0] < position:
                 # It began inside the last match: look again from its end.
-                head = heads[index] = searches[index](position)
-            if head is not None and (best is None or head[0] < best[0]):
-                best = head
+                found[index], clear[index] = None, position
+            elif span is not None and (best is None or span[0] < best[0]):
+                best = span
+        # Look close by first; only when no part matches there, read on.
+        for limit in (position + _NEAR, _END):
+            for index, part in enumerate(parts):
+                bound = min(limit, best[0]) if best else limit
+                if found[index] is None and clear[index] < bound:
+                    start = max(clear[index], position)
+                    found[index], clear[index] = part.first_match(start, bound)
+                    span = found[index]
+                    if span is not None and (best is None or span[0] < best[0]):
+                        best = span
+            if best is not None:
+                break
         if best is None:
             return
         yield best
@@ -191,7 +229,7 @@ _PHONE = {
 def phones(views: TextViews) -> Spans:
     return earliest(
         [
-            searching(pattern, views.text)
+            Part(pattern, views.text, first)
             for first, pattern in _PHONE.items()
             if first == "0" or first in views.rare
         ]
@@ -229,12 +267,12 @@ def bank_details(views: TextViews) -> Spans:
     return earliest(
         [
             *(
-                searching(pattern, views.digits)
+                Part(pattern, views.digits, "00" + separator)
                 for separator, pattern in _BANK_SORT_CODE_FIRST.items()
                 if separator != "\n" or "\n" in views.rare
             ),
-            searching(_BANK_ACCOUNT_FIRST, views.digits),
-            searching(_BANK_FROM_WORDS, views.lower),
+            Part(_BANK_ACCOUNT_FIRST, views.digits, "0000"),
+            Part(_BANK_FROM_WORDS, views.lower, "sort"),
         ]
     )
 
@@ -250,14 +288,15 @@ _DOB_REST = (
     rf"[\s./,\-]++(?:{pd._YEAR}|[0-9]{{2}})|{pd._MONTH}\.?\s++{_DAY},?\s++{pd._YEAR})"
     r"(?![0-9])"
 )
-_DATE_OF_BIRTH = [
-    re.compile(rf"d(?<![a-z]d)(?:\W?o\W?b|ate\s+of\s+birth){_DOB_REST}"),
-    re.compile(rf"b(?<![a-z]b)(?:irth\s*date|orn(?:\s+on)?){_DOB_REST}"),
-]
+_DOB = {
+    "d": re.compile(rf"d(?<![a-z]d)(?:\W?o\W?b|ate\s+of\s+birth){_DOB_REST}"),
+    "b": re.compile(rf"b(?<![a-z]b)(?:irth\s*date|orn(?:\s+on)?){_DOB_REST}"),
+}
 
 
 def dates_of_birth(views: TextViews) -> Spans:
-    return earliest([searching(pattern, views.lower) for pattern in _DATE_OF_BIRTH])
+    parts = [Part(pattern, views.lower, first) for first, pattern in _DOB.items()]
+    return earliest(parts)
 
 
 # National Insurance numbers: a space and two letters first ----------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
 
-from .finders import Finder, earliest, searching
+from .finders import Finder, Part, earliest
 from .normalise import normalise
 from .text_views import TextViews
 
@@ -98,16 +98,17 @@ def phrase_finder(terms: tuple[str, ...], plurals: bool = False) -> Finder | Non
             views.memo["spelt_out"] = bool(_SPELT_OUT.search(views.shape))
         kept = tuple(way for way in lowered if views.memo["spelt_out"] or not way.spelt)
         parts = _by_first_letter(kept)
-        return earliest([searching(pattern, views.lower) for pattern in parts])
+        return earliest([Part(pattern, views.lower, first) for first, pattern in parts])
 
     return find
 
 
 @lru_cache(maxsize=256)
-def _by_first_letter(ways: tuple[Alternative, ...]) -> list[re.Pattern]:
+def _by_first_letter(ways: tuple[Alternative, ...]) -> list[tuple[str, re.Pattern]]:
     """The lower-case alternatives as one pattern per first character, each in
-    the rule's order and starting with the characters they all start with, the
-    boundary before them looked at once those are read."""
+    the rule's order and starting with the characters they all start with
+    (returned with it), the boundary before them looked at once those are
+    read."""
     patterns = []
     ordered = sorted(ways, key=lambda way: way.head[0])  # stable: keeps the order
     for _, group in groupby(ordered, key=lambda way: way.head[0]):
@@ -117,9 +118,8 @@ def _by_first_letter(ways: tuple[Alternative, ...]) -> list[re.Pattern]:
         body = "|".join(
             dict.fromkeys(way.source[len(literal) :] for way in group)
         )  # the same spelling twice ("SECRET", "Secret") is tried once
-        patterns.append(
-            re.compile(rf"{literal}(?<![^\W_]{literal})(?:{body}){_BOUNDARY_AFTER}")
-        )
+        pattern = rf"{literal}(?<![^\W_]{literal})(?:{body}){_BOUNDARY_AFTER}"
+        patterns.append((shared, re.compile(pattern)))
     return patterns
 
 
