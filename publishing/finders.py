@@ -4,21 +4,26 @@ them), in a small part of the time on long text.
 
 A full scan tries its pattern at nearly every character, because the patterns
 start with a look-behind or a character class. These read same-length views of
-the text (:mod:`publishing.text_views`) in which a match starts with a literal, which
-``re`` skips to, in one of two ways:
+the text (:mod:`publishing.text_views`) in which a match starts with literal
+characters, which ``re`` skips to:
 
-* **Split by first character.** A pattern whose matches start with one of a few
-  characters is written once per character, each starting with it; at any
+* **Numbers** (NHS, card) start with "000" in the digits view; most candidates
+  of a long text fail their check digit, so the checks run many at a time.
+* **Split by first characters.** A pattern whose matches start with one of a
+  few characters is written once per start, each beginning with it; at any
   position at most one of them can match, and it matches as the whole would.
   :func:`earliest` interleaves them as the whole pattern's ``finditer`` would
   (phone numbers, bank details, dates of birth, words and phrases).
-* **Anchored windows.** Every match of some patterns holds something a literal
-  finds: the "@" or written-out "at" of an email address and the domain after
-  it, the postcode of a home address, the letter and separator before a
-  National Insurance number's digits. The full pattern then reads only around
-  those anchors (:func:`windowed`), far enough each way to hold any match.
+* **Anchored windows.** Every email address holds an "@" or written-out "at"
+  with a domain after it, every home address a postcode: the full pattern
+  reads only around those anchors (:func:`windowed`), far enough each way to
+  hold any match.
+* **National Insurance numbers** start, in the NI view, with a space and two
+  letters a number may start with; the full pattern checks each candidate.
 
-NHS and card numbers need neither: in the digits view both start with "000".
+Text dense with anchors or candidates is read in one pass of the full pattern
+once an allowance (:func:`one_by_one`) runs out, so no text costs much more
+than the full scan.
 """
 
 from __future__ import annotations

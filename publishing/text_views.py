@@ -27,7 +27,7 @@ is not there.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from string import ascii_letters, ascii_lowercase, ascii_uppercase, digits
 
 #: Letters outside ASCII that ``re.IGNORECASE`` matches with ASCII letters.
@@ -78,22 +78,26 @@ _NI = _byte_table(
 
 #: Characters some patterns start with that most text lacks.
 RARE = "@[({+\n"
-_ALL_BUT_RARE = bytes(sorted(set(range(256)) - set(RARE.encode("ascii"))))
 
 
 def _translate(text: str, table: bytes, wide: dict[str, str]) -> str:
     """``text`` with its ASCII characters changed by ``table`` and the
-    characters outside ASCII by ``wide``. Changing bytes of the UTF-8 form
-    keeps to C speed whatever the text holds; every change is one character for
-    one, so the length stays."""
+    characters outside ASCII by ``wide``. Every change is one character for
+    one, so the length stays; both ways run at C speed, ``str.translate`` for
+    ASCII text (one new string) and the bytes of the UTF-8 form otherwise."""
     if text.isascii():
-        return text.encode("ascii").translate(table).decode("ascii")
+        return text.translate(_as_str(table))
     data = text.encode("utf-8", "surrogatepass").translate(table)
     changed = data.decode("utf-8", "surrogatepass")
     for old, new in wide.items():
         if old in changed:
             changed = changed.replace(old, new)
     return changed
+
+
+@lru_cache(maxsize=8)
+def _as_str(table: bytes) -> str:
+    return table.decode("latin-1")
 
 
 class TextViews:
@@ -110,8 +114,7 @@ class TextViews:
     @cached_property
     def rare(self) -> frozenset[str]:
         """Which of :data:`RARE` the text holds."""
-        data = self.text.encode("utf-8", "surrogatepass")
-        return frozenset(data.translate(None, _ALL_BUT_RARE).decode("ascii"))
+        return frozenset(char for char in RARE if char in self.text)
 
     @cached_property
     def lower(self) -> str:
