@@ -107,7 +107,7 @@ def entries(items: Iterable[tuple], user=None, *, page=None) -> list[PageLogEntr
     for row, suffix, data in items:
         if row.page_id is None or suffix not in ACTIONS:
             continue
-        content_type_id = _content_type_id(row.page_id, page)
+        content_type_id = _content_type_id(row.page_id, page or _loaded_page(row))
         if content_type_id is None:
             continue
         objects.append(
@@ -129,6 +129,12 @@ def entries(items: Iterable[tuple], user=None, *, page=None) -> list[PageLogEntr
             )
         )
     return objects
+
+
+def _loaded_page(row):
+    """The row's page if it is loaded already (the outbox makes rows with
+    their page), so its content type costs no query."""
+    return type(row)._meta.get_field("page").get_cached_value(row, default=None)
 
 
 def _content_type_id(page_id: int, page=None) -> int | None:

@@ -173,7 +173,7 @@ def _advance(page, account, row, fields, draft, user) -> CrossPost | None:
         "audit_data": {"error": " ".join(draft.problems)} if draft.problems else None,
     }
     if row is None:
-        row = CrossPost(page_id=page.pk, account=account, platform=account.platform)
+        row = CrossPost(page=page, account=account, platform=account.platform)
         return lifecycle.advance(row, "queued", user=user, **facts)
     taking_down = row.operation in (Operation.RETRACT, Operation.REPOST)
     if not taking_down and row.state != State.RETRACTED:
