@@ -29,40 +29,19 @@ def allows(row, event: str) -> bool:
     return lifecycle.allowed(row, event)
 
 
-# Plain words for a row (publishing.views.wording), for the admin's templates.
-
-
-@register.filter
-def chip_tone(row) -> str:
-    """The colour of a row's chip: failed, held, posted or waiting."""
-    return wording.chip_tone(row)
-
-
-@register.filter
-def chip_state(row) -> str:
-    return wording.chip_state(row)
-
-
-@register.filter
-def processing_note(row) -> str:
-    return wording.processing_note(row)
-
-
-@register.filter
-def plain_error(row) -> str:
-    return wording.error_in_plain_words(row)
+# Plain words for a row (publishing.views.wording), for the admin's templates:
+# each filter is a wording function as it is, by the name templates use.
+for _name, _words in {
+    "chip_tone": wording.chip_tone,  # the chip's colour: failed, held, posted...
+    "chip_state": wording.chip_state,
+    "processing_note": wording.processing_note,
+    "plain_error": wording.error_in_plain_words,
+    "engagement": wording.engagement,
+    "clock": wording.clock,
+}.items():
+    register.filter(_name, _words)
 
 
 @register.filter
 def next_step(row, can_retry: bool = False) -> str:
     return wording.next_step(row, can_retry=bool(can_retry))
-
-
-@register.filter
-def engagement(row) -> str:
-    return wording.engagement(row)
-
-
-@register.filter
-def clock(moment) -> str:
-    return wording.clock(moment)
