@@ -46,7 +46,7 @@ test: $(TEST_STAMP) $(NODE_STAMP) chromium
 # runs only a short one (tests/proof/test_soak.py).
 soak: $(TEST_STAMP)
 	LIFECYCLE_EXAMPLES=100 $(BIN)/python -m pytest -q tests/publishing/test_lifecycle_properties.py
-	$(BIN)/python -m pytest -m soak tests/proof/test_soak.py
+	$(BIN)/python -m pytest -m soak -rP tests/proof/test_soak.py
 
 # Every benchmark in benchmarks/; writes benchmarks/REPORT.md.
 bench: $(TEST_STAMP)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from . import alerts, audit
@@ -559,14 +560,19 @@ def advance(row: CrossPost, event: str, *, user=None, owned: bool = False,
     for _attempt in range(3):
         plan = _plan(row, event, facts)
         expected = {name: getattr(row, name) for name in EXPECTED}
-        written = CrossPost.objects.filter(pk=row.pk, **expected).update(
-            **plan.changes, updated_at=facts["now"]
-        )
+        # The move, its audit entry and its alert land together or not at all:
+        # nobody sees a failed row that nobody was told of. Inside a caller's
+        # transaction this adds no savepoint; it is simply part of it.
+        with transaction.atomic(savepoint=False):
+            written = CrossPost.objects.filter(pk=row.pk, **expected).update(
+                **plan.changes, updated_at=facts["now"]
+            )
+            if written:
+                for name, value in plan.changes.items():
+                    setattr(row, name, value)
+                row.updated_at = facts["now"]
+                _after(row, plan, user)
         if written:
-            for name, value in plan.changes.items():
-                setattr(row, name, value)
-            row.updated_at = facts["now"]
-            _after(row, plan, user)
             return row
         if not owned:
             return None
@@ -586,8 +592,9 @@ def _create(row: CrossPost, event: str, user, facts: dict) -> CrossPost:
         setattr(row, name, value)
     # One INSERT, without the model's signals: a row on its way changes no
     # public page (and each receiver would cost the editor's publish a call).
-    CrossPost.objects.bulk_create([row])
-    _after(row, plan, user)
+    with transaction.atomic(savepoint=False):
+        CrossPost.objects.bulk_create([row])
+        _after(row, plan, user)
     return row
 
 

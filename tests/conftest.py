@@ -13,3 +13,38 @@ def _empty_cache_per_run():
     from django.core.cache import cache
 
     cache.clear()
+
+
+
+def _long(item) -> bool:
+    """The short soak and the browser tests: a few seconds to a minute each."""
+    return bool(item.get_closest_marker("browser")) or (
+        item.get_closest_marker("integration") is not None
+        and "test_soak" in item.nodeid
+    )
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    flagged = marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(flagged) or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Start the long tests as early as the database allows: pytest-django runs
+    the tests in a rolled-back transaction first and the transactional ones
+    (which empty the tables) after, so the long ones, all transactional, go
+    first among those. xdist hands tests out in this order: the longest start
+    while the quick ones can still fill the other worker, instead of one
+    worker finishing alone."""
+    long = [item for item in items if _long(item)]
+    if not long:
+        return
+    rest = [item for item in items if not _long(item)]
+    at = next((n for n, item in enumerate(rest) if _transactional(item)), len(rest))
+    long.sort(key=lambda item: "test_soak" not in item.nodeid)  # the soak first
+    items[:] = rest[:at] + long + rest[at:]

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,6 +76,10 @@ def test_soak_loses_nothing_and_posts_nothing_twice(
         command, cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=deadline + 300,
     )
+    # The full soak restarts PostgreSQL: this process's connection died with it,
+    # and the test database's teardown needs a live one.
+    connections.close_all()
+    print(run.stdout)  # the soak's table, shown by ``make soak`` (-rP)
 
     report = run.stdout + run.stderr[-4000:]
     numbers = re.search(

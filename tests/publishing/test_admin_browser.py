@@ -112,7 +112,17 @@ def shown_while_sweeping(locator, page, worker) -> None:
         except AssertionError:
             delivery.sweep()
     found = [(r.platform, r.state, r.last_error) for r in rows_for(page)]
-    raise AssertionError(f"never shown; rows: {found}\n{worker.log_tail()}")
+    trail = [
+        (f"{entry.timestamp:%H:%M:%S.%f}", entry.action)
+        for entry in PageLogEntry.objects.filter(page_id=page.pk).order_by("id")
+    ]
+    results = locator.page.locator("#listing-results")
+    refreshing = results.locator("[data-social-refresh]").count()
+    shown = results.locator(".social-chips").all_inner_texts()
+    raise AssertionError(
+        f"never shown; rows: {found}\nhistory: {trail}\nlist refreshing: "
+        f"{bool(refreshing)}; chips shown: {shown}\n{worker.log_tail()}"
+    )
 
 
 def reach_states(page, states: dict[str, str], worker) -> dict[str, CrossPost]:

@@ -425,3 +425,31 @@ def test_a_post_the_platform_refuses_is_alerted_and_sent_by_the_worker(
         lambda: Alert.objects.filter(sent_at__isnull=False).first(), timeout=30
     )
     assert sent.sent_to == comms.email
+
+
+# Together with the move ---------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_failure_nobody_could_be_told_of_does_not_land(comms, monkeypatch):
+    # Outside any transaction of the caller's, as a worker reports: the row's
+    # move and its alert commit together, so a reader never sees a failed row
+    # without its alert, and a crash between the two loses neither.
+    row = make_row(
+        make_account(),
+        State.SENDING,
+        lease_owner="worker-1",
+        lease_expires_at=timezone.now() + timedelta(minutes=5),
+        attempts=1,
+    )
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the alerts table is unreachable")
+
+    monkeypatch.setattr(alerts, "for_row", broken)
+    with pytest.raises(RuntimeError):
+        lifecycle.advance(row, "refused", owned=True, message="No.", kind="rejected")
+
+    row.refresh_from_db()
+    assert row.state == State.SENDING
+    assert not Alert.objects.exists()
