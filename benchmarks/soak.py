@@ -306,10 +306,15 @@ class CommsManager:
         self.reconnected: collections.Counter = collections.Counter()
 
     def spent_renewals(self, platform: str) -> int:
+        """Token calls on ``platform`` whose answer the sandbox dropped, less
+        Bluesky sign-ins (``createSession``, this manager's own: a session
+        lost so spends nothing)."""
         return sum(
             1
             for entry in self.control.requests_log(platform)
-            if entry["operation"] == "token" and entry["fault"] == "drop_after_create"
+            if entry["operation"] == "token"
+            and entry["fault"] == "drop_after_create"
+            and not entry["path"].endswith("createSession")
         )
 
     def look_in(self) -> None:
@@ -330,10 +335,16 @@ class CommsManager:
     def reconnect(self, account) -> None:
         """Sign in again at the sandbox (:func:`harness.sign_in`: Bluesky with
         its app password) and save the account through the connect screen's
-        own function, which resumes its waiting posts."""
+        own function, which resumes its waiting posts. A sign-in the faults
+        fail is left for the next look, as a person would try again."""
+        from channels.errors import ChannelError
         from publishing.accounts import save_connected
 
-        found = harness.sign_in(self.control, account.platform)
+        try:
+            found = harness.sign_in(self.control, account.platform)
+        except ChannelError as error:
+            self.log.append(f"{account.platform} sign-in failed, to retry: {error}")
+            return
         _, resumed = save_connected(found, user=None)
         self.reconnected[account.platform] += 1
         self.log.append(
