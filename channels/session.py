@@ -1,6 +1,6 @@
-"""The HTTP plumbing every adapter shares: one keep-alive session per thread
-with a timeout and our User-Agent (a ``requests`` session, and an ``httpx``
-client for the clients built on httpx), the origin rewrite some clients need,
+"""The HTTP plumbing every adapter shares: one keep-alive ``requests`` session
+per thread with a timeout and our User-Agent (and one ``httpx`` client per
+thread for the SDKs built on httpx), the origin rewrite some clients need,
 reading a JSON answer, and the log filter that keeps tokens out of logs."""
 
 from __future__ import annotations
