@@ -39,7 +39,7 @@ test: $(TEST_STAMP) $(NODE_STAMP) chromium
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --durations 15
 
 # A hundred random lifecycles (tests/publishing/test_lifecycle_properties.py),
-# then 300 announcements x 3 channels against a faulty sandbox (a fifth of
+# then 300 announcements x 5 channels against a faulty sandbox (a fifth of
 # YouTube's upload answers lost, its playlist lagging): two workers SIGKILLed,
 # beat killed and started again, Redis and PostgreSQL restarted when they are
 # local and we are root; fails on any duplicate, lost or failed post. The suite

@@ -32,6 +32,11 @@ REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 FACEBOOK_PAGE = "200000000001"
 X_USER = "3000000001"
 YOUTUBE_CHANNEL = "UCexampleshire0000000001"
+MASTODON_ACCOUNT = "109000000000000001"
+#: The channels the benchmarks measured from the start; ``build_world``'s default.
+THREE = ("facebook", "x", "youtube")
+#: Every platform the sandbox and the channels have.
+FIVE = (*THREE, "mastodon", "bluesky")
 
 
 def answers(host: str, port: int) -> bool:
@@ -299,9 +304,75 @@ class World:
     accounts: dict
 
 
-def build_world(control, *, video_bytes: int = 300_000) -> World:
-    """A home page, a news section, three connected sandbox accounts set as the
-    site's defaults, one image and one small video (shared by every page)."""
+def parse_platforms(text: str) -> tuple[str, ...]:
+    """``"facebook,x,youtube"`` as a tuple of platforms, each one of ``FIVE``
+    and none twice; an ``argparse`` type."""
+    import argparse
+
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = sorted(set(names) - set(FIVE))
+    if not names or unknown or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(
+            f"a comma list of distinct platforms out of {','.join(FIVE)}"
+        )
+    return names
+
+
+def sign_in(control, platform: str):
+    """A ``ConnectedAccount`` for the sandbox's demo account on ``platform``,
+    as that platform's connect flow would find it.
+
+    Bluesky signs in with the demo handle and app password (``createSession``,
+    through the adapter's own ``connect_with_app_password``). The others are
+    granted a token by the sandbox's control API, standing in for the consent
+    page: Mastodon's on the configured instance, whose configured app needs no
+    registration (``publishing.InstanceApp`` is for other instances), and
+    recorded with that instance as its connect flow records it.
+    """
+    from channels import registry
+    from channels.values import ConnectedAccount, Credentials
+    from sandbox.seed import BSKY_APP_PASSWORD, BSKY_HANDLE, MASTODON_USERNAME
+
+    config = registry.channel_config(platform)
+    if platform == "bluesky":
+        adapter = registry.get(platform)
+        return adapter.connect_with_app_password(
+            config, BSKY_HANDLE, BSKY_APP_PASSWORD
+        )[0]
+    remote_id = {
+        "facebook": FACEBOOK_PAGE,
+        "x": X_USER,
+        "youtube": YOUTUBE_CHANNEL,
+        "mastodon": MASTODON_ACCOUNT,
+    }[platform]
+    extra = {
+        "x": {"username": "ExampleshireCC"},
+        "mastodon": {
+            "username": MASTODON_USERNAME,
+            "instance_url": str(config["API_URL"]).rstrip("/"),
+        },
+    }.get(platform, {})
+    token = control.mint_token(platform, account_id=remote_id)
+    return ConnectedAccount(
+        platform=platform,
+        remote_id=remote_id,
+        display_name=f"Exampleshire ({platform})",
+        credentials=Credentials(
+            account_id=remote_id,
+            access_token=token["access_token"],
+            refresh_token=token.get("refresh_token") or "",
+            extra=extra,
+        ),
+    )
+
+
+def build_world(
+    control, *, video_bytes: int = 300_000, platforms: tuple[str, ...] = THREE
+) -> World:
+    """A home page, a news section, the sandbox's accounts on ``platforms``
+    connected (:func:`sign_in`) and set as the site's defaults, one image and
+    one small video (shared by every page). ``world.accounts`` maps each
+    platform to its ``ChannelAccount``."""
     import io
 
     from django.core.files.base import ContentFile
@@ -314,7 +385,8 @@ def build_world(control, *, video_bytes: int = 300_000) -> World:
     from council_site.core.models import Department
     from council_site.home.models import HomePage
     from council_site.news.models import NewsIndexPage
-    from publishing.models import ChannelAccount, SocialSettings
+    from publishing.accounts import save_connected
+    from publishing.models import SocialSettings
     from sandbox.video import make_mp4
 
     root = Page.get_first_root_node()
@@ -334,18 +406,10 @@ def build_world(control, *, video_bytes: int = 300_000) -> World:
         title="Bin day video",
         file=ContentFile(make_mp4(video_bytes), name="bins.mp4"),
     )
-    remote_ids = {"facebook": FACEBOOK_PAGE, "x": X_USER, "youtube": YOUTUBE_CHANNEL}
-    accounts = {}
-    for platform, remote_id in remote_ids.items():
-        token = control.mint_token(platform, account_id=remote_id)
-        accounts[platform] = ChannelAccount.objects.create(
-            platform=platform,
-            display_name=f"Exampleshire ({platform})",
-            remote_id=remote_id,
-            access_token=token["access_token"],
-            refresh_token=token.get("refresh_token", ""),
-            extra={"username": "ExampleshireCC"} if platform == "x" else {},
-        )
+    accounts = {
+        platform: save_connected(sign_in(control, platform), user=None)[0]
+        for platform in platforms
+    }
     social = SocialSettings.for_site(Site.objects.get(is_default_site=True))
     social.default_accounts.set(accounts.values())
     return World(news, department, image, video, accounts)

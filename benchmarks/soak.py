@@ -1,18 +1,25 @@
-"""Soak test: many pages, three channels, a hostile network and dying workers.
+"""Soak test: many pages, five channels, a hostile network and dying workers.
 
-Run with ``make soak`` or ``python -m benchmarks.soak --items N``. It provisions a
+Run with ``make soak`` or ``python -m benchmarks.soak --items N`` (``--platforms``
+for fewer channels than all five). It provisions a
 database and broker of its own (PostgreSQL ``soak_<pid>`` and Redis DB 8 when they
 answer on 127.0.0.1, else SQLite and the filesystem transport in a temporary
 folder), starts the sandbox, two Celery workers and beat (sweeping every two
 seconds), then publishes N announcements, each with a small video so YouTube is
 included, while the sandbox injects on every call:
 
-* 10% platform 5xx, 5% hangs past the client timeout, 5% 429s with a reset time,
-  2% "created, then the connection dropped", and one expired X token.
+* 10% platform 5xx, 5% hangs past the client timeout, 5% 429s with a reset time
+  (each platform's own, with its own headers), 2% "created, then the connection
+  dropped", and one expired access token on each platform whose access tokens
+  expire and are renewed (``EXPIRING``: X's OAuth token, Bluesky's session,
+  renewed with its refresh JWT). A Facebook Page token and a Mastodon token
+  never expire, so neither platform gets one.
 
-When a fault spends an account's sign-in (a token renewal whose answer is lost),
-the soak reconnects it as a comms manager would and says so in its report; an
-account parked for any other reason stays parked, and its posts count as lost.
+When a fault spends an account's sign-in (a token renewal whose answer is lost:
+X and Bluesky both rotate the token that renews), the soak reconnects it as a
+comms manager would (Bluesky with its app password) and says so in its report;
+an account parked for any other reason stays parked, and its posts count as
+lost.
 
 Meanwhile a worker is SIGKILLed (and restarted) ``--kills`` times, beat is
 SIGKILLed and started again once and, when we are root, a local Redis broker is
@@ -24,9 +31,10 @@ connection is cut mid-work).
 Facebook gets no rate limits (its resets are in whole minutes) and a killed
 worker's leases are ended by hand as it dies, instead of being waited out.
 
-It stops when every row is final or the deadline passes and prints one table.
-Exit status 1 on any duplicate post, lost row or failed post (every fault it
-injects is temporary, so every post must go out), 0 otherwise.
+It stops when every row is final or the deadline passes and prints one table,
+and the same figures for each platform. Exit status 1 on any duplicate post,
+lost row or failed post (every fault it injects is temporary, so every post
+must go out), 0 otherwise.
 """
 
 from __future__ import annotations
@@ -45,6 +53,12 @@ from benchmarks import harness
 
 REDIS_DB = 8
 CHANNEL_TIMEOUT = 2.0
+#: Platforms whose access tokens expire and are renewed with a refresh token:
+#: the soak expires one of each once (``inject_faults``).
+EXPIRING = ("x", "bluesky")
+#: Platforms whose rate limits reset in seconds, which ``--quick`` keeps;
+#: Facebook states its resets in whole minutes.
+RESETS_IN_SECONDS = ("x", "youtube", "mastodon", "bluesky")
 # Each fault's share of all calls. The sandbox fires the first matching fault, so
 # each is registered with its rate among the calls the earlier ones left over.
 FAULT_SHARES = [
@@ -84,6 +98,8 @@ SETTINGS_ENV = {
     "FACEBOOK_TIMEOUT": str(CHANNEL_TIMEOUT),
     "X_TIMEOUT": str(CHANNEL_TIMEOUT),
     "YOUTUBE_TIMEOUT": str(CHANNEL_TIMEOUT),
+    "MASTODON_TIMEOUT": str(CHANNEL_TIMEOUT),
+    "BLUESKY_TIMEOUT": str(CHANNEL_TIMEOUT),
     "FACEBOOK_DAILY_POST_CAP": "100000",
     "X_DAILY_POST_CAP": "100000",
     "YOUTUBE_DAILY_UPLOAD_CAP": "100000",
@@ -93,17 +109,29 @@ SETTINGS_ENV = {
 }
 
 
-def inject_faults(control, *, quick: bool = False) -> None:
-    """Every fault of ``FAULT_SHARES``; ``quick`` gives Facebook no rate limits,
-    whose resets are in whole minutes (X's and YouTube's are in seconds)."""
-    control.add_fault("x", "publish", "expire_token", count=1)
+def inject_faults(
+    control, platforms: tuple[str, ...] = harness.FIVE, *, quick: bool = False
+) -> dict[str, str]:
+    """One expired access token on each of ``platforms`` that renews its
+    tokens (``EXPIRING``), then every fault of ``FAULT_SHARES`` on every call.
+    ``quick`` gives Facebook no rate limits, whose resets are in whole minutes
+    (the other platforms' are in seconds). Returns the id of each platform's
+    token expiry, a fault the sandbox forgets once it has fired."""
+    expiries = {
+        platform: control.add_fault(platform, "publish", "expire_token", count=1)
+        for platform in EXPIRING
+        if platform in platforms
+    }
     left = 1.0
     for kind, share, params in FAULT_SHARES:
-        platforms = ["x", "youtube"] if quick and kind == "rate_limit" else ["*"]
+        targets = ["*"]
+        if quick and kind == "rate_limit":
+            targets = [name for name in RESETS_IN_SECONDS if name in platforms]
         rate = round(share / left, 4)
-        for platform in platforms:
+        for platform in targets:
             control.add_fault(platform, "*", kind, rate=rate, **params)
         left -= share
+    return expiries
 
 
 def youtube_scenario(control, lost_answers: float, playlist_lag: float) -> None:
@@ -237,8 +265,11 @@ class Chaos:
         self.after_publish(10**9)
 
 
-def publish_all(world, items: int, chaos: Chaos) -> tuple[list, list[str]]:
-    """Publish ``items`` announcements one by one, as editors would."""
+def publish_all(
+    world, items: int, chaos: Chaos, comms: CommsManager
+) -> tuple[list, list[str]]:
+    """Publish ``items`` announcements one by one, as editors would, while a
+    comms manager looks in after each one."""
     pages, errors = [], []
     for number in range(items):
         page = harness.make_announcement(world, number, prefix="Soak")
@@ -255,6 +286,7 @@ def publish_all(world, items: int, chaos: Chaos) -> tuple[list, list[str]]:
             page.save_revision().publish()  # the editor presses Publish again
         pages.append(page)
         chaos.after_publish(number + 1)
+        comms.look_in()
     return pages, errors
 
 
@@ -262,10 +294,10 @@ class CommsManager:
     """Reconnects an account whose sign-in a fault spent, as a person would.
 
     A token renewal whose answer is lost (the connection drops after X has
-    rotated the tokens) spends the only refresh token we hold, so the account
-    waits for someone to sign in again. That is the one cause this stands in
-    for: an account parked for any other reason is left as it is, and its rows
-    count as lost.
+    rotated its tokens, or Bluesky its session's) spends the only refresh
+    token we hold, so the account waits for someone to sign in again. That is
+    the one cause this stands in for: an account parked for any other reason is
+    left as it is, and its rows count as lost.
     """
 
     def __init__(self, control, log: list[str]) -> None:
@@ -274,13 +306,21 @@ class CommsManager:
         self.reconnected: collections.Counter = collections.Counter()
 
     def spent_renewals(self, platform: str) -> int:
+        """Token calls on ``platform`` whose answer the sandbox dropped, less
+        Bluesky sign-ins (``createSession``, this manager's own: a session
+        lost so spends nothing)."""
         return sum(
             1
             for entry in self.control.requests_log(platform)
-            if entry["operation"] == "token" and entry["fault"] == "drop_after_create"
+            if entry["operation"] == "token"
+            and entry["fault"] == "drop_after_create"
+            and not entry["path"].endswith("createSession")
         )
 
     def look_in(self) -> None:
+        """Reconnect each parked account whose renewals were spent more often
+        than it was reconnected. Cheap while none is parked; called often, so
+        the sandbox's log (its last 5,000 calls) still holds the renewal."""
         from publishing.models import ChannelAccount
 
         parked = ChannelAccount.objects.filter(
@@ -293,22 +333,18 @@ class CommsManager:
                 self.reconnect(account)
 
     def reconnect(self, account) -> None:
-        """Sign in again at the sandbox and save the account through the connect
-        screen's own function, which resumes its waiting posts."""
-        from channels.values import ConnectedAccount, Credentials
+        """Sign in again at the sandbox (:func:`harness.sign_in`: Bluesky with
+        its app password) and save the account through the connect screen's
+        own function, which resumes its waiting posts. A sign-in the faults
+        fail is left for the next look, as a person would try again."""
+        from channels.errors import ChannelError
         from publishing.accounts import save_connected
 
-        token = self.control.mint_token(account.platform, account_id=account.remote_id)
-        found = ConnectedAccount(
-            platform=account.platform,
-            remote_id=account.remote_id,
-            display_name=account.display_name,
-            credentials=Credentials(
-                account_id=account.remote_id,
-                access_token=token["access_token"],
-                refresh_token=token.get("refresh_token", ""),
-            ),
-        )
+        try:
+            found = harness.sign_in(self.control, account.platform)
+        except ChannelError as error:
+            self.log.append(f"{account.platform} sign-in failed, to retry: {error}")
+            return
         _, resumed = save_connected(found, user=None)
         self.reconnected[account.platform] += 1
         self.log.append(
@@ -317,11 +353,13 @@ class CommsManager:
         )
 
 
-def wait_until_final(pages, deadline: float, comms: CommsManager) -> None:
+def wait_until_final(
+    pages, channels: int, deadline: float, comms: CommsManager
+) -> None:
     from publishing.models import CrossPost
 
     rows = CrossPost.objects.filter(page_id__in=[page.pk for page in pages])
-    expected = 3 * len(pages)
+    expected = channels * len(pages)
     final = CrossPost.FINAL_STATES
 
     def finished() -> bool:
@@ -331,8 +369,12 @@ def wait_until_final(pages, deadline: float, comms: CommsManager) -> None:
     harness.wait_until(finished, max(deadline - time.monotonic(), 0), 1.0)
 
 
-def tally(pages, control) -> dict[str, Any]:
-    """Count what happened, from the database and from the sandbox's side."""
+def tally(
+    pages, control, platforms: tuple[str, ...], started_at: float
+) -> dict[str, Any]:
+    """Count what happened, from the database and from the sandbox's side: in
+    all, and for each of ``platforms`` (``by_platform``, with the seconds from
+    ``started_at``, a ``time.time()``, to its last post)."""
     from publishing import content
     from publishing.models import CrossPost
 
@@ -355,8 +397,33 @@ def tally(pages, control) -> dict[str, Any]:
         for row in posted
         if not row.permalink or (row.platform, row.remote_id) not in remote_ids
     ]
-    missing = 3 * len(pages) - len(rows)
+    missing = len(platforms) * len(pages) - len(rows)
+    lost_ids = {row.pk for row in [*unfinished, *broken]}
+    by_platform = {}
+    for platform in platforms:
+        mine = [row for row in rows if row.platform == platform]
+        by_platform[platform] = {
+            "posted": sum(row.state == State.POSTED for row in mine),
+            "failed": sum(row.state == State.FAILED for row in mine),
+            "duplicates": sum(
+                len(ids) - 1
+                for (where, _marker), ids in duplicated.items()
+                if where == platform
+            ),
+            "lost": len(pages)
+            - len(mine)
+            + sum(row.pk in lost_ids for row in mine),
+            "last_post_s": round(
+                max(
+                    (row.posted_at.timestamp() for row in mine if row.posted_at),
+                    default=started_at,
+                )
+                - started_at,
+                1,
+            ),
+        }
     return {
+        "platforms": list(platforms),
         "items": len(pages),
         "rows": len(rows),
         "posted": len(posted),
@@ -368,6 +435,7 @@ def tally(pages, control) -> dict[str, Any]:
             )
         ),
         "lost": len(unfinished) + len(broken) + missing,
+        "by_platform": by_platform,
         "states": dict(collections.Counter(row.state for row in rows)),
         "unfinished": [
             (row.pk, row.platform, row.state, row.last_error[:120])
@@ -375,7 +443,7 @@ def tally(pages, control) -> dict[str, Any]:
         ],
         "duplicate_details": [
             _history(rows, platform, marker, [(i, created[i]) for i in ids])
-            for platform in ("facebook", "x", "youtube")
+            for platform in platforms
             for marker, ids in [
                 (marker, ids)
                 for (where, marker), ids in duplicated.items()
@@ -418,8 +486,9 @@ def main(
     playlist_lag: float = 0.0,
     quick: bool = False,
     database_from: str = "",
+    platforms: tuple[str, ...] = harness.FIVE,
 ) -> dict[str, Any]:
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     backends = harness.provision("soak", REDIS_DB, embedded=embedded)
     if database_from:
         # A migrated SQLite database to start from: migrate then applies only
@@ -436,7 +505,7 @@ def main(
         logs = backends.folder / "logs"
         control = sandbox.control
         control.quota(units_limit=10**9, inserts_limit=10**6, uploads_limit=10**6)
-        world = harness.build_world(control)
+        world = harness.build_world(control, platforms=platforms)
         workers = [
             harness.CeleryProcess.worker(f"soak{n}", env, logs, concurrency)
             for n in (1, 2)
@@ -447,7 +516,7 @@ def main(
             process.start()
         harness.wait_for_worker()
         youtube_scenario(control, youtube_lost_answers, playlist_lag)
-        inject_faults(control, quick=quick)
+        expiries = inject_faults(control, platforms, quick=quick)
         redis = redis_restart and can_restart_redis(backends)
         postgres = (
             local_postgres_cluster()
@@ -456,14 +525,17 @@ def main(
         )
         chaos = Chaos(items, workers, kills, redis, quick, beat=beat,
                       postgres=postgres)
-        pages, publish_errors = publish_all(world, items, chaos)
-        chaos.finish(workers)
         comms = CommsManager(control, chaos.log)
-        wait_until_final(pages, started + deadline_seconds, comms)
+        pages, publish_errors = publish_all(world, items, chaos, comms)
+        chaos.finish(workers)
+        wait_until_final(pages, len(platforms), started + deadline_seconds, comms)
+        waiting = {fault["id"] for fault in control.faults()}
+        expired = [name for name, fault in expiries.items() if fault not in waiting]
         control.clear_faults()
-        result = tally(pages, control)
+        result = tally(pages, control, platforms, started_at)
         result.update(
             seconds=round(time.monotonic() - started, 1),
+            expired_tokens=expired,
             backends=backends.describe(),
             chaos=chaos.log,
             redis_restart="done" if redis else "skipped (not a local Redis as root)",
@@ -497,8 +569,15 @@ def print_table(result: dict[str, Any]) -> None:
         f"Redis restart {result['redis_restart']}; "
         f"PostgreSQL restart {result.get('postgres_restart', 'skipped')}"
     )
+    expired = ", ".join(result["expired_tokens"]) or "none"
+    print(f"platforms: {','.join(result['platforms'])}; an access token expired "
+          f"on: {expired}")
     print("".join(f"{name:>12}" for name in columns))
     print("".join(f"{result[name]:>12}" for name in columns))
+    each = ("posted", "failed", "duplicates", "lost", "last_post_s")
+    print(f"{'platform':<12}" + "".join(f"{name:>12}" for name in each))
+    for platform, figures in result["by_platform"].items():
+        print(f"{platform:<12}" + "".join(f"{figures[name]:>12}" for name in each))
     print(f"rows by state: {json.dumps(result['states'])}")
     if result["duplicates"]:
         print(f"duplicates by platform: {json.dumps(result['duplicates_by_platform'])}")
@@ -517,6 +596,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=300)
     parser.add_argument("--kills", type=int, default=2)
+    parser.add_argument(
+        "--platforms",
+        type=harness.parse_platforms,
+        default=harness.FIVE,
+        help=f"comma list of channels (default: {','.join(harness.FIVE)})",
+    )
     parser.add_argument(
         "--no-redis-restart",
         action="store_true",
@@ -572,6 +657,7 @@ if __name__ == "__main__":
         options.playlist_lag,
         options.quick,
         options.database_from,
+        options.platforms,
     )
     print_table(outcome)
     sys.exit(0 if outcome["meets_target"] else 1)

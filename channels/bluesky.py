@@ -29,7 +29,7 @@ from atproto_client.exceptions import (
     RequestErrorBase,
 )
 from atproto_client.models.common import XrpcError
-from atproto_client.request import Request, Response
+from atproto_client.request import Request, RequestBase, Response
 from atproto_server.auth.jwt import get_jwt_payload
 
 from .base import ChannelAdapter, SessionSaver
@@ -42,6 +42,7 @@ from .errors import (
     TemporaryError,
 )
 from .search import contains_marker, newest_first, parse_time
+from .session import shared_http_client
 from .values import (
     ConnectedAccount,
     Credentials,
@@ -81,7 +82,18 @@ class UnreadableAnswer(Exception):
 
 
 class _Request(Request):
-    """The SDK's HTTP layer, telling an unreadable answer from a bug."""
+    """The SDK's HTTP layer on this thread's shared keep-alive client
+    (:func:`~channels.session.shared_http_client`), telling an unreadable
+    answer from a bug. The session's headers stay on this object, one per
+    adapter; only the connections are shared."""
+
+    def __init__(self, timeout: float) -> None:
+        RequestBase.__init__(self)  # not Request's: it makes a client of its own
+        self._client_kwargs = {"timeout": timeout}
+        self._client = shared_http_client(timeout)
+
+    def close(self) -> None:
+        """Nothing to close: the client is the thread's, not this request's."""
 
     def get(self, *args: Any, **kwargs: Any) -> Response:
         try:

@@ -1,6 +1,7 @@
-"""The HTTP plumbing every adapter shares: one keep-alive session per thread
-with a timeout and our User-Agent, the origin rewrite some clients need, reading
-a JSON answer, and the log filter that keeps tokens out of logs."""
+"""The HTTP plumbing every adapter shares: one keep-alive ``requests`` session
+per thread with a timeout and our User-Agent (and one ``httpx`` client per
+thread for the SDKs built on httpx), the origin rewrite some clients need,
+reading a JSON answer, and the log filter that keeps tokens out of logs."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import os
 import re
 import threading
 from collections.abc import Callable
-from http.cookiejar import DefaultCookiePolicy
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import httpx
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -127,12 +129,17 @@ class PlatformSession(requests.Session):
 def per_thread(build: Callable[..., T]) -> Callable[..., T]:
     """Memoise ``build`` for each thread and each set of (hashable) arguments:
     for client objects that are costly to make and not safe to share between
-    threads, but fine to reuse within one."""
-    local = threading.local()
+    threads, but fine to reuse within one.
+
+    A forked child (a Celery prefork pool process) starts with none: what the
+    parent made holds the parent's sockets, which two processes must not share.
+    """
+    holder = {"local": threading.local()}
+    os.register_at_fork(after_in_child=lambda: holder.update(local=threading.local()))
 
     @functools.wraps(build)
     def cached(*args: Any, **kwargs: Any) -> T:
-        made: dict = local.__dict__.setdefault("made", {})
+        made: dict = holder["local"].__dict__.setdefault("made", {})
         key = (args, tuple(sorted(kwargs.items())))
         if key not in made:
             made[key] = build(*args, **kwargs)
@@ -163,6 +170,25 @@ def shared_session(
     if rewrite:
         session.mount(rewrite[0], TimeoutAdapter(timeout, rewrite=rewrite))
     return session
+
+
+@per_thread
+def shared_http_client(timeout: float) -> httpx.Client:
+    """This thread's keep-alive ``httpx`` client for ``timeout``, for the SDKs
+    built on httpx (atproto's, for Bluesky).
+
+    As :func:`shared_session`: every adapter a thread builds shares it, so a
+    delivery reuses the open connection, and no client is made per delivery
+    (making one loads the CA bundle, about 25 ms of CPU). Nothing
+    account-specific lives on it: the SDK sends its tokens on each request,
+    and cookies are refused. One per thread: callers must never hand it to
+    another thread, nor close it.
+    """
+    return httpx.Client(
+        follow_redirects=True,
+        timeout=timeout,
+        cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
+    )
 
 
 def json_body(response: requests.Response, platform: str) -> Any:

@@ -3,15 +3,24 @@ session takes proxies from the environment and credentials never."""
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
 from channels import google_api, registry
-from channels.session import PlatformSession, shared_session
-from channels.values import Credentials
+from channels.bluesky import BlueskyAdapter
+from channels.mastodon import MastodonAdapter
+from channels.session import PlatformSession, shared_http_client, shared_session
+from channels.values import Credentials, Post
+from sandbox.seed import BSKY_DID
+from sandbox.seed import MASTODON_ACCOUNT_ID as MASTODON_ACCOUNT
+
+from .test_bluesky import bluesky_config
+from .test_mastodon import mastodon_config
 
 
 class CookieSettingHandler(BaseHTTPRequestHandler):
@@ -98,6 +107,104 @@ def test_each_thread_has_its_own_session_and_google_transport():
     assert session_a is not session_b
     assert http_a is not http_b
     assert shared_session(5.0) is shared_session(5.0)
+
+
+# A timeout no other test uses, so each test below starts with a client of its
+# own and counts every connection that client opens.
+UNUSED_TIMEOUT = 7.125
+
+
+@pytest.fixture
+def accepted(sandbox_server, monkeypatch):
+    """Connections the sandbox accepts from now on, as a list of peers."""
+    server = sandbox_server.server
+    peers = []
+    real_accept = server.get_request
+
+    def counting_accept():
+        connection, peer = real_accept()
+        peers.append(peer)
+        return connection, peer
+
+    monkeypatch.setattr(server, "get_request", counting_accept)
+    return peers
+
+
+def _post(number: int) -> Post:
+    link = f"https://www.exampleshire.gov.uk/news/{uuid.uuid4().hex[:12]}/"
+    return Post(text=f"Bins, round {number}. {link}", link=link, marker=link)
+
+
+def _bluesky(url: str, token: dict) -> BlueskyAdapter:
+    return BlueskyAdapter(
+        bluesky_config(url, timeout=UNUSED_TIMEOUT),
+        Credentials(
+            BSKY_DID,
+            token["access_token"],
+            refresh_token=token.get("refresh_token", ""),
+            extra={"handle": "exampleshire.bsky.social"},
+        ),
+    )
+
+
+def test_bluesky_deliveries_in_one_thread_share_one_connection(
+    sandbox, sandbox_server, request
+):
+    token = sandbox.mint_token("bluesky")
+    peers = request.getfixturevalue("accepted")  # after the control API's call
+
+    # A worker builds an adapter for each delivery.
+    for number in range(2):
+        _bluesky(sandbox_server.url, token).publish(_post(number))
+
+    assert len(sandbox.posts("bluesky")) >= 2
+    assert len(peers) == 1, f"the sandbox accepted {len(peers)} connections"
+
+
+def test_mastodon_deliveries_in_one_thread_share_one_connection(
+    sandbox, sandbox_server, request
+):
+    token = sandbox.mint_token("mastodon", account_id=MASTODON_ACCOUNT)
+    peers = request.getfixturevalue("accepted")
+    config = mastodon_config(sandbox_server.url, timeout=UNUSED_TIMEOUT + 1)
+
+    for number in range(2):
+        MastodonAdapter(
+            config, Credentials(MASTODON_ACCOUNT, token["access_token"])
+        ).publish(_post(number))
+
+    assert len(peers) == 1, f"the sandbox accepted {len(peers)} connections"
+
+
+def test_each_thread_has_its_own_http_client_and_a_forked_child_a_new_one():
+    mine = shared_http_client(5.0)
+    found = []
+    thread = threading.Thread(target=lambda: found.append(shared_http_client(5.0)))
+    thread.start()
+    thread.join()
+
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child process
+        os.write(write_end, b"inherited" if shared_http_client(5.0) is mine else b"new")
+        os._exit(0)
+    os.close(write_end)
+    answer = os.read(read_end, 20)
+    os.close(read_end)
+    os.waitpid(child, 0)
+
+    assert shared_http_client(5.0) is mine
+    assert found[0] is not mine
+    assert answer == b"new"
+
+
+def test_the_shared_http_client_refuses_cookies(cookie_server):
+    client = shared_http_client(UNUSED_TIMEOUT + 2)
+    url = f"http://127.0.0.1:{cookie_server.server_port}/"
+
+    assert client.get(url).text == "none"
+    assert client.get(url).text == "none"
+    assert len(client.cookies) == 0
 
 
 class EchoHandler(BaseHTTPRequestHandler):
