@@ -237,7 +237,18 @@ class CrossPostReportView(FormulaSafeExportMixin, ReportView):
             for state, label in State.choices
             if counts[state]
         ]
-        context["in_flight"] = any(counts[state] for state in wording.IN_FLIGHT)
+        # The rows listed were read before the counts: a row shown "Sending"
+        # may be posted by the time it is counted. The list refreshes while
+        # anything either of them shows is on its way, so "Sending" is never
+        # left on screen.
+        shown = [
+            row
+            for leader in context.get("object_list") or ()
+            for row in getattr(leader, "channels", ())
+        ]
+        context["in_flight"] = any(
+            counts[state] for state in wording.IN_FLIGHT
+        ) or any(row.state in wording.IN_FLIGHT for row in shown)
         context["worker"] = worker_health()
         context["sweeper"] = sweeper_health()
         context["can_act"] = self.can_act

@@ -284,6 +284,28 @@ def test_listing_asks_to_refresh_only_while_posts_are_in_flight(
     assert "<script>" not in page.split("dashboard_refresh.js")[0][-300:]
 
 
+def test_a_row_listed_on_its_way_keeps_the_list_refreshing_though_posted_since(
+    client, people, account, monkeypatch
+):
+    # The worker posts between the listing's read and the counts' read: the
+    # list shows "Sending", and must refresh until it shows "Posted".
+    from publishing import actions
+
+    client.force_login(people["comms"])
+    row = make_row(account, State.SENDING)
+    counted = actions.summary
+
+    def posted_meanwhile(*args, **kwargs):
+        CrossPost.objects.filter(pk=row.pk).update(state=State.POSTED)
+        return counted(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "summary", posted_meanwhile)
+    html = client.get(RESULTS).content.decode()
+
+    assert "Sending" in html
+    assert "data-social-refresh" in html
+
+
 @pytest.mark.parametrize(
     ("seen_ago", "expected", "warned"),
     [
