@@ -76,7 +76,12 @@ def refresh_expiring_tokens(within: timedelta = timedelta(minutes=30)) -> int:
             locked_refresher(account.pk)(adapter)
             count += 1
         except AuthError as error:
-            mark_needs_reconnect(account.pk, f"Token refresh failed: {error.message}")
+            used = {account.access_token, adapter.credentials.access_token}
+            with transaction.atomic():
+                if not tokens_replaced(account.pk, used):
+                    mark_needs_reconnect(
+                        account.pk, f"Token refresh failed: {error.message}"
+                    )
         except ChannelError as error:
             logger.warning("Token refresh for account %s failed: %s", account.pk, error)
     return count
@@ -117,6 +122,17 @@ def mark_needs_reconnect(account_id: int, message: str) -> None:
         alerts.for_account(account_id, message)
     else:
         account.update(**fields)
+
+
+def tokens_replaced(account_id: int, used: set[str]) -> bool:
+    """Lock the account's row until the caller's transaction ends and say
+    whether its stored access token is none of ``used`` (the tokens an attempt
+    sent). A refusal of a token the account no longer holds says nothing about
+    the account: a comms manager reconnected it, or another worker renewed it,
+    while the attempt was under way. The next attempt starts with the stored
+    token, so this can only spare an account once per change of token."""
+    account = ChannelAccount.objects.select_for_update().get(pk=account_id)
+    return account.credentials().access_token not in used
 
 
 def needs_reconnect(account_id: int, message: str) -> int:

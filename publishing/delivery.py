@@ -89,10 +89,14 @@ def carry_out(row: CrossPost) -> CrossPost | None:
             message=account.status_message or "The account needs reconnecting.",
             kind="auth",
         )
+    adapter = accounts.adapter_for(account)
     try:
-        return _operate(accounts.adapter_for(account), row)
+        return _operate(adapter, row)
     except ChannelError as error:
-        return _record_error(row, error)
+        # The tokens this attempt sent: the ones it started with and any it
+        # renewed them to on the way.
+        used = {account.access_token, adapter.credentials.access_token}
+        return _record_error(row, error, used)
 
 
 def _report(row: CrossPost, event: str, **facts) -> CrossPost | None:
@@ -222,19 +226,32 @@ def _find_lost_post(adapter: ChannelAdapter, row: CrossPost) -> PostResult | Non
     return found
 
 
-def _record_error(row: CrossPost, error: ChannelError) -> CrossPost | None:
+def _record_error(
+    row: CrossPost, error: ChannelError, used_tokens: set[str]
+) -> CrossPost | None:
     """Report the platform's error as its event: refused, auth failed, rate
     limited, or a temporary fault, retried with backoff until
-    ``CROSSPOST_RETRY_WINDOW_SECONDS`` have passed since the first one."""
+    ``CROSSPOST_RETRY_WINDOW_SECONDS`` have passed since the first one.
+
+    An auth failure parks the account only if it still holds one of
+    ``used_tokens``: an account reconnected while the attempt was under way
+    is not parked again for the old token's refusal; the post is retried."""
     now = timezone.now()
     ChannelAccount.objects.filter(pk=row.account_id).update(last_error_at=now)
     message = error.message
     if isinstance(error, AuthError):
-        message = (
-            f"{row.account} needs reconnecting: {error.message} A comms manager can "
-            "reconnect it under Social > Accounts; waiting posts then resume."
-        )
         with transaction.atomic():
+            if accounts.tokens_replaced(row.account_id, used_tokens):
+                return _report(
+                    row, "answer_lost", kind="temporary",
+                    message=f"{row.account} was connected again while this post "
+                    f"was on its way ({error.message}); it is sent again with "
+                    "the new connection.",
+                )
+            message = (
+                f"{row.account} needs reconnecting: {error.message} A comms manager "
+                "can reconnect it under Social > Accounts; waiting posts then resume."
+            )
             recorded = _report(row, "auth_failed", message=message, kind="auth")
             accounts.needs_reconnect(row.account_id, message)
         return recorded
