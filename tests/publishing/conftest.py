@@ -228,7 +228,7 @@ def settle(
         states = [(r.platform, r.state, r.last_error) for r in rows_for(page)]
         return f"rows never settled: {states}\n{worker.log_tail() if worker else ''}"
 
-    return wait_for(done, timeout=timeout, interval=0.3, message=explain)
+    return wait_for(done, timeout=timeout, interval=0.1, message=explain)
 
 
 def live_posts_with_marker(sandbox, marker, platform=None):

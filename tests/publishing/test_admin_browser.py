@@ -138,7 +138,7 @@ def reach_states(page, states: dict[str, str], worker) -> dict[str, CrossPost]:
         found = [(r.platform, r.state, r.last_error) for r in rows_for(page)]
         return f"wanted {states}, have {found}\n{worker.log_tail()}"
 
-    return wait_for(reached, timeout=60, interval=0.3, message=explain)
+    return wait_for(reached, timeout=60, interval=0.1, message=explain)
 
 
 # The editor -------------------------------------------------------------------------
