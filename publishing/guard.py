@@ -389,11 +389,29 @@ def check_post(
     dicts (stored on the row); empty when it may go straight out. ``settings``
     defaults to the page's site's protocol settings. A pure function of the
     post, the settings and the day: it writes nothing."""
-    settings = settings or protocol_settings_for(page)
-    findings = check_fields(
-        post_fields(post), settings, images=post.images, today=today
-    )
-    return [finding.as_dict() for finding in findings]
+    return PostChecker(settings or protocol_settings_for(page), today)(post)
+
+
+class PostChecker:
+    """:func:`check_post` for the posts of one page under one set of
+    ``settings``: the rules are built once, and a field's text that several
+    posts share (the title, the link, the image's alt text) is read once."""
+
+    def __init__(self, settings, today: date | None = None):
+        self.settings = settings
+        self.rules = rules_for(settings, today or london_today())
+        self._found: dict[tuple[str, str], list[Finding]] = {}
+
+    def __call__(self, post: Post) -> list[dict]:
+        found = []
+        for field, text in post_fields(post):
+            key = (field, text)
+            if key not in self._found:
+                self._found[key] = _check_field(field, text, self.rules)
+            found += self._found[key]
+        if self.settings.require_alt_text:
+            found += _missing_alt_text(post.images)
+        return [finding.as_dict() for finding in found]
 
 
 # Approving a held post -------------------------------------------------------------

@@ -587,15 +587,33 @@ def advance(row: CrossPost, event: str, *, user=None, owned: bool = False,
 
 
 def _create(row: CrossPost, event: str, user, facts: dict) -> CrossPost:
-    plan = _plan(row, event, facts)
-    for name, value in plan.changes.items():
-        setattr(row, name, value)
-    # One INSERT, without the model's signals: a row on its way changes no
-    # public page (and each receiver would cost the editor's publish a call).
+    return create_all([(row, facts)], event, user=user)[0]
+
+
+def create_all(
+    items: Iterable[tuple[CrossPost, dict]], event: str = "queued", *, user=None
+) -> list[CrossPost]:
+    """:func:`advance` for new rows (``(row, facts)`` pairs, no ``pk`` yet):
+    every row's transition is planned, then all are inserted in one INSERT with
+    their audit entries and alerts. A publish creates one row per account, and
+    each statement is a round trip the editor waits for."""
+    now = timezone.now()
+    planned = []
+    for row, facts in items:
+        facts = {**facts, "now": facts.get("now", now), "user": user}
+        plan = _plan(row, event, facts)
+        for name, value in plan.changes.items():
+            setattr(row, name, value)
+        planned.append((row, plan))
+    if not planned:
+        return []
+    # Without the model's signals: a row on its way changes no public page
+    # (and each receiver would cost the editor's publish a call).
     with transaction.atomic(savepoint=False):
-        CrossPost.objects.bulk_create([row])
-        _after(row, plan, user)
-    return row
+        CrossPost.objects.bulk_create([row for row, _plan_ in planned])
+        for row, plan in planned:
+            _after(row, plan, user)
+    return [row for row, _plan_ in planned]
 
 
 def _after(row: CrossPost, plan: _Plan, user) -> None:

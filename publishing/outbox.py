@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from channels import registry
 
 from . import audit, content, dispatch, lifecycle
-from .guard import check_post
+from .guard import PostChecker
 from .models import ChannelAccount, CrossPost
 from .page_mixins import SocialPostingMixin
 
@@ -127,9 +127,10 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
 
 def _queue(page, revision, user, social_settings, protocol, accounts):
     marker = content.canonical_url(page)
+    check = PostChecker(protocol)
     drafts: dict[str, _Draft] = {}
-    existing = _locked_rows(page)
-    changed, skipped = [], []
+    existing = _locked_rows(page, accounts)
+    changed, skipped, new_rows = [], [], []
     images, media_problems = None, []
     for account in accounts:
         adapter_class = registry.get(account.platform)
@@ -151,30 +152,37 @@ def _queue(page, revision, user, social_settings, protocol, accounts):
             problems = adapter_class.validate(post)
             if post.images:  # an image that cannot be read fails what carries it
                 problems = media_problems + problems
-            drafts[account.platform] = _Draft(
-                post, problems, check_post(post, page, protocol)
-            )
+            drafts[account.platform] = _Draft(post, problems, check(post))
         draft = drafts[account.platform]
         fields = _row_fields(page, revision, user, account, draft)
         row = existing.get(account.pk)
-        moved = _advance(page, account, row, fields, draft, user)
+        if row is None:
+            # Made below, all in one INSERT; its place in the list kept.
+            row = CrossPost(page=page, account=account, platform=account.platform)
+            new_rows.append((row, _facts(fields, draft)))
+            changed.append(row)
+            continue
+        moved = _advance(row, fields, draft, user)
         if moved is not None:
             changed.append(moved)
+    lifecycle.create_all(new_rows, "queued", user=user)
     return changed, skipped
 
 
-def _advance(page, account, row, fields, draft, user) -> CrossPost | None:
-    """Move (or make) the account's row for the new revision; ``None`` if it
-    needs nothing."""
-    facts = {
+def _facts(fields, draft) -> dict:
+    """What :func:`lifecycle.advance` needs to move a row to ``fields``."""
+    return {
         "content": fields,
         "problems": draft.problems,
         "findings": draft.findings,
         "audit_data": {"error": " ".join(draft.problems)} if draft.problems else None,
     }
-    if row is None:
-        row = CrossPost(page=page, account=account, platform=account.platform)
-        return lifecycle.advance(row, "queued", user=user, **facts)
+
+
+def _advance(row, fields, draft, user) -> CrossPost | None:
+    """Move the account's row for the new revision; ``None`` if it needs
+    nothing."""
+    facts = _facts(fields, draft)
     taking_down = row.operation in (Operation.RETRACT, Operation.REPOST)
     if not taking_down and row.state != State.RETRACTED:
         if row.idempotency_key == fields["idempotency_key"] and row.state not in (
@@ -191,16 +199,18 @@ def _advance(page, account, row, fields, draft, user) -> CrossPost | None:
     return moved
 
 
-def _locked_rows(page) -> dict[int, CrossPost]:
-    """The page's rows by account (without its tokens), locked until the
-    publish commits."""
-    rows = (
-        CrossPost.objects.filter(page_id=page.pk)
-        .select_related("account")
-        .defer(*(f"account__{name}" for name in TOKEN_FIELDS))
-        .select_for_update(of=("self",))
-    )
-    return {row.account_id: row for row in rows}
+def _locked_rows(page, accounts) -> dict[int, CrossPost]:
+    """The page's rows by account, locked until the publish commits. Each row
+    of one of ``accounts`` (read without their tokens) is given its account
+    object, rather than reading it again."""
+    by_pk = {account.pk: account for account in accounts}
+    rows = CrossPost.objects.filter(page_id=page.pk).select_for_update()
+    found = {}
+    for row in rows:
+        if row.account_id in by_pk:
+            row.account = by_pk[row.account_id]
+        found[row.account_id] = row
+    return found
 
 
 def _page_images(page) -> tuple[tuple, list[str]]:
