@@ -39,8 +39,9 @@ def pytest_collection_modifyitems(items):
     the tests in a rolled-back transaction first and the transactional ones
     (which empty the tables) after, so the long ones, all transactional, go
     first among those. xdist hands tests out in this order: the longest start
-    while the quick ones can still fill the other worker, instead of one
-    worker finishing alone."""
+    while the quick ones can still fill the other worker, and ``--dist
+    worksteal`` (the Makefile) lets an idle worker take the rest of a busy
+    one's queue, so neither finishes alone."""
     long = [item for item in items if _long(item)]
     if not long:
         return
