@@ -41,8 +41,33 @@ def approval_refusal(row: CrossPost, user) -> str | None:
     return guard.approval_refusal(row, user, guard.protocol_settings_for(page))
 
 
-def approve(row: CrossPost, user, reason: str, text: str | None = None) -> CrossPost:
+class ContentChanged(lifecycle.NotAllowed):
+    """The row's content is not what the approver was shown: the page was
+    published again meanwhile."""
+
+
+#: What an approver who saw older content is told.
+CONTENT_CHANGED = (
+    "The page changed since you opened this; review the new content. Nothing "
+    "was approved."
+)
+
+
+def approve(
+    row: CrossPost,
+    user,
+    reason: str,
+    text: str | None = None,
+    *,
+    shown_hash: str | None = None,
+) -> CrossPost:
     """Send a held post; the approval covers exactly the content approved.
+
+    ``shown_hash`` is the content hash of what the approval screen showed: an
+    approval of a row whose content has changed since (the editor published
+    again while the screen was open) is refused with :class:`ContentChanged`.
+    Without it, ``row`` as given is what was seen: the compare-and-set refuses
+    a row that changed since it was read.
 
     ``text``, when given and different, is the approver's edit of the held
     text: it is what is sent, the page's text is kept in ``edited_from``, and
@@ -51,6 +76,8 @@ def approve(row: CrossPost, user, reason: str, text: str | None = None) -> Cross
     Raises :class:`lifecycle.NotAllowed` with the reason when the protocol
     refuses ``user`` the approval (they published the page) or the platform
     would refuse the edited text."""
+    if shown_hash is not None and shown_hash != row.content_hash:
+        raise ContentChanged(CONTENT_CHANGED)
     refusal = approval_refusal(row, user)
     if refusal:
         raise lifecycle.NotAllowed(refusal)

@@ -105,9 +105,23 @@ def _report(row: CrossPost, event: str, **facts) -> CrossPost | None:
     return lifecycle.advance(row, event, owned=True, **facts)
 
 
+def _unapproved(row: CrossPost) -> bool:
+    """The gate before every send: whether what this worker holds (and would
+    send) has guard findings nobody approved. A page published again while a
+    row is in flight only stores its content there, unchecked; that content
+    can then come to be sent by a search that found no post, a retry after a
+    refusal or an X repost, so it is checked here, on what is sent."""
+    return lifecycle.unapproved(row.content_hash, row.guard_findings,
+                                row.approved_hash)
+
+
 def _operate(adapter: ChannelAdapter, row: CrossPost) -> CrossPost | None:
     operation = row.operation
     reposting = operation == Operation.UPDATE and adapter.updates_by_reposting
+    if operation in (Operation.PUBLISH, Operation.UPDATE) and _unapproved(row):
+        # Held before anything goes, an X repost's old post included: the
+        # live post stays as it was until the new content is approved.
+        return _report(row, "unapproved")
     if operation in (Operation.PUBLISH, Operation.RECONCILE) or reposting:
         # A new post: within the account's daily budget, or it waits (a repost
         # before its old post is taken down).
@@ -136,6 +150,10 @@ def _operate(adapter: ChannelAdapter, row: CrossPost) -> CrossPost | None:
         row = _report(row, "taken_down", remote_id=row.remote_id)
         if not _now(row, State.SENDING, Operation.PUBLISH):
             return row
+    if row.operation in (Operation.PUBLISH, Operation.UPDATE) and _unapproved(row):
+        # Checked on what is sent: a search or a take-down reported above read
+        # the row again, and what it now holds may have come in unchecked.
+        return _report(row, "unapproved")
     if row.operation == Operation.PUBLISH:
         sent = row.content_hash
         result = adapter.publish(

@@ -90,6 +90,8 @@ EVENTS = {
     "auth_failed": "the token was refused after a refresh",
     "account_unusable": "the account needs reconnecting or was disconnected",
     "gave_up": "temporary faults went on past the attempt limit",
+    "unapproved": "what a worker was about to send has guard findings nobody "
+    "approved (the page changed while the row was in flight or failed)",
     # The platform, asked later how it processed a post (publishing.processing)
     "processed": "the platform finished processing a post it was still "
     "processing when it answered",
@@ -141,6 +143,12 @@ def _under_way(row: CrossPost, facts: dict) -> bool:
     return bool(row.lease_owner) and expires is not None and expires > facts["now"]
 
 
+def _findings_not_approved(row: CrossPost, facts: dict) -> bool:
+    """The row's content has guard findings and no approval of exactly it."""
+    findings = facts.get("findings", row.guard_findings)
+    return unapproved(row.content_hash, findings, row.approved_hash)
+
+
 def _being_processed(row: CrossPost, facts: dict) -> bool:
     """The platform was still processing the row's post when it last said."""
     return row.processing_since is not None
@@ -153,6 +161,7 @@ GUARDS: dict[str, Callable[[CrossPost, dict], bool]] = {
     "sent what it holds": _sent_what_it_holds,
     "under way": _under_way,
     "being processed": _being_processed,
+    "findings not approved": _findings_not_approved,
 }
 
 
@@ -341,6 +350,22 @@ _add(S.UPDATING, U, "taken_down", S.SENDING, P, "forget_post", "sending_now",
      "new_post_time", audit="")
 _add(S.UPDATING, RT, "taken_down", S.RETRACTED, RT, "keep_record", "release",
      "retracted_at", audit="retracted")
+# The gate before every send (publishing.delivery): content can reach a row
+# with no check while a worker holds it (an in-flight change is only stored),
+# then be sent after a lost answer's search, a refusal and Retry now, or an X
+# repost's take-down. What the worker was about to send is checked again
+# here: held when the guard's findings were not approved, failed when the
+# platform would refuse it, else queued again (the row changed meanwhile).
+for state, op in ((S.SENDING, P), (S.UPDATING, U)):
+    _add(state, op, "unapproved", S.HELD, op, "release", "check",
+         guard="findings not approved", audit="")
+    _add(state, op, "unapproved", QUEUED[op], op, "release", "check", "enqueue",
+         audit="")
+# Unpublished meanwhile: nothing new was sent; a standing post is taken down.
+_add(S.SENDING, RT, "unapproved", S.CANCELLED, RT, "release", "unpublished_note",
+     audit="cancelled")
+_add(S.UPDATING, RT, "unapproved", S.RETRACTING, RT, "release", "fresh", "enqueue",
+     audit="")
 # Taken down, or nothing was found to take down.
 for event in ("retracted", "not_found"):
     _add(S.RETRACTING, RT, event, S.RETRACTED, RT, "keep_record", "release",
@@ -451,7 +476,7 @@ def refusal(state: str, operation: str, event: str) -> str:
     worker_events = {
         "claimed", "posted", "found", "not_found", "taken_down", "retracted",
         "answer_lost", "rate_limited", "budget_spent", "refused", "auth_failed",
-        "account_unusable", "gave_up",
+        "account_unusable", "gave_up", "unapproved",
     }
     if event in worker_events:
         if event == "claimed":
@@ -666,11 +691,17 @@ def _check(row, facts, plan):
         plan.changes.update(state=S.FAILED, last_error=" ".join(problems),
                             last_error_kind="rejected")
         plan.action = "failed"
-    elif findings and content["approved_hash"] != content["content_hash"]:
+    elif unapproved(content["content_hash"], findings, content["approved_hash"]):
         plan.changes["state"] = S.HELD
         plan.action = "held"
     elif plan.action is None and plan.line.event == "queued":
         plan.action = "queued"
+
+
+def unapproved(content_hash: str, findings: list, approved_hash: str) -> bool:
+    """The protocol's rule: content with guard findings goes out only as
+    approved, and an approval covers exactly the content hash approved."""
+    return bool(findings) and approved_hash != content_hash
 
 
 def _problems_and_findings(row: CrossPost, content: dict, facts: dict):

@@ -11,8 +11,21 @@ page's moderation workflow with the rest of the page.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django.db import models
 from modelcluster.fields import ParentalManyToManyField
+
+#: Who is publishing the page now. Wagtail's ``page_published`` signal does
+#: not say: it names the revision, whose ``user`` is its author (under
+#: moderation the editor who submitted it, not the moderator who published).
+_publishing_user: ContextVar = ContextVar("publishing_user", default=None)
+
+
+def publishing_user():
+    """The user publishing a page at this moment (set by
+    :meth:`SocialPostingMixin.publish`), or ``None`` (a scheduled publish)."""
+    return _publishing_user.get()
 
 #: The platforms a page has its own text for, and the most that text may be, in
 #: characters: the platform's limit for Facebook (63,206) and YouTube (5,000;
@@ -82,6 +95,16 @@ class SocialPostingMixin(models.Model):
 
     class Meta:
         abstract = True
+
+    def publish(self, revision, user=None, **kwargs):
+        """Wagtail's publish, noting who publishes for the ``page_published``
+        receiver: every publish goes through here (the editor's, a workflow's
+        approval as ``revision.publish(user=...)``, beat's scheduled one)."""
+        token = _publishing_user.set(user)
+        try:
+            return super().publish(revision, user=user, **kwargs)
+        finally:
+            _publishing_user.reset(token)
 
     def social_text_for(self, platform: str) -> str:
         """The editor's own wording for ``platform`` ("" for the template's).

@@ -8,10 +8,10 @@ only cost two more round trips on every publish."""
 from __future__ import annotations
 
 from django.db import transaction
-from wagtail.models import Page
+from wagtail.models import Page, PageLogEntry
 
 from . import outbox
-from .page_mixins import SocialPostingMixin
+from .page_mixins import SocialPostingMixin, publishing_user
 
 
 def page_published(sender, instance, revision=None, **kwargs):
@@ -19,7 +19,29 @@ def page_published(sender, instance, revision=None, **kwargs):
     if not isinstance(instance, SocialPostingMixin) or not instance.live:
         return
     with transaction.atomic(savepoint=False):
-        outbox.queue_page(instance, revision, getattr(revision, "user", None))
+        outbox.queue_page(instance, revision, publisher(revision))
+
+
+def publisher(revision):
+    """Who published ``revision`` (its posts' ``published_by``, whom the
+    four-eyes rule keeps from approving them): the user publishing now, not
+    the revision's author, who under moderation is the editor while the
+    moderator approving the workflow publishes. A scheduled revision is
+    published by beat, with no user: it is the person who scheduled it, else
+    its author."""
+    user = publishing_user()
+    if user is not None or revision is None:
+        return user
+    scheduled = (
+        PageLogEntry.objects.filter(
+            revision_id=revision.pk, action="wagtail.publish.schedule"
+        )
+        .exclude(user=None)
+        .select_related("user")
+        .order_by("-timestamp")
+        .first()
+    )
+    return scheduled.user if scheduled else getattr(revision, "user", None)
 
 
 def page_unpublished(sender, instance, **kwargs):

@@ -29,6 +29,17 @@ def allows(row, event: str) -> bool:
     return lifecycle.allowed(row, event)
 
 
+@register.filter
+def approval_refusal(row, user) -> str:
+    """Why ``user`` may not approve held ``row`` (the four-eyes rule), shown
+    beside a disabled Approve rather than after they try; empty if they may."""
+    from publishing import actions
+
+    if user is None or row.published_by_id != user.pk:
+        return ""  # only the publisher can be refused: no settings read per row
+    return actions.approval_refusal(row, user) or ""
+
+
 # Plain words for a row (publishing.views.wording), for the admin's templates:
 # each filter is a wording function as it is, by the name templates use.
 for _name, _words in {

@@ -37,6 +37,9 @@ class RowAction:
     explained: str = ""  # what it does, on the confirmation screen
     reason_label: str = "Reason"
     edits_text: bool = False  # the approver may edit the text sent
+    # It covers the content shown: the form carries that content's hash, and
+    # is refused if the row's has changed since.
+    covers_content: bool = False
 
 
 ACTIONS = {
@@ -63,13 +66,16 @@ ACTIONS = {
         "Approve and send",
         "approve_crosspost",
         "approved",
-        lambda row, user, reason, text=None: actions.approve(row, user, reason, text),
+        lambda row, user, reason, text=None, shown_hash=None: actions.approve(
+            row, user, reason, text, shown_hash=shown_hash
+        ),
         "{row} was approved and will be sent.",
         reason="required",
         explained="Approve sends exactly the text below: edit it first if need "
         "be. The page's own text and your edit are both kept in the page's "
         "history and in FOI exports.",
         edits_text=True,
+        covers_content=True,
     ),
     "reject": RowAction(
         "Reject",
@@ -149,13 +155,27 @@ class ReasonForm(forms.Form):
         help_text="Kept in the page's history and in FOI exports.",
     )
 
+    # The hash of the content the screen showed: the approval covers it, and
+    # only it. A POST without it (a form from before it was sent) is refused
+    # like one whose content changed, since what it saw is not known.
+    content_hash = forms.CharField(
+        widget=forms.HiddenInput, required=False, strip=False
+    )
+
     def clean_text(self) -> str:
         # Browsers send a textarea's lines ended with CRLF; the held text's end
         # with LF, and an untouched text is no edit.
         return self.cleaned_data["text"].replace("\r\n", "\n")
 
-    def __init__(self, *args, action: RowAction, text: str = "", **kwargs):
+    def __init__(
+        self, *args, action: RowAction, text: str = "", content_hash: str = "",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if action.covers_content:
+            self.fields["content_hash"].initial = content_hash
+        else:
+            del self.fields["content_hash"]
         # A POST without the text (a form from before it was offered) approves
         # the text as held.
         if action.edits_text and (not self.is_bound or "text" in self.data):
@@ -192,7 +212,7 @@ class CrossPostActionView(View):
             return candidate
         return reverse("publishing_admin:dashboard")
 
-    def render(self, form):
+    def render(self, form, status: int = 200):
         return TemplateResponse(
             self.request,
             self.template_name,
@@ -204,7 +224,21 @@ class CrossPostActionView(View):
                 "page_title": f"{self.action.label}: {self.row}",
                 "fields": outgoing_fields(self.row),
                 "choices": self.other_choices(),
+                "refusal": self.refusal(),
             },
+            status=status,
+        )
+
+    def refusal(self) -> str | None:
+        """Why this person may not approve the row (the four-eyes rule),
+        said before they try; ``None`` for other actions or when they may."""
+        if self.action.event != "approved":
+            return None
+        return actions.approval_refusal(self.row, self.request.user)
+
+    def blank_form(self) -> ReasonForm:
+        return ReasonForm(
+            action=self.action, text=self.row.text, content_hash=self.row.content_hash
         )
 
     def other_choices(self) -> list[dict]:
@@ -231,7 +265,7 @@ class CrossPostActionView(View):
         ]
 
     def get(self, request, pk, action):
-        return self.render(ReasonForm(action=self.action, text=self.row.text))
+        return self.render(self.blank_form())
 
     def post(self, request, pk, action):
         form = ReasonForm(request.POST, action=self.action)
@@ -240,6 +274,8 @@ class CrossPostActionView(View):
             return self.render(form)
         reason = form.cleaned_data.get("reason", "")
         edit = {"text": form.cleaned_data["text"]} if "text" in form.fields else {}
+        if self.action.covers_content:
+            edit["shown_hash"] = form.cleaned_data["content_hash"]
         with transaction.atomic():
             row = CrossPost.objects.select_for_update().get(pk=self.row.pk)
             if not lifecycle.allowed(row, self.action.event):
@@ -250,6 +286,14 @@ class CrossPostActionView(View):
                 return redirect(self.next_url())
             try:
                 self.action.perform(row, request.user, reason, **edit)
+            except actions.ContentChanged as changed:
+                # The screen again, with the content as it is now to review;
+                # the reason typed is kept, the text edit was of the old one.
+                self.row = row
+                form = self.blank_form()
+                form.initial["reason"] = reason
+                messages.error(request, str(changed))
+                return self.render(form, status=409)
             except lifecycle.NotAllowed as refusal:
                 messages.error(request, f"Nothing was done: {refusal}")
                 return redirect(self.next_url())

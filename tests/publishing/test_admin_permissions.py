@@ -53,7 +53,8 @@ CASES = [
     ("retry", "post", action("retry", "failed"), {}, MANAGERS),
     ("cancel", "post", action("cancel", "pending"), {}, MANAGERS),
     ("approve form", "get", action("approve", "held"), {}, MANAGERS),
-    ("approve", "post", action("approve", "held"), {"reason": "ok"}, MANAGERS),
+    ("approve", "post", action("approve", "held"),
+     {"reason": "ok", "content_hash": "hash"}, MANAGERS),
     ("reject", "post", action("reject", "held"), {"reason": "no"}, MANAGERS),
     ("retract", "post", action("retract", "posted"), {}, MANAGERS),
     ("alerts", "get", named("alerts"), {}, MANAGERS),
@@ -169,8 +170,11 @@ def test_the_confirmation_form_carries_its_csrf_token(people, objects):
     url = action("approve", "held")(objects)
     form = client.get(url).content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    shown = re.search(r'name="content_hash" value="([^"]+)"', form).group(1)
 
-    response = client.post(url, {"csrfmiddlewaretoken": token, "reason": "Checked"})
+    response = client.post(
+        url, {"csrfmiddlewaretoken": token, "reason": "Checked", "content_hash": shown}
+    )
 
     assert response.status_code == 302
     objects["held"].refresh_from_db()
@@ -207,14 +211,20 @@ def test_the_person_who_published_a_page_cannot_approve_its_held_post(
     client = Client()
     client.force_login(people["comms"])
 
-    response = client.post(action("approve", "held")(objects), {"reason": "Mine"},
-                           follow=True)
+    response = client.post(
+        action("approve", "held")(objects),
+        {"reason": "Mine", "content_hash": held.content_hash},
+        follow=True,
+    )
 
     held.refresh_from_db()
     assert held.state == State.HELD
     assert "another comms manager must approve" in response.content.decode()
     # Another comms manager may.
     client.force_login(people["superuser"])
-    client.post(action("approve", "held")(objects), {"reason": "Checked"})
+    client.post(
+        action("approve", "held")(objects),
+        {"reason": "Checked", "content_hash": held.content_hash},
+    )
     held.refresh_from_db()
     assert held.state == State.PENDING

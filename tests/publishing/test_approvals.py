@@ -4,14 +4,19 @@ kept), a post sent back to its editor with a note, and each choice explained."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 from wagtail.models import PageLogEntry
 
-from publishing import content
+from publishing import actions, content, scheduling
 from publishing.models import CrossPost
 from tests.factories import PolicyPageFactory
+from tests.publishing.conftest import rows_for
 from tests.publishing.test_admin_reports import foi_rows
 from tests.publishing.test_dashboard import action_url, make_account, make_row, texts
 
@@ -84,7 +89,8 @@ def test_an_approver_edits_the_held_text_and_the_approval_covers_the_edit(
 
     response = client.post(
         action_url(held, "approve"),
-        {"text": edited, "reason": "Personal number taken out."},
+        {"text": edited, "reason": "Personal number taken out.",
+         "content_hash": held.content_hash},
     )
     assert texts(response) == [f"{held} was approved and will be sent."]
 
@@ -114,7 +120,8 @@ def test_approving_without_an_edit_keeps_the_text_and_covers_it(client, people, 
     # As a browser sends the untouched text box: its lines ended with CRLF.
     client.post(
         action_url(held, "approve"),
-        {"text": f"Line one\r\n{TEXT}", "reason": "Our helpline."},
+        {"text": f"Line one\r\n{TEXT}", "reason": "Our helpline.",
+         "content_hash": held.content_hash},
     )
     row = CrossPost.objects.get(pk=held.pk)
     assert (row.state, row.edited_from) == (State.PENDING, "")
@@ -126,7 +133,8 @@ def test_an_edit_the_platform_would_refuse_is_not_approved(client, people, site)
     row = make_row(make_account(), State.HELD)  # X: 280 characters
     client.force_login(people["comms"])
     response = client.post(
-        action_url(row, "approve"), {"text": "Bins " * 100, "reason": "Shorter."}
+        action_url(row, "approve"),
+        {"text": "Bins " * 100, "reason": "Shorter.", "content_hash": "hash"},
     )
     assert texts(response) == [
         "Nothing was done: The edited text is 500 characters as X counts them; "
@@ -181,3 +189,119 @@ def test_the_approval_screen_explains_the_other_choices(client, people, held):
     ]:
         assert action_url(held, name) in html
         assert explained in html
+
+
+# An approval covers exactly what was shown ----------------------------------------
+
+CHANGED = "The page changed since you opened this; review the new content."
+
+
+def published_again(row, text):
+    """The editor publishes the page again while the approval screen is open:
+    the row holds new content (as the outbox writes it), still held."""
+    CrossPost.objects.filter(pk=row.pk).update(text=text, content_hash="hash-2")
+
+
+def test_an_approval_of_content_changed_since_the_screen_opened_is_refused(
+    client, people, held
+):
+    client.force_login(people["comms"])
+    screen = client.get(action_url(held, "approve")).content.decode()
+    assert f'name="content_hash" value="{held.content_hash}"' in screen
+    newer = TEXT.replace("Ring Jo", "Ring Sam on 07700 900456 or Jo")
+    published_again(held, newer)
+
+    response = client.post(
+        action_url(held, "approve"),
+        {"text": TEXT, "reason": "Jo's work mobile.",
+         "content_hash": held.content_hash},
+    )
+
+    # The screen again, saying why, with the new content to review.
+    assert response.status_code == 409
+    assert any(CHANGED in text for text in texts(response))
+    html = response.content.decode()
+    assert CHANGED in html and "07700 900456" in html
+    assert 'name="content_hash" value="hash-2"' in html
+    assert "Jo&#x27;s work mobile." in html  # the reason typed is kept
+    row = CrossPost.objects.get(pk=held.pk)
+    assert (row.state, row.approved_hash, row.reviewed_by) == (State.HELD, "", None)
+    assert not PageLogEntry.objects.filter(
+        action="publishing.crosspost.approved"
+    ).exists()
+
+    # Approved from the screen it came back with, it covers the new content.
+    client.post(
+        action_url(held, "approve"),
+        {"text": newer, "reason": "Both are work mobiles.", "content_hash": "hash-2"},
+    )
+    row.refresh_from_db()
+    assert (row.state, row.approved_hash, row.text) == (State.PENDING, "hash-2", newer)
+
+
+def test_an_approval_that_does_not_say_what_it_saw_is_refused(client, people, held):
+    """A form without the content's hash (opened before it was sent) may have
+    shown anything: it approves nothing."""
+    client.force_login(people["comms"])
+    response = client.post(action_url(held, "approve"), {"reason": "Fine."})
+    assert response.status_code == 409
+    assert any(CHANGED in text for text in texts(response))
+    assert CrossPost.objects.get(pk=held.pk).state == State.HELD
+
+
+# Four eyes: the publisher is told before trying ------------------------------------
+
+FOUR_EYES = "You published this page, so another comms manager must approve"
+
+
+def test_the_publisher_is_not_offered_approve_and_is_told_why(client, people, held):
+    CrossPost.objects.filter(pk=held.pk).update(published_by=people["comms"])
+    client.force_login(people["comms"])
+
+    screen = client.get(action_url(held, "approve")).content.decode()
+    assert FOUR_EYES in screen
+    assert 'type="submit" class="button" disabled' in screen
+    dashboard = client.get(reverse("publishing_admin:dashboard")).content.decode()
+    assert FOUR_EYES in dashboard
+    assert f'href="{action_url(held, "approve")}' not in dashboard
+    # Reject and Send back stay theirs to use.
+    assert f'href="{action_url(held, "reject")}' in dashboard
+
+    client.force_login(people["superuser"])
+    other = client.get(action_url(held, "approve")).content.decode()
+    assert FOUR_EYES not in other
+    assert '<button type="submit" class="button">Approve and send</button>' in other
+    dashboard = client.get(reverse("publishing_admin:dashboard")).content.decode()
+    assert f'href="{action_url(held, "approve")}' in dashboard
+
+
+def test_the_publisher_is_who_published_not_the_revisions_author(
+    sandbox, accounts, make_policy, people
+):
+    """Under moderation the editor writes the revision and the moderator who
+    approves the workflow publishes it (Wagtail's ``revision.publish(user=...)``):
+    the moderator is the one kept from approving its held post."""
+    page = make_policy(summary=f"Questions? Ring Jo on {PHONE}.")
+    revision = page.save_revision(user=people["editor"])
+    revision.publish(user=people["moderator"])
+
+    rows = rows_for(page)
+    assert rows and {row.state for row in rows} == {State.HELD}
+    assert {row.published_by for row in rows} == {people["moderator"]}
+    assert FOUR_EYES in actions.approval_refusal(rows[0], people["moderator"])
+
+
+def test_a_scheduled_page_is_published_by_whoever_scheduled_it(
+    sandbox, accounts, make_policy, people
+):
+    page = make_policy(summary=f"Questions? Ring Jo on {PHONE}.")
+    page.go_live_at = timezone.now() + timedelta(hours=1)
+    revision = page.save_revision(user=people["editor"])
+    revision.publish(user=people["moderator"])  # scheduled, not live yet
+    assert rows_for(page) == []
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        assert scheduling.publish_due() == []
+
+    rows = rows_for(page)
+    assert rows and {row.published_by for row in rows} == {people["moderator"]}

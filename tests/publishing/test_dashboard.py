@@ -463,7 +463,10 @@ def test_approve_and_reject_record_who_and_why(client, people, account):
     comms = people["comms"]
     client.force_login(comms)
 
-    client.post(action_url(held, "approve"), {"reason": "Number is the helpline"})
+    client.post(
+        action_url(held, "approve"),
+        {"reason": "Number is the helpline", "content_hash": held.content_hash},
+    )
     client.post(action_url(rejected, "reject"), {"reason": "Embargoed until Friday"})
 
     held.refresh_from_db()

@@ -114,7 +114,7 @@ def _abstract(row: CrossPost) -> tuple:
 WORKER_EVENTS = {
     "posted", "found", "not_found", "taken_down", "retracted", "answer_lost",
     "rate_limited", "budget_spent", "refused", "auth_failed", "account_unusable",
-    "gave_up",
+    "gave_up", "unapproved",
 }
 FINDING = {"rule": "phone", "label": "A phone number"}
 
@@ -140,6 +140,14 @@ def _facts_for(event: str, row: CrossPost) -> list[dict]:
             for sent in ("c1", "c0")
             for findings in ([], [FINDING])
             for state in ("posted", "processing")
+        ]
+    if event == "unapproved":
+        # What the worker holds may or may not have findings (the page may
+        # have changed back since it looked), and the platform may refuse it.
+        return [
+            {**base, "problems": problems, "findings": findings}
+            for findings in ([], [FINDING])
+            for problems in ([], ["Too long for X."])
         ]
     if event in ("taken_down", "retracted"):
         return [{**base, "remote_id": row.remote_id or "post-3", "problems": [],
