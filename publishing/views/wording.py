@@ -179,6 +179,17 @@ SCOPE_WORDS = {
         "https://www.googleapis.com/auth/youtube": "manage the channel",
         "https://www.googleapis.com/auth/youtube.readonly": "read the channel",
     },
+    "mastodon": {
+        "read": "read the account and its posts",
+        "write": "publish posts and media",
+        "profile": "read the profile",
+        "read:accounts": "read the profile",
+        "read:statuses": "read posts",
+        "write:statuses": "publish posts",
+        "write:media": "upload images",
+    },
+    # An app password grants what the account may do, minus its settings.
+    "bluesky": {"com.atproto.appPass": "publish with an app password"},
 }
 
 

@@ -283,6 +283,32 @@ def test_the_listing_says_what_each_token_allows_and_when_it_expires(client, com
     assert "No token" in html  # the disconnected account
 
 
+@pytest.mark.parametrize(
+    ("platform", "scopes", "words"),
+    [
+        (
+            "mastodon",
+            ["read:accounts", "read:statuses", "write:statuses", "write:media"],
+            "read the profile, read posts, publish posts, upload images",
+        ),
+        ("mastodon", ["read", "write"], "read the account and its posts, publish "
+         "posts and media"),
+        ("bluesky", ["com.atproto.appPass"], "publish with an app password"),
+    ],
+)
+def test_mastodon_and_bluesky_grants_are_in_plain_words(
+    client, comms, db, platform, scopes, words
+):
+    ChannelAccount.objects.create(
+        platform=platform, display_name="Exampleshire", remote_id="a-1", scopes=scopes
+    )
+
+    listing = client.get(ACCOUNTS).content.decode().split("<tbody", 1)[1]
+
+    assert words in listing
+    assert ", ".join(scopes) not in listing
+
+
 def test_a_comms_manager_gives_an_account_its_picture(client, comms, db):
     account = ChannelAccount.objects.create(
         platform="x", display_name="@ExampleshireCC", remote_id="x-1"
