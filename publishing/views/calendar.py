@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
-from wagtail.models import Revision
+from wagtail.models import Page, Revision
 
 from ..filters import department_choices
 from ..models import ChannelAccount, CrossPost
@@ -86,6 +86,38 @@ def published(rows, first: date, last: date, department: str, account: str):
     return {day: list(entries.values()) for day, entries in days.items()}
 
 
+def published_unposted(user, first: date, last: date, department: str):
+    """day -> entries for the pages ``user`` may follow that went live between
+    ``first`` and ``last`` and were posted nowhere (their social choice was
+    none, or every account was kept for other pages): the calendar shows what
+    went out on the site too, not only on social media."""
+    start, end = _bounds(first, last)
+    pages = (
+        Page.objects.live()
+        .filter(last_published_at__gte=start, last_published_at__lt=end)
+        .exclude(pk__in=CrossPost.objects.values("page_id"))
+        .order_by("last_published_at")
+        .specific()
+    )
+    everything = _follows_everything(user)
+    days: dict[date, list[Entry]] = {}
+    for page in pages:
+        if not hasattr(page, "social_mode"):
+            continue  # a page type that is never posted (the home page...)
+        if not everything and not page.permissions_for_user(user).can_edit():
+            continue
+        if department and page.social_department() != department:
+            continue
+        day = timezone.localtime(page.last_published_at).date()
+        days.setdefault(day, []).append(Entry(page.title, page.pk))
+    return days
+
+
+def _follows_everything(user) -> bool:
+    """Comms managers follow every page; others the pages they edit."""
+    return crosspost_policy.user_has_any_permission(user, ["retry", "approve"])
+
+
 def scheduled(user, first: date, last: date, department: str, account: str):
     """day -> entries for the page revisions scheduled to go live between
     ``first`` and ``last`` on pages ``user`` may follow (comms: all; others:
@@ -94,7 +126,7 @@ def scheduled(user, first: date, last: date, department: str, account: str):
     revisions = Revision.page_revisions.filter(
         approved_go_live_at__gte=start, approved_go_live_at__lt=end
     ).order_by("approved_go_live_at")
-    everything = crosspost_policy.user_has_any_permission(user, ["retry", "approve"])
+    everything = _follows_everything(user)
     days: dict[date, list[Entry]] = {}
     for revision in revisions:
         page = revision.as_object()
@@ -147,6 +179,11 @@ class ContentCalendarView(View):
             visible_crossposts(request.user), first, last, department, account
         )
         planned = scheduled(request.user, first, last, department, account)
+        if not account:  # a page posted nowhere is on no account's calendar
+            for when, entries in published_unposted(
+                request.user, first, last, department
+            ).items():
+                done[when] = done.get(when, []) + entries
         weeks = []
         for start in range(0, (last - first).days + 1, 7):
             days = [first + timedelta(days=start + n) for n in range(7)]

@@ -101,6 +101,24 @@ def test_a_scheduled_page_shows_on_its_day_with_the_accounts_it_goes_to(
     assert "Christmas collections" not in other
 
 
+def test_a_page_published_without_social_posts_is_on_its_day(
+    client, people, accounts, make_policy
+):
+    page = make_policy(title="Parking charges review", social_mode="none")
+    page.save_revision().publish()
+    client.force_login(people["comms"])
+
+    html = client.get(CALENDAR).content.decode()
+
+    cell = day_cell(html, "2026-12-04")
+    assert "Parking charges review" in cell
+    assert "Published; not posted to social media" in cell
+    by_account = client.get(CALENDAR, {"account": accounts["x"].pk}).content.decode()
+    assert "Parking charges review" not in by_account
+    other = client.get(CALENDAR, {"department": "Libraries"}).content.decode()
+    assert "Parking charges review" not in other
+
+
 def test_the_calendar_is_for_those_who_follow_posts(client, django_user_model):
     from django.contrib.auth.models import Permission
 
