@@ -78,7 +78,12 @@ def computed(locator, prop: str) -> str:
 # Previews ---------------------------------------------------------------------------
 
 # The platforms' own widths for a post at desktop size.
-CARD_WIDTHS = {"facebook": "500px", "x": "598px", "youtube": "854px"}
+CARD_WIDTHS = {
+    "facebook": "500px", "x": "598px", "youtube": "854px", "bluesky": "600px",
+    "mastodon": "578px",
+}
+# Avatars are round, except Mastodon's rounded squares.
+AVATAR_RADIUS = {"mastodon": "8px"}
 
 
 def test_previews_are_styled_cards_at_the_platforms_widths(
@@ -106,7 +111,9 @@ def test_previews_are_styled_cards_at_the_platforms_widths(
         box = card.bounding_box()
         assert box["width"] <= int(width[:-2]), (platform, box)
         avatar = card.locator("img.avatar")
-        assert computed(avatar, "border-radius") == "50%", platform
+        assert computed(avatar, "border-radius") == AVATAR_RADIUS.get(
+            platform, "50%"
+        ), platform
         assert avatar.evaluate("img => img.naturalWidth") > 0, platform
         text = card.locator("[data-post-text]")
         assert computed(text, "overflow-wrap") == "anywhere", platform
