@@ -189,3 +189,14 @@ ANNOUNCEMENTS = [
         "urgent": False,
     },
 ]
+
+#: An announcement scheduled to go live a few days after seeding (``days``
+#: ahead, at ``hour`` o'clock): the content calendar shows what is coming.
+SCHEDULED_ANNOUNCEMENT = {
+    "title": "Winter opening hours at the libraries",
+    "department": "Libraries and Culture",
+    "summary": "From next week, libraries open from 10am to 4pm on weekdays and "
+    "close on Sundays until March.",
+    "days": 3,
+    "hour": 9,
+}

@@ -115,6 +115,18 @@ def test_seed_demo_builds_the_demo_council():
 
 
 @pytest.mark.django_db
+def test_the_demo_has_an_announcement_scheduled_for_the_calendar():
+    before = timezone.now()
+    call_command("seed_demo", stdout=StringIO())
+
+    page = AnnouncementPage.objects.get(title="Winter opening hours at the libraries")
+    assert not page.live
+    revision = page.latest_revision
+    assert revision.approved_go_live_at > before + timedelta(days=2)
+    assert not CrossPost.objects.filter(page_id=page.pk).exists()
+
+
+@pytest.mark.django_db
 def test_seed_demo_twice_changes_nothing():
     call_command("seed_demo", stdout=StringIO())
     first = snapshot()

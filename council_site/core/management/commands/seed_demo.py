@@ -37,7 +37,12 @@ from wagtail.models import (
 )
 
 from council_site.core.demo_accounts import demo_accounts, sandbox_url
-from council_site.core.demo_content import ANNOUNCEMENTS, DEPARTMENTS, POLICIES
+from council_site.core.demo_content import (
+    ANNOUNCEMENTS,
+    DEPARTMENTS,
+    POLICIES,
+    SCHEDULED_ANNOUNCEMENT,
+)
 from council_site.core.models import Department
 from council_site.home.models import HomePage
 from council_site.news.models import AnnouncementPage, NewsIndexPage
@@ -227,6 +232,26 @@ class Command(BaseCommand):
             )
             index.add_child(instance=page)
             page.save_revision().publish()
+        self.ensure_scheduled(index, departments)
+
+    def ensure_scheduled(self, index: NewsIndexPage, departments) -> None:
+        """One announcement approved to go live a few days from the first
+        seeding (beat publishes it then, and its cross-posts go out)."""
+        data = SCHEDULED_ANNOUNCEMENT
+        if AnnouncementPage.objects.filter(title=data["title"]).exists():
+            return
+        when = timezone.localtime() + timedelta(days=data["days"])
+        page = AnnouncementPage(
+            title=data["title"],
+            summary=data["summary"],
+            department=departments[data["department"]],
+            body=[("paragraph", f"<p>{data['summary']}</p>")],
+            live=False,
+            go_live_at=when.replace(hour=data["hour"], minute=0, second=0,
+                                    microsecond=0),
+        )
+        index.add_child(instance=page)
+        page.save_revision().publish()
 
     def ensure_image(self, title: str, colour: str):
         image_model = get_image_model()
