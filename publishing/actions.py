@@ -147,22 +147,29 @@ def ask_for_retry(row: CrossPost, user) -> bool:
 
 def retries_asked(rows: CrossPostQuerySet) -> list[dict]:
     """Requests to retry rows among ``rows`` that are still failed and asked
-    for since they last changed, newest first: ``row``, ``user`` and ``at``."""
-    failed = {row.pk: row for row in rows.filter(state=State.FAILED)}
-    if not failed:
-        return []
-    entries = (
+    for since they last changed, newest first: ``row``, ``user`` and ``at``.
+
+    The requests are read first, on the pages of failed rows, and then only
+    the rows they name: requests are few, while a large council's failed rows
+    number thousands (reading those first cost the dashboard half a second at
+    100,000 rows)."""
+    failed = rows.filter(state=State.FAILED)
+    entries = list(
         PageLogEntry.objects.filter(
             action=audit.action_name("retry_asked"),
-            data__crosspost__in=list(failed),
+            page_id__in=failed.values("page_id"),
         )
         .select_related("user")
         .order_by("-timestamp")
     )
+    if not entries:
+        return []
+    named = {entry.data.get("crosspost") for entry in entries}
+    still_failed = {row.pk: row for row in failed.filter(pk__in=named)}
     asked, seen = [], set()
     for entry in entries:
-        row = failed[entry.data["crosspost"]]
-        if row.pk in seen or entry.timestamp < row.updated_at:
+        row = still_failed.get(entry.data.get("crosspost"))
+        if row is None or row.pk in seen or entry.timestamp < row.updated_at:
             continue
         seen.add(row.pk)
         asked.append({"row": row, "user": entry.user, "at": entry.timestamp})
