@@ -95,7 +95,11 @@ def published_unposted(user, first: date, last: date, department: str):
     pages = (
         Page.objects.live()
         .filter(last_published_at__gte=start, last_published_at__lt=end)
-        .exclude(pk__in=CrossPost.objects.values("page_id"))
+        # Rows of deleted pages have no page; left in, NOT IN would match
+        # nothing at all (SQL's NULL).
+        .exclude(
+            pk__in=CrossPost.objects.filter(page__isnull=False).values("page_id")
+        )
         .order_by("last_published_at")
         .specific()
     )

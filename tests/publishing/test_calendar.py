@@ -119,6 +119,22 @@ def test_a_page_published_without_social_posts_is_on_its_day(
     assert "Parking charges review" not in other
 
 
+def test_a_post_of_a_deleted_page_does_not_hide_pages_published_without_posts(
+    client, people, accounts, make_policy
+):
+    # A deleted page's rows keep their history with no page: the calendar's
+    # "posted nowhere" check must not compare against that empty page.
+    make_row(accounts["x"], State.POSTED, title="Gone", posted_at=NOW)
+    CrossPost.objects.update(page=None)
+    page = make_policy(title="Parking charges review", social_mode="none")
+    page.save_revision().publish()
+    client.force_login(people["comms"])
+
+    html = client.get(CALENDAR).content.decode()
+
+    assert "Parking charges review" in day_cell(html, "2026-12-04")
+
+
 def test_the_calendar_is_for_those_who_follow_posts(client, django_user_model):
     from django.contrib.auth.models import Permission
 
