@@ -336,6 +336,39 @@ def _missing_alt_text(images: Iterable[Image]) -> Iterator[Finding]:
             )
 
 
+class PostChecker:
+    """The guard under one set of ``settings`` (a
+    :class:`~publishing.models.ProtocolSettings`) for one day: the rules are
+    built once, and a field's text that several posts of a page share (the
+    title, the link, the image's alt text) is read once."""
+
+    def __init__(self, settings, today: date | None = None):
+        self.settings = settings
+        self.rules = rules_for(settings, today or london_today())
+        self._found: dict[tuple[str, str], list[Finding]] = {}
+
+    def check(
+        self, fields: Iterable[tuple[str, str]], images: Iterable[Image] = ()
+    ) -> list[Finding]:
+        """Every finding in ``fields`` (``(field, text)`` pairs) and about
+        ``images``: field by field, each in text order."""
+        found = []
+        for field, text in fields:
+            key = (field, text)
+            if key not in self._found:
+                self._found[key] = _check_field(field, text, self.rules)
+            found += self._found[key]
+        if self.settings.require_alt_text:
+            found += _missing_alt_text(images)
+        return found
+
+    def __call__(self, post: Post) -> list[dict]:
+        """:func:`check_post`'s answer for ``post``."""
+        return [
+            finding.as_dict() for finding in self.check(post_fields(post), post.images)
+        ]
+
+
 def check_fields(
     fields: Iterable[tuple[str, str]],
     settings,
@@ -352,13 +385,7 @@ def check_fields(
     is on; it defaults to today in Europe/London. Overlapping matches of one rule
     (TOP SECRET and SECRET) are reported once, as the longest.
     """
-    rules = rules_for(settings, today or london_today())
-    found = []
-    for field, text in fields:
-        found += _check_field(field, text, rules)
-    if settings.require_alt_text:
-        found += _missing_alt_text(images)
-    return found
+    return PostChecker(settings, today).check(fields, images)
 
 
 def check_text(
@@ -390,28 +417,6 @@ def check_post(
     defaults to the page's site's protocol settings. A pure function of the
     post, the settings and the day: it writes nothing."""
     return PostChecker(settings or protocol_settings_for(page), today)(post)
-
-
-class PostChecker:
-    """:func:`check_post` for the posts of one page under one set of
-    ``settings``: the rules are built once, and a field's text that several
-    posts share (the title, the link, the image's alt text) is read once."""
-
-    def __init__(self, settings, today: date | None = None):
-        self.settings = settings
-        self.rules = rules_for(settings, today or london_today())
-        self._found: dict[tuple[str, str], list[Finding]] = {}
-
-    def __call__(self, post: Post) -> list[dict]:
-        found = []
-        for field, text in post_fields(post):
-            key = (field, text)
-            if key not in self._found:
-                self._found[key] = _check_field(field, text, self.rules)
-            found += self._found[key]
-        if self.settings.require_alt_text:
-            found += _missing_alt_text(post.images)
-        return [finding.as_dict() for finding in found]
 
 
 # Approving a held post -------------------------------------------------------------

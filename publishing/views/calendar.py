@@ -106,11 +106,7 @@ def published_unposted(user, first: date, last: date, department: str):
     everything = _follows_everything(user)
     days: dict[date, list[Entry]] = {}
     for page in pages:
-        if not hasattr(page, "social_mode"):
-            continue  # a page type that is never posted (the home page...)
-        if not everything and not page.permissions_for_user(user).can_edit():
-            continue
-        if department and page.social_department() != department:
+        if not _shown(page, user, everything, department):
             continue
         day = timezone.localtime(page.last_published_at).date()
         days.setdefault(day, []).append(Entry(page.title, page.pk))
@@ -120,6 +116,17 @@ def published_unposted(user, first: date, last: date, department: str):
 def _follows_everything(user) -> bool:
     """Comms managers follow every page; others the pages they edit."""
     return crosspost_policy.user_has_any_permission(user, ["retry", "approve"])
+
+
+def _shown(page, user, everything: bool, department: str) -> bool:
+    """Whether the calendar shows ``page`` to ``user`` (``everything``: they
+    follow every page) for ``department``: a page type that is ever posted
+    (not the home page...), one they may follow, in the department asked for."""
+    if not hasattr(page, "social_mode"):
+        return False
+    if not everything and not page.permissions_for_user(user).can_edit():
+        return False
+    return not department or page.social_department() == department
 
 
 def scheduled(user, first: date, last: date, department: str, account: str):
@@ -134,11 +141,7 @@ def scheduled(user, first: date, last: date, department: str, account: str):
     days: dict[date, list[Entry]] = {}
     for revision in revisions:
         page = revision.as_object()
-        if not hasattr(page, "social_mode"):
-            continue  # a page type that is never posted
-        if not everything and not page.permissions_for_user(user).can_edit():
-            continue
-        if department and page.social_department() != department:
+        if not _shown(page, user, everything, department):
             continue
         accounts = accounts_for(page)
         if account and not any(str(a.pk) == account for a in accounts):
