@@ -19,6 +19,7 @@ from channels import compose, registry
 from channels.values import Image, Post, Video
 from channels.youtube_upload import movie_problems
 
+from . import publish_read
 from .page_mixins import SocialPostingMixin
 
 IMAGE_RENDITION = "max-2048x2048|format-jpeg"
@@ -146,19 +147,33 @@ def publishing_inputs(page, *, default_accounts: bool) -> tuple:
     page's site's two settings (created with their defaults on the site's first
     publish) and, with ``default_accounts``, the site's default accounts without
     their tokens (else ``[]``). A page on no site gets unsaved defaults."""
+    inputs = inputs_for_publish(page, default_accounts=default_accounts)
+    return inputs.social, inputs.protocol, inputs.default_accounts
+
+
+def inputs_for_publish(page, *, default_accounts: bool, for_outbox: bool = False):
+    """:func:`publishing_inputs` as a :class:`~publishing.publish_read.PublishInputs`,
+    in one statement (:mod:`publishing.publish_read`). ``for_outbox`` also
+    loads the objects the page's posts are made from onto the page and says
+    whether the page has outbox rows (``page_has_rows``; ``None`` if unknown)."""
     from .models import ProtocolSettings, SocialSettings
 
     site_id = site_id_for(page)
     if site_id is None:
-        return SocialSettings(), ProtocolSettings(), []
-    social = site_setting(SocialSettings, page, site_id)
-    protocol = site_setting(ProtocolSettings, page, site_id)
-    accounts = []
-    if default_accounts:
-        accounts = list(
-            social.default_accounts.defer("access_token", "refresh_token")
+        return publish_read.PublishInputs(SocialSettings(), ProtocolSettings())
+    page_asked = page if for_outbox else None
+    inputs = publish_read.read(
+        site_id, default_accounts=default_accounts, page=page_asked
+    )
+    if inputs is None:  # the site's first publish: make its rows, then read
+        site_setting(SocialSettings, page, site_id)
+        site_setting(ProtocolSettings, page, site_id)
+        inputs = publish_read.read(
+            site_id, default_accounts=default_accounts, page=page_asked
         )
-    return social, protocol, accounts
+    elif inputs.protocol is None:
+        inputs.protocol = site_setting(ProtocolSettings, page, site_id)
+    return inputs
 
 
 def page_images(page) -> tuple[Image, ...]:

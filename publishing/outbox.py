@@ -115,21 +115,30 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.NONE:
         return [], []
-    social_settings, protocol, defaults = content.publishing_inputs(
-        page, default_accounts=mode == SocialPostingMixin.SocialMode.DEFAULT
+    inputs = content.inputs_for_publish(
+        page,
+        default_accounts=mode == SocialPostingMixin.SocialMode.DEFAULT,
+        for_outbox=True,
     )
-    accounts = accounts_for(page, defaults)
+    accounts = accounts_for(page, inputs.default_accounts)
     if not accounts:
         return [], []
+    # A page with no rows has none to lock: only the transaction publishing a
+    # page makes its rows, and Wagtail saves the page's row before it sends
+    # page_published, so that transaction holds the page row's lock. A second
+    # publish of the page waits for it, then sees the rows it made. (The
+    # unique (page, account) constraint turns any other way in into an error,
+    # never a second row.)
+    existing = {} if inputs.page_has_rows is False else _locked_rows(page, accounts)
     with dispatch.batched(), audit.batched():
-        return _queue(page, revision, user, social_settings, protocol, accounts)
+        return _queue(page, revision, user, inputs, accounts, existing)
 
 
-def _queue(page, revision, user, social_settings, protocol, accounts):
+def _queue(page, revision, user, inputs, accounts, existing):
+    social_settings = inputs.social
     marker = content.canonical_url(page)
-    check = PostChecker(protocol)
+    check = PostChecker(inputs.protocol)
     drafts: dict[str, _Draft] = {}
-    existing = _locked_rows(page, accounts)
     changed, skipped, new_rows = [], [], []
     images, media_problems = None, []
     for account in accounts:

@@ -88,3 +88,63 @@ def test_the_editors_own_choice_of_accounts_is_what_is_posted_to(
 
     assert skipped == []
     assert [row.account_id for row in changed] == [accounts["facebook"].pk]
+
+
+@pytest.mark.django_db
+def test_the_accounts_read_are_the_accounts_the_orm_loads(accounts, make_policy):
+    page = make_policy()
+
+    defaults = content.publishing_inputs(page, default_accounts=True)[2]
+
+    names = [
+        f.attname for f in ChannelAccount._meta.concrete_fields
+        if f.attname not in outbox.TOKEN_FIELDS
+    ]
+    loaded = ChannelAccount.objects.order_by("platform", "display_name")
+    assert [[getattr(a, name) for name in names] for a in defaults] == [
+        [getattr(a, name) for name in names] for a in loaded
+    ]
+    # Times come back aware, as the ORM gives them, on SQLite as on PostgreSQL.
+    assert all(a.connected_at.utcoffset() is not None for a in defaults)
+    # The tokens are never read to choose where a page goes.
+    assert all(
+        name in defaults[0].get_deferred_fields() for name in outbox.TOKEN_FIELDS
+    )
+
+
+@pytest.mark.django_db
+def test_the_outbox_read_loads_the_pages_objects_and_says_if_it_has_rows(
+    accounts, make_announcement
+):
+    page = make_announcement(live=False)
+    revision = page.save_revision()
+    fresh = revision.as_object()
+
+    inputs = content.inputs_for_publish(fresh, default_accounts=True, for_outbox=True)
+
+    assert inputs.page_has_rows is False
+    assert fresh.loaded_related("department") == page.department
+    assert fresh.loaded_related("hero_image") == page.hero_image
+    assert fresh.loaded_related("video") == page.video
+    with CaptureQueriesContext(connection) as captured:
+        fresh.social_department(), fresh.social_image(), fresh.social_video()
+    assert captured.captured_queries == []
+
+    publish(page)
+    again = page.save_revision().as_object()
+    inputs = content.inputs_for_publish(again, default_accounts=True, for_outbox=True)
+    assert inputs.page_has_rows is True
+
+
+@pytest.mark.django_db
+def test_a_republish_still_moves_the_rows_it_finds(accounts, make_announcement):
+    page = make_announcement(live=False)
+    publish(page)
+    first = {row.account_id: row.pk for row in rows_for(page)}
+    page.title = "Bins collected two days late"
+
+    publish(page)
+
+    rows = rows_for(page)
+    assert {row.account_id: row.pk for row in rows} == first
+    assert all("two days late" in row.page_title for row in rows)
