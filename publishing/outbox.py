@@ -17,13 +17,11 @@ from . import audit, content, dispatch, lifecycle
 from .guard import PostChecker
 from .models import ChannelAccount, CrossPost
 from .page_mixins import SocialPostingMixin
+from .publish_read import TOKEN_FIELDS
 
 logger = logging.getLogger(__name__)
 State = CrossPost.State
 Operation = CrossPost.Operation
-
-#: An account's secrets, never read to choose where a page goes.
-TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
 @dataclass(frozen=True)

@@ -174,8 +174,9 @@ def _statement(
         chosen = SocialSettings._meta.get_field("default_accounts")
         through = chosen.remote_field.through._meta
         account = ChannelAccount._meta
+        accounts = as_json.object(ChannelAccount, "a", quote, leave_out=TOKEN_FIELDS)
         columns.append(
-            f"(SELECT {as_json.array(as_json.object(ChannelAccount, 'a', quote))} "  # noqa: S608
+            f"(SELECT {as_json.array(accounts)} "  # noqa: S608
             f"FROM {quote(through.db_table)} m "
             f"JOIN {quote(account.db_table)} a "
             f"ON a.{quote(account.pk.column)} = m.{quote(chosen.m2m_reverse_name())} "
@@ -216,10 +217,14 @@ class _JSONFunctions:
         #: How a JSON column goes into an object as JSON rather than as text.
         self.wrap_json = wrap_json
 
-    def object(self, model: type[models.Model], alias: str, quote) -> str:
+    def object(
+        self, model: type[models.Model], alias: str, quote, leave_out=()
+    ) -> str:
+        """A JSON object of the row's columns by attribute name, but for the
+        fields named in ``leave_out`` (which the ORM then loads on use)."""
         pairs = []
         for model_field in model._meta.concrete_fields:
-            if model is ChannelAccount and model_field.attname in TOKEN_FIELDS:
+            if model_field.attname in leave_out:
                 continue
             column = f"{alias}.{quote(model_field.column)}"
             if isinstance(model_field, models.JSONField):
