@@ -100,35 +100,45 @@ def log_many(items: Iterable[tuple], user=None, *, page=None) -> list[PageLogEnt
 def entries(items: Iterable[tuple], user=None, *, page=None) -> list[PageLogEntry]:
     """The unsaved entries :func:`log_many` writes. Each entry's ``data``
     records the row's state; a ``state`` in the given ``data`` takes its place."""
+    return [entry for _row, entry in entries_by_row(items, user, page=page)]
+
+
+def entries_by_row(
+    items: Iterable[tuple], user=None, *, page=None
+) -> list[tuple[object, PageLogEntry]]:
+    """:func:`entries`, each with the row it is about."""
     context = get_active_log_context()
     user = user or context.user
     now = timezone.now()
-    objects = []
+    made = []
     for row, suffix, data in items:
         if row.page_id is None or suffix not in ACTIONS:
             continue
         content_type_id = _content_type_id(row.page_id, page or _loaded_page(row))
         if content_type_id is None:
             continue
-        objects.append(
-            PageLogEntry(
-                page_id=row.page_id,
-                content_type_id=content_type_id,
-                label=row.page_title or (page.title if page else ""),
-                action=action_name(suffix),
-                timestamp=now,
-                uuid=context.uuid,
-                user=user,
-                data={
-                    "crosspost": row.pk,
-                    "platform": row.platform,
-                    "account": str(row.account),
-                    "state": row.state,
-                    **(data or {}),
-                },
+        made.append(
+            (
+                row,
+                PageLogEntry(
+                    page_id=row.page_id,
+                    content_type_id=content_type_id,
+                    label=row.page_title or (page.title if page else ""),
+                    action=action_name(suffix),
+                    timestamp=now,
+                    uuid=context.uuid,
+                    user=user,
+                    data={
+                        "crosspost": row.pk,
+                        "platform": row.platform,
+                        "account": str(row.account),
+                        "state": row.state,
+                        **(data or {}),
+                    },
+                ),
             )
         )
-    return objects
+    return made
 
 
 def _loaded_page(row):

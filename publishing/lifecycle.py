@@ -32,7 +32,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from . import alerts, audit
+from . import alerts, audit, publish_write
 from .models import CrossPost
 
 logger = logging.getLogger(__name__)
@@ -634,16 +634,24 @@ def create_all(
         return []
     # Without the model's signals: a row on its way changes no public page
     # (and each receiver would cost the editor's publish a call).
+    logged = [
+        (row, plan.action, plan.audit_data or None)
+        for row, plan in planned
+        if plan.action
+    ]
     with transaction.atomic(savepoint=False):
-        CrossPost.objects.bulk_create([row for row, _plan_ in planned])
+        publish_write.insert([row for row, _plan_ in planned], logged, user=user)
         for row, plan in planned:
-            _after(row, plan, user)
+            _after(row, plan, user, logged=True)
     return [row for row, _plan_ in planned]
 
 
-def _after(row: CrossPost, plan: _Plan, user) -> None:
+def _after(row: CrossPost, plan: _Plan, user, *, logged: bool = False) -> None:
+    """The transition's audit entry (unless ``logged`` already), alert and
+    delivery message."""
     if plan.action:
-        audit.log(row, plan.action, user=user, data=plan.audit_data or None)
+        if not logged:
+            audit.log(row, plan.action, user=user, data=plan.audit_data or None)
         alerts.for_row(row, plan.action)
     if plan.enqueue and row.state in (S.PENDING, S.UPDATING, S.RETRACTING):
         from .dispatch import enqueue

@@ -107,7 +107,9 @@ class ChannelAccount(models.Model):
         permissions = [("manage_channels", "Can connect and disconnect accounts")]
 
     def __str__(self) -> str:
-        return f"{self.get_platform_display()}: {self.display_name}"
+        # The registry's name, not get_platform_display(): that rebuilds the
+        # callable choices on every call, and each audit entry names its account.
+        return f"{registry.display_name(self.platform)}: {self.display_name}"
 
     @property
     def is_usable(self) -> bool:
