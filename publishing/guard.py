@@ -295,31 +295,46 @@ def london_today() -> date:
     return timezone.now().astimezone(COUNCIL_TIMEZONE).date()
 
 
-def _check_field(field: str, text: str, rules: list[Rule]) -> list[Finding]:
+def _matches(text: str, rules: list[Rule]) -> list[tuple]:
+    """``(rule, start, end)`` for each match in ``text`` that a rule does not
+    allow, indexing ``text`` as written; ``(rule, None, None)`` once a rule
+    has :data:`MAX_FINDINGS_PER_RULE` listed and there are more. The same
+    whatever field the text is in."""
     folded = normalise(text)
     views = TextViews(folded.text)
-    where = "" if field == "text" else f"In {field_label(field)}: "
     found = []
     for rule in rules:
         listed = 0
         for start, end in rule.find(views):
             if rule.allowed and rule.allowed(folded.text[start:end]):
                 continue
-            start, end = folded.original_span(start, end)
-            match = text[start:end]
             if listed == MAX_FINDINGS_PER_RULE:
-                found.append(
-                    Finding(
-                        rule.name,
-                        f"{field_label(field).capitalize()} has more like this; "
-                        f"only the first {MAX_FINDINGS_PER_RULE} are listed.",
-                        field=field,
-                    )
-                )
+                found.append((rule, None, None))
                 break
-            message = where + rule.message.format(match=match)
-            found.append(Finding(rule.name, message, match, start, end, field))
+            found.append((rule, *folded.original_span(start, end)))
             listed += 1
+    return found
+
+
+def _findings(field: str, text: str, matches: list[tuple]) -> list[Finding]:
+    """The findings of ``matches`` (:func:`_matches`) in ``field``, worded for
+    it and in text order."""
+    where = "" if field == "text" else f"In {field_label(field)}: "
+    found = []
+    for rule, start, end in matches:
+        if start is None:
+            found.append(
+                Finding(
+                    rule.name,
+                    f"{field_label(field).capitalize()} has more like this; "
+                    f"only the first {MAX_FINDINGS_PER_RULE} are listed.",
+                    field=field,
+                )
+            )
+            continue
+        match = text[start:end]
+        message = where + rule.message.format(match=match)
+        found.append(Finding(rule.name, message, match, start, end, field))
     found.sort(key=lambda f: (f.start is None, f.start or 0, -(f.end or 0)))
     return found
 
@@ -339,12 +354,14 @@ def _missing_alt_text(images: Iterable[Image]) -> Iterator[Finding]:
 class PostChecker:
     """The guard under one set of ``settings`` (a
     :class:`~publishing.models.ProtocolSettings`) for one day: the rules are
-    built once, and a field's text that several posts of a page share (the
-    title, the link, the image's alt text) is read once."""
+    built once, and a text that several posts of a page share (the title,
+    the image's alt text, a video title that is the page's) is read once,
+    whichever fields it is in."""
 
     def __init__(self, settings, today: date | None = None):
         self.settings = settings
         self.rules = rules_for(settings, today or london_today())
+        self._matches: dict[str, list[tuple]] = {}
         self._found: dict[tuple[str, str], list[Finding]] = {}
 
     def check(
@@ -356,7 +373,9 @@ class PostChecker:
         for field, text in fields:
             key = (field, text)
             if key not in self._found:
-                self._found[key] = _check_field(field, text, self.rules)
+                if text not in self._matches:
+                    self._matches[text] = _matches(text, self.rules)
+                self._found[key] = _findings(field, text, self._matches[text])
             found += self._found[key]
         if self.settings.require_alt_text:
             found += _missing_alt_text(images)

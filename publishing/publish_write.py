@@ -93,11 +93,14 @@ def _written_fields(model) -> tuple:
 
 
 def _values(instance, fields) -> dict:
-    """``instance``'s values by column, as the ORM would write them."""
-    return {
-        field.column: field.get_prep_value(field.pre_save(instance, add=True))
-        for field in fields
-    }
+    """``instance``'s values by column, as the ORM would write them; a column
+    left out is NULL (which is also how the ORM writes a JSON field's None)."""
+    values = {}
+    for field in fields:
+        value = field.get_prep_value(field.pre_save(instance, add=True))
+        if value is not None:
+            values[field.column] = value
+    return values
 
 
 class _Encoder(DjangoJSONEncoder):

@@ -72,3 +72,26 @@ def test_a_flood_of_one_finding_is_listed_up_to_the_cap():
     found = guard.check_text(text, ProtocolSettings())
     assert len(found) == guard.MAX_FINDINGS_PER_RULE + 1
     assert found[-1].start is None and "more like this" in found[-1].message
+
+
+def test_a_text_in_several_fields_is_read_once_and_worded_for_each():
+    checker = guard.PostChecker(ProtocolSettings())
+    reads = []
+    marking = next(r for r in checker.rules if r.name == "protective_marking")
+
+    def counted(views):
+        reads.append(views.text)
+        return marking.find(views)
+
+    checker.rules = [guard.Rule(marking.name, counted, marking.message)]
+    title = "Budget papers, TOP SECRET"
+
+    found = checker.check([("title", title), ("video.title", title)])
+
+    assert len(reads) == 1
+    assert [(f.field, f.match, f.start) for f in found] == [
+        ("title", "TOP SECRET", 15),
+        ("video.title", "TOP SECRET", 15),
+    ]
+    assert found[0].message.startswith("In the title: ")
+    assert found[1].message.startswith("In the video's title: ")
