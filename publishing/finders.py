@@ -89,6 +89,12 @@ def earliest(parts: list[Part]) -> Spans:
     the whole's next match is the earliest of the parts' from where its last
     match ended. A part is only read as far as that earliest match, so a
     finder stopped after a few findings has read little of a long text."""
+    # A part whose first characters are nowhere in its view has no match: one
+    # scan in C each leaves out most parts of most texts (a post without
+    # digits, say) before any of the work below.
+    parts = [part for part in parts if part.first in part.text]
+    if not parts:
+        return
     found: list = [None] * len(parts)  # each part's next match, once looked for
     clear = [0] * len(parts)  # ... or from where it may have one
     position = 0

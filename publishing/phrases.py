@@ -93,11 +93,15 @@ def phrase_finder(terms: tuple[str, ...], plurals: bool = False) -> Finder | Non
         Alternative(way.source.lower(), way.head.lower(), way.spelt) for way in ways
     )
 
+    # The ways to read a text with spelt-out letters ("S E C R E T") and
+    # without, worked out once for the rule rather than for every text.
+    every_way = _by_first_letter(lowered)
+    written_ways = _by_first_letter(tuple(way for way in lowered if not way.spelt))
+
     def find(views: TextViews):
         if "spelt_out" not in views.memo:
             views.memo["spelt_out"] = bool(_SPELT_OUT.search(views.shape))
-        kept = tuple(way for way in lowered if views.memo["spelt_out"] or not way.spelt)
-        parts = _by_first_letter(kept)
+        parts = every_way if views.memo["spelt_out"] else written_ways
         return earliest([Part(pattern, views.lower, first) for first, pattern in parts])
 
     return find
