@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 NODE_STAMP := node_modules/.installed
+# pytest processes: the suite spends much of its time waiting on real workers,
+# browsers and servers, so one more process than two cores keeps both busy.
+TEST_PROCESSES ?= 3
 
 .PHONY: run test install lint soak bench screenshots clean chromium
 
@@ -36,7 +39,7 @@ lint: $(TEST_STAMP)
 test: $(TEST_STAMP) $(NODE_STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml -r council_site publishing channels sandbox benchmarks --severity-level high
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist worksteal --durations 15
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist worksteal --durations 15
 
 # A hundred random lifecycles (tests/publishing/test_lifecycle_properties.py),
 # then 300 announcements x 5 channels against a faulty sandbox (a fifth of

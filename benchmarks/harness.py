@@ -138,9 +138,26 @@ def _postgres(statement: str) -> None:
         db.execute(statement)
 
 
-def provision(name: str, redis_db: int, *, embedded: bool = False) -> Backends:
+def _create_database(name: str, template: str = "") -> None:
+    if template:
+        try:
+            _postgres(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return
+        except Exception as error:  # noqa: BLE001 - an empty one migrates instead
+            print(f"could not copy {template} ({error}); migrating from the "
+                  "first migration", file=sys.stderr)
+    _postgres(f'CREATE DATABASE "{name}"')
+
+
+def provision(
+    name: str, redis_db: int, *, embedded: bool = False, template: str = ""
+) -> Backends:
     """A fresh database ``<name>_<pid>`` and Redis DB ``redis_db``, or the
-    embedded defaults when asked to or when the servers do not answer."""
+    embedded defaults when asked to or when the servers do not answer.
+
+    A PostgreSQL ``template`` (a migrated database nobody is connected to)
+    is copied, so that migrate has nothing left to apply; if PostgreSQL
+    refuses the copy (someone is connected), the database starts empty."""
     folder = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     database_url = f"sqlite:///{folder / 'db.sqlite3'}"
     postgres_name = ""
@@ -148,7 +165,7 @@ def provision(name: str, redis_db: int, *, embedded: bool = False) -> Backends:
     if not embedded and answers(admin.hostname or "127.0.0.1", admin.port or 5432):
         candidate = f"{name}_{os.getpid()}"
         try:
-            _postgres(f'CREATE DATABASE "{candidate}"')
+            _create_database(candidate, template)
         except Exception as error:  # noqa: BLE001 - fall back to SQLite
             print(f"PostgreSQL refused ({error}); using SQLite", file=sys.stderr)
         else:

@@ -493,13 +493,18 @@ def main(
     platforms: tuple[str, ...] = harness.FIVE,
 ) -> dict[str, Any]:
     started, started_at = time.monotonic(), time.time()
-    backends = harness.provision("soak", REDIS_DB, embedded=embedded)
-    if database_from:
-        # A migrated SQLite database to start from: migrate then applies only
-        # what it lacks, instead of every migration from the first.
-        if backends.postgres_name:
+    # A migrated database to start from (the test suite's): migrate then
+    # applies only what it lacks, instead of every migration from the first.
+    backends = harness.provision(
+        "soak", REDIS_DB, embedded=embedded,
+        template="" if embedded else database_from,
+    )
+    if database_from and not backends.postgres_name:
+        if not embedded:
             backends.cleanup()
-            raise ValueError("--database-from is a SQLite file: add --embedded")
+            raise ValueError("--database-from names a PostgreSQL database: "
+                             "PostgreSQL did not answer (a SQLite file needs "
+                             "--embedded)")
         shutil.copyfile(database_from, backends.folder / "db.sqlite3")
     sandbox = harness.Sandbox()
     processes: list[harness.CeleryProcess] = []
@@ -647,8 +652,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--database-from",
         default="",
-        help="with --embedded: a migrated SQLite database to start from (the "
-        "test suite's), so migrate is quick",
+        help="a migrated database to start from (the test suite's), so migrate "
+        "is quick: a SQLite file with --embedded, else a PostgreSQL database "
+        "that nobody is connected to, copied as a template",
     )
     options = parser.parse_args()
     outcome = main(
