@@ -196,6 +196,11 @@ PLACES = frozenset(
     | {(S.CANCELLED, op) for op in (P, RC, U, RT)}
     | {(state, op) for state in WAITING for op in ALL_OPS}
 )
+#: Places no line leads to any more, where an earlier version may have left
+#: rows: their lines stay, so such a row still moves on. (A held "reconcile"
+#: post rejected or sent back used to be cancelled as it stood; now the post
+#: its lost attempt may have made is looked for and taken down.)
+EARLIER_PLACES = frozenset({(S.CANCELLED, RC)})
 INVALID_PLACES = frozenset(
     (state, op) for state in [NEW, *S.values] for op in ALL_OPS
 ) - PLACES
@@ -439,11 +444,18 @@ for op in (P, RC, U):
     # The approver may edit the held text: the edit is the event's content, and
     # the approval covers exactly what is sent.
     _add(S.HELD, op, "approved", QUEUED[op], op, "content", "approve", "enqueue")
-    _add(S.HELD, op, "rejected", S.CANCELLED, op, "review", "rejected_note")
     # Sent back: cancelled, with the note for the editor on the page's Social
     # tab. The editor's next publish is a page change, checked again, so no
     # state of its own is needed: a post that stands is updated, else posted.
-    _add(S.HELD, op, "sent_back", S.CANCELLED, op, "review", "sent_back_note")
+    # Turned down after an attempt that left no answer ("reconcile"), the post
+    # that attempt may have made is found and taken down, as cancelling does;
+    # the note stays on the row.
+    for event, note in (("rejected", "rejected_note"), ("sent_back", "sent_back_note")):
+        if op == RC:
+            _add(S.HELD, op, event, S.RETRACTING, RT, "review", "fresh", note,
+                 "enqueue")
+        else:
+            _add(S.HELD, op, event, S.CANCELLED, op, "review", note)
 for state in (S.HELD, S.PENDING, S.RETRYING, S.FAILED, S.NEEDS_RECONNECT):
     for op in ALL_OPS:
         if (state, op) in INVALID_PLACES:

@@ -419,6 +419,32 @@ def test_cancelling_a_post_whose_sending_left_no_answer_takes_it_down(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("decision", ["reject", "send_back"])
+def test_turning_down_a_held_post_whose_sending_left_no_answer_takes_it_down(
+    sandbox, accounts, make_policy, people, decision
+):
+    """The first attempt made the post but its answer was lost; then the page
+    changed and the guard held the row. Rejecting it, or sending it back,
+    must find that post and take it down, as cancelling does: turned down
+    means not on the platform."""
+    page = make_policy()
+    _revision, row = _x_post_made_but_its_answer_lost(sandbox, page)
+    page.summary = "Questions? Ring Jo on 07700 900123."
+    publish(page)
+    row.refresh_from_db()
+    assert (row.state, row.operation) == (State.HELD, CrossPost.Operation.RECONCILE)
+    marker = content.canonical_url(page)
+    assert len(live_posts_with_marker(sandbox, marker, "x")) == 1
+
+    row = getattr(actions, decision)(row, people["comms"], "Not with a mobile number.")
+
+    assert row.state == State.RETRACTING
+    assert "Not with a mobile number." in row.last_error  # the note is kept
+    assert delivery.deliver(row.pk, "test-worker").state == State.RETRACTED
+    assert live_posts_with_marker(sandbox, marker, "x") == []
+
+
+@pytest.mark.django_db
 def test_a_post_given_up_without_an_answer_is_looked_for_when_published_again(
     sandbox, accounts, make_policy, settings
 ):
