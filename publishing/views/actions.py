@@ -85,7 +85,8 @@ ACTIONS = {
         "{row} was rejected; it will not be sent.",
         reason="required",
         explained="Reject refuses this content under the council's protocol: it "
-        "is not sent, and the reason is kept in the page's history. Publishing "
+        "is not sent, and the reason is kept in the page's history. A post an "
+        "earlier attempt may have made is looked for and taken down. Publishing "
         "the page again with changes is checked again.",
     ),
     "send_back": RowAction(
@@ -97,7 +98,8 @@ ACTIONS = {
         reason="required",
         reason_label="Note to the editor",
         explained="Send back does not send this post: your note shows on the "
-        "page's Social tab, and the editor's next publish is checked again.",
+        "page's Social tab, and the editor's next publish is checked again. A "
+        "post an earlier attempt may have made is looked for and taken down.",
     ),
     "retract": RowAction(
         "Take down",
