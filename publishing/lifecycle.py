@@ -220,6 +220,20 @@ def _add(state, operation, event, to_state, to_operation, *effects, guard=None,
     )
 
 
+def _turned_down(state, operation, event, *note) -> None:
+    """Cancelled (rejected, sent back), with ``note`` on the row. After an
+    attempt that left no answer ("reconcile") the post it may have made is
+    found and taken down instead, so that cancelled means not on the
+    platform. A repost (take down, then post again) cancelled keeps only its
+    take-down's operation."""
+    if operation == RC:
+        _add(state, operation, event, S.RETRACTING, RT, "review", "fresh", *note,
+             "enqueue")
+    else:
+        _add(state, operation, event, S.CANCELLED,
+             RT if operation == RP else operation, "review", *note)
+
+
 def _keep_or_update(state, operation, event, audit=None) -> None:
     """The row's post stands: kept when it already shows the page, else
     updated, with attempts of its own (and checked by the guard again)."""
@@ -447,25 +461,12 @@ for op in (P, RC, U):
     # Sent back: cancelled, with the note for the editor on the page's Social
     # tab. The editor's next publish is a page change, checked again, so no
     # state of its own is needed: a post that stands is updated, else posted.
-    # Turned down after an attempt that left no answer ("reconcile"), the post
-    # that attempt may have made is found and taken down, as cancelling does;
-    # the note stays on the row.
-    for event, note in (("rejected", "rejected_note"), ("sent_back", "sent_back_note")):
-        if op == RC:
-            _add(S.HELD, op, event, S.RETRACTING, RT, "review", "fresh", note,
-                 "enqueue")
-        else:
-            _add(S.HELD, op, event, S.CANCELLED, op, "review", note)
+    _turned_down(S.HELD, op, "rejected", "rejected_note")
+    _turned_down(S.HELD, op, "sent_back", "sent_back_note")
 for state in (S.HELD, S.PENDING, S.RETRYING, S.FAILED, S.NEEDS_RECONNECT):
     for op in ALL_OPS:
-        if (state, op) in INVALID_PLACES:
-            continue
-        if op == RC:
-            # An attempt may have posted it without an answer: find that post
-            # and take it down, so that cancelled means not on the platform.
-            _add(state, op, "cancelled", S.RETRACTING, RT, "review", "fresh", "enqueue")
-        else:
-            _add(state, op, "cancelled", S.CANCELLED, RT if op == RP else op, "review")
+        if (state, op) not in INVALID_PLACES:
+            _turned_down(state, op, "cancelled")
 _add(S.POSTED, P, "retract_requested", S.RETRACTING, RT, "fresh", "enqueue",
      audit="retract")
 
