@@ -1,7 +1,9 @@
 """Shared fixtures. The sandbox and the Celery worker are real processes or
 servers reached over the network, never mocks."""
 
-pytest_plugins = ["tests.sandbox_fixtures", "tests.worker_fixtures"]
+pytest_plugins = [
+    "tests.database_fixtures", "tests.sandbox_fixtures", "tests.worker_fixtures",
+]
 
 
 import pytest  # noqa: E402

@@ -2,6 +2,7 @@
 SQLite and the filesystem broker. Nothing here reaches the internet."""
 
 import os
+import re
 from urllib.parse import urlsplit
 
 from .base import *  # noqa: F403
@@ -32,15 +33,21 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # test database of its own.
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 XDIST_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER[2:].isdigit() else 0
-TEST_DIR = VAR_DIR / "-".join(
-    filter(None, [os.environ.get("TEST_RUN_NAME", "test-run"), XDIST_WORKER])
-)
+TEST_RUN_NAME = os.environ.get("TEST_RUN_NAME", "test-run")
+TEST_DIR = VAR_DIR / "-".join(filter(None, [TEST_RUN_NAME, XDIST_WORKER]))
 TEST_DIR.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = str(TEST_DIR / "media")
 
+# The run's processes share one migrated template database (a file, not memory:
+# it is copied, and the Celery worker process under test opens the copy too);
+# each works on a copy of its own (tests/database_fixtures.py).
+TEST_SHARED_DIR = VAR_DIR / TEST_RUN_NAME
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory: the Celery worker process under test opens it too.
-    DATABASES["default"]["TEST"] = {"NAME": str(TEST_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_SHARED_DIR / "template.sqlite3")}
+else:
+    _run = re.sub(r"\W", "_", TEST_RUN_NAME)
+    _name = DATABASES["default"]["NAME"]
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{_name}_{_run}"}
 
 # Short leases and backoff so fault tests finish in seconds, not minutes.
 CROSSPOST_LEASE_SECONDS = int(os.environ.get("CROSSPOST_LEASE_SECONDS", "6"))
