@@ -43,7 +43,7 @@ lint: $(TEST_STAMP)
 test: $(TEST_STAMP) $(NODE_STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml -r council_site publishing channels sandbox benchmarks --severity-level high
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist worksteal --durations 15
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist load --maxschedchunk 2 --durations 15
 
 # A hundred random lifecycles (tests/publishing/test_lifecycle_properties.py),
 # then 300 announcements x 5 channels against a faulty sandbox (a fifth of

@@ -40,10 +40,13 @@ def pytest_collection_modifyitems(items):
     """Start the long tests as early as the database allows: pytest-django runs
     the tests in a rolled-back transaction first and the transactional ones
     (which empty the tables) after, so the long ones, all transactional, go
-    first among those. xdist hands tests out in this order: the longest start
-    while the quick ones can still fill the other worker, and ``--dist
-    worksteal`` (the Makefile) lets an idle worker take the rest of a busy
-    one's queue, so neither finishes alone."""
+    first among those. xdist hands tests out in this order, two at a time as
+    each process asks for more (``--dist load --maxschedchunk 2``, the
+    Makefile): the long ones spread over the processes while the quick ones
+    still fill them, and each process runs its tests in this order. (Stealing
+    from another's queue, ``--dist worksteal``, broke that order: a process
+    that had already run transactional tests, and so emptied its tables, could
+    take tests that expect the migrations' data.)"""
     long = [item for item in items if _long(item)]
     if not long:
         return
