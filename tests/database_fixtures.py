@@ -83,10 +83,11 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
             else:
                 connection.settings_dict["NAME"] = template
             state["users"] += 1
-        # Counted as a user, so nobody drops the template while it is copied;
-        # closed first, so SQLite's file holds every page and PostgreSQL
-        # sees nobody connected.
-        connection.close()
+            # Closed before the lock is let go: SQLite's file then holds every
+            # page (none left in its write-ahead log), and PostgreSQL copies a
+            # template only while nobody is connected to it.
+            connection.close()
+        # Counted as a user, so nobody drops the template while it is copied.
         connection.creation.clone_test_db(suffix=CLONE_SUFFIX, verbosity=0)
         copy = connection.creation.get_test_db_clone_settings(CLONE_SUFFIX)["NAME"]
         connection.settings_dict["NAME"] = copy
