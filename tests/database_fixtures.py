@@ -11,6 +11,11 @@ the short soak can copy it too (``migrated_template``).
 A small state file beside the lock says which run the template belongs to and
 how many processes still use it; the last one to leave drops it. A template left
 by a run that died is migrated again by the next run (its run id differs).
+
+Under pytest-xdist the controller starts migrating the template in a process
+of its own (``python -m tests.database_fixtures``) before the workers start, so
+the migration overlaps their start-up and collection instead of following it;
+if that process fails, the first worker migrates instead.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import subprocess
+import sys
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +54,47 @@ def _template_state():
         path.write_text(json.dumps(state))
 
 
+def _ensure_template(state: dict) -> None:
+    """Migrate the run's template unless this run's is there already. The
+    caller holds the lock (``state``) and Django is set up."""
+    from django.db import connection
+
+    if state.get("run") == RUN_ID:
+        return
+    _forget_log(connection, connection.settings_dict["TEST"]["NAME"])
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    # Closed before the lock is let go: SQLite's file then holds every page
+    # (none left in its write-ahead log), and PostgreSQL copies a template only
+    # while nobody is connected to it.
+    connection.close()
+    state.clear()
+    state.update(run=RUN_ID, users=0)
+
+
+def pytest_configure(config):
+    """In xdist's controller, start migrating the template before the workers
+    start (they share the run id given here)."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", 0):
+        return
+    if config.option.testrunuid is None:
+        config.option.testrunuid = uuid.uuid4().hex
+    env = {**os.environ, "PYTEST_XDIST_TESTRUNUID": config.option.testrunuid}
+    config.stash[_BUILDER] = subprocess.Popen(  # noqa: S603 - our own module
+        [sys.executable, "-m", "tests.database_fixtures"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+    )
+
+
+def pytest_unconfigure(config):
+    builder = config.stash.get(_BUILDER, None)
+    if builder is not None:
+        builder.wait()
+
+
+_BUILDER = pytest.StashKey[subprocess.Popen]()
+
+
 def _serialized_rollback_wanted(items) -> bool:
     return any(
         marker.kwargs.get("serialized_rollback")
@@ -55,9 +103,19 @@ def _serialized_rollback_wanted(items) -> bool:
     )
 
 
+def _forget_log(connection, name: str) -> None:
+    """Remove an SQLite database's write-ahead log and its index, which a
+    process killed with the file open leaves behind: beside a new file of
+    the same name, SQLite would replay the old one's pages into it."""
+    if connection.vendor == "sqlite":
+        for companion in ("-wal", "-shm", "-journal"):
+            Path(f"{name}{companion}").unlink(missing_ok=True)
+
+
 def _drop(connection, name: str, original: str) -> None:
     connection.settings_dict["NAME"] = name
     connection.creation.destroy_test_db(old_database_name=original, verbosity=0)
+    _forget_log(connection, name)
 
 
 _template_name = ""
@@ -74,22 +132,13 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
     template = connection.settings_dict["TEST"]["NAME"]
     with django_db_blocker.unblock():
         with _template_state() as state:
-            if state.get("run") != RUN_ID:
-                connection.creation.create_test_db(
-                    verbosity=0, autoclobber=True, serialize=False
-                )
-                state.clear()
-                state.update(run=RUN_ID, users=0)
-            else:
-                connection.settings_dict["NAME"] = template
+            _ensure_template(state)
+            connection.settings_dict["NAME"] = template
             state["users"] += 1
-            # Closed before the lock is let go: SQLite's file then holds every
-            # page (none left in its write-ahead log), and PostgreSQL copies a
-            # template only while nobody is connected to it.
-            connection.close()
         # Counted as a user, so nobody drops the template while it is copied.
-        connection.creation.clone_test_db(suffix=CLONE_SUFFIX, verbosity=0)
         copy = connection.creation.get_test_db_clone_settings(CLONE_SUFFIX)["NAME"]
+        _forget_log(connection, copy)
+        connection.creation.clone_test_db(suffix=CLONE_SUFFIX, verbosity=0)
         connection.settings_dict["NAME"] = copy
         settings.DATABASES[connection.alias]["NAME"] = copy
         if _serialized_rollback_wanted(request.session.items):
@@ -119,3 +168,13 @@ def migrated_template(django_db_setup) -> str:
     """The run's migrated template database (a PostgreSQL name or an SQLite
     file), which nobody is connected to: a new database can copy it."""
     return _template_name
+
+
+if __name__ == "__main__":
+    # The controller's early migration (pytest_configure): the lock is taken
+    # before Django starts, so no worker can get in first.
+    with _template_state() as state:
+        import django
+
+        django.setup()
+        _ensure_template(state)
