@@ -149,17 +149,18 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
 
     yield
 
+    def drop(name: str) -> None:
+        try:
+            _drop(connection, name, original)
+        except Exception as error:  # noqa: BLE001 - the next run replaces it
+            request.node.warn(pytest.PytestWarning(f"could not drop {name}: {error!r}"))
+
     with django_db_blocker.unblock():
-        _drop(connection, copy, original)
+        drop(copy)
         with _template_state() as state:
             state["users"] = state.get("users", 1) - 1
             if state["users"] <= 0 and state.get("run") == RUN_ID:
-                try:
-                    _drop(connection, template, original)
-                except Exception as error:  # noqa: BLE001 - the next run replaces it
-                    request.node.warn(
-                        pytest.PytestWarning(f"could not drop {template}: {error!r}")
-                    )
+                drop(template)
                 state.clear()
 
 
