@@ -7,10 +7,6 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 NODE_STAMP := node_modules/.installed
-# The suite starts Python processes by the hundred (test processes, Celery
-# workers, sandboxes, the soak's): with PYTHONDONTWRITEBYTECODE set, each would
-# compile the project's modules and rewrite the tests' asserts again, about six
-# seconds of CPU each time, so the test run writes bytecode (into __pycache__/).
 # pytest processes: the suite spends much of its time waiting on real workers,
 # browsers and servers, so one more process than two cores keeps both busy.
 TEST_PROCESSES ?= 3
@@ -43,6 +39,10 @@ lint: $(TEST_STAMP)
 test: $(TEST_STAMP) $(NODE_STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml -r council_site publishing channels sandbox benchmarks --severity-level high
+	@# The suite starts Python processes by the hundred (test processes, Celery
+	@# workers, sandboxes, the soak's): with PYTHONDONTWRITEBYTECODE set, each
+	@# would compile the project and rewrite the tests' asserts again (a test
+	@# process collects in 6 s instead of 12), so this run writes bytecode.
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist load --maxschedchunk 2 --durations 15
 
 # A hundred random lifecycles (tests/publishing/test_lifecycle_properties.py),

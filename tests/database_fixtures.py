@@ -118,14 +118,10 @@ def _drop(connection, name: str, original: str) -> None:
     _forget_log(connection, name)
 
 
-_template_name = ""
-
-
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_test_environment, django_db_blocker):
     """Replaces pytest-django's fixture of the same name: the session's test
     database is a copy of the run's template, dropped at the end."""
-    global _template_name
     from django.db import connection
 
     original = connection.settings_dict["NAME"]
@@ -145,7 +141,6 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
             connection._test_serialized_contents = (
                 connection.creation.serialize_db_to_string()
             )
-        _template_name = str(template)
 
     yield
 
@@ -168,7 +163,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
 def migrated_template(django_db_setup) -> str:
     """The run's migrated template database (a PostgreSQL name or an SQLite
     file), which nobody is connected to: a new database can copy it."""
-    return _template_name
+    return str(settings.DATABASES["default"]["TEST"]["NAME"])
 
 
 if __name__ == "__main__":

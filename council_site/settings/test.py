@@ -29,8 +29,8 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # TEST_RUN_NAME keeps two suites on one checkout (e.g. two terminals) apart.
 # pytest-xdist runs the suite in several processes (PYTEST_XDIST_WORKER "gw0",
 # "gw1"...; the Celery workers they start inherit it): each gets a folder, a
-# sandbox port and a Redis database of its own, and pytest-django gives each a
-# test database of its own.
+# sandbox port and a Redis database of its own, and a copy of the run's test
+# database (tests/database_fixtures.py).
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 XDIST_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER[2:].isdigit() else 0
 TEST_RUN_NAME = os.environ.get("TEST_RUN_NAME", "test-run")
