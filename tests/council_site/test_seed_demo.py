@@ -7,13 +7,14 @@ do), the demo accounts come connected with the sandbox's published demo tokens.
 import copy
 from datetime import timedelta
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page, Site
@@ -92,87 +93,238 @@ def seed(**kwargs):
     return out.getvalue()
 
 
-@pytest.mark.django_db
-def test_seed_demo_builds_the_demo_council():
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-
-    assert PolicyPage.objects.live().count() >= 6
-    assert AnnouncementPage.objects.live().count() >= 10
-    assert AnnouncementPage.objects.filter(hero_image__isnull=False).count() >= 3
-    assert all(
-        page.hero_image_alt
-        for page in AnnouncementPage.objects.filter(hero_image__isnull=False)
-    )
-    assert len({page.department_id for page in PolicyPage.objects.all()}) >= 4
-    assert Site.objects.get(is_default_site=True).root_page.specific_class.__name__ == (
-        "HomePage"
-    )
-    printed = out.getvalue()
-    assert "/admin/" in printed
-    for username in ("editor", "moderator", "comms"):
-        assert username in printed
+@pytest.fixture(scope="class")
+def demo(django_db_setup, django_db_blocker):
+    """The demo council as one ``seed_demo`` left it, for the tests of a class.
+    Seeding takes seconds, so it is done once for the class, in a transaction
+    of its own: each test runs in a savepoint inside it (rolled back after the
+    test), and the whole is rolled back once the class is done. Class scope,
+    not module scope, so no transactional test of the module can ever run
+    inside it. What it printed and when it started are kept for the tests."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        before = timezone.now()
+        printed = seed()
+        yield SimpleNamespace(before=before, printed=printed)
+        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db
-def test_the_demo_has_an_announcement_scheduled_for_the_calendar():
-    before = timezone.now()
-    call_command("seed_demo", stdout=StringIO())
+class TestTheSeededDemo:
+    """What one ``seed_demo`` makes (:func:`demo`)."""
 
-    page = AnnouncementPage.objects.get(title="Winter opening hours at the libraries")
-    assert not page.live
-    revision = page.latest_revision
-    assert revision.approved_go_live_at > before + timedelta(days=2)
-    assert not CrossPost.objects.filter(page_id=page.pk).exists()
+    def test_seed_demo_builds_the_demo_council(self, demo):
+        assert PolicyPage.objects.live().count() >= 6
+        assert AnnouncementPage.objects.live().count() >= 10
+        assert AnnouncementPage.objects.filter(hero_image__isnull=False).count() >= 3
+        assert all(
+            page.hero_image_alt
+            for page in AnnouncementPage.objects.filter(hero_image__isnull=False)
+        )
+        assert len({page.department_id for page in PolicyPage.objects.all()}) >= 4
+        home = Site.objects.get(is_default_site=True).root_page
+        assert home.specific_class.__name__ == "HomePage"
+        printed = demo.printed
+        assert "/admin/" in printed
+        for username in ("editor", "moderator", "comms"):
+            assert username in printed
 
+    def test_the_demo_has_an_announcement_scheduled_for_the_calendar(self, demo):
+        page = AnnouncementPage.objects.get(
+            title="Winter opening hours at the libraries"
+        )
+        assert not page.live
+        revision = page.latest_revision
+        assert revision.approved_go_live_at > demo.before + timedelta(days=2)
+        assert not CrossPost.objects.filter(page_id=page.pk).exists()
 
-@pytest.mark.django_db
-def test_seed_demo_twice_changes_nothing():
-    call_command("seed_demo", stdout=StringIO())
-    first = snapshot()
-    call_command("seed_demo", stdout=StringIO())
-    assert snapshot() == first
+    def test_seed_demo_twice_changes_nothing(self, demo):
+        first = snapshot()
+        seed()
+        assert snapshot() == first
 
+    def test_roles_get_the_permissions_they_need(self, demo):
+        users = {user.username: user for user in get_user_model().objects.all()}
+        home = Site.objects.get(is_default_site=True).root_page
 
-@pytest.mark.django_db
-def test_roles_get_the_permissions_they_need():
-    call_command("seed_demo", stdout=StringIO())
-    users = {user.username: user for user in get_user_model().objects.all()}
-    home = Site.objects.get(is_default_site=True).root_page
+        editor, moderator, comms = users["editor"], users["moderator"], users["comms"]
+        for user in (editor, moderator, comms):
+            assert user.has_perm("wagtailadmin.access_admin")
 
-    editor, moderator, comms = users["editor"], users["moderator"], users["comms"]
-    for user in (editor, moderator, comms):
-        assert user.has_perm("wagtailadmin.access_admin")
+        news = NewsIndexPage.objects.get()
+        editor_perms = news.permissions_for_user(editor)
+        assert editor_perms.can_add_subpage()
+        assert editor_perms.can_edit()
+        assert not editor_perms.can_publish()
 
-    news = NewsIndexPage.objects.get()
-    editor_perms = news.permissions_for_user(editor)
-    assert editor_perms.can_add_subpage()
-    assert editor_perms.can_edit()
-    assert not editor_perms.can_publish()
+        assert news.permissions_for_user(moderator).can_publish()
 
-    assert news.permissions_for_user(moderator).can_publish()
+        comms_perms = news.permissions_for_user(comms)
+        assert not comms_perms.can_edit()
+        assert not comms_perms.can_add_subpage()
+        assert not home.permissions_for_user(comms).can_publish()
+        assert not comms.is_superuser and not editor.is_superuser
+        assert users["admin"].is_superuser
+        assert {g.name for g in comms.groups.all()} == {"Comms managers"}
 
-    comms_perms = news.permissions_for_user(comms)
-    assert not comms_perms.can_edit()
-    assert not comms_perms.can_add_subpage()
-    assert not home.permissions_for_user(comms).can_publish()
-    assert not comms.is_superuser and not editor.is_superuser
-    assert users["admin"].is_superuser
-    assert {g.name for g in comms.groups.all()} == {"Comms managers"}
+        social = [
+            "publishing.manage_channels",
+            "publishing.view_crosspost",
+            "publishing.retry_crosspost",
+            "publishing.approve_crosspost",
+            "publishing.change_socialsettings",
+            "publishing.change_protocolsettings",
+        ]
+        assert all(comms.has_perm(name) for name in social)
+        assert editor.has_perm("publishing.view_crosspost")
+        assert not any(editor.has_perm(name) for name in social if "view_" not in name)
+        assert moderator.has_perm("publishing.view_crosspost")
+        assert not any(moderator.has_perm(n) for n in social if "view_" not in n)
 
-    social = [
-        "publishing.manage_channels",
-        "publishing.view_crosspost",
-        "publishing.retry_crosspost",
-        "publishing.approve_crosspost",
-        "publishing.change_socialsettings",
-        "publishing.change_protocolsettings",
-    ]
-    assert all(comms.has_perm(name) for name in social)
-    assert editor.has_perm("publishing.view_crosspost")
-    assert not any(editor.has_perm(name) for name in social if "view_" not in name)
-    assert moderator.has_perm("publishing.view_crosspost")
-    assert not any(moderator.has_perm(n) for n in social if "view_" not in n)
+    def test_seed_demo_connects_the_demo_accounts_as_the_defaults(self, demo):
+        before, printed = demo.before, demo.printed
+        accounts = {a.platform: a for a in ChannelAccount.objects.all()}
+        assert sorted(accounts) == sorted(registry.platforms())
+        comms = get_user_model().objects.get(username="comms")
+        for account in accounts.values():
+            assert account.status == ChannelAccount.Status.CONNECTED
+            assert account.connected_by == comms
+            assert account.status_message == ""
+        facebook, x, youtube = accounts["facebook"], accounts["x"], accounts["youtube"]
+        mastodon = accounts["mastodon"]
+        # What each connect flow records for a real connection.
+        assert (facebook.remote_id, facebook.display_name) == (
+            "200000000001",
+            "Exampleshire County Council",
+        )
+        assert facebook.token_expires_at is None and facebook.refresh_token == ""
+        assert facebook.scopes == [] and facebook.extra == {}
+        assert (x.remote_id, x.display_name) == ("3000000001", "@ExampleshireCC")
+        assert x.extra == {"username": "ExampleshireCC"}
+        assert x.scopes == [
+            "tweet.read",
+            "tweet.write",
+            "users.read",
+            "offline.access",
+            "media.write",
+        ]
+        assert x.refresh_token
+        assert (youtube.remote_id, youtube.display_name) == (
+            "UCexampleshire0000000001",
+            "Exampleshire County Council",
+        )
+        assert youtube.scopes == [
+            "https://www.googleapis.com/auth/youtube.upload",
+            "https://www.googleapis.com/auth/youtube.force-ssl",
+        ]
+        assert youtube.refresh_token
+        assert (mastodon.remote_id, mastodon.display_name) == (
+            "109000000000000001",
+            "@exampleshire",
+        )
+        assert mastodon.token_expires_at is None and mastodon.refresh_token == ""
+        assert mastodon.scopes == ["read", "write"]
+        assert mastodon.extra == {"username": "exampleshire"}
+        bluesky = accounts["bluesky"]
+        assert (bluesky.remote_id, bluesky.display_name) == (
+            "did:plc:exampleshirecouncil2bsky",
+            "@exampleshire.bsky.social",
+        )
+        assert bluesky.extra == {"handle": "exampleshire.bsky.social"}
+        assert bluesky.refresh_token
+        for account, lifetime in ((x, 7200), (youtube, 3599), (bluesky, 7200)):
+            expected = before + timedelta(seconds=lifetime)
+            assert expected <= account.token_expires_at
+            latest = timezone.now() + timedelta(seconds=lifetime)
+            assert account.token_expires_at <= latest
+
+        site = Site.objects.get(is_default_site=True)
+        defaults = SocialSettings.for_site(site).default_accounts.all()
+        assert set(defaults) == set(accounts.values())
+
+        # The demo pages were published after the accounts existed: each has a
+        # post queued on every platform but YouTube (which needs a video, which
+        # they have none of).
+        for page in AnnouncementPage.objects.live():
+            rows = CrossPost.objects.filter(page_id=page.pk)
+            platforms = sorted(rows.values_list("platform", flat=True))
+            assert platforms == sorted(set(registry.platforms()) - {"youtube"}), (
+                page.title
+            )
+        assert "Social > Accounts" in printed
+
+    def test_a_disconnected_demo_account_stays_disconnected(self, demo):
+        x = ChannelAccount.objects.get(platform="x")
+        disconnect(x, get_user_model().objects.get(username="comms"))
+        site = Site.objects.get(is_default_site=True)
+        SocialSettings.for_site(site).default_accounts.remove(x)
+        first = snapshot()
+
+        seed()
+
+        assert snapshot() == first
+        x.refresh_from_db()
+        assert x.status == ChannelAccount.Status.DISCONNECTED
+        assert x.access_token == ""
+
+    def test_demo_tokens_are_not_stored_in_plain_text(self, demo):
+        accounts = list(ChannelAccount.objects.all())
+        assert len(accounts) == len(demo_accounts()) == len(registry.platforms())
+        assert len(accounts) == len(registry.platforms())
+        for account in accounts:
+            demo = next(d for d in demo_accounts() if d.platform == account.platform)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT access_token, refresh_token FROM publishing_channelaccount "
+                    "WHERE id = %s",
+                    [account.pk],
+                )
+                raw_access, raw_refresh = cursor.fetchone()
+            assert demo.access_token not in raw_access
+            assert raw_access  # something is stored, encrypted
+            if demo.refresh_token:
+                assert demo.refresh_token not in raw_refresh
+            assert account.access_token == demo.access_token
+            assert account.refresh_token == demo.refresh_token
+
+    def test_stored_demo_tokens_work_against_the_sandbox(self, demo, sandbox):
+        for account in ChannelAccount.objects.all():
+            items = adapter_for(account).recent_posts(5)
+            assert items, account
+            seeded = {
+                p["id"]
+                for p in sandbox.posts(account.platform)
+                if p["account_id"] == account.remote_id
+            }
+            assert {item.remote_id for item in items} <= seeded
+        # Nothing was refreshed: the seeded tokens were accepted as they are.
+        assert {a.access_token for a in ChannelAccount.objects.all()} == {
+            d.access_token for d in demo_accounts()
+        }
+
+    def test_expired_demo_tokens_are_refreshed_and_x_rotates(self, demo, sandbox):
+        sandbox.expire_tokens("x", sandbox_seed.DEMO_X_ACCESS_TOKEN)
+        sandbox.expire_tokens("youtube", sandbox_seed.DEMO_YT_ACCESS_TOKEN)
+        for platform in ("x", "youtube"):
+            account = ChannelAccount.objects.get(platform=platform)
+            assert adapter_for(account).recent_posts(3)
+        x = ChannelAccount.objects.get(platform="x")
+        assert x.access_token != sandbox_seed.DEMO_X_ACCESS_TOKEN
+        assert x.refresh_token not in ("", sandbox_seed.DEMO_X_REFRESH_TOKEN)
+        youtube = ChannelAccount.objects.get(platform="youtube")
+        assert youtube.access_token != sandbox_seed.DEMO_YT_ACCESS_TOKEN
+        assert youtube.refresh_token == sandbox_seed.DEMO_YT_REFRESH_TOKEN
+        # The seeded X refresh token was used up by the rotation.
+        again = requests.post(
+            f"{sandbox.url}/x/2/oauth2/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": sandbox_seed.DEMO_X_REFRESH_TOKEN,
+                "client_id": sandbox_seed.X_CLIENT_ID,
+            },
+            auth=(sandbox_seed.X_CLIENT_ID, sandbox_seed.X_CLIENT_SECRET),
+            timeout=5,
+        )
+        assert again.status_code == 400
 
 
 # Demo social accounts --------------------------------------------------------------
@@ -235,82 +387,6 @@ def test_sandbox_url_is_found_only_when_every_platform_uses_the_sandbox(settings
 
 
 @pytest.mark.django_db
-def test_seed_demo_connects_the_demo_accounts_as_the_defaults():
-    before = timezone.now()
-    printed = seed()
-
-    accounts = {a.platform: a for a in ChannelAccount.objects.all()}
-    assert sorted(accounts) == sorted(registry.platforms())
-    comms = get_user_model().objects.get(username="comms")
-    for account in accounts.values():
-        assert account.status == ChannelAccount.Status.CONNECTED
-        assert account.connected_by == comms
-        assert account.status_message == ""
-    facebook, x, youtube = accounts["facebook"], accounts["x"], accounts["youtube"]
-    mastodon = accounts["mastodon"]
-    # What each connect flow records for a real connection.
-    assert (facebook.remote_id, facebook.display_name) == (
-        "200000000001",
-        "Exampleshire County Council",
-    )
-    assert facebook.token_expires_at is None and facebook.refresh_token == ""
-    assert facebook.scopes == [] and facebook.extra == {}
-    assert (x.remote_id, x.display_name) == ("3000000001", "@ExampleshireCC")
-    assert x.extra == {"username": "ExampleshireCC"}
-    assert x.scopes == [
-        "tweet.read",
-        "tweet.write",
-        "users.read",
-        "offline.access",
-        "media.write",
-    ]
-    assert x.refresh_token
-    assert (youtube.remote_id, youtube.display_name) == (
-        "UCexampleshire0000000001",
-        "Exampleshire County Council",
-    )
-    assert youtube.scopes == [
-        "https://www.googleapis.com/auth/youtube.upload",
-        "https://www.googleapis.com/auth/youtube.force-ssl",
-    ]
-    assert youtube.refresh_token
-    assert (mastodon.remote_id, mastodon.display_name) == (
-        "109000000000000001",
-        "@exampleshire",
-    )
-    assert mastodon.token_expires_at is None and mastodon.refresh_token == ""
-    assert mastodon.scopes == ["read", "write"]
-    assert mastodon.extra == {"username": "exampleshire"}
-    bluesky = accounts["bluesky"]
-    assert (bluesky.remote_id, bluesky.display_name) == (
-        "did:plc:exampleshirecouncil2bsky",
-        "@exampleshire.bsky.social",
-    )
-    assert bluesky.extra == {"handle": "exampleshire.bsky.social"}
-    assert bluesky.refresh_token
-    for account, lifetime in ((x, 7200), (youtube, 3599), (bluesky, 7200)):
-        expected = before + timedelta(seconds=lifetime)
-        assert expected <= account.token_expires_at
-        assert account.token_expires_at <= timezone.now() + timedelta(seconds=lifetime)
-
-    site = Site.objects.get(is_default_site=True)
-    defaults = SocialSettings.for_site(site).default_accounts.all()
-    assert set(defaults) == set(accounts.values())
-
-    # The demo pages were published after the accounts existed: each has a
-    # post queued on every platform but YouTube (which needs a video, which
-    # they have none of).
-    for page in AnnouncementPage.objects.live():
-        platforms = sorted(
-            CrossPost.objects.filter(page_id=page.pk).values_list("platform", flat=True)
-        )
-        assert platforms == sorted(set(registry.platforms()) - {"youtube"}), (
-            page.title
-        )
-    assert "Social > Accounts" in printed
-
-
-@pytest.mark.django_db
 def test_seed_demo_connects_nothing_when_the_platforms_are_real():
     with override_settings(SOCIAL_CHANNELS=real_platforms("facebook", "x", "youtube")):
         printed = seed()
@@ -345,92 +421,6 @@ def test_demo_accounts_connected_later_get_the_existing_pages_posted():
     count = CrossPost.objects.count()
     seed()
     assert CrossPost.objects.count() == count
-
-
-@pytest.mark.django_db
-def test_a_disconnected_demo_account_stays_disconnected():
-    seed()
-    x = ChannelAccount.objects.get(platform="x")
-    disconnect(x, get_user_model().objects.get(username="comms"))
-    site = Site.objects.get(is_default_site=True)
-    SocialSettings.for_site(site).default_accounts.remove(x)
-    first = snapshot()
-
-    seed()
-
-    assert snapshot() == first
-    x.refresh_from_db()
-    assert x.status == ChannelAccount.Status.DISCONNECTED
-    assert x.access_token == ""
-
-
-@pytest.mark.django_db
-def test_demo_tokens_are_not_stored_in_plain_text():
-    seed()
-    accounts = list(ChannelAccount.objects.all())
-    assert len(accounts) == len(demo_accounts()) == len(registry.platforms())
-    assert len(accounts) == len(registry.platforms())
-    for account in accounts:
-        demo = next(d for d in demo_accounts() if d.platform == account.platform)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT access_token, refresh_token FROM publishing_channelaccount "
-                "WHERE id = %s",
-                [account.pk],
-            )
-            raw_access, raw_refresh = cursor.fetchone()
-        assert demo.access_token not in raw_access
-        assert raw_access  # something is stored, encrypted
-        if demo.refresh_token:
-            assert demo.refresh_token not in raw_refresh
-        assert account.access_token == demo.access_token
-        assert account.refresh_token == demo.refresh_token
-
-
-@pytest.mark.django_db
-def test_stored_demo_tokens_work_against_the_sandbox(sandbox):
-    seed()
-    for account in ChannelAccount.objects.all():
-        items = adapter_for(account).recent_posts(5)
-        assert items, account
-        seeded = {
-            p["id"]
-            for p in sandbox.posts(account.platform)
-            if p["account_id"] == account.remote_id
-        }
-        assert {item.remote_id for item in items} <= seeded
-    # Nothing was refreshed: the seeded tokens were accepted as they are.
-    assert {a.access_token for a in ChannelAccount.objects.all()} == {
-        d.access_token for d in demo_accounts()
-    }
-
-
-@pytest.mark.django_db
-def test_expired_demo_tokens_are_refreshed_and_x_rotates(sandbox):
-    seed()
-    sandbox.expire_tokens("x", sandbox_seed.DEMO_X_ACCESS_TOKEN)
-    sandbox.expire_tokens("youtube", sandbox_seed.DEMO_YT_ACCESS_TOKEN)
-    for platform in ("x", "youtube"):
-        account = ChannelAccount.objects.get(platform=platform)
-        assert adapter_for(account).recent_posts(3)
-    x = ChannelAccount.objects.get(platform="x")
-    assert x.access_token != sandbox_seed.DEMO_X_ACCESS_TOKEN
-    assert x.refresh_token not in ("", sandbox_seed.DEMO_X_REFRESH_TOKEN)
-    youtube = ChannelAccount.objects.get(platform="youtube")
-    assert youtube.access_token != sandbox_seed.DEMO_YT_ACCESS_TOKEN
-    assert youtube.refresh_token == sandbox_seed.DEMO_YT_REFRESH_TOKEN
-    # The seeded X refresh token was used up by the rotation.
-    again = requests.post(
-        f"{sandbox.url}/x/2/oauth2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": sandbox_seed.DEMO_X_REFRESH_TOKEN,
-            "client_id": sandbox_seed.X_CLIENT_ID,
-        },
-        auth=(sandbox_seed.X_CLIENT_ID, sandbox_seed.X_CLIENT_SECRET),
-        timeout=5,
-    )
-    assert again.status_code == 400
 
 
 @pytest.mark.integration
