@@ -19,11 +19,13 @@ def _empty_cache_per_run():
 
 
 def _long(item) -> bool:
-    """The short soak and the browser tests: a few seconds to a minute each."""
-    return bool(item.get_closest_marker("browser")) or (
-        item.get_closest_marker("integration") is not None
-        and "test_soak" in item.nodeid
-    )
+    """The short soak (which works on a database of its own), and the browser
+    tests and those marked slow that are transactional: ten seconds to a
+    minute each."""
+    if item.get_closest_marker("integration") and "test_soak" in item.nodeid:
+        return True
+    marked = item.get_closest_marker("browser") or item.get_closest_marker("slow")
+    return bool(marked) and _transactional(item)
 
 
 def _transactional(item) -> bool:
@@ -35,22 +37,59 @@ def _transactional(item) -> bool:
     return bool(flagged) or "transactional_db" in fixtures or "live_server" in fixtures
 
 
+def _uses_database(item) -> bool:
+    """Marked, given a fixture that needs the database, or a Django test case."""
+    from django.test import TransactionTestCase
+
+    fixtures = getattr(item, "fixturenames", ())
+    test_case = getattr(item, "cls", None)
+    return (
+        item.get_closest_marker("django_db") is not None
+        or "django_db_setup" in fixtures
+        or (test_case is not None and issubclass(test_case, TransactionTestCase))
+    )
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Start the long tests as early as the database allows: pytest-django runs
-    the tests in a rolled-back transaction first and the transactional ones
-    (which empty the tables) after, so the long ones, all transactional, go
-    first among those. xdist hands tests out in this order, two at a time as
-    each process asks for more (``--dist load --maxschedchunk 2``, the
-    Makefile): the long ones spread over the processes while the quick ones
-    still fill them, and each process runs its tests in this order. (Stealing
-    from another's queue, ``--dist worksteal``, broke that order: a process
-    that had already run transactional tests, and so emptied its tables, could
-    take tests that expect the migrations' data.)"""
-    long = [item for item in items if _long(item)]
-    if not long:
-        return
-    rest = [item for item in items if not _long(item)]
-    at = next((n for n, item in enumerate(rest) if _transactional(item)), len(rest))
+    """The order xdist hands tests out in, two at a time as each process asks
+    for more (``--dist load --maxschedchunk 2``, the Makefile), so each process
+    runs its share in this order:
+
+    1. Half the tests that use no database, while the migrated template the
+       database tests copy is still being made (about ten seconds).
+    2. The tests in a rolled-back transaction (pytest-django's first group).
+    3. The long tests, the soak first: transactional tests (they empty the
+       tables, so nothing of group 2 may follow them in a process) that
+       start as early as that allows, spread over the processes, so that no
+       process ends the run alone on one of them.
+    4. The other transactional tests, the rest of those without a database
+       between them. Many of these wait on real workers and servers; run side
+       by side, three waiting at once would leave the cores idle, so the
+       quick tests without a database fill those waits.
+
+    (Stealing from another's queue, ``--dist worksteal``, broke this order: a
+    process that had already run transactional tests, and so emptied its
+    tables, could take tests that expect the migrations' data.)"""
+    databaseless = [item for item in items if not _uses_database(item)]
+    half = len(databaseless) // 2
+    first, later = databaseless[:half], databaseless[half:]
+    rest = [item for item in items if _uses_database(item)]
+    long = [item for item in rest if _long(item)]
+    rest = [item for item in rest if not _long(item)]
     long.sort(key=lambda item: "test_soak" not in item.nodeid)  # the soak first
-    items[:] = rest[:at] + long + rest[at:]
+    at = next((n for n, item in enumerate(rest) if _transactional(item)), len(rest))
+    items[:] = first + rest[:at] + long + _interleaved(rest[at:], later)
+
+
+def _interleaved(some: list, others: list) -> list:
+    """``some`` with ``others`` spread evenly between them, both in order."""
+    if not some:
+        return others
+    merged, taken = [], 0
+    for number, item in enumerate(some, start=1):
+        merged.append(item)
+        upto = len(others) * number // len(some)
+        merged += others[taken:upto]
+        taken = upto
+    return merged

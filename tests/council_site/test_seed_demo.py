@@ -423,6 +423,7 @@ def test_demo_accounts_connected_later_get_the_existing_pages_posted():
     assert CrossPost.objects.count() == count
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_make_run_shows_cross_posts_and_feeds(

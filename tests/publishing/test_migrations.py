@@ -42,6 +42,7 @@ def _row_fields() -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rows_left_updating_a_post_never_confirmed_become_first_posts_again():
     common = _row_fields()
@@ -78,6 +79,7 @@ def test_rows_left_updating_a_post_never_confirmed_become_first_posts_again():
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_old_flags_become_places_in_the_lifecycle():
     common = _row_fields()

@@ -93,6 +93,7 @@ def test_a_post_buried_under_newer_posts_is_still_found_before_resending(
     ]
 
 
+@pytest.mark.slow
 def test_a_delivery_that_would_outlive_its_lease_is_stopped_first(
     sandbox, accounts, make_policy, celery_worker_process
 ):

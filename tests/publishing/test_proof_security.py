@@ -85,6 +85,7 @@ def _leaks(tokens: set[str], text: str) -> list[str]:
     return leaked
 
 
+@pytest.mark.slow
 def test_no_token_in_any_log_during_a_publish_and_token_refreshes(
     sandbox, accounts, make_announcement, debug_worker, all_logs_at_debug
 ):

@@ -63,6 +63,7 @@ def uploading(pages) -> list[CrossPost]:
     )
 
 
+@pytest.mark.slow
 def test_long_uploads_never_hold_up_a_text_post(
     sandbox, accounts, make_announcement, make_policy, deployed_workers
 ):
