@@ -18,11 +18,15 @@ def _empty_cache_per_run():
 
 
 
+def _soak(item) -> bool:
+    return bool(item.get_closest_marker("integration")) and "test_soak" in item.nodeid
+
+
 def _long(item) -> bool:
     """The short soak (which works on a database of its own), and the browser
     tests and those marked slow that are transactional: ten seconds to a
     minute each."""
-    if item.get_closest_marker("integration") and "test_soak" in item.nodeid:
+    if _soak(item):
         return True
     marked = item.get_closest_marker("browser") or item.get_closest_marker("slow")
     return bool(marked) and _transactional(item)
@@ -71,15 +75,24 @@ def pytest_collection_modifyitems(items):
     (Stealing from another's queue, ``--dist worksteal``, broke this order: a
     process that had already run transactional tests, and so emptied its
     tables, could take tests that expect the migrations' data.)"""
-    databaseless = [item for item in items if not _uses_database(item)]
+    database, databaseless = _partition(items, _uses_database)
     half = len(databaseless) // 2
-    first, later = databaseless[:half], databaseless[half:]
-    rest = [item for item in items if _uses_database(item)]
-    long = [item for item in rest if _long(item)]
-    rest = [item for item in rest if not _long(item)]
-    long.sort(key=lambda item: "test_soak" not in item.nodeid)  # the soak first
+    long, rest = _partition(database, _long)
+    long.sort(key=lambda item: not _soak(item))  # the soak first
+    # pytest-django has put the transactional tests after the others.
     at = next((n for n, item in enumerate(rest) if _transactional(item)), len(rest))
-    items[:] = first + rest[:at] + long + _interleaved(rest[at:], later)
+    items[:] = (
+        databaseless[:half] + rest[:at] + long
+        + _interleaved(rest[at:], databaseless[half:])
+    )
+
+
+def _partition(items: list, test) -> tuple[list, list]:
+    """``(those that pass test, the others)``, each in order."""
+    passed, failed = [], []
+    for item in items:
+        (passed if test(item) else failed).append(item)
+    return passed, failed
 
 
 def _interleaved(some: list, others: list) -> list:
