@@ -23,7 +23,7 @@ findings per rule and field are listed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -144,6 +144,8 @@ class Rule:
     find: Finder
     message: str
     allowed: Callable[[str], bool] | None = None
+    #: A text with fewer digits than this holds no match of the rule.
+    min_digits: int = 0
 
 
 def _personal(kind: str) -> str:
@@ -251,7 +253,11 @@ def rules_for(settings, today: date) -> list[Rule]:
             ),
         ),
     ]
-    rules = [rule for switched_on, rule in personal if switched_on]
+    rules = [
+        replace(rule, min_digits=personal_data.MIN_DIGITS.get(rule.name, 0))
+        for switched_on, rule in personal
+        if switched_on
+    ]
     worded = [
         (
             "protective_marking",
@@ -295,6 +301,9 @@ def london_today() -> date:
     return timezone.now().astimezone(COUNCIL_TIMEZONE).date()
 
 
+_WITHOUT_DIGITS = str.maketrans("", "", "0123456789")
+
+
 def _matches(text: str, rules: list[Rule]) -> list[tuple]:
     """``(rule, start, end)`` for each match in ``text`` that a rule does not
     allow, indexing ``text`` as written; ``(rule, None, None)`` once a rule
@@ -302,8 +311,11 @@ def _matches(text: str, rules: list[Rule]) -> list[tuple]:
     whatever field the text is in."""
     folded = normalise(text)
     views = TextViews(folded.text)
+    digits = len(folded.text) - len(folded.text.translate(_WITHOUT_DIGITS))
     found = []
     for rule in rules:
+        if rule.min_digits > digits:
+            continue
         listed = 0
         for start, end in rule.find(views):
             if rule.allowed and rule.allowed(folded.text[start:end]):

@@ -32,6 +32,21 @@ NOT_AFTER_CODE = r"(?<![\w/])(?<![0-9][.\-])"
 NOT_BEFORE_CODE = r"(?![\w/]|[\-.,][0-9])"
 
 
+#: The fewest digits (ASCII: no pattern reads any other) a match of each rule
+#: holds, read off its pattern below: a text with fewer holds no match, so the
+#: guard does not look (most titles, links and alt text have a digit or two).
+#: ``tests/guard/test_finders.py`` checks every match it finds against these.
+MIN_DIGITS = {
+    "phone_number": 10,  # a trunk "0" and a first digit, then eight more
+    "ni_number": 6,  # three pairs of digits
+    "nhs_number": 10,  # 3, 3 and 4
+    "card_number": 12,  # the shortest layout: three groups of four
+    "bank_details": 14,  # a six-digit sort code and an eight-digit account
+    "home_address": 3,  # a house number, and a digit in each half of a postcode
+    "date_of_birth": 3,  # a day, and a year of two digits
+}
+
+
 def every(pattern: re.Pattern) -> Callable[[str], Spans]:
     """A finder for ``pattern`` whose every match counts."""
 

@@ -3,6 +3,7 @@ Idempotency-Key, counting, edits in place, alt text, its rate-limit headers)."""
 
 from __future__ import annotations
 
+import random
 import uuid
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from mastodon import Mastodon
 
 from channels.errors import AuthError, RejectedError, TemporaryError
-from channels.mastodon import MastodonAdapter, idempotency_key, plain_text
+from channels.mastodon import (
+    MastodonAdapter,
+    idempotency_key,
+    plain_text,
+    status_length,
+)
 from channels.values import Image, Post
 from sandbox.png import make_png
 
@@ -373,3 +380,26 @@ class TestMastodonCounting:
 
         assert MastodonAdapter.text_length(fitted) <= 500
         assert fitted.endswith("…\n" + link)
+
+
+# Pieces of posts: links of every shape Mastodon.py finds (and near misses),
+# line ends of each kind, mentions, and characters beyond ASCII.
+_PIECES = [
+    "a", " ", ".", "#Bins", "\t", "\r\n", "\n", "\r", "x.y",
+    "https://www.exampleshire.gov.uk/news/bins/?utm_source=mastodon",
+    "http://example.net:8000/a", "www.example.org", "example.com/path",
+    "(https://x.org)", "https://", "ftp://a.b", "@jo", "@jo@example.org",
+    "jo@example.org", "e\u0301", "\U0001f3f4", "\u0175", "日本",
+]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_status_length_is_what_mastodon_py_counts(seed):
+    """The count without the cluster search (ASCII, no mention) is always
+    Mastodon.py's, as is every other text's."""
+    chooser = random.Random(seed)
+    for _ in range(1500):
+        text = "".join(
+            chooser.choice(_PIECES) for _ in range(chooser.randint(0, 30))
+        )
+        assert status_length(text) == Mastodon.get_status_length(text), text
