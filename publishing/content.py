@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -40,6 +41,23 @@ def public_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
+@dataclass(frozen=True)
+class PageAddress:
+    """Where a page is: the id of its site (``None`` outside every site) and
+    its public URL (:func:`canonical_url`)."""
+
+    site_id: int | None
+    url: str
+
+
+def address(page) -> PageAddress:
+    """The page's :class:`PageAddress`, from one reading of Wagtail's site root
+    paths (a cache read each time: a publish reads them once)."""
+    site_id, _root, path = page.get_url_parts() or (None, None, None)
+    # A page outside every site, or not saved yet, is known by its slug.
+    return PageAddress(site_id, public_url(path or f"/{page.slug}/"))
+
+
 def canonical_url(page) -> str:
     """The page's public URL: the link posted and the marker that
     reconciliation searches for.
@@ -48,15 +66,13 @@ def canonical_url(page) -> str:
     (``localhost:80`` until someone edits it), so a posted link always opens
     the site people were given.
     """
-    parts = page.get_url_parts()
-    return public_url(parts[2] if parts else f"/{page.slug}/")
+    return address(page).url
 
 
 def site_id_for(page) -> int | None:
     """The id of the site the page belongs to, from Wagtail's cached site root
     paths (``page.get_site()`` would query the Site row as well)."""
-    parts = page.get_url_parts()
-    return parts[0] if parts else None
+    return address(page).site_id
 
 
 def site_setting(model, page, site_id: int | None = None):
@@ -151,14 +167,21 @@ def publishing_inputs(page, *, default_accounts: bool) -> tuple:
     return inputs.social, inputs.protocol, inputs.default_accounts
 
 
-def inputs_for_publish(page, *, default_accounts: bool, for_outbox: bool = False):
+def inputs_for_publish(
+    page,
+    *,
+    default_accounts: bool,
+    for_outbox: bool = False,
+    where: PageAddress | None = None,
+):
     """:func:`publishing_inputs` as a :class:`~publishing.publish_read.PublishInputs`,
     in one statement (:mod:`publishing.publish_read`). ``for_outbox`` also
     loads the objects the page's posts are made from onto the page and says
-    whether the page has outbox rows (``page_has_rows``; ``None`` if unknown)."""
+    whether the page has outbox rows (``page_has_rows``; ``None`` if unknown).
+    ``where`` is the page's :func:`address` when the caller has it."""
     from .models import ProtocolSettings, SocialSettings
 
-    site_id = site_id_for(page)
+    site_id = (where or address(page)).site_id
     if site_id is None:
         return publish_read.PublishInputs(SocialSettings(), ProtocolSettings())
     page_asked = page if for_outbox else None

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from functools import lru_cache
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -180,8 +181,21 @@ def _purdah_active(settings, today: date) -> bool:
     return (not starts or starts <= today) and (not ends or today <= ends)
 
 
-def rules_for(settings, today: date) -> list[Rule]:
-    """The text rules ``settings`` switch on, on the council's date ``today``."""
+def rules_for(settings, today: date) -> tuple[Rule, ...]:
+    """The text rules ``settings`` switch on, on the council's date ``today``.
+
+    Made once for each set of values of the settings' fields and day: every
+    publish and every keystroke's check asks for the same rules."""
+    values = tuple(
+        (field.attname, getattr(settings, field.attname))
+        for field in settings._meta.concrete_fields
+    )
+    return _rules(values, today)
+
+
+@lru_cache(maxsize=32)
+def _rules(values: tuple, today: date) -> tuple[Rule, ...]:
+    settings = SimpleNamespace(**dict(values))
     phone_allowed, email_allowed = _allow_list(
         settings.allowed_phone_numbers, settings.allowed_email_addresses
     )
@@ -291,7 +305,7 @@ def rules_for(settings, today: date) -> list[Rule]:
             )
         )
     rules += [Rule(name, find, message) for name, find, message in worded if find]
-    return rules
+    return tuple(rules)
 
 
 # Running the rules -----------------------------------------------------------------

@@ -113,10 +113,12 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.NONE:
         return [], []
+    where = content.address(page)
     inputs = content.inputs_for_publish(
         page,
         default_accounts=mode == SocialPostingMixin.SocialMode.DEFAULT,
         for_outbox=True,
+        where=where,
     )
     accounts = accounts_for(page, inputs.default_accounts)
     if not accounts:
@@ -129,12 +131,11 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     # never a second row.)
     existing = {} if inputs.page_has_rows is False else _locked_rows(page, accounts)
     with dispatch.batched(), audit.batched():
-        return _queue(page, revision, user, inputs, accounts, existing)
+        return _queue(page, revision, user, inputs, accounts, existing, where.url)
 
 
-def _queue(page, revision, user, inputs, accounts, existing):
+def _queue(page, revision, user, inputs, accounts, existing, marker):
     social_settings = inputs.social
-    marker = content.canonical_url(page)
     check = PostChecker(inputs.protocol)
     drafts: dict[str, _Draft] = {}
     changed, skipped, new_rows = [], [], []

@@ -11,6 +11,7 @@ page's moderation workflow with the rest of the page.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import models
@@ -24,8 +25,20 @@ _publishing_user: ContextVar = ContextVar("publishing_user", default=None)
 
 def publishing_user():
     """The user publishing a page at this moment (set by
-    :meth:`SocialPostingMixin.publish`), or ``None`` (a scheduled publish)."""
+    :meth:`SocialPostingMixin.publish` and, for a change made in the admin,
+    :class:`publishing.middleware.AtomicAdminWritesMiddleware`), or ``None``
+    (a scheduled publish)."""
     return _publishing_user.get()
+
+
+@contextmanager
+def publishing_as(user):
+    """Within it, :func:`publishing_user` is ``user``."""
+    token = _publishing_user.set(user)
+    try:
+        yield
+    finally:
+        _publishing_user.reset(token)
 
 #: The platforms a page has its own text for, and the most that text may be, in
 #: characters: the platform's limit for Facebook (63,206) and YouTube (5,000;
@@ -100,11 +113,8 @@ class SocialPostingMixin(models.Model):
         """Wagtail's publish, noting who publishes for the ``page_published``
         receiver: every publish goes through here (the editor's, a workflow's
         approval as ``revision.publish(user=...)``, beat's scheduled one)."""
-        token = _publishing_user.set(user)
-        try:
+        with publishing_as(user):
             return super().publish(revision, user=user, **kwargs)
-        finally:
-            _publishing_user.reset(token)
 
     def social_text_for(self, platform: str) -> str:
         """The editor's own wording for ``platform`` ("" for the template's).

@@ -136,9 +136,27 @@ def _instance(model: type[models.Model], data: dict, alias: str) -> models.Model
     )
 
 
+#: Field classes whose ``to_python`` returns a JSON value of this type as it
+#: is (the exact classes: a subclass may convert).
+_READ_AS_IS = {
+    models.CharField: str,
+    models.TextField: str,
+    models.URLField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.BigIntegerField: int,
+    models.BigAutoField: int,
+    models.AutoField: int,
+    models.ForeignKey: int,
+}
+
+
 def _python(model_field: models.Field, value):
     if value is None or isinstance(model_field, models.JSONField):
         return value  # a JSON column is nested in the statement's JSON as itself
+    if type(value) is _READ_AS_IS.get(type(model_field)):
+        return value
     value = model_field.to_python(value)
     if (
         isinstance(value, datetime.datetime)
