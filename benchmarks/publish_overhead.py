@@ -6,7 +6,10 @@ filesystem transport), it publishes identical announcements in turn with no
 channels (``social_mode`` "none"), three (Facebook, X and YouTube as the site's
 default accounts) and five (Mastodon and Bluesky too). The site's defaults are
 switched between pages, outside the timed part. No worker runs: only the
-editor's side is timed.
+editor's side is timed. The site's address is a council's (``SITE_URL``, which
+production requires), so each post's link is one, as the guard reads it. After
+each request the editor's messages are cleared, as the page the browser is sent
+to clears them; left in the cookie, they would pile up through the run.
 
 Two measurements, side by side:
 
