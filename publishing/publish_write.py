@@ -97,12 +97,28 @@ _WRITTEN_AS_IS = {
 }
 
 
+#: Field classes that write None as NULL, whose ``pre_save`` reads the
+#: attribute unless it sets the time itself (``auto_now``, ``auto_now_add``).
+_NONE_IS_NULL = (models.DateTimeField, models.JSONField, models.UUIDField)
+
+
 @cache
 def _columns(fields: tuple) -> tuple:
-    """``(field, attname, column, type written as it is or None)`` for each of
-    ``fields``."""
+    """``(field, attname, column, type written as it is or None, whether None
+    is NULL)`` for each of ``fields``."""
     return tuple(
-        (field, field.attname, field.column, _WRITTEN_AS_IS.get(type(field)))
+        (
+            field,
+            field.attname,
+            field.column,
+            _WRITTEN_AS_IS.get(type(field)),
+            type(field) in _WRITTEN_AS_IS
+            or (
+                type(field) in _NONE_IS_NULL
+                and not getattr(field, "auto_now", False)
+                and not getattr(field, "auto_now_add", False)
+            ),
+        )
         for field in fields
     )
 
@@ -110,16 +126,17 @@ def _columns(fields: tuple) -> tuple:
 def _values(instance, fields) -> dict:
     """``instance``'s values by column, as the ORM would write them; a column
     left out is NULL (which is also how the ORM writes a JSON field's None).
-    A plain value of a plain field is taken as it is: preparing each of some
-    fifty values through its field is most of the time this takes."""
+    A plain value of a plain field is taken as it is, and a None written as
+    NULL is left out: preparing each of some fifty values through its field
+    is most of the time this takes."""
     values = {}
-    for field, attname, column, as_is in _columns(fields):
-        if as_is is not None:
+    for field, attname, column, as_is, none_is_null in _columns(fields):
+        if none_is_null:
             value = getattr(instance, attname)
+            if value is None:
+                continue
             if type(value) is as_is:  # not bool for an integer: True is an int
                 values[column] = value
-                continue
-            if value is None:
                 continue
         value = field.get_prep_value(field.pre_save(instance, add=True))
         if value is not None:
