@@ -318,7 +318,7 @@ def london_today() -> date:
 _WITHOUT_DIGITS = str.maketrans("", "", "0123456789")
 
 
-def _matches(text: str, rules: list[Rule]) -> list[tuple]:
+def _matches(text: str, rules: Iterable[Rule]) -> list[tuple]:
     """``(rule, start, end)`` for each match in ``text`` that a rule does not
     allow, indexing ``text`` as written; ``(rule, None, None)`` once a rule
     has :data:`MAX_FINDINGS_PER_RULE` listed and there are more. The same

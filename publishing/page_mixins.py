@@ -40,6 +40,7 @@ def publishing_as(user):
     finally:
         _publishing_user.reset(token)
 
+
 #: The platforms a page has its own text for, and the most that text may be, in
 #: characters: the platform's limit for Facebook (63,206) and YouTube (5,000;
 #: YouTube counts bytes, which the counter shows). X, Bluesky and Mastodon cut
@@ -111,8 +112,10 @@ class SocialPostingMixin(models.Model):
 
     def publish(self, revision, user=None, **kwargs):
         """Wagtail's publish, noting who publishes for the ``page_published``
-        receiver: every publish goes through here (the editor's, a workflow's
-        approval as ``revision.publish(user=...)``, beat's scheduled one)."""
+        receiver: a workflow's approval (``revision.publish(user=...)``) and
+        beat's scheduled publish go through here. The page editor runs
+        Wagtail's publish action itself; the admin's middleware names its user
+        (:func:`publishing_as`)."""
         with publishing_as(user):
             return super().publish(revision, user=user, **kwargs)
 
