@@ -22,7 +22,12 @@ _GRAPHEME = regex.compile(r"\X")
 def grapheme_length(text: str) -> int:
     """How many user-perceived characters (Unicode extended grapheme clusters,
     as Bluesky counts them) ``text`` holds: a flag, a family emoji or an "e"
-    with its accent is one; a link counts every one of its characters."""
+    with its accent is one; a link counts every one of its characters.
+
+    In ASCII every character is a cluster but a CR LF pair, which is counted
+    without the cluster search (most council posts)."""
+    if text.isascii():
+        return len(text) - text.count("\r\n")
     return len(_GRAPHEME.findall(text))
 
 

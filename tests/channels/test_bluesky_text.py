@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
+import regex
 
 from channels.bluesky import BlueskyAdapter
 from channels.bluesky_text import fit_bluesky, grapheme_length
@@ -21,6 +24,7 @@ LINK = "https://www.exampleshire.gov.uk/news/bins-on-tuesday/"
         ("🏴󠁧󠁢󠁷󠁬󠁳󠁿", 1),  # the flag of Wales: a tag sequence
         ("👍🏽", 1),  # an emoji with a skin tone
         (LINK, len(LINK)),  # a link counts in full
+        ("Bins\r\nRecycling\n\rGarden", 22),  # CR LF is one, LF CR two
     ],
 )
 def test_graphemes_are_counted_as_people_see_them(text, expected):
@@ -51,3 +55,11 @@ def test_a_link_that_alone_is_too_long_cannot_fit():
 
     with pytest.raises(ValueError, match="Bluesky"):
         fit_bluesky("Bins", link)
+
+
+def test_ascii_is_counted_as_the_cluster_search_counts_it():
+    chooser = random.Random(5)
+    pieces = ["a", " ", "\r", "\n", "\r\n", "\t", "\x00", "\x7f", LINK, "#Bins"]
+    for _ in range(2000):
+        text = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 20)))
+        assert grapheme_length(text) == len(regex.findall(r"\X", text)), repr(text)
