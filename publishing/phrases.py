@@ -102,11 +102,7 @@ def phrase_finder(terms: tuple[str, ...], plurals: bool = False) -> Finder | Non
         if "spelt_out" not in views.memo:
             views.memo["spelt_out"] = bool(_SPELT_OUT.search(views.shape))
         parts = every_way if views.memo["spelt_out"] else written_ways
-        lower = views.lower
-        # Only the letters the text holds: most short texts hold few of them.
-        return earliest(
-            [Part(pattern, lower, first) for first, pattern in parts if first in lower]
-        )
+        return earliest([Part(pattern, views.lower, first) for first, pattern in parts])
 
     return find
 

@@ -136,9 +136,11 @@ def _instance(model: type[models.Model], data: dict, alias: str) -> models.Model
     )
 
 
-#: Field classes whose ``to_python`` returns a JSON value of this type as it
-#: is (the exact classes: a subclass may convert).
-_READ_AS_IS = {
+#: Field classes that store a value of this Python type as it is: their
+#: ``to_python`` (reading) and ``get_prep_value`` (writing) return such a value
+#: unchanged, and their ``pre_save`` reads the attribute. The exact classes: a
+#: subclass (an encrypted text field) may convert its value otherwise.
+STORED_AS_IS = {
     models.CharField: str,
     models.TextField: str,
     models.URLField: str,
@@ -155,7 +157,7 @@ _READ_AS_IS = {
 def _python(model_field: models.Field, value):
     if value is None or isinstance(model_field, models.JSONField):
         return value  # a JSON column is nested in the statement's JSON as itself
-    if type(value) is _READ_AS_IS.get(type(model_field)):
+    if type(value) is STORED_AS_IS.get(type(model_field)):
         return value
     value = model_field.to_python(value)
     if (

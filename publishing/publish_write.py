@@ -35,6 +35,7 @@ from wagtail.models import PageLogEntry
 
 from . import audit
 from .models import CrossPost
+from .publish_read import STORED_AS_IS
 
 #: The column the audit entries are joined to their rows on: unique per row.
 _ROW_KEY = "idempotency_key"
@@ -81,22 +82,6 @@ def _written_fields(model) -> tuple:
     return tuple(f for f in model._meta.concrete_fields if f is not model._meta.pk)
 
 
-#: Field classes whose value the ORM writes as it is when it already has this
-#: type: their ``pre_save`` reads the attribute and their ``get_prep_value``
-#: returns such a value unchanged. The exact classes: a subclass (an encrypted
-#: text field) may prepare its value otherwise.
-_WRITTEN_AS_IS = {
-    models.CharField: str,
-    models.TextField: str,
-    models.URLField: str,
-    models.BooleanField: bool,
-    models.IntegerField: int,
-    models.PositiveIntegerField: int,
-    models.BigIntegerField: int,
-    models.ForeignKey: int,
-}
-
-
 #: Field classes that write None as NULL, whose ``pre_save`` reads the
 #: attribute unless it sets the time itself (``auto_now``, ``auto_now_add``).
 _NONE_IS_NULL = (models.DateTimeField, models.JSONField, models.UUIDField)
@@ -111,8 +96,8 @@ def _columns(fields: tuple) -> tuple:
             field,
             field.attname,
             field.column,
-            _WRITTEN_AS_IS.get(type(field)),
-            type(field) in _WRITTEN_AS_IS
+            STORED_AS_IS.get(type(field)),
+            type(field) in STORED_AS_IS
             or (
                 type(field) in _NONE_IS_NULL
                 and not getattr(field, "auto_now", False)
