@@ -147,12 +147,24 @@ def _loaded_page(row):
     return type(row)._meta.get_field("page").get_cached_value(row, default=None)
 
 
+def know_page_type(page_id: int | None, content_type_id: int | None) -> None:
+    """Remember the content type of page ``page_id`` when it was read with
+    something else (a worker's claim reads it with the row), so the row's
+    entries need no query of their own for it."""
+    if page_id is not None and content_type_id is not None:
+        _remember(page_id, content_type_id)
+
+
+def _remember(page_id: int, content_type_id: int) -> None:
+    if len(_page_content_types) > 50_000:  # a long-lived worker stays small
+        _page_content_types.clear()
+    _page_content_types[page_id] = content_type_id
+
+
 def _content_type_id(page_id: int, page=None) -> int | None:
     if page is not None and page.pk == page_id:
         return page.content_type_id
     if page_id not in _page_content_types:
-        if len(_page_content_types) > 50_000:  # a long-lived worker stays small
-            _page_content_types.clear()
         found = (
             Page.objects.filter(pk=page_id)
             .values_list("content_type_id", flat=True)
@@ -160,5 +172,5 @@ def _content_type_id(page_id: int, page=None) -> int | None:
         )
         if found is None:
             return None
-        _page_content_types[page_id] = found
+        _remember(page_id, found)
     return _page_content_types[page_id]

@@ -241,3 +241,29 @@ def test_an_account_at_its_daily_cap_waits_until_a_day_after_its_capth_post(
     else:
         expected = now + timedelta(hours=waits_hours)
         assert abs(until - expected) < timedelta(seconds=5)
+
+
+def test_a_delivery_names_the_page_type_in_history_without_reading_the_page(
+    account, make_announcement, monkeypatch
+):
+    """The claim reads the page's content type with the row, so recording the
+    post writes its history entry without a statement of its own for it: a
+    worker writes an entry for each delivery, mostly of pages it has not seen."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from wagtail.models import PageLogEntry
+
+    from publishing import audit
+
+    monkeypatch.setattr(audit, "_page_content_types", {})
+    page = make_announcement()
+    row = make_row(account, page=page)
+
+    with CaptureQueriesContext(connection) as queries:
+        _posted(delivery.claim(row.pk, "worker-a:1"), RESULT)
+
+    assert not [q for q in queries if 'FROM "wagtailcore_page"' in q["sql"]]
+    entry = PageLogEntry.objects.get(
+        page=page, action="publishing.crosspost.posted", data__crosspost=row.pk
+    )
+    assert entry.content_type_id == page.content_type_id
