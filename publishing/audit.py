@@ -151,11 +151,8 @@ def know_page_type(page_id: int | None, content_type_id: int | None) -> None:
     """Remember the content type of page ``page_id`` when it was read with
     something else (a worker's claim reads it with the row), so the row's
     entries need no query of their own for it."""
-    if page_id is not None and content_type_id is not None:
-        _remember(page_id, content_type_id)
-
-
-def _remember(page_id: int, content_type_id: int) -> None:
+    if page_id is None or content_type_id is None:
+        return
     if len(_page_content_types) > 50_000:  # a long-lived worker stays small
         _page_content_types.clear()
     _page_content_types[page_id] = content_type_id
@@ -172,5 +169,5 @@ def _content_type_id(page_id: int, page=None) -> int | None:
         )
         if found is None:
             return None
-        _remember(page_id, found)
+        know_page_type(page_id, found)
     return _page_content_types[page_id]
