@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import CrossPost
@@ -21,12 +23,29 @@ def cap_for(row: CrossPost) -> int | None:
     )
 
 
+def posts_counted(now: datetime):
+    """An annotation of a row query: how many posts the row's account made in
+    the day up to ``now``. A worker's claim reads it with the row, so an
+    account under its cap costs :func:`spent_until` no query."""
+    posts = (
+        CrossPost.objects.filter(
+            account_id=OuterRef("account_id"), posted_at__gte=now - BUDGET_WINDOW
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(posts=Count("pk"))
+        .values("posts")
+    )
+    return Coalesce(Subquery(posts, output_field=IntegerField()), 0)
+
+
 def spent_until(row: CrossPost, now: datetime | None = None) -> datetime | None:
     """When the row's account may post again, if its daily budget is spent:
     a day after the cap-th most recent post of the last day. ``None`` when the
-    account is under its cap (one query, and none for an account with no cap)."""
+    account is under its cap: one query, and none for an account with no cap
+    or a row read with :func:`posts_counted` fewer than its cap."""
     cap = cap_for(row)
-    if not cap:
+    if not cap or getattr(row, "budget_posts", cap) < cap:
         return None
     since = (now or timezone.now()) - BUDGET_WINDOW
     capth_latest = (

@@ -267,3 +267,44 @@ def test_a_delivery_names_the_page_type_in_history_without_reading_the_page(
         page=page, action="publishing.crosspost.posted", data__crosspost=row.pk
     )
     assert entry.content_type_id == page.content_type_id
+
+
+def test_an_account_under_its_daily_cap_is_counted_with_the_claim(account):
+    """The claim reads how many posts the account made in the last day with
+    the row, so a delivery under its account's cap asks nothing more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    account.daily_post_cap = 2
+    account.save()
+    make_row(account, 100, state=State.POSTED,
+             posted_at=timezone.now() - timedelta(hours=1))
+    row = make_row(account)
+
+    with CaptureQueriesContext(connection) as queries:
+        claimed = delivery.claim(row.pk, "worker-a:1")
+        until = budgets.spent_until(claimed)
+
+    assert until is None
+    assert claimed.budget_posts == 1
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert statements == ["SELECT", "UPDATE"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_is_a_read_and_a_lease_outside_any_transaction(account):
+    """The compare-and-set decides a claim, so it takes no lock and opens no
+    transaction: every statement saved is a round trip of each delivery."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    row = make_row(account)
+
+    with CaptureQueriesContext(connection) as queries:
+        claimed = delivery.claim(row.pk, "worker-a:1")
+
+    assert claimed.lease_owner == "worker-a:1"
+    assert CrossPost.objects.get(pk=row.pk).lease_owner == "worker-a:1"
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == [
+        "SELECT", "UPDATE"
+    ]
