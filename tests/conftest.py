@@ -41,6 +41,20 @@ def _transactional(item) -> bool:
     return bool(flagged) or "transactional_db" in fixtures or "live_server" in fixtures
 
 
+def _serialized(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return marker is not None and bool(marker.kwargs.get("serialized_rollback"))
+
+
+def _unserialized_transactional(items) -> list[str]:
+    """Transactional tests that do not restore the migrations' data after
+    them. Their flush writes the content types again, and the next test of
+    the process that does restore it then fails on their unique key."""
+    return [
+        item.nodeid for item in items if _transactional(item) and not _serialized(item)
+    ]
+
+
 def _uses_database(item) -> bool:
     """Marked, given a fixture that needs the database, or a Django test case."""
     from django.test import TransactionTestCase
@@ -75,6 +89,13 @@ def pytest_collection_modifyitems(items):
     (Stealing from another's queue, ``--dist worksteal``, broke this order: a
     process that had already run transactional tests, and so emptied its
     tables, could take tests that expect the migrations' data.)"""
+    unserialized = _unserialized_transactional(items)
+    if unserialized:
+        raise pytest.UsageError(
+            "Mark transactional tests django_db(transaction=True, "
+            "serialized_rollback=True), so the tests after them in their process "
+            "find the migrations' data: " + ", ".join(unserialized)
+        )
     database, databaseless = _partition(items, _uses_database)
     half = len(databaseless) // 2
     long, rest = _partition(database, _long)

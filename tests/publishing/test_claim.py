@@ -291,7 +291,7 @@ def test_an_account_under_its_daily_cap_is_counted_with_the_claim(account):
     assert statements == ["SELECT", "UPDATE"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_claim_is_a_read_and_a_lease_outside_any_transaction(account):
     """The compare-and-set decides a claim, so it takes no lock and opens no
     transaction: every statement saved is a round trip of each delivery."""
