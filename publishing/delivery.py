@@ -68,7 +68,6 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
                     page_type_id=F("page__content_type"),
                     budget_posts=budgets.posts_counted(now),
                 )
-                .order_by()
                 .get(pk=row_id)
             )
         except CrossPost.DoesNotExist:

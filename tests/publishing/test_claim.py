@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from channels.values import PostResult
@@ -249,8 +251,6 @@ def test_a_delivery_names_the_page_type_in_history_without_reading_the_page(
     """The claim reads the page's content type with the row, so recording the
     post writes its history entry without a statement of its own for it: a
     worker writes an entry for each delivery, mostly of pages it has not seen."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from wagtail.models import PageLogEntry
 
     from publishing import audit
@@ -272,9 +272,6 @@ def test_a_delivery_names_the_page_type_in_history_without_reading_the_page(
 def test_an_account_under_its_daily_cap_is_counted_with_the_claim(account):
     """The claim reads how many posts the account made in the last day with
     the row, so a delivery under its account's cap asks nothing more."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     account.daily_post_cap = 2
     account.save()
     make_row(account, 100, state=State.POSTED,
@@ -295,9 +292,6 @@ def test_an_account_under_its_daily_cap_is_counted_with_the_claim(account):
 def test_a_claim_is_a_read_and_a_lease_outside_any_transaction(account):
     """The compare-and-set decides a claim, so it takes no lock and opens no
     transaction: every statement saved is a round trip of each delivery."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     row = make_row(account)
 
     with CaptureQueriesContext(connection) as queries:
