@@ -15,7 +15,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from channels.base import ChannelAdapter
@@ -28,7 +27,7 @@ from channels.errors import (
 )
 from channels.values import PostResult
 
-from . import accounts, audit, budgets, content, dispatch, lifecycle
+from . import accounts, audit, budgets, claim_read, content, dispatch, lifecycle
 from .models import ChannelAccount, CrossPost
 
 logger = logging.getLogger(__name__)
@@ -57,20 +56,11 @@ def claim(row_id: int, owner: str) -> CrossPost | None:
     """
     for _attempt in range(CLAIM_ATTEMPTS):
         now = timezone.now()
-        try:
-            row = (
-                CrossPost.objects.due(now)
-                .select_related("account")
-                # Read with the row, each costs no statement of its own: the
-                # page's type, which the row's history entries name, and the
-                # account's posts of the last day, which its budget counts.
-                .annotate(
-                    page_type_id=F("page__content_type"),
-                    budget_posts=budgets.posts_counted(now),
-                )
-                .get(pk=row_id)
-            )
-        except CrossPost.DoesNotExist:
+        # The row, its account, its page's type (which the row's history
+        # entries name) and the account's posts of the last day (which its
+        # budget counts), in one statement written once per process.
+        row = claim_read.read(row_id, now)
+        if row is None:
             return None
         audit.know_page_type(row.page_id, row.page_type_id)
         claimed = lifecycle.advance(row, "claimed", owner=owner, now=now)

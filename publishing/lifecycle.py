@@ -9,11 +9,12 @@ landed, the answer was lost) or on the dashboard (a comms manager approved it).
 :data:`TABLE` maps ``(state, operation, event)``, with an optional guard, to the
 new ``(state, operation)`` and the effects that go with it. :func:`advance` is the
 only code that writes a row's ``state`` or ``operation``: it picks the
-transition, writes it as a compare-and-set on the ORM (the row must still be
-where it was read, and still leased by the same worker), and writes the audit
-entry, with alerts to comms managers for a row that failed, was held or waits
-for its account (:mod:`publishing.alerts`). Nothing else changes state; the
-README's diagram is drawn from this table (``manage.py lifecycle_diagram``).
+transition, writes it as a compare-and-set (the row must still be where it
+was read, and still leased by the same worker: :mod:`publishing.row_update`),
+and writes the audit entry, with alerts to comms managers for a row that
+failed, was held or waits for its account (:mod:`publishing.alerts`). Nothing
+else changes state; the README's diagram is drawn from this table
+(``manage.py lifecycle_diagram``).
 
 Reading the table: ``*`` is no change; a guard in brackets is a named predicate
 on the row and the event's facts (:data:`GUARDS`); several lines for one
@@ -33,7 +34,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from . import alerts, audit, publish_write
+from . import alerts, audit, publish_write, row_update
 from .models import CrossPost
 
 logger = logging.getLogger(__name__)
@@ -606,8 +607,8 @@ def advance(row: CrossPost, event: str, *, user=None, owned: bool = False,
         # whole by itself: no transaction, and two round trips fewer.
         together = plan.action or plan.enqueue
         with transaction.atomic(savepoint=False) if together else nullcontext():
-            written = CrossPost.objects.filter(pk=row.pk, **expected).update(
-                **plan.changes, updated_at=facts["now"]
+            written = row_update.update_if_unchanged(
+                row.pk, expected, {**plan.changes, "updated_at": facts["now"]}
             )
             if written:
                 for name, value in plan.changes.items():

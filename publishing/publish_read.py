@@ -132,7 +132,7 @@ def _instance(model: type[models.Model], data: dict, alias: str) -> models.Model
     return model.from_db(
         alias,
         [f.attname for f in fields],
-        [_python(f, data[f.attname]) for f in fields],
+        [python_value(f, data[f.attname]) for f in fields],
     )
 
 
@@ -154,7 +154,9 @@ STORED_AS_IS = {
 }
 
 
-def _python(model_field: models.Field, value):
+def python_value(model_field: models.Field, value):
+    """``value`` as read from the database, as ``model_field`` holds it in
+    Python (through the documented ``Field.to_python``), a time made aware."""
     if value is None or isinstance(model_field, models.JSONField):
         return value  # a JSON column is nested in the statement's JSON as itself
     if type(value) is STORED_AS_IS.get(type(model_field)):

@@ -8,14 +8,16 @@ pipeline tests run the same code in a real worker.
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler, SQLUpdateCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from channels.values import PostResult
-from publishing import budgets, delivery, dispatch, lifecycle
+from publishing import budgets, claim_read, delivery, dispatch, lifecycle
 from publishing.models import ChannelAccount, CrossPost
 
 State = CrossPost.State
@@ -302,3 +304,96 @@ def test_a_claim_is_a_read_and_a_lease_outside_any_transaction(account):
     assert [q["sql"].split()[0] for q in queries.captured_queries] == [
         "SELECT", "UPDATE"
     ]
+
+
+def _stored(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname)
+            for f in instance._meta.concrete_fields}
+
+
+def test_every_row_the_claim_reads_is_one_the_sweeper_calls_due():
+    """The claim's statement is the sweeper's ``due()``, compiled once: for
+    every state, with no lease, a lapsed one, one lapsing this instant and a
+    live one, and no wait, a past one, one ending this instant and a future
+    one, the two agree on which rows a worker takes."""
+    account = ChannelAccount.objects.create(platform="x", display_name="@council")
+    now = timezone.now()
+    times = (None, now - timedelta(minutes=1), now, now + timedelta(minutes=1))
+    rows = []
+    for state in State.values:
+        for lease_expires_at in times:
+            for next_attempt_at in times:
+                rows.append(make_row(
+                    account, len(rows), platform="x", state=state,
+                    lease_owner="w:1" if lease_expires_at else "",
+                    lease_expires_at=lease_expires_at,
+                    next_attempt_at=next_attempt_at,
+                ))
+
+    read = {row.pk for row in rows if claim_read.read(row.pk, now) is not None}
+
+    due = set(CrossPost.objects.due(now).values_list("pk", flat=True))
+    assert read == due
+    assert 0 < len(due) < len(rows)
+
+
+def test_a_claim_loads_the_row_and_its_account_as_the_orm_does(account):
+    """Every field as the ORM loads it: the account's tokens decrypted, JSON
+    as Python values, times aware; and the account's posts of the last day."""
+    now = timezone.now()
+    account.access_token = "EAAB-page-token"
+    account.refresh_token = "refresh-token"
+    account.token_expires_at = now + timedelta(days=30)
+    account.scopes = ["pages_manage_posts", "pages_read_engagement"]
+    account.save()
+    make_row(account, 100, state=State.POSTED, posted_at=now - timedelta(hours=2))
+    make_row(account, 101, state=State.POSTED, posted_at=now - timedelta(days=2))
+    row = make_row(
+        account, state=State.RETRYING, urgent=True, attempts=2,
+        next_attempt_at=now - timedelta(seconds=5),
+        retrying_since=now - timedelta(minutes=3),
+        media={"images": [{"path": "/media/images/bins.jpg",
+                           "alt_text": "A bin lorry"}]},
+        guard_findings=[{"rule": "phone", "excerpt": "01234 567890"}],
+        retracted_remote_ids=["1234_5678"],
+    )
+
+    read = claim_read.read(row.pk, now)
+
+    stored = CrossPost.objects.select_related("account").get(pk=row.pk)
+    assert _stored(read) == _stored(stored)
+    assert _stored(read.account) == _stored(stored.account)
+    assert read.account.access_token == "EAAB-page-token"
+    assert read.budget_posts == 1
+    assert read.page_type_id is None  # a row whose page was deleted
+    assert not read._state.adding
+
+
+def test_a_warm_delivery_claims_and_records_without_building_a_query(account):
+    """What a worker adds to a post (the per-item target of
+    ``benchmarks.pipeline``) was mostly the ORM building and compiling the
+    claim's read and the two moves, the lease and the post: each is a
+    statement built once a process, and a delivery only runs them."""
+    first, second = make_row(account, 1), make_row(account, 2)
+    _posted(delivery.claim(first.pk, "worker-a:1"), RESULT)
+    built = []
+
+    def counting(kind):
+        original = kind.as_sql
+
+        def counted(compiler, *args, **kwargs):
+            built.append(type(compiler).__name__)
+            return original(compiler, *args, **kwargs)
+
+        return counted
+
+    with (
+        mock.patch.object(SQLCompiler, "as_sql", counting(SQLCompiler)),
+        mock.patch.object(SQLUpdateCompiler, "as_sql", counting(SQLUpdateCompiler)),
+    ):
+        claimed = delivery.claim(second.pk, "worker-a:1")
+        recorded = _posted(claimed, RESULT)
+
+    stored = CrossPost.objects.get(pk=second.pk)
+    assert (stored.state, stored.attempts) == (recorded.state, 1) == (State.POSTED, 1)
+    assert built == []
