@@ -12,12 +12,13 @@ from unittest import mock
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.db.models.sql.compiler import SQLCompiler, SQLUpdateCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from channels.values import PostResult
-from publishing import budgets, claim_read, delivery, dispatch, lifecycle
+from publishing import budgets, claim_read, delivery, dispatch, lifecycle, row_update
 from publishing.models import ChannelAccount, CrossPost
 
 State = CrossPost.State
@@ -397,3 +398,17 @@ def test_a_warm_delivery_claims_and_records_without_building_a_query(account):
     stored = CrossPost.objects.get(pk=second.pk)
     assert (stored.state, stored.attempts) == (recorded.state, 1) == (State.POSTED, 1)
     assert built == []
+
+
+def test_a_move_that_sets_an_expression_still_compares_and_sets(account):
+    """A value the database works out (an ``F()`` expression) goes through the
+    ORM, with the same comparison: set while the row is as read, not after."""
+    row = make_row(account, attempts=2)
+    expected = {"state": State.PENDING, "attempts": 2}
+
+    one_more = {"attempts": F("attempts") + 1}
+    first = row_update.update_if_unchanged(row.pk, expected, one_more)
+    again = row_update.update_if_unchanged(row.pk, expected, one_more)
+
+    assert (first, again) == (1, 0)
+    assert CrossPost.objects.get(pk=row.pk).attempts == 3
