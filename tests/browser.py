@@ -76,3 +76,10 @@ def chromium_expecting(monkeypatch: pytest.MonkeyPatch, timeout_ms: int) -> Iter
             yield launched
     finally:
         expect.set_options(timeout=None)
+
+
+def screenshot(tab, name: str, element=None) -> None:
+    """Save the tab as ``ARTIFACTS/<name>.png``, ``element`` scrolled into view."""
+    if element is not None:
+        element.scroll_into_view_if_needed()
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))

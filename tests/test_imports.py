@@ -120,3 +120,59 @@ def test_the_scripts_import_only_names_that_exist():
         if (missing := unresolved_names(path.read_text()))
     }
     assert offenders == {}
+
+
+def imported_test_modules(path: Path, source: str) -> set[str]:
+    """The test modules (``test_*``) that ``source``, the file at ``path``
+    under ``tests/``, imports from, absolute or relative, at any depth."""
+    package = list(path.relative_to(ROOT).parent.parts)
+    named = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            named.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = [*base, *(node.module.split(".") if node.module else [])]
+            named.add(".".join(module))
+            # ``from . import test_pages`` names a module, not a name in one.
+            named.update(".".join([*module, alias.name]) for alias in node.names)
+    return {
+        name
+        for name in named
+        if name.startswith("tests.")
+        and any(part.startswith("test_") for part in name.split("."))
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("from tests.public.test_pages import page_html", "tests.public.test_pages"),
+        ("from .test_dashboard import make_row", "tests.publishing.test_dashboard"),
+        ("from ..public.test_pages import x", "tests.public.test_pages"),
+        ("from . import test_autosave", "tests.publishing.test_autosave"),
+        ("import tests.channels.test_x", "tests.channels.test_x"),
+        (
+            "def later():\n    from .test_lifecycle import rows",
+            "tests.publishing.test_lifecycle",
+        ),
+    ],
+)
+def test_every_form_of_importing_a_test_module_is_found(source, found):
+    path = ROOT / "tests" / "publishing" / "test_example.py"
+    assert found in imported_test_modules(path, source)
+
+
+def test_helpers_come_from_conftest_or_helper_modules_never_from_a_test_module():
+    """A test module imports its helpers from a ``conftest.py`` or a helper
+    module (``tests/factories.py``, ``tests/browser.py`` ...), never from
+    another test module: running or changing one test file must not depend
+    on another's contents."""
+    modules = sorted((ROOT / "tests").rglob("*.py"))
+    assert len(modules) > 100  # the walk found the suite
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(found)
+        for path in modules
+        if (found := imported_test_modules(path, path.read_text()))
+    }
+    assert offenders == {}

@@ -16,16 +16,8 @@ from channels.values import Credentials, Image, Post
 from sandbox.png import make_png
 from sandbox.seed import BSKY_APP_PASSWORD, BSKY_DID, BSKY_HANDLE
 
+from .conftest import bluesky_config
 from .contract import TIMEOUT, AdapterContract
-
-
-def bluesky_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
-    return {
-        "API_URL": f"{url}/bluesky",
-        "WEB_URL": f"{url}/bluesky/web",
-        "TIMEOUT": timeout,
-        "OPTIONS": options,
-    }
 
 
 class TestBlueskyAdapter(AdapterContract):

@@ -23,20 +23,11 @@ from channels.mastodon import (
 from channels.values import Image, Post
 from sandbox.png import make_png
 
+from .conftest import mastodon_config
 from .contract import TIMEOUT, AdapterContract
 
 ACCOUNT = "109000000000000001"
 
-
-def mastodon_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
-    return {
-        "API_URL": f"{url}/mastodon",
-        "WEB_URL": f"{url}/mastodon",
-        "CLIENT_ID": "sandbox-mastodon-client-id",
-        "CLIENT_SECRET": "sandbox-mastodon-client-secret",
-        "TIMEOUT": timeout,
-        "OPTIONS": options,
-    }
 
 
 class TestMastodonAdapter(AdapterContract):

@@ -19,8 +19,7 @@ from channels.values import Credentials, Post
 from sandbox.seed import BSKY_DID
 from sandbox.seed import MASTODON_ACCOUNT_ID as MASTODON_ACCOUNT
 
-from .test_bluesky import bluesky_config
-from .test_mastodon import mastodon_config
+from .conftest import bluesky_config, mastodon_config
 
 
 class CookieSettingHandler(BaseHTTPRequestHandler):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from publishing import content, feeds
 from publishing.models import CrossPost
@@ -59,3 +60,10 @@ def record_crosspost(page, account, remote_id, permalink):
 
 
 __all__ = ["cache", "record_crosspost"]
+
+
+def page_html(client: Client, url: str) -> str:
+    """The page at ``url``, which must answer 200."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()

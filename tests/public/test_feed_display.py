@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from council_site.core.feed_display import ELLIPSIS, readable, without_tracking
 from publishing.models import ChannelAccount, SocialFeed
-from tests.public.test_pages import page_html
+from tests.public.conftest import page_html
 
 TRACKED = (
     "https://www.exampleshire.gov.uk/news/garden-waste/"

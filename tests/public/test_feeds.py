@@ -14,8 +14,7 @@ from django.utils import timezone
 from channels.values import FeedItem
 from publishing import feeds, tasks
 from publishing.models import SocialFeed
-from tests.publishing.conftest import FACEBOOK_PAGE
-from tests.publishing.test_feeds_isolation import spoil_token
+from tests.publishing.conftest import FACEBOOK_PAGE, spoil_token
 from tests.worker_fixtures import wait_for
 
 HOSTILE = (

@@ -10,7 +10,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
-from django.test import Client
 from django.utils import timezone
 from wagtail.blocks import StreamValue
 from wagtail.documents import get_document_model
@@ -21,7 +20,7 @@ from council_site.core.cache import forget_fragments
 from council_site.news.models import AnnouncementPage
 from council_site.policies.models import PolicyDocument
 from publishing.models import ChannelAccount, CrossPost, SocialFeed
-from tests.public.conftest import publish, record_crosspost
+from tests.public.conftest import page_html, publish, record_crosspost
 
 pytestmark = pytest.mark.django_db
 SANDBOX_WEB = f"http://{settings.SANDBOX_HOSTS[0]}"
@@ -30,12 +29,6 @@ SANDBOX_WEB = f"http://{settings.SANDBOX_HOSTS[0]}"
 INLINE_SCRIPT = re.compile(
     r"<script(?![^>]*\s(?:src=|type=\"application/json\"))[^>]*>", re.IGNORECASE
 )
-
-
-def page_html(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return response.content.decode()
 
 
 def test_policy_shows_also_on_links_once_a_crosspost_is_recorded(

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from tests.public.conftest import publish
-from tests.public.test_pages import page_html
+from tests.public.conftest import page_html, publish
 
 pytestmark = pytest.mark.django_db
 

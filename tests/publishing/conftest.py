@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from datetime import timedelta
 from itertools import count
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import requests
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Site
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from publishing import content, delivery
 from publishing.models import (
@@ -25,6 +33,7 @@ from publishing.models import (
     SocialSettings,
 )
 from sandbox.video import make_mp4
+from tests.browser import chromium_expecting
 from tests.factories import (
     AnnouncementPageFactory,
     DepartmentFactory,
@@ -38,6 +47,12 @@ from tests.worker_fixtures import wait_for
 FACEBOOK_PAGE = "200000000001"
 X_USER = "3000000001"
 YOUTUBE_CHANNEL = "UCexampleshire0000000001"
+#: The password the ``people`` fixture gives every user.
+PASSWORD = "x"  # noqa: S105
+#: How long a browser test waits for a page load or a chooser, and for the
+#: worker's posts to show, on a busy two-core machine.
+EXPECT_MS = 20_000
+DELIVERY_MS = 60_000
 #: The token of make_account's accounts, which no page may show.
 TOKEN = "secret-access-token-never-shown"  # noqa: S105
 _keys = count()
@@ -250,11 +265,125 @@ def people(site, django_user_model):
     users = {"anonymous": None}
     for role, (group_name, _page_perms, _perms) in ROLES.items():
         user = django_user_model.objects.create_user(
-            username=role, password="x", first_name=role.title(), last_name="Person"
+            username=role,
+            password=PASSWORD,
+            first_name=role.title(),
+            last_name="Person",
         )
         user.groups.add(Group.objects.get(name=group_name))
         users[role] = user
     users["superuser"] = django_user_model.objects.create_superuser(
-        username="admin", password="x", email="admin@example.org"
+        username="admin", password=PASSWORD, email="admin@example.org"
     )
     return users
+
+
+def spoil_token(account: ChannelAccount) -> None:
+    """Leave a token that no longer decrypts, as a key rotated without the old
+    one kept would."""
+    table = connection.ops.quote_name(ChannelAccount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET access_token = %s WHERE id = %s",  # noqa: S608
+            ["not-a-fernet-token", account.pk],
+        )
+
+
+# The admin through the test client ---------------------------------------------
+
+
+def action_url(row, action: str) -> str:
+    """The dashboard's URL for ``action`` (retry, approve, ...) on ``row``."""
+    return reverse("publishing_admin:crosspost_action", args=[row.pk, action])
+
+
+def texts(response) -> list[str]:
+    """The messages ``response`` leaves for the next page, as shown."""
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def message_text(response) -> str:
+    """:func:`texts` as one string."""
+    return " ".join(texts(response))
+
+
+ACCOUNTS = reverse("publishing_admin:accounts")
+CALLBACK = reverse("publishing_admin:account_callback")
+
+
+def consent(url: str, decision: str = "allow") -> str:
+    """Answer the sandbox's consent page as a browser would; return the callback
+    path and query it redirects to."""
+    page = requests.get(url, timeout=5)
+    assert page.status_code == 200 and "<form" in page.text
+    fields = dict(parse_qsl(urlsplit(url).query))
+    answer = requests.post(
+        url, data={**fields, "decision": decision}, allow_redirects=False, timeout=5
+    )
+    assert answer.status_code == 302
+    location = urlsplit(answer.headers["Location"])
+    assert location.path == CALLBACK
+    return f"{location.path}?{location.query}"
+
+
+def foi_rows(client, **params) -> list[dict]:
+    """The FOI export's CSV (filtered by ``params``) as one dict per row."""
+    response = client.get(
+        reverse("publishing_admin:foi"), {"export": "csv", **params}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def form_data(site, kind: str, **extra) -> dict:
+    """The create form of an announcement or a policy (``kind``) as the
+    browser posts it, with ``extra`` fields added."""
+    fields = {
+        "title": "Bin collections move back a day",
+        "slug": "bin-collections-move-back-a-day",
+        "summary": "Collections move back one day after the bank holiday.",
+        "department": site["department"].pk,
+        "body": streamfield([]),
+        "social_mode": "default",
+        "comments": inline_formset([]),
+    }
+    if kind == "announcement":
+        fields["youtube_privacy"] = "public"
+    else:
+        fields["policy_status"] = "adopted"
+        fields["related_documents"] = inline_formset([])
+    data = nested_form_data(fields)
+    data.update(extra)
+    return data
+
+
+# The admin in a browser -----------------------------------------------------------
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Chromium, its ``expect`` waiting up to :data:`EXPECT_MS`."""
+    with chromium_expecting(monkeypatch, EXPECT_MS) as launched:
+        yield launched
+
+
+def sign_in(browser, live_server, username: str):
+    """A fresh browser context signed in through the admin's login form as
+    one of the ``people``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(EXPECT_MS)
+    tab = context.new_page()
+    tab.goto(f"{live_server.url}/admin/login/")
+    tab.get_by_label("Username").fill(username)
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    # A refused sign-in stays on the login form.
+    tab.wait_for_url(f"{live_server.url}/admin/")
+    return tab
+
+
+def actions_menu(tab, action: str):
+    """A button of the editor's footer action menu, the menu opened."""
+    tab.get_by_role("button", name="More actions").click()
+    return tab.get_by_role("button", name=action, exact=True)

@@ -4,11 +4,9 @@ real OAuth flow against the sandbox's consent pages."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import pytest
-import requests
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -19,26 +17,17 @@ from channels.facebook import FacebookAdapter
 from channels.registry import channel_config
 from publishing.models import ChannelAccount, CrossPost
 
-from .conftest import FACEBOOK_PAGE, X_USER, YOUTUBE_CHANNEL
+from .conftest import (
+    ACCOUNTS,
+    FACEBOOK_PAGE,
+    X_USER,
+    YOUTUBE_CHANNEL,
+    consent,
+    message_text,
+)
 
 State = CrossPost.State
-ACCOUNTS = reverse("publishing_admin:accounts")
-CALLBACK = reverse("publishing_admin:account_callback")
 
-
-def consent(url: str, decision: str = "allow") -> str:
-    """Answer the sandbox's consent page as a browser would; return the callback
-    path and query it redirects to."""
-    page = requests.get(url, timeout=5)
-    assert page.status_code == 200 and "<form" in page.text
-    fields = dict(parse_qsl(urlsplit(url).query))
-    answer = requests.post(
-        url, data={**fields, "decision": decision}, allow_redirects=False, timeout=5
-    )
-    assert answer.status_code == 302
-    location = urlsplit(answer.headers["Location"])
-    assert location.path == CALLBACK
-    return f"{location.path}?{location.query}"
 
 
 def start(client, platform):
@@ -46,9 +35,6 @@ def start(client, platform):
     assert response.status_code == 302
     return response["Location"]
 
-
-def texts(response):
-    return " ".join(str(m) for m in get_messages(response.wsgi_request))
 
 
 def stored_ciphertext(account) -> str:
@@ -82,7 +68,7 @@ def test_connecting_creates_the_account_with_encrypted_tokens(
     assert account.connected_by == comms
     assert account.access_token and account.refresh_token
     assert account.access_token not in stored_ciphertext(account)
-    assert "is connected" in texts(response)
+    assert "is connected" in message_text(response)
 
     listing = client.get(ACCOUNTS).content.decode()
     assert account.display_name in listing
@@ -133,7 +119,7 @@ def test_tampered_state_is_refused_with_a_message(client, comms, sandbox):
     response = client.get(path, params)
 
     assert response.status_code == 302 and response["Location"] == ACCOUNTS
-    assert "state did not match" in texts(response)
+    assert "state did not match" in message_text(response)
     assert not ChannelAccount.objects.exists()
 
 
@@ -143,7 +129,7 @@ def test_a_callback_is_used_once(client, comms, sandbox):
 
     response = client.get(callback)
 
-    assert "expired or was already used" in texts(response)
+    assert "expired or was already used" in message_text(response)
     assert ChannelAccount.objects.count() == 1
 
 
@@ -153,7 +139,7 @@ def test_access_denied_becomes_a_message(client, comms, sandbox):
     response = client.get(callback)
 
     assert response["Location"] == ACCOUNTS
-    assert "access was not granted" in texts(response)
+    assert "access was not granted" in message_text(response)
     assert not ChannelAccount.objects.exists()
 
 
@@ -164,7 +150,7 @@ def test_platform_down_becomes_a_message(client, comms, sandbox):
     response = client.get(callback)
 
     assert response.status_code == 302 and response["Location"] == ACCOUNTS
-    message = texts(response)
+    message = message_text(response)
     assert "X was not connected" in message
     assert not ChannelAccount.objects.exists()
 
@@ -204,7 +190,7 @@ def test_reconnect_updates_the_account_and_resumes_waiting_posts(
     assert account.status_message == ""
     row.refresh_from_db()
     assert row.state == State.PENDING and row.last_error == ""
-    assert "1 waiting post(s) will now be sent" in texts(response)
+    assert "1 waiting post(s) will now be sent" in message_text(response)
 
 
 def test_disconnect_blanks_tokens_and_explains_waiting_posts(client, comms, db):
@@ -239,13 +225,13 @@ def test_disconnect_blanks_tokens_and_explains_waiting_posts(client, comms, db):
     assert waiting.state == State.NEEDS_RECONNECT
     assert "was disconnected by" in waiting.last_error
     assert "Reconnect it under Social > Accounts" in waiting.last_error
-    assert "1 waiting post(s)" in texts(response)
+    assert "1 waiting post(s)" in message_text(response)
 
 
 def test_unknown_platform_is_a_message(client, comms, db):
     response = client.get(reverse("publishing_admin:connect", args=["myspace"]))
     assert response["Location"] == ACCOUNTS
-    assert "no channel called" in texts(response)
+    assert "no channel called" in message_text(response)
 
 
 def test_the_listing_says_what_each_token_allows_and_when_it_expires(client, comms, db):
@@ -326,6 +312,6 @@ def test_a_comms_manager_gives_an_account_its_picture(client, comms, db):
     assert refused.status_code == 200
     assert "Select a valid choice" in refused.content.decode()
     assert response["Location"] == ACCOUNTS
-    assert "picture of X: @ExampleshireCC is saved" in texts(response)
+    assert "picture of X: @ExampleshireCC is saved" in message_text(response)
     account.refresh_from_db()
     assert account.picture == picture

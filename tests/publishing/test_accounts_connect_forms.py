@@ -21,8 +21,7 @@ from sandbox.seed import (
     MASTODON_CLIENT_ID,
 )
 
-from .conftest import make_row
-from .test_accounts_admin import ACCOUNTS, consent, texts
+from .conftest import ACCOUNTS, consent, make_row, message_text
 
 CONNECT_BLUESKY = reverse("publishing_admin:connect", args=["bluesky"])
 CONNECT_MASTODON = reverse("publishing_admin:connect", args=["mastodon"])
@@ -98,7 +97,7 @@ def test_an_app_password_connects_bluesky_keeping_only_encrypted_tokens(
     )
 
     assert response.status_code == 302 and response["Location"] == ACCOUNTS
-    assert "Bluesky: @exampleshire.bsky.social is connected." in texts(response)
+    assert "Bluesky: @exampleshire.bsky.social is connected." in message_text(response)
     account = ChannelAccount.objects.get(platform="bluesky")
     assert (account.remote_id, account.connected_by) == (BSKY_DID, comms)
     assert account.extra["handle"] == BSKY_HANDLE
@@ -159,7 +158,7 @@ def test_reconnecting_bluesky_with_its_own_app_password_resumes_its_posts(
     )
 
     assert response["Location"] == ACCOUNTS
-    assert "1 waiting post(s) will now be sent" in texts(response)
+    assert "1 waiting post(s) will now be sent" in message_text(response)
     account.refresh_from_db()
     assert account.status == ChannelAccount.Status.CONNECTED
     assert account.access_token != "revoked"  # noqa: S105

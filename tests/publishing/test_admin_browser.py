@@ -31,12 +31,16 @@ from council_site.news.models import AnnouncementPage
 from publishing import content, delivery
 from publishing.models import CrossPost
 from sandbox.video import make_mp4
-from tests.browser import ARTIFACTS, chromium_expecting, needs_chromium
+from tests.browser import needs_chromium, screenshot
 from tests.publishing.conftest import (
+    DELIVERY_MS,
+    EXPECT_MS,
+    actions_menu,
     live_posts_with_marker,
     publish,
     rows_for,
     settle,
+    sign_in,
 )
 from tests.worker_fixtures import wait_for
 
@@ -47,7 +51,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 State = CrossPost.State
-PASSWORD = "x"  # what the ``people`` fixture gives every user
 # A real MP4 (the page checks its content), padded for a chunked upload.
 MP4 = make_mp4(300_000)
 # Emoji and CJK weigh 2 on X and the URL 23, so X's count is not len().
@@ -56,46 +59,11 @@ X_TEXT = (
     "Map: https://maps.example.org/exampleshire/bin-rounds/north-and-east?week=1"
 )
 REFUSAL = "This account may not post that text."
-EXPECT_MS = 20_000  # a page load or a chooser on a busy two-core machine
-DELIVERY_MS = 60_000  # the worker posting to the sandbox, seen through the UI
 
 
 @pytest.fixture(autouse=True)
 def worker(celery_worker_process):
     return celery_worker_process
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Waits here include page loads and the worker on a busy two-core machine.
-    with chromium_expecting(monkeypatch, EXPECT_MS) as launched:
-        yield launched
-
-
-def sign_in(browser, live_server, username: str):
-    """A fresh browser context signed in through the admin's login form."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(EXPECT_MS)
-    tab = context.new_page()
-    tab.goto(f"{live_server.url}/admin/login/")
-    tab.get_by_label("Username").fill(username)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    # A refused sign-in stays on the login form.
-    tab.wait_for_url(f"{live_server.url}/admin/")
-    return tab
-
-
-def screenshot(tab, name: str, element=None) -> None:
-    if element is not None:
-        element.scroll_into_view_if_needed()
-    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
-def actions_menu(tab, action: str):
-    """A button of the editor's footer action menu, the menu opened."""
-    tab.get_by_role("button", name="More actions").click()
-    return tab.get_by_role("button", name=action, exact=True)
 
 
 def shown_while_sweeping(locator, page, worker) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import timedelta
 
@@ -12,7 +11,7 @@ from openpyxl import load_workbook
 
 from publishing.models import ChannelAccount, CrossPost
 
-from .conftest import make_account, make_row
+from .conftest import foi_rows, make_account, make_row
 
 State = CrossPost.State
 HOME = reverse("wagtailadmin_home")
@@ -58,13 +57,6 @@ def test_panel_is_hidden_when_all_is_well_and_from_editors(client, people, db):
     make_row(make_account(), State.FAILED)
     client.force_login(people["editor"])
     assert PANEL not in client.get(HOME).content.decode()
-
-
-def foi_rows(client, **params):
-    response = client.get(FOI, {"export": "csv", **params})
-    assert response["Content-Type"].startswith("text/csv")
-    text = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(text)))
 
 
 def test_foi_export_records_who_posted_what_and_why(client, people, db):

@@ -14,20 +14,14 @@ from django.core.files.base import ContentFile
 from wagtail.documents import get_document_model
 
 from publishing.models import ChannelAccount
-from tests.browser import ARTIFACTS, chromium_expecting, needs_chromium
+from tests.browser import ARTIFACTS, needs_chromium
+from tests.publishing.conftest import EXPECT_MS
 
 pytestmark = [
     pytest.mark.browser,
     needs_chromium,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-EXPECT_MS = 20_000  # a page load on a busy two-core machine
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    with chromium_expecting(monkeypatch, EXPECT_MS) as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from publishing import accounts, alerts, lifecycle
 from publishing.alert_senders import NotifySender, get_sender
 from publishing.models import Alert, CrossPost
 
-from .test_dashboard import make_account, make_row
+from .conftest import make_account, make_row
 
 State = CrossPost.State
 Kind = Alert.Kind

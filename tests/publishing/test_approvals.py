@@ -16,9 +16,14 @@ from wagtail.models import PageLogEntry
 from publishing import actions, content, scheduling
 from publishing.models import CrossPost
 from tests.factories import PolicyPageFactory
-from tests.publishing.conftest import rows_for
-from tests.publishing.test_admin_reports import foi_rows
-from tests.publishing.test_dashboard import action_url, make_account, make_row, texts
+from tests.publishing.conftest import (
+    action_url,
+    foi_rows,
+    make_account,
+    make_row,
+    rows_for,
+    texts,
+)
 
 State = CrossPost.State
 PHONE = "07700 900123"

@@ -17,11 +17,12 @@ import re
 import pytest
 from django.urls import reverse
 from wagtail.models import Page
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from council_site.news.models import AnnouncementPage
 from council_site.policies.models import PolicyPage
 from publishing.models import ChannelAccount
+
+from .conftest import form_data
 
 JSON = {"HTTP_ACCEPT": "application/json"}  # what the autosave script sends
 X_TEXT = "Bins go out a day late this week."
@@ -47,27 +48,6 @@ def create_url(site, kind: str) -> str:
     else:
         args = ["policies", "policypage", site["policies"].pk]
     return reverse("wagtailadmin_pages:add", args=args)
-
-
-def form_data(site, kind: str, **extra) -> dict:
-    """The create form as the browser posts it."""
-    fields = {
-        "title": "Bin collections move back a day",
-        "slug": "bin-collections-move-back-a-day",
-        "summary": "Collections move back one day after the bank holiday.",
-        "department": site["department"].pk,
-        "body": streamfield([]),
-        "social_mode": "default",
-        "comments": inline_formset([]),
-    }
-    if kind == "announcement":
-        fields["youtube_privacy"] = "public"
-    else:
-        fields["policy_status"] = "adopted"
-        fields["related_documents"] = inline_formset([])
-    data = nested_form_data(fields)
-    data.update(extra)
-    return data
 
 
 def children_with_slug(site, kind: str, slug: str):

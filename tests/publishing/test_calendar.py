@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from publishing.models import CrossPost
-from tests.publishing.test_dashboard import make_account, make_row
+from tests.publishing.conftest import make_account, make_row
 
 State = CrossPost.State
 CALENDAR = reverse("publishing_admin:calendar")

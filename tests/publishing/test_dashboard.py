@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,19 +20,18 @@ from wagtail.models import GroupPagePermission, Page
 
 from publishing.models import CrossPost, PeriodicRun, WorkerHeartbeat
 from tests.factories import PolicyPageFactory
-from tests.publishing.conftest import TOKEN, make_account, make_row, unique_key
+from tests.publishing.conftest import (
+    TOKEN,
+    action_url,
+    make_account,
+    make_row,
+    texts,
+    unique_key,
+)
 
 State = CrossPost.State
 DASHBOARD = reverse("publishing_admin:dashboard")
 RESULTS = reverse("publishing_admin:dashboard_results")
-
-
-def action_url(row, action):
-    return reverse("publishing_admin:crosspost_action", args=[row.pk, action])
-
-
-def texts(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture

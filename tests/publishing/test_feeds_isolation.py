@@ -9,13 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from django.db import connection
 
 from channels.values import FeedItem
 from publishing import feeds
-from publishing.models import ChannelAccount, SocialFeed
+from publishing.models import SocialFeed
 
-from .conftest import FACEBOOK_PAGE
+from .conftest import FACEBOOK_PAGE, spoil_token
 
 
 def declared_png(width: int, height: int) -> bytes:
@@ -42,17 +41,6 @@ def post_photo(sandbox, data: bytes, caption: str) -> str:
     )
     response.raise_for_status()
     return response.json()["post_id"]
-
-
-def spoil_token(account: ChannelAccount) -> None:
-    """Leave a token that no longer decrypts, as a key rotated without the old
-    one kept would."""
-    table = connection.ops.quote_name(ChannelAccount._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET access_token = %s WHERE id = %s",  # noqa: S608
-            ["not-a-fernet-token", account.pk],
-        )
 
 
 @pytest.mark.django_db

@@ -11,9 +11,8 @@ from wagtail.models import Site
 from channels import registry
 from channels.bluesky_text import grapheme_length
 from publishing.models import ChannelAccount, SocialSettings
-from tests.publishing.test_autosave import form_data
 
-from .conftest import publish, rows_for
+from .conftest import form_data, publish, rows_for
 
 ENDPOINT = "publishing_social_preview"
 BLUESKY_TEXT = "Bins go out on Tuesday this week 🗑️"

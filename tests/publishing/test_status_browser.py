@@ -9,15 +9,14 @@ import pytest
 from django.utils import timezone
 
 from publishing.models import CrossPost
-from tests.browser import needs_chromium
-from tests.publishing.test_admin_browser import (
+from tests.browser import needs_chromium, screenshot
+from tests.publishing.conftest import (
     DELIVERY_MS,
     actions_menu,
-    browser,  # noqa: F401 - the fixture
-    screenshot,
+    make_account,
+    make_row,
     sign_in,
 )
-from tests.publishing.test_dashboard import make_account, make_row
 
 pytestmark = [
     pytest.mark.browser,
