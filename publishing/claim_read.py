@@ -59,12 +59,7 @@ def read(row_id: int, now: datetime.datetime) -> CrossPost | None:
     ``now``). ``None`` if it is not due or does not exist."""
     connection = connections[router.db_for_read(CrossPost)]
     statement = _statement(connection.alias)
-    when = CrossPost._meta.get_field("posted_at")
-    own = {
-        "now": when.get_db_prep_value(now, connection),
-        "since": when.get_db_prep_value(now - budgets.BUDGET_WINDOW, connection),
-        "row_id": row_id,
-    }
+    own = _claim_values(row_id, now, connection)
     params = [own[slot] if isinstance(slot, str) else slot[0]
               for slot in statement.slots]
     with connection.cursor() as cursor:
@@ -79,6 +74,16 @@ def read(row_id: int, now: datetime.datetime) -> CrossPost | None:
     row.page_type_id = next(values)
     row.budget_posts = next(values)
     return row
+
+
+def _claim_values(row_id: int, now: datetime.datetime, connection) -> dict:
+    """The claim's own values, by slot, as the database is given them."""
+    when = CrossPost._meta.get_field("posted_at")
+    return {
+        "now": when.get_db_prep_value(now, connection),
+        "since": when.get_db_prep_value(now - budgets.BUDGET_WINDOW, connection),
+        "row_id": row_id,
+    }
 
 
 def _instance(model, fields, values, connection) -> models.Model:
@@ -144,14 +149,7 @@ def _slots(params, connection) -> tuple:
     """Each compiled parameter as a slot: the claim's own value where it holds
     a probe, else the value itself. Raises ``RuntimeError`` if a probe is not
     found (the conditions no longer take the claim's values as assumed)."""
-    when = CrossPost._meta.get_field("posted_at")
-    probes = {
-        "now": when.get_db_prep_value(PROBE_NOW, connection),
-        "since": when.get_db_prep_value(
-            PROBE_NOW - budgets.BUDGET_WINDOW, connection
-        ),
-        "row_id": PROBE_ROW_ID,
-    }
+    probes = _claim_values(PROBE_ROW_ID, PROBE_NOW, connection)
     slots = []
     for value in params:
         slot = next(

@@ -2,12 +2,15 @@
 
 * ``sandbox_server`` (session): an in-process sandbox on a free port.
 * ``sandbox`` (function): a :class:`SandboxControl`, reset before each test.
+
+And :func:`answer_consent`, a person's browser on one of its consent pages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -55,3 +58,16 @@ class LoopbackAdapter(HTTPAdapter):
         if request.url and request.url.startswith(self.prefix):
             request.url = self.target + request.url[len(self.prefix):]
         return super().send(request, **kwargs)
+
+
+def answer_consent(url: str, decision: str = "allow") -> SplitResult:
+    """Answer the sandbox's consent page at ``url`` (``allow`` or ``deny``)
+    as a person's browser would; where it redirects to."""
+    page = requests.get(url, timeout=5)
+    assert page.status_code == 200 and "<form" in page.text
+    fields = dict(parse_qsl(urlsplit(url).query))
+    answer = requests.post(
+        url, data={**fields, "decision": decision}, allow_redirects=False, timeout=5
+    )
+    assert answer.status_code == 302
+    return urlsplit(answer.headers["Location"])

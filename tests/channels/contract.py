@@ -81,6 +81,27 @@ def youtube_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dic
     }
 
 
+
+def bluesky_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
+    return {
+        "API_URL": f"{url}/bluesky",
+        "WEB_URL": f"{url}/bluesky/web",
+        "TIMEOUT": timeout,
+        "OPTIONS": options,
+    }
+
+
+def mastodon_config(url: str, *, timeout: float = TIMEOUT, **options: Any) -> dict:
+    return {
+        "API_URL": f"{url}/mastodon",
+        "WEB_URL": f"{url}/mastodon",
+        "CLIENT_ID": "sandbox-mastodon-client-id",
+        "CLIENT_SECRET": "sandbox-mastodon-client-secret",
+        "TIMEOUT": timeout,
+        "OPTIONS": options,
+    }
+
+
 #: More posts than a search of the newest 50 reaches, over several pages.
 BURIED_UNDER = 120
 

@@ -16,8 +16,7 @@ from channels.values import Credentials, Image, Post
 from sandbox.png import make_png
 from sandbox.seed import BSKY_APP_PASSWORD, BSKY_DID, BSKY_HANDLE
 
-from .conftest import bluesky_config
-from .contract import TIMEOUT, AdapterContract
+from .contract import TIMEOUT, AdapterContract, bluesky_config
 
 
 class TestBlueskyAdapter(AdapterContract):

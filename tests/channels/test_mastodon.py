@@ -23,8 +23,7 @@ from channels.mastodon import (
 from channels.values import Image, Post
 from sandbox.png import make_png
 
-from .conftest import mastodon_config
-from .contract import TIMEOUT, AdapterContract
+from .contract import TIMEOUT, AdapterContract, mastodon_config
 
 ACCOUNT = "109000000000000001"
 

@@ -14,6 +14,7 @@ from channels.values import Credentials
 from channels.x import XAdapter
 from channels.youtube import YouTubeAdapter
 from sandbox.seed import FB_PAGE_LIBRARIES
+from tests.sandbox_fixtures import answer_consent
 
 from .contract import (
     FACEBOOK_PAGE,
@@ -29,15 +30,8 @@ STATE = "state-4f1c2e"
 
 
 def consent(url: str, decision: str = "allow") -> dict[str, str]:
-    """Answer the platform's consent page the way a person's browser would."""
-    page = requests.get(url, timeout=5)
-    assert page.status_code == 200 and "<form" in page.text
-    fields = dict(parse_qsl(urlsplit(url).query))
-    answer = requests.post(
-        url, data={**fields, "decision": decision}, allow_redirects=False, timeout=5
-    )
-    assert answer.status_code == 302
-    location = urlsplit(answer.headers["Location"])
+    """Answer the platform's consent page; the query it sends back to us."""
+    location = answer_consent(url, decision)
     assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT
     return dict(parse_qsl(location.query))
 

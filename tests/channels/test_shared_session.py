@@ -19,7 +19,7 @@ from channels.values import Credentials, Post
 from sandbox.seed import BSKY_DID
 from sandbox.seed import MASTODON_ACCOUNT_ID as MASTODON_ACCOUNT
 
-from .conftest import bluesky_config, mastodon_config
+from .contract import bluesky_config, mastodon_config
 
 
 class CookieSettingHandler(BaseHTTPRequestHandler):

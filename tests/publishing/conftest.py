@@ -7,10 +7,8 @@ import io
 import os
 from datetime import timedelta
 from itertools import count
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import requests
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
@@ -42,6 +40,7 @@ from tests.factories import (
     PolicyIndexPageFactory,
     PolicyPageFactory,
 )
+from tests.sandbox_fixtures import answer_consent
 from tests.worker_fixtures import wait_for
 
 FACEBOOK_PAGE = "200000000001"
@@ -314,14 +313,7 @@ CALLBACK = reverse("publishing_admin:account_callback")
 def consent(url: str, decision: str = "allow") -> str:
     """Answer the sandbox's consent page as a browser would; return the callback
     path and query it redirects to."""
-    page = requests.get(url, timeout=5)
-    assert page.status_code == 200 and "<form" in page.text
-    fields = dict(parse_qsl(urlsplit(url).query))
-    answer = requests.post(
-        url, data={**fields, "decision": decision}, allow_redirects=False, timeout=5
-    )
-    assert answer.status_code == 302
-    location = urlsplit(answer.headers["Location"])
+    location = answer_consent(url, decision)
     assert location.path == CALLBACK
     return f"{location.path}?{location.query}"
 
