@@ -33,7 +33,13 @@ from atproto_client.request import Request, RequestBase, Response
 from atproto_server.auth.jwt import get_jwt_payload
 
 from .base import ChannelAdapter, SessionSaver
-from .bluesky_text import MAX_GRAPHEMES, facets, fit_bluesky, grapheme_length
+from .bluesky_text import (
+    MAX_GRAPHEMES,
+    facets,
+    fit_bluesky,
+    grapheme_length,
+    weight,
+)
 from .errors import (
     AuthError,
     ChannelError,
@@ -41,6 +47,7 @@ from .errors import (
     RejectedError,
     TemporaryError,
 )
+from .fitting import always_fits
 from .search import contains_marker, newest_first, parse_time
 from .session import shared_http_client
 from .values import (
@@ -293,10 +300,11 @@ class BlueskyAdapter(ChannelAdapter):
     @classmethod
     def validate(cls, post: Post) -> list[str]:
         problems = []
-        try:
-            fit_bluesky(post.text, post.link)
-        except ValueError:
-            problems.append("The link is too long for Bluesky's 300 characters.")
+        if not always_fits(post.link, cls.max_text_length, weight):
+            try:
+                cls.fit_text(post.text, post.link)
+            except ValueError:
+                problems.append("The link is too long for Bluesky's 300 characters.")
         problems += image_problems(
             post.images,
             platform=cls.name,

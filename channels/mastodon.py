@@ -43,7 +43,7 @@ from .errors import (
     TemporaryError,
     retry_after,
 )
-from .fitting import fit
+from .fitting import always_fits, fit
 from .oauth import check_callback, loopback_http
 from .search import contains_marker, newest_first, parse_time
 from .session import DEFAULT_TIMEOUT, USER_AGENT, PlatformSession, TimeoutAdapter
@@ -253,10 +253,11 @@ class MastodonAdapter(ChannelAdapter):
     @classmethod
     def validate(cls, post: Post) -> list[str]:
         problems = []
-        try:
-            fit(post.text, post.link, cls.max_text_length, status_length, "Mastodon")
-        except ValueError:
-            problems.append("The link is too long for Mastodon's 500 characters.")
+        if not always_fits(post.link, cls.max_text_length, status_length):
+            try:
+                cls.fit_text(post.text, post.link)
+            except ValueError:
+                problems.append("The link is too long for Mastodon's 500 characters.")
         problems += image_problems(
             post.images,
             platform=cls.name,

@@ -25,6 +25,7 @@ from .errors import (
     RejectedError,
     UsageCappedError,
 )
+from .fitting import always_fits
 from .oauth import exchange_code, oauth_session, token_credentials
 from .search import contains_marker, newest_first, parse_time
 from .session import json_body, shared_session
@@ -196,10 +197,11 @@ class XAdapter(ChannelAdapter):
     @classmethod
     def validate(cls, post: Post) -> list[str]:
         problems = []
-        try:
-            fit_x(post.text, post.link)
-        except ValueError:
-            problems.append("The link is too long for X's 280 characters.")
+        if not always_fits(post.link, cls.max_text_length, weighted_length):
+            try:
+                fit_x(post.text, post.link, cls.max_text_length)
+            except ValueError:
+                problems.append("The link is too long for X's 280 characters.")
         gifs = tuple(i for i in post.images if _picture_type(i) == "image/gif")
         stills = tuple(i for i in post.images if i not in gifs)
         if gifs and len(post.images) > 1:
