@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_TEMPLATE = "{title}\n\n{summary}\n\n{link} {hashtags}"
@@ -16,8 +17,10 @@ DEFAULT_TEMPLATE = "{title}\n\n{summary}\n\n{link} {hashtags}"
 # Only these names are substituted; anything else in a template stays literal, so
 # a template can never reach attributes the way str.format's "{x.__class__}" can.
 _PLACEHOLDER = re.compile(r"\{(title|summary|link|hashtags)\}")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
+@lru_cache(maxsize=256)  # each of a page's channels tags the same department
 def hashtag(name: str) -> str:
     """A hashtag from a department or topic name.
 
@@ -51,7 +54,7 @@ def compose(
     values = {"title": title, "summary": summary, "link": link, "hashtags": tags}
     text = _PLACEHOLDER.sub(lambda m: values[m.group(1)].strip(), template)
     text = "\n".join(line.strip() for line in text.splitlines())
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = _BLANK_LINES.sub("\n\n", text).strip()
     if link and link not in text:
         text = f"{text}\n\n{link}"
     return text
@@ -61,13 +64,31 @@ def with_utm(
     link: str, *, source: str, medium: str = "social", campaign: str = ""
 ) -> str:
     """``link`` with UTM tracking parameters, replacing any it already had."""
+    parts, kept = _without_utm(link)
+    tags = _utm_query(source, medium, campaign)
+    return urlunsplit(parts._replace(query=f"{kept}&{tags}" if kept else tags))
+
+
+# A publish tags one page's link for each of its channels, and each channel's
+# tags are the same on every page: each part is worked out once.
+
+
+@lru_cache(maxsize=256)
+def _without_utm(link: str) -> tuple:
+    """``link`` split (``urlsplit``), and its query without UTM parameters,
+    encoded."""
     parts = urlsplit(link)
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.startswith("utm_")
     ]
-    query += [("utm_source", source), ("utm_medium", medium)]
+    return parts, urlencode(query)
+
+
+@lru_cache(maxsize=64)
+def _utm_query(source: str, medium: str, campaign: str) -> str:
+    query = [("utm_source", source), ("utm_medium", medium)]
     if campaign:
         query.append(("utm_campaign", campaign))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlencode(query)

@@ -107,8 +107,22 @@ def entries_by_row(
     items: Iterable[tuple], user=None, *, page=None
 ) -> list[tuple[object, PageLogEntry]]:
     """:func:`entries`, each with the row it is about."""
+    return [
+        (row, PageLogEntry(**fields))
+        for row, fields in entry_fields_by_row(items, user, page=page)
+    ]
+
+
+def entry_fields_by_row(
+    items: Iterable[tuple], user=None, *, page=None
+) -> list[tuple[object, dict]]:
+    """The fields of each of :func:`entries` by attribute name, with the row
+    it is about: what an entry holds is said here only, whether it is written
+    through the ORM or by the publish's one statement
+    (:mod:`publishing.publish_write`)."""
     context = get_active_log_context()
     user = user or context.user
+    user_id = getattr(user, "pk", None)
     now = timezone.now()
     made = []
     for row, suffix, data in items:
@@ -120,22 +134,22 @@ def entries_by_row(
         made.append(
             (
                 row,
-                PageLogEntry(
-                    page_id=row.page_id,
-                    content_type_id=content_type_id,
-                    label=row.page_title or (page.title if page else ""),
-                    action=action_name(suffix),
-                    timestamp=now,
-                    uuid=context.uuid,
-                    user=user,
-                    data={
+                {
+                    "page_id": row.page_id,
+                    "content_type_id": content_type_id,
+                    "label": row.page_title or (page.title if page else ""),
+                    "action": action_name(suffix),
+                    "timestamp": now,
+                    "uuid": context.uuid,
+                    "user_id": user_id,
+                    "data": {
                         "crosspost": row.pk,
                         "platform": row.platform,
                         "account": str(row.account),
                         "state": row.state,
                         **(data or {}),
                     },
-                ),
+                },
             )
         )
     return made

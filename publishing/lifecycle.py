@@ -710,14 +710,17 @@ def _check(row, facts, plan):
     """Hold or fail what is about to go out: the platform would refuse it
     (failed, its post if any left as it was), or the guard found something in
     content nobody approved (held)."""
-    content = {**_current(row), **plan.changes}
-    problems, findings = _problems_and_findings(row, content, facts)
+    problems, findings = _problems_and_findings(row, plan.changes, facts)
     plan.changes["guard_findings"] = findings
     if problems:
         plan.changes.update(state=S.FAILED, last_error=" ".join(problems),
                             last_error_kind="rejected")
         plan.action = "failed"
-    elif unapproved(content["content_hash"], findings, content["approved_hash"]):
+    elif unapproved(
+        _planned(row, plan.changes, "content_hash"),
+        findings,
+        _planned(row, plan.changes, "approved_hash"),
+    ):
         plan.changes["state"] = S.HELD
         plan.action = "held"
     elif plan.action is None and plan.line.event == "queued":
@@ -730,10 +733,16 @@ def unapproved(content_hash: str, findings: list, approved_hash: str) -> bool:
     return bool(findings) and approved_hash != content_hash
 
 
-def _problems_and_findings(row: CrossPost, content: dict, facts: dict):
-    """What the platform would refuse in ``content`` and what the guard found in
-    it: given by the publish that brought the content, else worked out from
-    the row (the findings were stored with the content)."""
+def _planned(row: CrossPost, changes: dict, name: str):
+    """Field ``name`` of ``row`` once ``changes`` are made."""
+    return changes[name] if name in changes else getattr(row, name)
+
+
+def _problems_and_findings(row: CrossPost, changes: dict, facts: dict):
+    """What the platform would refuse in the row's content once ``changes``
+    are made, and what the guard found in it: given by the publish that
+    brought the content, else worked out from the row (the findings were
+    stored with the content)."""
     problems = facts.get("problems")
     if problems is None:
         from copy import copy
@@ -743,14 +752,12 @@ def _problems_and_findings(row: CrossPost, content: dict, facts: dict):
         from .content import post_from_row
 
         would_send = copy(row)
-        for name, value in content.items():
+        for name, value in changes.items():
             setattr(would_send, name, value)
         problems = registry.get(row.platform).validate(post_from_row(would_send))
-    return list(problems), list(facts.get("findings", content["guard_findings"]))
-
-
-def _current(row: CrossPost) -> dict:
-    return {f.attname: getattr(row, f.attname) for f in CrossPost._meta.concrete_fields}
+    if "findings" in facts:
+        return list(problems), list(facts["findings"])
+    return list(problems), list(_planned(row, changes, "guard_findings"))
 
 
 def _enqueue(row, facts, plan):

@@ -128,11 +128,32 @@ def _json(value):
 def _instance(model: type[models.Model], data: dict, alias: str) -> models.Model:
     """``model`` loaded from ``data``, a JSON object of its fields' values by
     attribute name, as the ORM loads a row (fields not in ``data`` deferred)."""
-    fields = [f for f in model._meta.concrete_fields if f.attname in data]
-    return model.from_db(
-        alias,
-        [f.attname for f in fields],
-        [python_value(f, data[f.attname]) for f in fields],
+    names, readers = _readers(model, tuple(data))
+    values = []
+    for name, (model_field, kept) in zip(names, readers, strict=True):
+        value = data[name]
+        if not (value is None or kept is True or type(value) is kept):
+            value = python_value(model_field, value)
+        values.append(value)
+    return model.from_db(alias, names, values)
+
+
+@cache
+def _readers(model: type[models.Model], keys: tuple) -> tuple[tuple, tuple]:
+    """The attribute names of ``model``'s fields in ``keys``, in the model's
+    order, and for each ``(field, kept)``: ``kept`` is ``True`` for a JSON
+    field (its value is nested in the statement's JSON as itself), else the
+    type :data:`STORED_AS_IS` says the field keeps as it is (or ``None``).
+    Worked out once for each model and shape, as the statement loads the same
+    columns every time, so that a value needing no conversion costs no call
+    (:func:`python_value` answers the rest)."""
+    fields = [f for f in model._meta.concrete_fields if f.attname in keys]
+    return (
+        tuple(f.attname for f in fields),
+        tuple(
+            (f, True if isinstance(f, models.JSONField) else STORED_AS_IS.get(type(f)))
+            for f in fields
+        ),
     )
 
 

@@ -17,9 +17,9 @@ five-channel publish, both ways in turn in one run: the ORM's two
 values prepared.
 
 Values come from the documented ``Field.pre_save`` (``auto_now`` columns are
-set as the ORM sets them) and ``Field.get_prep_value``; the SQL text is written
-once per process from the models' metadata. Other databases (SQLite for
-``make run``) write through the ORM, with the same result.
+set as the ORM sets them), ``Field.get_default`` and ``Field.get_prep_value``;
+the SQL text is written once per process from the models' metadata. Other
+databases (SQLite for ``make run``) write through the ORM, with the same result.
 """
 
 from __future__ import annotations
@@ -51,16 +51,16 @@ def insert(rows: list[CrossPost], logged: Iterable[tuple], user=None) -> None:
         CrossPost.objects.bulk_create(rows)
         audit.log_many(logged, user=user)
         return
-    entries = audit.entries_by_row(logged, user)
+    entries = audit.entry_fields_by_row(logged, user)
     with connection.cursor() as cursor:
         cursor.execute(
             _statement(),
             [
-                _dumps([_values(row, _written_fields(CrossPost)) for row in rows]),
+                _dumps([_values(row) for row in rows]),
                 _dumps(
                     [
                         {"row": getattr(row, _ROW_KEY),
-                         "entry": _values(entry, _written_fields(PageLogEntry))}
+                         "entry": _entry_values(entry)}
                         for row, entry in entries
                     ]
                 ),
@@ -72,8 +72,24 @@ def insert(rows: list[CrossPost], logged: Iterable[tuple], user=None) -> None:
         # What bulk_create leaves on each object (Model._state, documented).
         row._state.adding = False
         row._state.db = connection.alias
-    for row, entry in entries:
-        entry.data["crosspost"] = row.pk
+
+
+def _entry_values(fields: dict) -> dict:
+    """The columns of the entry with ``fields`` (:func:`audit.entry_fields_by_row`),
+    as the ORM would write ``PageLogEntry(**fields)``: a field not given has
+    its default, and a NULL is left out. No entry object is made: the publish
+    needs only its columns."""
+    values = {}
+    for field, attname, column, as_is, _none_is_null in _columns(PageLogEntry):
+        value = fields[attname] if attname in fields else field.get_default()
+        if value is None:
+            continue
+        if type(value) is not as_is:
+            value = field.get_prep_value(value)
+            if value is None:
+                continue
+        values[column] = value
+    return values
 
 
 @cache
@@ -88,9 +104,9 @@ _NONE_IS_NULL = (models.DateTimeField, models.JSONField, models.UUIDField)
 
 
 @cache
-def _columns(fields: tuple) -> tuple:
+def _columns(model) -> tuple:
     """``(field, attname, column, type written as it is or None, whether None
-    is NULL)`` for each of ``fields``."""
+    is NULL)`` for each column an INSERT of ``model`` gives."""
     return tuple(
         (
             field,
@@ -104,18 +120,18 @@ def _columns(fields: tuple) -> tuple:
                 and not getattr(field, "auto_now_add", False)
             ),
         )
-        for field in fields
+        for field in _written_fields(model)
     )
 
 
-def _values(instance, fields) -> dict:
+def _values(instance) -> dict:
     """``instance``'s values by column, as the ORM would write them; a column
     left out is NULL (which is also how the ORM writes a JSON field's None).
     A plain value of a plain field is taken as it is, and a None written as
     NULL is left out: preparing each of some fifty values through its field
     is most of the time this takes."""
     values = {}
-    for field, attname, column, as_is, none_is_null in _columns(fields):
+    for field, attname, column, as_is, none_is_null in _columns(type(instance)):
         if none_is_null:
             value = getattr(instance, attname)
             if value is None:

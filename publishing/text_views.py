@@ -27,8 +27,12 @@ is not there.
 
 from __future__ import annotations
 
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from string import ascii_letters, ascii_lowercase, ascii_uppercase, digits
+
+# Not functools': on Python 3.11 it takes a lock on each first read, and a
+# publish reads some sixty views of short texts.
+from django.utils.functional import cached_property
 
 #: Letters outside ASCII that ``re.IGNORECASE`` matches with ASCII letters.
 CASELESS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
@@ -75,6 +79,14 @@ _NI = _byte_table(
         **dict.fromkeys(digits, "0"),
     }
 )
+
+# What each view makes of characters outside ASCII.
+_DIGITS_WIDE = dict.fromkeys(WIDE_SPACES, " ")
+_SHAPE_WIDE = {**dict.fromkeys(CASELESS, "a"), **dict.fromkeys(WIDE_SPACES, " ")}
+_NI_WIDE = {
+    **{old: _NI_LETTERS[new] for old, new in CASELESS.items()},
+    **dict.fromkeys(WIDE_SPACES, " "),
+}
 
 #: Characters some patterns start with that most text lacks.
 RARE = "@[({+\n"
@@ -124,20 +136,15 @@ class TextViews:
 
     @cached_property
     def digits(self) -> str:
-        return _translate(self.text, _DIGITS, dict.fromkeys(WIDE_SPACES, " "))
+        return _translate(self.text, _DIGITS, _DIGITS_WIDE)
 
     @cached_property
     def shape(self) -> str:
-        wide = {**dict.fromkeys(CASELESS, "a"), **dict.fromkeys(WIDE_SPACES, " ")}
-        return _translate(self.text, _SHAPE, wide)
+        return _translate(self.text, _SHAPE, _SHAPE_WIDE)
 
     @cached_property
     def ni(self) -> str:
-        wide = {
-            **{old: _NI_LETTERS[new] for old, new in CASELESS.items()},
-            **dict.fromkeys(WIDE_SPACES, " "),
-        }
-        return _translate(self.text, _NI, wide)
+        return _translate(self.text, _NI, _NI_WIDE)
 
     @cached_property
     def lower_reversed(self) -> str:
