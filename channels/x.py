@@ -199,7 +199,7 @@ class XAdapter(ChannelAdapter):
         problems = []
         if not always_fits(post.link, cls.max_text_length, weighted_length):
             try:
-                fit_x(post.text, post.link, cls.max_text_length)
+                cls.fit_text(post.text, post.link)
             except ValueError:
                 problems.append("The link is too long for X's 280 characters.")
         gifs = tuple(i for i in post.images if _picture_type(i) == "image/gif")

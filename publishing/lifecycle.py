@@ -755,9 +755,11 @@ def _problems_and_findings(row: CrossPost, changes: dict, facts: dict):
         for name, value in changes.items():
             setattr(would_send, name, value)
         problems = registry.get(row.platform).validate(post_from_row(would_send))
-    if "findings" in facts:
-        return list(problems), list(facts["findings"])
-    return list(problems), list(_planned(row, changes, "guard_findings"))
+    findings = (
+        facts["findings"] if "findings" in facts
+        else _planned(row, changes, "guard_findings")
+    )
+    return list(problems), list(findings)
 
 
 def _enqueue(row, facts, plan):
