@@ -77,8 +77,12 @@ class Finding:
 
 def post_fields(post: Post) -> list[tuple[str, str]]:
     """``(field, text)`` for every piece of text a platform receives from
-    ``post``, captions included (read from their file)."""
-    fields = [("text", post.text), ("title", post.title), ("link", post.link)]
+    ``post``, captions included (read from their file). A link the text
+    carries whole is read there, as a description that is the text is: it is
+    the same characters, and each finding is told once."""
+    fields = [("text", post.text), ("title", post.title)]
+    if post.link not in post.text:
+        fields.append(("link", post.link))
     fields += image_fields(post.images)
     video = post.video
     if video:

@@ -67,6 +67,22 @@ def test_a_description_that_is_the_text_is_reported_once():
     assert [f[0] for f in findings(post)] == ["text"]
 
 
+def test_a_link_the_text_carries_is_reported_once_in_the_text():
+    link = "https://example.test/?contact=jo.bloggs@example.org"
+    post = Post(text=f"Bins\n\n{link}", link=link, marker="")
+    assert [(f[0], f[2]) for f in findings(post)] == [
+        ("text", "jo.bloggs@example.org")
+    ]
+
+
+def test_a_link_sent_beside_the_text_is_read_as_well():
+    link = "https://example.test/?contact=jo.bloggs@example.org"
+    post = Post(text="Bins", link=link, marker="")
+    assert [(f[0], f[2]) for f in findings(post)] == [
+        ("link", "jo.bloggs@example.org")
+    ]
+
+
 def test_a_flood_of_one_finding_is_listed_up_to_the_cap():
     text = "SECRET " * 500
     found = guard.check_text(text, ProtocolSettings())
