@@ -281,6 +281,29 @@ class ChannelAdapter:
         cannot fit. The default sends the text as it is."""
         return text
 
+    #: How :meth:`fit_text` measures a text against ``max_text_length``, for a
+    #: platform that shortens text to fit; ``None`` for one that sends it as
+    #: it is. (Bluesky fits by a measure of its own, not :meth:`text_length`.)
+    fit_measure: ClassVar[Callable[[str], int] | None] = None
+
+    @classmethod
+    def link_problems(cls, post: Post) -> list[str]:
+        """Why :meth:`fit_text` cannot fit ``post``'s text around its link, or
+        nothing. Fitting fails only when the link alone is over the limit, so
+        the link is measured first, and the text is fitted only then: every
+        post is checked, and the link is quicker to measure than the text."""
+        measure = cls.fit_measure
+        if measure is None or measure(post.link) <= cls.max_text_length:
+            return []
+        try:
+            cls.fit_text(post.text, post.link)
+        except ValueError:
+            return [
+                f"The link is too long for {cls.name}'s {cls.max_text_length} "
+                "characters."
+            ]
+        return []
+
     @classmethod
     def profile_path(
         cls, remote_id: str, display_name: str, extra: Mapping[str, str]

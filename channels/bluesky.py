@@ -47,7 +47,6 @@ from .errors import (
     RejectedError,
     TemporaryError,
 )
-from .fitting import always_fits
 from .search import contains_marker, newest_first, parse_time
 from .session import shared_http_client
 from .values import (
@@ -126,6 +125,7 @@ class BlueskyAdapter(ChannelAdapter):
     id = "bluesky"
     name = "Bluesky"
     max_text_length = MAX_GRAPHEMES
+    fit_measure = staticmethod(weight)
     counting_rule = (
         "Bluesky allows {limit:,} characters as people see them: an emoji, a "
         "flag or an accented letter is one, and a link counts in full."
@@ -299,12 +299,7 @@ class BlueskyAdapter(ChannelAdapter):
 
     @classmethod
     def validate(cls, post: Post) -> list[str]:
-        problems = []
-        if not always_fits(post.link, cls.max_text_length, weight):
-            try:
-                cls.fit_text(post.text, post.link)
-            except ValueError:
-                problems.append("The link is too long for Bluesky's 300 characters.")
+        problems = cls.link_problems(post)
         problems += image_problems(
             post.images,
             platform=cls.name,

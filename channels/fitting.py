@@ -53,13 +53,6 @@ def fit(
     return candidate(cut)
 
 
-def always_fits(link: str, limit: int, length: Callable[[str], int]) -> bool:
-    """Whether :func:`fit` fits any text with ``link`` into ``limit`` (it
-    raises only when the link alone is longer). An adapter's check asks this
-    of every post, and the link is quicker to measure than the text."""
-    return length(link) <= limit
-
-
 def _word_boundary(body: str, cut: int) -> int:
     """The largest position <= ``cut`` that does not split a word.
 

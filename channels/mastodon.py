@@ -43,7 +43,7 @@ from .errors import (
     TemporaryError,
     retry_after,
 )
-from .fitting import always_fits, fit
+from .fitting import fit
 from .oauth import check_callback, loopback_http
 from .search import contains_marker, newest_first, parse_time
 from .session import DEFAULT_TIMEOUT, USER_AGENT, PlatformSession, TimeoutAdapter
@@ -116,6 +116,7 @@ class MastodonAdapter(ChannelAdapter):
     id = "mastodon"
     name = "Mastodon"
     max_text_length = 500
+    fit_measure = staticmethod(status_length)
     counting_rule = (
         "Mastodon counts up to {limit:,} characters as people see them (an "
         "emoji or an accented letter is 1) and every link as 23."
@@ -231,7 +232,7 @@ class MastodonAdapter(ChannelAdapter):
 
     @classmethod
     def fit_text(cls, text: str, link: str) -> str:
-        return fit(text, link, cls.max_text_length, status_length, "Mastodon")
+        return fit(text, link, cls.max_text_length, cls.fit_measure, cls.name)
 
     @classmethod
     def profile_path(
@@ -252,12 +253,7 @@ class MastodonAdapter(ChannelAdapter):
 
     @classmethod
     def validate(cls, post: Post) -> list[str]:
-        problems = []
-        if not always_fits(post.link, cls.max_text_length, status_length):
-            try:
-                cls.fit_text(post.text, post.link)
-            except ValueError:
-                problems.append("The link is too long for Mastodon's 500 characters.")
+        problems = cls.link_problems(post)
         problems += image_problems(
             post.images,
             platform=cls.name,

@@ -25,7 +25,6 @@ from .errors import (
     RejectedError,
     UsageCappedError,
 )
-from .fitting import always_fits
 from .oauth import exchange_code, oauth_session, token_credentials
 from .search import contains_marker, newest_first, parse_time
 from .session import json_body, shared_session
@@ -55,6 +54,7 @@ class XAdapter(ChannelAdapter):
     id = "x"
     name = "X"
     max_text_length = 280
+    fit_measure = staticmethod(weighted_length)
     counting_rule = (
         "X counts links as 23 characters, and emoji and Chinese, Japanese or "
         "Korean characters as 2."
@@ -196,12 +196,7 @@ class XAdapter(ChannelAdapter):
 
     @classmethod
     def validate(cls, post: Post) -> list[str]:
-        problems = []
-        if not always_fits(post.link, cls.max_text_length, weighted_length):
-            try:
-                cls.fit_text(post.text, post.link)
-            except ValueError:
-                problems.append("The link is too long for X's 280 characters.")
+        problems = cls.link_problems(post)
         gifs = tuple(i for i in post.images if _picture_type(i) == "image/gif")
         stills = tuple(i for i in post.images if i not in gifs)
         if gifs and len(post.images) > 1:
