@@ -9,6 +9,7 @@ commits.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from channels import registry
@@ -26,10 +27,26 @@ Operation = CrossPost.Operation
 
 @dataclass(frozen=True)
 class Skipped:
-    """An account a page was not sent to, and why (shown to the editor)."""
+    """An account a page was not sent to, and why (shown to the editor: "Not
+    sent to YouTube: Exampleshire CC, as {reason}.")."""
 
     account: ChannelAccount
     reason: str
+
+
+#: The accounts the latest publish in this context left out, as ``(page id,
+#: revision id, skipped)``: the editor's publish message names them
+#: (:func:`skipped_by`). One publish at a time, so one is kept.
+_last_skipped: ContextVar[tuple | None] = ContextVar("outbox_skipped", default=None)
+
+
+def skipped_by(page) -> list[Skipped]:
+    """The accounts queuing ``page``'s live revision left out in this context
+    (the request that published it), with why; none if it left out none."""
+    found = _last_skipped.get()
+    if found is None or found[:2] != (page.pk, page.live_revision_id):
+        return []
+    return list(found[2])
 
 
 @dataclass(frozen=True)
@@ -144,11 +161,7 @@ def _queue(page, revision, user, inputs, accounts, existing, marker):
         adapter_class = registry.get(account.platform)
         if adapter_class.requires_video and not page.social_video():
             skipped.append(
-                Skipped(
-                    account,
-                    f"{adapter_class.name} needs a video; this page has "
-                    "none, so it is not sent there.",
-                )
+                Skipped(account, "it needs a video and this page has none")
             )
             continue
         if account.platform not in drafts:
@@ -174,6 +187,8 @@ def _queue(page, revision, user, inputs, accounts, existing, marker):
         if moved is not None:
             changed.append(moved)
     lifecycle.create_all(new_rows, "queued", user=user)
+    if skipped:
+        _last_skipped.set((page.pk, revision.pk if revision else None, tuple(skipped)))
     return changed, skipped
 
 

@@ -18,7 +18,7 @@ from wagtail.models import Page
 
 from channels import registry
 
-from .. import actions
+from .. import actions, outbox
 from ..models import CrossPost
 from . import wording
 from .dashboard import can_act
@@ -72,19 +72,28 @@ def panel_context(page_id: int | None, user) -> dict:
     }
 
 
-def posting_note(page) -> str:
-    """Where a page just published is going, in a sentence ("" if nowhere)."""
+def posting_notes(page) -> tuple[str, list[str]]:
+    """What publishing the page just did with its posts: where it is going, in
+    a sentence for the publish message ("" if nowhere), and a sentence for
+    each reason a post of it failed before it was sent (an image that cannot
+    be read, a link too long for a platform), naming the accounts it failed
+    on. A failed post is never told as one on its way, and an account the
+    publish left out (YouTube for a page without a video) is named with why."""
     rows = (
         CrossPost.objects.filter(page_id=page.pk, revision_id=page.live_revision_id)
         .order_by("platform", "account__display_name")
-        .values_list("state", "account__platform", "account__display_name")
+        .values_list("state", "account__platform", "account__display_name",
+                     "last_error")
     )
-    named = [
-        (state, f"{registry.display_name(platform)}: {name}")
-        for state, platform, name in rows
-    ]
-    sending = [account for state, account in named if state != State.HELD]
-    held = [account for state, account in named if state == State.HELD]
+    sending, held, failed = [], [], {}
+    for state, platform, name, error in rows:
+        account = f"{registry.display_name(platform)}: {name}"
+        if state == State.FAILED:
+            failed.setdefault(error, []).append(account)
+        elif state == State.HELD:
+            held.append(account)
+        else:
+            sending.append(account)
     parts = []
     if sending:
         parts.append(f"Posting to {get_text_list(sending, 'and')}.")
@@ -92,14 +101,29 @@ def posting_note(page) -> str:
         parts.append(
             f"Held for a comms manager's approval: {get_text_list(held, 'and')}."
         )
-    if parts:
+    left_out: dict[str, list[str]] = {}
+    for skipped in outbox.skipped_by(page):
+        account = skipped.account
+        left_out.setdefault(skipped.reason, []).append(
+            f"{registry.display_name(account.platform)}: {account.display_name}"
+        )
+    parts += [
+        f"Not sent to {get_text_list(names, 'and')}, as {reason}."
+        for reason, names in left_out.items()
+    ]
+    if sending or held:
         parts.append("Follow it on the page's Social tab.")
-    return " ".join(parts)
+    not_posted = [
+        f"Not posted to {get_text_list(accounts, 'and')}. {error}".rstrip()
+        for error, accounts in failed.items()
+    ]
+    return " ".join(parts), not_posted
 
 
 def add_posting_note(request, page) -> None:
     """After a page is saved from its editor: if this request published it,
-    add where it is being posted to the success message Wagtail has queued.
+    add where it is being posted to the success message Wagtail has queued,
+    and an error message for each reason a post of it failed at once.
 
     A request published the page when the page is live and its newest
     revision is the live one: saving a draft, submitting or scheduling makes
@@ -111,7 +135,9 @@ def add_posting_note(request, page) -> None:
     )
     if not (live and latest == published):
         return
-    note = posting_note(page)
+    note, not_posted = posting_notes(page)
+    for message in not_posted:
+        messages.error(request, message)
     if not note:
         return
     storage = messages.get_messages(request)

@@ -59,6 +59,54 @@ def test_the_publish_message_says_where_the_page_is_being_posted(published):
     assert message.index("Posting to") < message.index('class="buttons"')
 
 
+def test_the_publish_message_never_tells_a_post_that_failed_at_once_as_posting(
+    people, accounts, image_file_gone, client
+):
+    """The page's picture cannot be read, so the posts that carry it (Facebook
+    and X) fail before they are sent: the editor is told so, and why, in an
+    error message of its own, not that they are being posted."""
+    page, _path = image_file_gone
+    client.force_login(people["moderator"])
+
+    response = client.post(edit_url(page), publish_form(page))
+
+    assert response.status_code == 302
+    success, failure = get_messages(response.wsgi_request)
+    said = unescape(str(success.message))
+    assert "Posting to YouTube: Exampleshire CC." in said
+    assert "Facebook" not in said and "X: @" not in said
+    assert failure.level_tag == "error"
+    assert str(failure.message).startswith(
+        "Not posted to Facebook: Exampleshire CC and X: @ExampleshireCC. "
+        "The image “Bin lorry” cannot be read"
+    )
+    failed = {row.platform for row in rows_for(page) if row.state == State.FAILED}
+    assert failed == {"facebook", "x"}
+
+
+def test_the_publish_message_names_an_account_left_out_and_why(
+    people, accounts, make_announcement, client
+):
+    without_video = make_announcement(live=False, with_video=False)
+    with_video = make_announcement(title="Bins: new dates", live=False)
+    client.force_login(people["moderator"])
+
+    response = client.post(edit_url(without_video), publish_form(without_video))
+    [message] = texts(response)
+    assert (
+        "Posting to Facebook: Exampleshire CC and X: @ExampleshireCC. Not sent to "
+        "YouTube: Exampleshire CC, as it needs a video and this page has none. "
+        "Follow it on the page's Social tab."
+    ) in message
+
+    # The next publish (the same thread, so the same context) left none out.
+    client.get(edit_url(without_video))  # shows (and so clears) the message
+    response = client.post(edit_url(with_video), publish_form(with_video))
+    [message] = texts(response)
+    assert "Not sent" not in message
+    assert "X: @ExampleshireCC and YouTube: Exampleshire CC." in message
+
+
 def test_saving_a_draft_of_a_published_page_says_nothing_of_posting(published, client):
     page, _response = published
     client.get(edit_url(page))  # shows (and so clears) the publish message
