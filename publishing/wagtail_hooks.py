@@ -1,6 +1,7 @@
 """Registers the social publishing admin: URLs, menu, homepage panel, audit log
 actions and the permissions groups can be given. Views live in ``views/``."""
 
+from django.contrib import messages
 from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse
 from wagtail import hooks
@@ -13,7 +14,7 @@ from .views.accounts import can_manage_channels
 from .views.alerts import can_see_alerts
 from .views.dashboard import can_act, crosspost_policy
 from .views.panels import NeedsAttentionPanel
-from .views.status import add_posting_note
+from .views.status import add_posting_note, taking_down_note
 
 PERMISSIONS = (
     "manage_channels",
@@ -111,6 +112,17 @@ def add_needs_attention_panel(request, panels):
 @hooks.register("after_create_page")
 def say_where_the_page_is_posted(request, page):
     add_posting_note(request, page)
+
+
+@hooks.register("before_delete_page")
+def say_what_deleting_does_to_the_posts(request, page):
+    """On the page asking to confirm a delete: deleting a page takes its posts
+    down first (:func:`publishing.signals.page_deleted`), so the page says
+    which, as the unpublish page does (its template)."""
+    if request.method == "GET":
+        note = taking_down_note(page, deleting=True)
+        if note:
+            messages.warning(request, note)
 
 
 @hooks.register("register_permissions")

@@ -56,3 +56,12 @@ for _name, _words in {
 @register.filter
 def next_step(row, can_retry: bool = False) -> str:
     return wording.next_step(row, can_retry=bool(can_retry))
+
+
+@register.simple_tag
+def unpublishing_note(page) -> str:
+    """:func:`publishing.views.status.taking_down_note`, for the page that
+    asks to confirm an unpublish."""
+    from publishing.views.status import taking_down_note
+
+    return taking_down_note(page)

@@ -153,6 +153,38 @@ def add_posting_note(request, page) -> None:
     )
 
 
+def taking_down_note(page, *, deleting: bool = False) -> str:
+    """What unpublishing (or, with ``deleting``, deleting) ``page`` does to its
+    posts, in a sentence for the page asking to confirm it ("" when none
+    stands or waits)."""
+    if page is None or not page.pk:
+        return ""
+    found = outbox.taking_down(page)
+
+    def accounts(rows) -> str:
+        return get_text_list(
+            [
+                f"{registry.display_name(row.platform)}: {row.account.display_name}"
+                for row in rows
+            ],
+            "and",
+        )
+
+    parts = []
+    if found.taken_down:
+        parts.append(
+            f"Its posts on {accounts(found.taken_down)} are taken down first."
+            if deleting
+            else f"Its posts on {accounts(found.taken_down)} are taken down too; "
+            "publishing the page again posts them anew."
+        )
+    if found.cancelled:
+        parts.append(
+            f"Its posts not yet sent to {accounts(found.cancelled)} are cancelled."
+        )
+    return " ".join(parts)
+
+
 class PageStatusView(View):
     """The status panel's fragment, which the panel fetches while a post of
     the page is on its way."""

@@ -250,3 +250,57 @@ def test_moderators_follow_the_dashboard_read_only(published, client, people):
     assert page.title in html and "X: Failed" in html
     assert "Retry now" not in html and "Take down" not in html
     assert can_view_posts(people["moderator"])  # Social > Posts is in their menu
+
+
+def test_the_unpublish_page_says_which_posts_come_down_and_which_are_cancelled(
+    published, client
+):
+    page, _response = published
+    CrossPost.objects.filter(page_id=page.pk, platform="facebook").update(
+        state=State.POSTED, remote_id="200000000001_1"
+    )
+    unpublish_url = reverse("wagtailadmin_pages:unpublish", args=[page.pk])
+
+    html = unescape(client.get(unpublish_url).content.decode())
+
+    assert (
+        "Its posts on Facebook: Exampleshire CC are taken down too; publishing "
+        "the page again posts them anew. Its posts not yet sent to "
+        "X: @ExampleshireCC and YouTube: Exampleshire CC are cancelled."
+    ) in html
+    # What the page said is what unpublishing does.
+    client.post(unpublish_url)
+    states = {row.platform: row.state for row in rows_for(page)}
+    assert states == {
+        "facebook": State.RETRACTING,
+        "x": State.CANCELLED,
+        "youtube": State.CANCELLED,
+    }
+    # Once every post is down, the page says nothing of posts.
+    CrossPost.objects.filter(page_id=page.pk).update(
+        state=State.RETRACTED, operation=CrossPost.Operation.RETRACT
+    )
+    type(page).objects.filter(pk=page.pk).update(live=True)
+    html = client.get(unpublish_url).content.decode()
+    assert "Are you sure you want to unpublish" in html
+    assert "data-unpublishing-note" not in html
+
+
+def test_the_delete_page_says_the_posts_come_down_first(published, client):
+    """Deleting a page takes its posts down first (``page_deleted``)."""
+    page, _response = published
+    CrossPost.objects.filter(page_id=page.pk).update(
+        state=State.POSTED, remote_id="1"
+    )
+    delete_url = reverse("wagtailadmin_pages:delete", args=[page.pk])
+    client.get(edit_url(page))  # shows (and so clears) the publish message
+
+    response = client.get(delete_url)
+
+    [warning] = get_messages(response.wsgi_request)
+    assert warning.level_tag == "warning"
+    assert str(warning.message) == (
+        "Its posts on Facebook: Exampleshire CC, X: @ExampleshireCC and YouTube: "
+        "Exampleshire CC are taken down first."
+    )
+    assert str(warning.message) in unescape(response.content.decode())
