@@ -65,3 +65,19 @@ def unpublishing_note(page) -> str:
     from publishing.views.status import taking_down_note
 
     return taking_down_note(page)
+
+
+@register.simple_tag
+def unpublishing_notes(items, deleting: bool = False) -> list[tuple]:
+    """``(page, sentence)`` for each page of a bulk unpublish (or, with
+    ``deleting``, delete) whose posts it takes down or cancels: Wagtail's
+    confirmation lists ``items``, each ``{"item": page, ...}``."""
+    from publishing.views.status import taking_down_note
+
+    found = []
+    for entry in items:
+        page = entry["item"]
+        note = taking_down_note(page, deleting=bool(deleting))
+        if note:
+            found.append((page, note))
+    return found

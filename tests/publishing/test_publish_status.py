@@ -304,3 +304,29 @@ def test_the_delete_page_says_the_posts_come_down_first(published, client):
         "Exampleshire CC are taken down first."
     )
     assert str(warning.message) in unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("action", "sentence"),
+    [
+        ("unpublish", "are taken down too; publishing the page again posts them anew."),
+        ("delete", "are taken down first."),
+    ],
+)
+def test_a_bulk_unpublish_or_delete_says_which_posts_come_down(
+    published, client, action, sentence
+):
+    page, _response = published
+    CrossPost.objects.filter(page_id=page.pk, platform="x").update(
+        state=State.POSTED, remote_id="1"
+    )
+    url = reverse("wagtail_bulk_action", args=("wagtailcore", "page", action))
+
+    html = unescape(client.get(f"{url}?id={page.pk}").content.decode())
+
+    assert "data-unpublishing-note" in html
+    assert (
+        f"{page.title}:</strong> Its posts on X: @ExampleshireCC {sentence} Its "
+        "posts not yet sent to Facebook: Exampleshire CC and YouTube: "
+        "Exampleshire CC are cancelled."
+    ) in html
