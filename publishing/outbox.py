@@ -12,8 +12,6 @@ import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from channels import registry
 
 from . import audit, content, dispatch, lifecycle
@@ -267,40 +265,6 @@ def _row_fields(page, revision, user, account, draft: _Draft) -> dict:
         # New page content replaces any text an approver edited.
         "edited_from": "",
     }
-
-
-@dataclass(frozen=True)
-class TakingDown:
-    """What unpublishing or deleting a page would do to its posts, for the
-    page of confirmation: the rows whose post is taken down (or, when an
-    attempt may have posted it, looked for and taken down), and those
-    cancelled before they are sent."""
-
-    taken_down: list[CrossPost]
-    cancelled: list[CrossPost]
-
-
-def taking_down(page) -> TakingDown:
-    """:class:`TakingDown` for ``page``, by the lifecycle's own table: each
-    row's transition on ``unpublished``, read without moving it."""
-    found = TakingDown([], [])
-    facts = {"now": timezone.now()}
-    rows = (
-        CrossPost.objects.filter(page_id=page.pk)
-        .select_related("account")
-        .defer(*(f"account__{name}" for name in TOKEN_FIELDS))
-        .order_by("platform", "account__display_name")
-    )
-    for row in rows:
-        try:
-            line = lifecycle.transition_for(row, "unpublished", facts)
-        except lifecycle.NotAllowed:
-            continue  # nothing stands or waits: retracted already
-        if line.to_operation == Operation.RETRACT:
-            found.taken_down.append(row)
-        elif line.to_state == State.CANCELLED:
-            found.cancelled.append(row)
-    return found
 
 
 def retract_page(page, user=None) -> list[CrossPost]:

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import get_text_list
@@ -18,7 +19,7 @@ from wagtail.models import Page
 
 from channels import registry
 
-from .. import actions, outbox
+from .. import actions, lifecycle, outbox
 from ..models import CrossPost
 from . import wording
 from .dashboard import can_act
@@ -103,10 +104,7 @@ def posting_notes(page) -> tuple[str, list[str]]:
         )
     left_out: dict[str, list[str]] = {}
     for skipped in outbox.skipped_by(page):
-        account = skipped.account
-        left_out.setdefault(skipped.reason, []).append(
-            f"{registry.display_name(account.platform)}: {account.display_name}"
-        )
+        left_out.setdefault(skipped.reason, []).append(str(skipped.account))
     parts += [
         f"Not sent to {get_text_list(names, 'and')}, as {reason}."
         for reason, names in left_out.items()
@@ -156,31 +154,36 @@ def add_posting_note(request, page) -> None:
 def taking_down_note(page, *, deleting: bool = False) -> str:
     """What unpublishing (or, with ``deleting``, deleting) ``page`` does to its
     posts, in a sentence for the page asking to confirm it ("" when none
-    stands or waits)."""
+    stands or waits). Each row's fate is its transition on ``unpublished`` in
+    the lifecycle's table, read without moving it: the post is taken down
+    (or, when an attempt may have posted it, looked for and taken down), or
+    it is cancelled before it is sent."""
     if page is None or not page.pk:
         return ""
-    found = outbox.taking_down(page)
-
-    def accounts(rows) -> str:
-        return get_text_list(
-            [
-                f"{registry.display_name(row.platform)}: {row.account.display_name}"
-                for row in rows
-            ],
-            "and",
-        )
-
+    taken_down, cancelled = [], []
+    facts = {"now": timezone.now()}
+    for row in rows_of(page.pk):
+        try:
+            line = lifecycle.transition_for(row, "unpublished", facts)
+        except lifecycle.NotAllowed:
+            continue  # nothing stands or waits: retracted already
+        if line.to_operation == CrossPost.Operation.RETRACT:
+            taken_down.append(str(row.account))
+        elif line.to_state == State.CANCELLED:
+            cancelled.append(str(row.account))
     parts = []
-    if found.taken_down:
+    if taken_down:
+        accounts = get_text_list(taken_down, "and")
         parts.append(
-            f"Its posts on {accounts(found.taken_down)} are taken down first."
+            f"Its posts on {accounts} are taken down first."
             if deleting
-            else f"Its posts on {accounts(found.taken_down)} are taken down too; "
+            else f"Its posts on {accounts} are taken down too; "
             "publishing the page again posts them anew."
         )
-    if found.cancelled:
+    if cancelled:
         parts.append(
-            f"Its posts not yet sent to {accounts(found.cancelled)} are cancelled."
+            f"Its posts not yet sent to {get_text_list(cancelled, 'and')} are "
+            "cancelled."
         )
     return " ".join(parts)
 
