@@ -18,14 +18,19 @@ def fit(
     """``text`` shortened so that ``length`` of it is at most ``limit``, with
     ``link`` intact.
 
-    When the text is too long it is cut at a word boundary, "…" marks the cut
-    and the link goes on its own line at the end. The link is never shortened
-    and is added if the text lacked it. Raises ``ValueError`` when the link
-    alone does not fit.
+    When the text is too long, a last line of hashtags goes first, a tag at a
+    time from the last: a post without its tags loses less than one whose
+    sentence is cut, and needs no "…" (a hashtag inside a sentence stays part
+    of it). If it is still too long it is cut at a word
+    boundary, "…" marks the cut and the link goes on its own line at the end.
+    The link is never shortened and is added if the text lacked it. Raises
+    ``ValueError`` when the link alone does not fit.
     """
     text = text.strip()
     if link and not _has_token(text, link):
         text = f"{text}\n\n{link}".strip()
+    while length(text) > limit and (fewer := _without_last_hashtag(text)):
+        text = fewer
     if length(text) <= limit:
         return text
     if length(link) > limit:
@@ -51,6 +56,19 @@ def fit(
     while cut > 0 and length(candidate(cut)) > limit:
         cut = _word_boundary(body, cut - 1)
     return candidate(cut)
+
+
+def _without_last_hashtag(text: str) -> str | None:
+    """``text`` less its last hashtag when its last line holds hashtags only
+    (as the council's templates put them), the line too once it is empty;
+    ``None`` when it ends otherwise."""
+    head, newline, last_line = text.rpartition("\n")
+    tags = last_line.split()
+    if not (newline and head.strip() and tags):
+        return None
+    if not all(len(tag) > 1 and tag.startswith("#") for tag in tags):
+        return None
+    return f"{head}\n{' '.join(tags[:-1])}" if len(tags) > 1 else head.rstrip()
 
 
 def _word_boundary(body: str, cut: int) -> int:
