@@ -11,6 +11,7 @@ write: an error in it means the post exists, which reconciliation then finds.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +41,8 @@ from .values import (
     PostResult,
     image_problems,
 )
+
+logger = logging.getLogger(__name__)
 
 SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement"]
 # Graph error codes: https://developers.facebook.com/docs/graph-api/guides/error-handling
@@ -372,6 +375,7 @@ class FacebookAdapter(ChannelAdapter):
         user.credentials = user.credentials.with_tokens(
             access_token=long_lived["access_token"]
         )
+        granted = cls._granted_scopes(config, long_lived["access_token"])
         pages = user._classified(
             lambda: list(
                 user._edge("me/accounts", {"fields": "id,name,access_token,tasks"})
@@ -383,7 +387,9 @@ class FacebookAdapter(ChannelAdapter):
                 remote_id=str(page["id"]),
                 display_name=page.get("name", ""),
                 credentials=Credentials(
-                    account_id=str(page["id"]), access_token=page["access_token"]
+                    account_id=str(page["id"]),
+                    access_token=page["access_token"],
+                    scopes=granted,
                 ),
             )
             for page in pages
@@ -396,12 +402,7 @@ class FacebookAdapter(ChannelAdapter):
 
         Raises ``AuthError`` for a personal user token or an invalid one.
         """
-        app_token = f"{config['CLIENT_ID']}|{config['CLIENT_SECRET']}"
-        app = cls(config, Credentials(account_id="app", access_token=app_token))
-        body = app._classified(
-            lambda: app._graph("GET", "debug_token", params={"input_token": token})
-        )
-        data = body.get("data", {})
+        data = cls._debug_token(config, token)
         if data.get("type") == "USER":
             raise AuthError(
                 "This is a personal user token; connect a Facebook Page instead."
@@ -411,6 +412,28 @@ class FacebookAdapter(ChannelAdapter):
                 "Facebook says this token is not valid; connect the Page again."
             )
         return data
+
+    @classmethod
+    def _debug_token(cls, config: Mapping[str, Any], token: str) -> dict[str, Any]:
+        """Graph's ``debug_token`` answer for ``token``, asked as the app."""
+        app_token = f"{config['CLIENT_ID']}|{config['CLIENT_SECRET']}"
+        app = cls(config, Credentials(account_id="app", access_token=app_token))
+        body = app._classified(
+            lambda: app._graph("GET", "debug_token", params={"input_token": token})
+        )
+        return body.get("data", {})
+
+    @classmethod
+    def _granted_scopes(cls, config: Mapping[str, Any], user_token: str) -> tuple:
+        """The permissions the person granted the app, which the Page tokens
+        derived from ``user_token`` carry: the accounts screen words them
+        ("publish to the Page"). They only describe the connection, so when
+        Facebook cannot say, the Page connects without them."""
+        try:
+            return tuple(cls._debug_token(config, user_token).get("scopes") or ())
+        except ChannelError as exc:
+            logger.warning("Facebook did not say what the app was granted: %s", exc)
+            return ()
 
 
 def _regain_at(headers: Mapping[str, str]) -> datetime | None:

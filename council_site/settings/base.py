@@ -581,13 +581,14 @@ FEED_MEDIA_PROXY = env("FEED_MEDIA_PROXY", default="")
 # real platform ever issued. "lifetime" is the access token's, in seconds from
 # when it was granted (None: it never expires).
 DEMO_SOCIAL_ACCOUNTS = [
-    # A Page token derived from a long-lived user token: no expiry, and the
-    # connect flow records neither scopes nor a refresh token for it.
+    # A Page token derived from a long-lived user token: no expiry and no
+    # refresh token; its scopes are those the person granted the app.
     {
         "platform": "facebook",
         "remote_id": "200000000001",
         "display_name": "Exampleshire County Council",
         "access_token": "EAAsandboxDemoExampleshireCouncilPageToken",
+        "scopes": ["pages_show_list", "pages_manage_posts", "pages_read_engagement"],
     },
     {
         "platform": "x",

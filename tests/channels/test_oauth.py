@@ -63,6 +63,11 @@ def test_connect_finds_the_accounts_with_usable_tokens(flow):
     account = next(a for a in accounts if a.remote_id == expected)
     assert account.platform == platform and account.display_name
     assert account.credentials.account_id == expected
+    # What the token allows is kept for the accounts screen: for a Facebook
+    # Page, the permissions the person granted the app.
+    asked = dict(parse_qsl(urlsplit(url).query))["scope"].replace(",", " ").split()
+    assert account.credentials.scopes
+    assert set(account.credentials.scopes) <= set(asked)
     if platform == "facebook":
         assert (
             FacebookAdapter.check_token(config, account.credentials.access_token)[
@@ -200,6 +205,23 @@ def test_facebook_connect_offers_pages_beyond_the_first_page_of_accounts(
         and "fb_exchange_token" in str(r["query"])
     ]
     assert exchanges == ["GET"]  # as Meta documents the exchange
+
+
+def test_facebook_connects_without_its_scopes_when_facebook_cannot_say_them(
+    sandbox, sandbox_server, caplog
+):
+    config = facebook_config(sandbox_server.url)
+    url, _verifier = FacebookAdapter.begin_connect(config, REDIRECT, STATE)
+    [page, *_others] = FacebookAdapter.complete_connect(
+        config, REDIRECT, consent(url), STATE, ""
+    )
+    token = page.credentials.access_token
+    # debug_token refuses an app token with the wrong secret (code 190).
+    refused = {**config, "CLIENT_SECRET": "not-the-app-secret"}
+
+    assert FacebookAdapter._granted_scopes(config, token) == page.credentials.scopes
+    assert FacebookAdapter._granted_scopes(refused, token) == ()
+    assert "did not say what the app was granted" in caplog.text
 
 
 @pytest.mark.parametrize(

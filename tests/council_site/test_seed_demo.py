@@ -197,7 +197,8 @@ class TestTheSeededDemo:
             "Exampleshire County Council",
         )
         assert facebook.token_expires_at is None and facebook.refresh_token == ""
-        assert facebook.scopes == [] and facebook.extra == {}
+        assert facebook.scopes == list(sandbox_seed.DEMO_FB_SCOPES)
+        assert facebook.extra == {}
         assert (x.remote_id, x.display_name) == ("3000000001", "@ExampleshireCC")
         assert x.extra == {"username": "ExampleshireCC"}
         assert x.scopes == [
@@ -357,9 +358,8 @@ def test_app_and_sandbox_publish_the_same_demo_grants():
         assert record["account_id"] == demo.remote_id
         lifetime = record["expires_at"]  # seeded at 0, so this is its lifetime
         assert lifetime == demo.lifetime
-    # Facebook's connect flow records no scopes for a Page token.
-    assert facebook.scopes == ()
-    for demo in (x, youtube):
+    # Each records what its token allows, as connecting the account would.
+    for demo in demo_accounts():
         assert list(demo.scopes) == tokens[demo.access_token]["scope"]
     world, _media = sandbox_seed.build_seed(0.0)
     accounts = world["accounts"]
