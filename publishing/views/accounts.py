@@ -11,11 +11,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn, UserColumn
+from wagtail.admin.ui.tables import (
+    ButtonsColumnMixin,
+    Column,
+    DateColumn,
+    TitleColumn,
+    UserColumn,
+)
 from wagtail.admin.views.generic import BaseListingView
+from wagtail.admin.widgets.button import Button, ButtonWithDropdown, ListingButton
 from wagtail.images.widgets import AdminImageChooser
 
 from channels import registry
@@ -39,9 +47,59 @@ class ManageChannelsMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class AccountTitleColumn(TitleColumn):
+#: Accounts whose posts wait until someone signs in again.
+NEEDS_SIGN_IN = (
+    ChannelAccount.Status.NEEDS_RECONNECT,
+    ChannelAccount.Status.DISCONNECTED,
+)
+
+
+class AccountTitleColumn(ButtonsColumnMixin, TitleColumn):
+    """The account's name, with what can be done to it in Wagtail's "More
+    options" menu beside it, so that the table fits a laptop's screen.
+    Reconnect stands beside the name as a button of its own while the
+    account's posts wait for it."""
+
     def get_link_url(self, instance, parent_context):
         return None
+
+    def get_buttons(self, instance, parent_context):
+        def url(name):
+            return reverse(f"publishing_admin:{name}", args=[instance.pk])
+
+        reconnect = Button(
+            _("Reconnect"), url("reconnect"), icon_name="key", priority=10
+        )
+        more = [
+            Button(_("Picture"), url("picture"), icon_name="image", priority=20),
+            Button(_("Use"), url("account_use"), icon_name="cog", priority=30),
+        ]
+        if instance.status != ChannelAccount.Status.DISCONNECTED:
+            more.append(
+                Button(_("Disconnect"), url("disconnect"), icon_name="bin", priority=40)
+            )
+        buttons = []
+        if instance.status in NEEDS_SIGN_IN:
+            buttons.append(
+                ListingButton(
+                    reconnect.label,
+                    reconnect.url,
+                    icon_name="key",
+                    priority=10,
+                    attrs={"aria-label": _("Reconnect %s") % instance},
+                )
+            )
+        else:
+            more.insert(0, reconnect)
+        buttons.append(
+            ButtonWithDropdown(
+                buttons=more,
+                icon_name="dots-horizontal",
+                priority=50,
+                attrs={"aria-label": _("More options for %s") % instance},
+            )
+        )
+        return buttons
 
 
 class AccountListView(ManageChannelsMixin, BaseListingView):
@@ -79,11 +137,6 @@ class AccountListView(ManageChannelsMixin, BaseListingView):
                 accessor=lambda a: scopes_in_plain_words(a.platform, a.scopes),
             ),
             UserColumn("connected_by", label=_("Connected by")),
-            TemplateColumn(
-                "actions",
-                label=_("Actions"),
-                template_name="publishing/admin/cells/account_actions.html",
-            ),
         ]
 
     def get_base_queryset(self):

@@ -73,7 +73,10 @@ def computed(locator, prop: str) -> str:
 
 # The platforms' own widths for a post at desktop size.
 CARD_WIDTHS = {
-    "facebook": "500px", "x": "598px", "youtube": "854px", "bluesky": "600px",
+    "facebook": "500px",
+    "x": "598px",
+    "youtube": "854px",
+    "bluesky": "600px",
     "mastodon": "578px",
 }
 # Avatars are round, except Mastodon's rounded squares.
@@ -157,10 +160,58 @@ def test_account_names_are_never_broken_mid_word(open_as, people, db):
     assert names.count() == 3
     tab.screenshot(path=str(ARTIFACTS / "accounts.png"), full_page=True)
     for index in range(3):
-        cell = names.nth(index)
-        words = len(cell.inner_text().split())
-        assert cell.evaluate(LINES) <= words, cell.inner_text()
+        name = names.nth(index).locator(".title-wrapper")
+        words = len(name.inner_text().split())
+        assert name.evaluate(LINES) <= words, name.inner_text()
     assert "googleapis" not in tab.locator("#listing-results").inner_text()
+
+
+def test_every_account_and_what_it_allows_fit_a_laptop_screen(open_as, people, db):
+    from playwright.sync_api import expect
+
+    from sandbox.seed import DEMO_FB_SCOPES, DEMO_X_SCOPES, DEMO_YT_SCOPES
+
+    for platform, name, scopes, status in [
+        ("bluesky", "@exampleshire.bsky.social", ["com.atproto.appPass"], "connected"),
+        ("facebook", "Exampleshire County Council", DEMO_FB_SCOPES, "connected"),
+        ("mastodon", "@exampleshire", ["read", "write"], "connected"),
+        ("x", "@ExampleshireCC", DEMO_X_SCOPES, "needs_reconnect"),
+        ("youtube", "Exampleshire County Council", DEMO_YT_SCOPES, "connected"),
+    ]:
+        ChannelAccount.objects.create(
+            platform=platform,
+            display_name=name,
+            remote_id=name,
+            scopes=scopes,
+            status=status,
+            connected_by=people["comms"],
+        )
+
+    tab = open_as(people["comms"], "/admin/social/accounts/")
+
+    results = tab.locator("#listing-results")
+    tab.screenshot(path=str(ARTIFACTS / "accounts-five.png"), full_page=True)
+    # Every column is in view at 1280 px: nothing to scroll sideways to.
+    assert results.evaluate("box => box.scrollWidth <= box.clientWidth")
+    # The connect buttons wrap into even rows, each at the left edge.
+    lefts = tab.locator(".social-connect .button").evaluate_all(
+        "buttons => buttons.map(b => Math.round(b.getBoundingClientRect().left))"
+    )
+    assert min(lefts) == tab.locator(".social-connect").evaluate(
+        "row => Math.round(row.getBoundingClientRect().left)"
+    )
+    # What each account can be asked to do is in its menu; an account whose
+    # posts wait for a sign-in has Reconnect beside its name.
+    tab.get_by_role("button", name="More options for Mastodon: @exampleshire").click()
+    menu = tab.locator(".w-dropdown__content:visible").get_by_role("link")
+    expect(menu).to_have_text(["Reconnect", "Picture", "Use", "Disconnect"])
+    tab.keyboard.press("Escape")
+    x_row = tab.locator("tr", has_text="@ExampleshireCC")
+    assert x_row.get_by_role("link", name="Reconnect X: @ExampleshireCC").is_visible()
+    tab.get_by_role("button", name="More options for X: @ExampleshireCC").click()
+    expect(menu).to_have_text(["Picture", "Use", "Disconnect"])
+    assert "publish to the Page" in results.inner_text()
+    assert not tab.console_errors
 
 
 def test_bluesky_connects_on_an_admin_form_that_never_shows_the_password(
