@@ -33,8 +33,9 @@ def browser(monkeypatch):
 
 
 @pytest.fixture
-def public_site(site, accounts, filled_feeds, make_announcement, make_policy,
-                monkeypatch):
+def public_site(
+    site, accounts, filled_feeds, make_announcement, make_policy, monkeypatch
+):
     """A home page with three feeds, a policy and an announcement with a video.
 
     The links are recorded here, not delivered: the session's Celery worker may
@@ -74,11 +75,22 @@ def _web(platform: str) -> str:
 
 
 def open_page(browser, live_server, path: str, width: int):
-    """A fresh page at ``path``; returns it with every URL it requested."""
+    """A fresh page at ``path``; returns it with every URL it requested. The
+    page's ``broken`` lists what it loaded (not itself) that did not answer
+    200, the icon a browser asks for on its own included."""
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     requested: list[str] = []
+    page.broken = []
     page.on("request", lambda request: requested.append(request.url))
+    page.on(
+        "response",
+        lambda response: (
+            page.broken.append(response.url)
+            if response.status >= 400 and response.request.resource_type != "document"
+            else None
+        ),
+    )
     page.goto(live_server.url + path, wait_until="networkidle")
     return page, requested
 
@@ -123,6 +135,11 @@ def test_pages_have_no_accessibility_violations_and_stay_on_our_origin(
             page, requested = open_page(browser, live_server, public_site[name], width)
             foreign = [url for url in requested if urlsplit(url).netloc != origin]
             assert foreign == [], (name, foreign)
+            assert page.broken == [], (name, page.broken)
+            # The site's own icon, rather than the /favicon.ico a browser
+            # would otherwise ask for and not find.
+            icon = page.locator("link[rel=icon]").get_attribute("href")
+            assert page.request.get(live_server.url + icon).ok, (name, icon)
             assert unlabelled_controls(page) == [], (name, label)
             violations = axe_violations(page)
             page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)

@@ -55,9 +55,7 @@ def watched(tab):
     tab.console_errors, tab.requested = [], []
 
     def on_console(message):
-        # The browser asks for /favicon.ico on its own; the site has none.
-        favicon = message.location.get("url", "").endswith("/favicon.ico")
-        if message.type == "error" and not favicon:
+        if message.type == "error":
             tab.console_errors.append(message.text)
 
     tab.on("console", on_console)
