@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from wagtail.admin.utils import get_user_display_name
 
 from channels import registry
 from channels.base import ChannelAdapter
@@ -21,6 +22,8 @@ from .models import ChannelAccount, CrossPost, InstanceApp
 
 logger = logging.getLogger(__name__)
 State = CrossPost.State
+Operation = CrossPost.Operation
+Usage = ChannelAccount.Usage
 #: What the council's app is called where a server registers it (a Mastodon
 #: instance shows it under each post).
 APP_NAME = "Council Publishing"
@@ -277,6 +280,45 @@ def resume(account: ChannelAccount) -> int:
     """After reconnection: send what was waiting for this account."""
     rows = CrossPost.objects.filter(account=account, state=State.NEEDS_RECONNECT)
     return len(lifecycle.advance_all(rows, "reconnected"))
+
+
+def posts_a_use_stops(account: ChannelAccount, usage: str):
+    """The account's posts that are not on the platform yet and that ``usage``
+    no longer sends: every one for a retired account, those of ordinary pages
+    for an account kept for urgent notices, none for one used for every page.
+    Held, waiting, retrying, parked and failed posts count; an update or a
+    take-down of a post that stands goes on, as it changes what is there."""
+    if usage == Usage.EVERY_PAGE:
+        return account.crossposts.none()
+    rows = account.crossposts.filter(
+        operation__in=[Operation.PUBLISH, Operation.RECONCILE],
+        state__in=[
+            State.HELD,
+            State.PENDING,
+            State.RETRYING,
+            State.FAILED,
+            State.NEEDS_RECONNECT,
+        ],
+    )
+    if usage == Usage.URGENT_ONLY:
+        rows = rows.filter(urgent=False)
+    return rows
+
+
+def change_use(account: ChannelAccount, usage: str, user) -> int:
+    """Give the account its new use, and cancel the posts it no longer sends
+    (:func:`posts_a_use_stops`), each saying why on the dashboard and the
+    page's Social tab. Returns how many were cancelled."""
+    who = get_user_display_name(user)
+    reason = {
+        Usage.RETIRED: f"{account} was retired by {who}",
+        Usage.URGENT_ONLY: f"{account} is kept for urgent notices only, by {who}",
+    }.get(usage, "")
+    with transaction.atomic():
+        account.usage = usage
+        account.save(update_fields=["usage"])
+        rows = posts_a_use_stops(account, usage).select_for_update()
+        return len(lifecycle.advance_all(rows, "cancelled", user=user, reason=reason))
 
 
 def disconnect(account: ChannelAccount, user) -> int:

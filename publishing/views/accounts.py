@@ -224,8 +224,33 @@ class AccountUseView(AccountFieldView):
     template_name = "publishing/admin/account_use.html"
     title = "Use of {account}"
 
-    def saved(self, account) -> str:
-        return f"{account} is now used for: {account.get_usage_display()}."
+    def render(self, form, account):
+        response = super().render(form, account)
+        # What each use would cancel, said before it is chosen.
+        response.context_data["stopping"] = {
+            usage: accounts.posts_a_use_stops(account, usage).count()
+            for usage in (
+                ChannelAccount.Usage.URGENT_ONLY,
+                ChannelAccount.Usage.RETIRED,
+            )
+        }
+        return response
+
+    def post(self, request, pk: int):
+        account = get_object_or_404(ChannelAccount, pk=pk)
+        form = self.form_class(request.POST, instance=account)
+        if not form.is_valid():
+            return self.render(form, account)
+        usage = form.cleaned_data["usage"]
+        cancelled = accounts.change_use(account, usage, request.user)
+        text = f"{account} is now used for: {account.get_usage_display()}."
+        if cancelled:
+            text += (
+                f" {cancelled} post(s) not yet sent to it are cancelled; Social > "
+                "Posts lists them."
+            )
+        messages.success(request, text)
+        return redirect("publishing_admin:accounts")
 
 
 class DisconnectView(ManageChannelsMixin, View):

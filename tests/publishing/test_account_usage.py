@@ -72,7 +72,7 @@ def test_a_retired_account_gets_nothing_new_and_its_feed_leaves_the_site(
 def test_a_comms_manager_sets_what_an_account_is_for(accounts, people, client):
     client.force_login(people["comms"])
     url = reverse("publishing_admin:account_use", args=[accounts["x"].pk])
-    assert "urgent notice does" in client.get(url).content.decode()
+    assert "every urgent announcement does" in client.get(url).content.decode()
 
     response = client.post(url, {"usage": "urgent_only"})
 
@@ -81,3 +81,70 @@ def test_a_comms_manager_sets_what_an_account_is_for(accounts, people, client):
     assert accounts["x"].usage == Usage.URGENT_ONLY
     listing = client.get(reverse("publishing_admin:accounts")).content.decode()
     assert "Urgent notices only" in listing
+
+
+def _x_row(page):
+    return CrossPost.objects.get(page_id=page.pk, platform="x")
+
+
+def test_retiring_an_account_cancels_what_it_has_not_sent_and_says_so(
+    accounts, people, client, make_announcement
+):
+    ordinary, urgent, sent = (
+        make_announcement(title, live=False, urgent=title == "Flood warning")
+        for title in ("Bins collected late", "Flood warning", "Library open")
+    )
+    for page in (ordinary, urgent, sent):
+        publish(page)
+    CrossPost.objects.filter(pk=_x_row(sent).pk).update(
+        state=CrossPost.State.POSTED, remote_id="1800000000000000001"
+    )
+    client.force_login(people["comms"])
+    url = reverse("publishing_admin:account_use", args=[accounts["x"].pk])
+
+    form = client.get(url).content.decode()
+    response = client.post(url, {"usage": "retired"}, follow=True)
+
+    # Said before it is chosen, and once it is done.
+    assert "2 posts are not sent to this account yet. Retiring it cancels them;" in form
+    assert "keeping it for urgent notices cancels the 1 of an ordinary page." in form
+    said = [str(message) for message in response.context["messages"]]
+    assert said == [
+        "X: @ExampleshireCC is now used for: Retired: nothing new is posted. "
+        "2 post(s) not yet sent to it are cancelled; Social > Posts lists them."
+    ]
+    for page in (ordinary, urgent):
+        row = _x_row(page)
+        assert row.state == CrossPost.State.CANCELLED
+        assert row.review_reason == "X: @ExampleshireCC was retired by Comms Person"
+    # A post that stands stays: its history is kept.
+    assert _x_row(sent).state == CrossPost.State.POSTED
+    # The other accounts' posts of the same pages go on.
+    assert not CrossPost.objects.exclude(platform="x").filter(
+        state=CrossPost.State.CANCELLED
+    ).exists()
+
+
+def test_keeping_it_for_urgent_notices_cancels_only_ordinary_pages_posts(
+    accounts, people, client, make_announcement
+):
+    ordinary, urgent = (
+        make_announcement(title, live=False, urgent=title == "Flood warning")
+        for title in ("Bins collected late", "Flood warning")
+    )
+    for page in (ordinary, urgent):
+        publish(page)
+    client.force_login(people["comms"])
+    url = reverse("publishing_admin:account_use", args=[accounts["x"].pk])
+
+    client.post(url, {"usage": "urgent_only"})
+
+    assert _x_row(ordinary).state == CrossPost.State.CANCELLED
+    assert _x_row(urgent).state == CrossPost.State.PENDING
+    # Back to every page: the form has nothing left to warn of, and a publish
+    # of the ordinary page sends its post again.
+    client.post(url, {"usage": "every_page"})
+    assert "Retiring it cancels" in client.get(url).content.decode()
+    ordinary.title += " (changed)"
+    publish(ordinary)
+    assert _x_row(ordinary).state == CrossPost.State.PENDING
