@@ -15,7 +15,7 @@ from django.utils.functional import SimpleLazyObject
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from .page_mixins import SOCIAL_TEXT_MAX_LENGTHS
-from .settings_form import without_other_platforms
+from .settings_form import label_accounts, without_other_platforms
 
 
 class AccountCheckboxes(forms.CheckboxSelectMultiple):
@@ -53,6 +53,7 @@ class SocialPageForm(WagtailAdminPageForm):
         without_other_platforms(
             self, {p: f"social_text_{p}" for p in SOCIAL_TEXT_MAX_LENGTHS}
         )
+        label_accounts(self, "social_accounts")
         field = self.fields.get("social_accounts")
         if field is None or not isinstance(field.widget, AccountCheckboxes):
             return

@@ -1,5 +1,6 @@
-"""The social settings' form, and the rule both it and the page form follow:
-only the enabled platforms' fields are shown.
+"""The social settings' form, and the rules both it and the page form follow:
+only the enabled platforms' fields are shown, and an account's checkbox says
+when it is kept for urgent notices or retired.
 
 It sits below the models (:class:`~publishing.models.SocialSettings` names it
 as its form), so it imports nothing of the app but the platform registry.
@@ -24,6 +25,22 @@ def without_other_platforms(form, field_names: Mapping[str, str]) -> None:
             form.fields.pop(name, None)
 
 
+def account_choice_label(account) -> str:
+    """An account as a checkbox names it: with its use, unless it is used for
+    every page chosen for it ("X: @ExampleshireCC (urgent notices only)")."""
+    if account.usage == type(account).Usage.EVERY_PAGE:
+        return str(account)
+    usage = account.get_usage_display()
+    return f"{account} ({usage[:1].lower()}{usage[1:]})"
+
+
+def label_accounts(form, name: str) -> None:
+    """Name ``form``'s account choices with :func:`account_choice_label`."""
+    field = form.fields.get(name)
+    if field is not None:
+        field.label_from_instance = account_choice_label
+
+
 class SocialSettingsForm(WagtailAdminModelForm):
     """The social settings' form, with the message templates of the enabled
     platforms only."""
@@ -31,3 +48,4 @@ class SocialSettingsForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         without_other_platforms(self, self._meta.model.TEMPLATE_FIELDS)
+        label_accounts(self, "default_accounts")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from wagtail.models import Site
 
 from council_site.core.templatetags.public_site import social_feeds
 from publishing import outbox
@@ -28,9 +29,9 @@ def test_an_ordinary_page_never_goes_to_an_account_kept_for_urgent_notices(
 
     publish(page)
 
-    platforms = set(CrossPost.objects.filter(page_id=page.pk).values_list(
-        "platform", flat=True
-    ))
+    platforms = set(
+        CrossPost.objects.filter(page_id=page.pk).values_list("platform", flat=True)
+    )
     assert platforms == {"facebook", "youtube"}
     reasons = {item.account.platform: item.why for item in outbox.reach(page)}
     assert reasons["x"] == "kept for urgent notices only"
@@ -120,9 +121,11 @@ def test_retiring_an_account_cancels_what_it_has_not_sent_and_says_so(
     # A post that stands stays: its history is kept.
     assert _x_row(sent).state == CrossPost.State.POSTED
     # The other accounts' posts of the same pages go on.
-    assert not CrossPost.objects.exclude(platform="x").filter(
-        state=CrossPost.State.CANCELLED
-    ).exists()
+    assert (
+        not CrossPost.objects.exclude(platform="x")
+        .filter(state=CrossPost.State.CANCELLED)
+        .exists()
+    )
 
 
 def test_keeping_it_for_urgent_notices_cancels_only_ordinary_pages_posts(
@@ -148,3 +151,27 @@ def test_keeping_it_for_urgent_notices_cancels_only_ordinary_pages_posts(
     ordinary.title += " (changed)"
     publish(ordinary)
     assert _x_row(ordinary).state == CrossPost.State.PENDING
+
+
+def test_the_account_checkboxes_say_which_are_kept_for_urgent_notices_or_retired(
+    accounts, admin_client, make_announcement
+):
+    _use(accounts["x"], Usage.URGENT_ONLY)
+    _use(accounts["youtube"], Usage.RETIRED)
+    page = make_announcement(live=False)
+    client = admin_client
+
+    editor = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    default_site = Site.objects.get(is_default_site=True)
+    defaults = client.get(
+        reverse(
+            "wagtailsettings:edit",
+            args=["publishing", "socialsettings", default_site.pk],
+        )
+    )
+
+    for response in (editor, defaults):
+        html = response.content.decode()
+        assert "X: @ExampleshireCC (urgent notices only)" in html
+        assert "(retired: nothing new is posted)" in html
+        assert "Facebook: Exampleshire County Council (" not in html
