@@ -223,6 +223,11 @@ def test_urgent_notice_is_a_banner_at_the_top_of_other_pages(
             assert first, (name, label)  # the first thing in the main content
             link = shown.get_by_role("link")
             assert link.get_attribute("href") == public_site["announcement"]
+            # Each notice is a heading under the banner's title, not a bold
+            # paragraph: Wagtail's accessibility checker, in the editor's
+            # preview, flagged those as paragraphs misused as headings.
+            notice = shown.get_by_role("heading", level=3).get_by_role("link")
+            assert notice.get_attribute("href") == public_site["announcement"]
             page.screenshot(
                 path=str(ARTIFACTS / f"urgent-banner-{name}-{label}.png"),
                 full_page=True,
