@@ -441,6 +441,10 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 500 * 1024 * 1024  # videos are documents
 WAGTAIL_ENABLE_UPDATE_CHECK = env.bool("WAGTAIL_ENABLE_UPDATE_CHECK", default=False)
 WAGTAIL_I18N_ENABLED = False
+# Page addresses in plain letters: a Welsh title ("Gŵyl Dewi") makes "gwyl-dewi",
+# not "g%C5%B5yl-dewi" in every shared and posted link (Bluesky counts a link in
+# full, and shows it as it is written).
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 # No Gravatar: the admin loads nothing from another host, so a user without an
 # uploaded avatar gets Wagtail's default picture.
 # https://docs.wagtail.org/en/stable/reference/settings.html#wagtail-gravatar-provider-url

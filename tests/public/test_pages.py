@@ -563,3 +563,25 @@ def test_server_error_page_renders_without_the_database(rf):
     html = response.content.decode()
     assert "Sorry, there is a problem with the service" in html
     assert "Exampleshire County Council" in html
+
+
+def test_a_welsh_title_makes_an_address_in_plain_letters(admin_client, site):
+    from publishing import content
+
+    page = AnnouncementPage(
+        title="Gŵyl Dewi: swyddfeydd ar gau’n gynnar", summary="Offices close early."
+    )
+    site["news"].add_child(instance=page)  # Wagtail makes the slug from the title
+    form = admin_client.get(
+        f"/admin/pages/add/news/announcementpage/{site['news'].pk}/"
+    )
+
+    assert page.slug == "gwyl-dewi-swyddfeydd-ar-gaun-gynnar"
+    assert content.canonical_url(page).endswith(
+        "/news/gwyl-dewi-swyddfeydd-ar-gaun-gynnar/"
+    )
+    # The editor's slug field makes plain letters too as the title is typed
+    # (Wagtail leaves its allow-unicode attribute out when it is off).
+    html = form.content.decode()
+    assert 'data-controller="w-slug"' in html
+    assert "data-w-slug-allow-unicode-value" not in html
