@@ -224,6 +224,24 @@ def test_bluesky_connects_on_an_admin_form_that_never_shows_the_password(
 # Editing ----------------------------------------------------------------------------
 
 
+def test_a_welsh_title_makes_a_slug_in_plain_letters_as_it_is_typed(
+    open_as, people, site
+):
+    from playwright.sync_api import expect
+
+    editor = open_as(
+        people["editor"], f"/admin/pages/add/news/announcementpage/{site['news'].pk}/"
+    )
+    title = editor.locator("#id_title")
+    title.fill("Gŵyl Dewi: Ŷ tŷ ar agor, café a’r ŵyl")
+    title.blur()
+
+    # Wagtail's own transliteration dropped ŵ and ŷ ("gyl-dewi").
+    expect(editor.locator("#id_slug")).to_have_value(
+        "gwyl-dewi-y-ty-ar-agor-cafe-ar-wyl"
+    )
+
+
 def test_editor_sees_usual_accounts_ticked_chooses_a_video_and_counts_characters(
     open_as, people, accounts, make_announcement
 ):
