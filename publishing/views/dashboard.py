@@ -47,6 +47,7 @@ LISTING_FIELDS = (
     "metrics_updated_at",
     "next_attempt_at",
     "review_reason",
+    "guard_findings",
     "created_at",
     "posted_at",
     "processing_since",

@@ -443,6 +443,32 @@ def test_retry_now_queues_a_failed_row(client, people, account):
     assert any("will be sent again" in text for text in texts(response))
 
 
+def test_a_held_post_says_on_the_dashboard_why_it_was_held(client, people, account):
+    why = (
+        "This looks like a UK phone number: 01632 960 000. Personal data must not "
+        "be posted."
+    )
+    make_row(
+        account,
+        State.HELD,
+        guard_findings=[{"rule": "uk_phone", "message": why, "match": "01632 960 000"}],
+    )
+    # A post approved after it was held keeps its findings, but is not held.
+    make_row(
+        account,
+        State.POSTED,
+        title="Library hours",
+        guard_findings=[{"rule": "uk_phone", "message": "Approved number"}],
+    )
+    client.force_login(people["comms"])
+
+    html = client.get(DASHBOARD).content.decode()
+
+    # Beside the actions, so a comms manager can triage from the list.
+    assert why in html
+    assert "Approved number" not in html
+
+
 def test_approving_needs_a_reason(client, people, account):
     row = make_row(account, State.HELD)
     client.force_login(people["comms"])
