@@ -21,10 +21,10 @@ def fit(
     When the text is too long, a last line of hashtags goes first, a tag at a
     time from the last: a post without its tags loses less than one whose
     sentence is cut, and needs no "…" (a hashtag inside a sentence stays part
-    of it). If it is still too long it is cut at a word
-    boundary, "…" marks the cut and the link goes on its own line at the end.
-    The link is never shortened and is added if the text lacked it. Raises
-    ``ValueError`` when the link alone does not fit.
+    of it). If it is still too long it is cut at a word boundary, "…" marks the
+    cut and the link goes on its own line at the end. The link is never
+    shortened and is added if the text lacked it. Raises ``ValueError`` when
+    the link alone does not fit.
     """
     text = text.strip()
     if link and not _has_token(text, link):

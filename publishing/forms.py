@@ -13,7 +13,6 @@ from collections.abc import Collection
 from django import forms
 from django.utils.functional import SimpleLazyObject
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.widgets import SlugInput
 
 from .page_mixins import SOCIAL_TEXT_MAX_LENGTHS
 from .settings_form import label_accounts, without_other_platforms
@@ -45,17 +44,6 @@ class AccountCheckboxes(forms.CheckboxSelectMultiple):
         return option
 
 
-#: Welsh letters the slug field's own transliteration drops ("Gŵyl" made
-#: "gyl"): each becomes its plain letter before the title is made a slug, as
-#: Django's slugify does on the server.
-WELSH_LETTERS = [
-    ("[ŵẃẁẅ]", "w"),
-    ("[ŴẂẀẄ]", "W"),
-    ("[ŷýỳÿ]", "y"),
-    ("[ŶÝỲŸ]", "Y"),
-]
-
-
 class SocialPageForm(WagtailAdminPageForm):
     """The page form, with the text of each enabled platform, and the account
     checkboxes set from the chosen mode."""
@@ -65,10 +53,6 @@ class SocialPageForm(WagtailAdminPageForm):
         without_other_platforms(
             self, {p: f"social_text_{p}" for p in SOCIAL_TEXT_MAX_LENGTHS}
         )
-        if "slug" in self.fields:
-            self.fields["slug"].widget = SlugInput(
-                attrs=self.fields["slug"].widget.attrs, formatters=WELSH_LETTERS
-            )
         label_accounts(self, "social_accounts")
         field = self.fields.get("social_accounts")
         if field is None or not isinstance(field.widget, AccountCheckboxes):

@@ -11,6 +11,9 @@ class CoreConfig(AppConfig):
         from wagtail.signals import page_published, page_unpublished
 
         from .cache import content_changed, forget_fragments
+        from .slugs import register_slug_input
+
+        register_slug_input()
 
         # Anything a visitor can see changes: rebuild the cached fragments.
         page_published.connect(forget_fragments, dispatch_uid="fragments-publish")

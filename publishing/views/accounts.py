@@ -67,9 +67,6 @@ class AccountTitleColumn(ButtonsColumnMixin, TitleColumn):
         def url(name):
             return reverse(f"publishing_admin:{name}", args=[instance.pk])
 
-        reconnect = Button(
-            _("Reconnect"), url("reconnect"), icon_name="key", priority=10
-        )
         more = [
             Button(_("Picture"), url("picture"), icon_name="image", priority=20),
             Button(_("Use"), url("account_use"), icon_name="cog", priority=30),
@@ -79,18 +76,18 @@ class AccountTitleColumn(ButtonsColumnMixin, TitleColumn):
                 Button(_("Disconnect"), url("disconnect"), icon_name="bin", priority=40)
             )
         buttons = []
+        reconnect = (_("Reconnect"), url("reconnect"))
         if instance.status in NEEDS_SIGN_IN:
             buttons.append(
                 ListingButton(
-                    reconnect.label,
-                    reconnect.url,
+                    *reconnect,
                     icon_name="key",
                     priority=10,
                     attrs={"aria-label": _("Reconnect %s") % instance},
                 )
             )
         else:
-            more.insert(0, reconnect)
+            more.append(Button(*reconnect, icon_name="key", priority=10))
         buttons.append(
             ButtonWithDropdown(
                 buttons=more,
@@ -165,6 +162,15 @@ class AccountFieldView(ManageChannelsMixin, View):
         """The message once the form is saved."""
         raise NotImplementedError
 
+    def save(self, form, account) -> str:
+        """Save the valid ``form``'s field; the message to show."""
+        form.save(commit=False).save(update_fields=form._meta.fields)
+        return self.saved(account)
+
+    def extra_context(self, account) -> dict:
+        """More for the template than the form and the account."""
+        return {}
+
     def render(self, form, account):
         return TemplateResponse(
             self.request,
@@ -173,6 +179,7 @@ class AccountFieldView(ManageChannelsMixin, View):
                 "form": form,
                 "account": account,
                 "page_title": self.title.format(account=account),
+                **self.extra_context(account),
             },
         )
 
@@ -185,8 +192,7 @@ class AccountFieldView(ManageChannelsMixin, View):
         form = self.form_class(request.POST, instance=account)
         if not form.is_valid():
             return self.render(form, account)
-        form.save(commit=False).save(update_fields=form._meta.fields)
-        messages.success(request, self.saved(account))
+        messages.success(request, self.save(form, account))
         return redirect("publishing_admin:accounts")
 
 
@@ -224,33 +230,30 @@ class AccountUseView(AccountFieldView):
     template_name = "publishing/admin/account_use.html"
     title = "Use of {account}"
 
-    def render(self, form, account):
-        response = super().render(form, account)
+    def extra_context(self, account) -> dict:
         # What each use would cancel, said before it is chosen.
-        response.context_data["stopping"] = {
-            usage: accounts.posts_a_use_stops(account, usage).count()
-            for usage in (
-                ChannelAccount.Usage.URGENT_ONLY,
-                ChannelAccount.Usage.RETIRED,
-            )
+        return {
+            "stopping": {
+                usage: accounts.posts_a_use_stops(account, usage).count()
+                for usage in (
+                    ChannelAccount.Usage.URGENT_ONLY,
+                    ChannelAccount.Usage.RETIRED,
+                )
+            }
         }
-        return response
 
-    def post(self, request, pk: int):
-        account = get_object_or_404(ChannelAccount, pk=pk)
-        form = self.form_class(request.POST, instance=account)
-        if not form.is_valid():
-            return self.render(form, account)
-        usage = form.cleaned_data["usage"]
-        cancelled = accounts.change_use(account, usage, request.user)
+    def save(self, form, account) -> str:
+        """The new use, with the posts it cancels (:func:`accounts.change_use`)."""
+        cancelled = accounts.change_use(
+            account, form.cleaned_data["usage"], self.request.user
+        )
         text = f"{account} is now used for: {account.get_usage_display()}."
         if cancelled:
             text += (
                 f" {cancelled} post(s) not yet sent to it are cancelled; Social > "
                 "Posts lists them."
             )
-        messages.success(request, text)
-        return redirect("publishing_admin:accounts")
+        return text
 
 
 class DisconnectView(ManageChannelsMixin, View):
