@@ -157,8 +157,8 @@ def image_problems(
     problems: list[str] = []
     if len(images) > max_count:
         problems.append(
-            f"{platform} takes at most {max_count} image(s); "
-            f"this page has {len(images)}."
+            f"{platform} takes at most {max_count} "
+            f"{'image' if max_count == 1 else 'images'}; this page has {len(images)}."
         )
     allowed = ", ".join(sorted(t.split("/")[1].upper() for t in types))
     for image in images:

@@ -83,7 +83,7 @@ def reach(page: SocialPostingMixin, default_accounts=None) -> list[Reach]:
         if account.status == ChannelAccount.Status.DISCONNECTED:
             continue
         if account.usage == Usage.RETIRED:
-            found.append(Reach(account, False, "retired: nothing new goes there"))
+            found.append(Reach(account, False, "the account is retired"))
         elif account.usage == Usage.URGENT_ONLY and not urgent:
             found.append(Reach(account, False, "kept for urgent notices only"))
         else:

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views import View
 from wagtail.admin.ui.tables import (
     ButtonsColumnMixin,
@@ -31,7 +32,7 @@ from channels import registry
 from .. import accounts
 from ..models import ChannelAccount
 from .columns import TemplateColumn
-from .wording import scopes_in_plain_words
+from .wording import number_of, scopes_in_plain_words
 
 logger = logging.getLogger(__name__)
 
@@ -222,6 +223,20 @@ class AccountUseForm(forms.ModelForm):
         widgets = {"usage": forms.RadioSelect}
 
 
+#: What saving each use says, in a sentence of its own.
+USE_SAVED = {
+    ChannelAccount.Usage.EVERY_PAGE: "{account} now takes every page chosen for it.",
+    ChannelAccount.Usage.URGENT_ONLY: (
+        "{account} is now kept for urgent notices: ordinary pages no longer go "
+        "there, and every urgent announcement does."
+    ),
+    ChannelAccount.Usage.RETIRED: (
+        "{account} is retired: nothing new goes there and its feed has left the "
+        "public site. Its posts stay on the record."
+    ),
+}
+
+
 class AccountUseView(AccountFieldView):
     """What the account is for: every page chosen for it, urgent notices only
     (a council that keeps X for warn-and-inform messages), or retired."""
@@ -247,11 +262,12 @@ class AccountUseView(AccountFieldView):
         cancelled = accounts.change_use(
             account, form.cleaned_data["usage"], self.request.user
         )
-        text = f"{account} is now used for: {account.get_usage_display()}."
+        text = USE_SAVED[account.usage].format(account=account)
         if cancelled:
             text += (
-                f" {cancelled} post(s) not yet sent to it are cancelled; Social > "
-                "Posts lists them."
+                f" {number_of(cancelled, 'post')} not yet sent to it "
+                f"{ngettext('was', 'were', cancelled)} cancelled; Social > Posts "
+                "lists them."
             )
         return text
 
@@ -277,8 +293,8 @@ class DisconnectView(ManageChannelsMixin, View):
         text = f"{account} is disconnected and its tokens are deleted."
         if parked:
             text += (
-                f" {parked} waiting post(s) will be sent if you reconnect it, or "
-                "can be cancelled on the dashboard."
+                f" {number_of(parked, 'waiting post')} will be sent if you "
+                "reconnect it, or can be cancelled on the dashboard."
             )
         messages.success(request, text)
         return redirect("publishing_admin:accounts")

@@ -47,6 +47,7 @@ from ..fetching import FetchRefused, check_public_host
 from ..links import is_sandbox
 from ..models import ChannelAccount
 from .accounts import can_manage_channels
+from .wording import number_of
 
 FLOW_KEY = "publishing.connect"  # the OAuth flow under way: state and verifier
 CHOICE_KEY = "publishing.connect_choice"  # accounts found, awaiting the user's pick
@@ -159,7 +160,7 @@ def save_and_report(request, found) -> None:
         account, resumed = accounts.save_connected(item, request.user)
         text = f"{account} is connected."
         if resumed:
-            text += f" {resumed} waiting post(s) will now be sent."
+            text += f" {number_of(resumed, 'waiting post')} will now be sent."
         messages.success(request, text)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.translation import ngettext
 
 from ..models import CrossPost
 from ..processing import thing
@@ -28,6 +29,11 @@ ERROR_KINDS = {
     "auth": "The account needs reconnecting",
     "rejected": "The platform refused the post",
 }
+
+
+def number_of(count: int, singular: str, plural: str = "") -> str:
+    """``count`` with its noun in the number it takes: "1 post", "2 posts"."""
+    return f"{count} {ngettext(singular, plural or f'{singular}s', count)}"
 
 
 def error_in_plain_words(row: CrossPost) -> str:

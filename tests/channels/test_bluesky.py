@@ -217,6 +217,6 @@ class TestBlueskyAdapter(AdapterContract):
 
         problems = BlueskyAdapter.validate(post)
 
-        assert "Bluesky takes at most 4 image(s); this page has 5." in problems
+        assert "Bluesky takes at most 4 images; this page has 5." in problems
         assert "The image ok.png has no alt text." in problems
         assert "The image big.png is larger than Bluesky's limit of 1 MB." in problems

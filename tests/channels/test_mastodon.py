@@ -332,7 +332,7 @@ class TestMastodonAdapter(AdapterContract):
 
         problems = MastodonAdapter.validate(post)
 
-        assert "Mastodon takes at most 4 image(s); this page has 5." in problems
+        assert "Mastodon takes at most 4 images; this page has 5." in problems
         assert "The image a.png has no alt text." in problems
         assert "Alt text for a.png is over Mastodon's 1,500 characters." in problems
 

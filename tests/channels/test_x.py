@@ -154,7 +154,7 @@ class TestXAdapter(AdapterContract):
 
         problems = adapter.validate(post)
 
-        assert "X takes at most 4 image(s); this page has 5." in problems
+        assert "X takes at most 4 images; this page has 5." in problems
         assert "The image a.png has no alt text." in problems
 
     # Error detail --------------------------------------------------------------------

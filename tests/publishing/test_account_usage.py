@@ -66,6 +66,8 @@ def test_a_retired_account_gets_nothing_new_and_its_feed_leaves_the_site(
     publish(page)
 
     assert not CrossPost.objects.filter(page_id=page.pk, platform="x").exists()
+    reasons = {item.account.platform: item.why for item in outbox.reach(page)}
+    assert reasons["x"] == "the account is retired"  # after "not sent: "
     shown = {feed["platform_id"] for feed in social_feeds()["feeds"]}
     assert shown == {"facebook"}
 
@@ -75,9 +77,14 @@ def test_a_comms_manager_sets_what_an_account_is_for(accounts, people, client):
     url = reverse("publishing_admin:account_use", args=[accounts["x"].pk])
     assert "every urgent announcement does" in client.get(url).content.decode()
 
-    response = client.post(url, {"usage": "urgent_only"})
+    response = client.post(url, {"usage": "urgent_only"}, follow=True)
 
-    assert response.status_code == 302
+    assert response.redirect_chain[-1][1] == 302
+    # Said as a sentence, not as the choice's label after "used for:".
+    assert [str(message) for message in response.context["messages"]] == [
+        "X: @ExampleshireCC is now kept for urgent notices: ordinary pages no "
+        "longer go there, and every urgent announcement does."
+    ]
     accounts["x"].refresh_from_db()
     assert accounts["x"].usage == Usage.URGENT_ONLY
     listing = client.get(reverse("publishing_admin:accounts")).content.decode()
@@ -111,8 +118,9 @@ def test_retiring_an_account_cancels_what_it_has_not_sent_and_says_so(
     assert "keeping it for urgent notices cancels the 1 of an ordinary page." in form
     said = [str(message) for message in response.context["messages"]]
     assert said == [
-        "X: @ExampleshireCC is now used for: Retired: nothing new is posted. "
-        "2 post(s) not yet sent to it are cancelled; Social > Posts lists them."
+        "X: @ExampleshireCC is retired: nothing new goes there and its feed has "
+        "left the public site. Its posts stay on the record. 2 posts not yet sent "
+        "to it were cancelled; Social > Posts lists them."
     ]
     for page in (ordinary, urgent):
         row = _x_row(page)

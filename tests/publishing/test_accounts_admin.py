@@ -190,7 +190,7 @@ def test_reconnect_updates_the_account_and_resumes_waiting_posts(
     assert account.status_message == ""
     row.refresh_from_db()
     assert row.state == State.PENDING and row.last_error == ""
-    assert "1 waiting post(s) will now be sent" in message_text(response)
+    assert "1 waiting post will now be sent" in message_text(response)
 
 
 def test_disconnect_blanks_tokens_and_explains_waiting_posts(client, comms, db):
@@ -225,7 +225,7 @@ def test_disconnect_blanks_tokens_and_explains_waiting_posts(client, comms, db):
     assert waiting.state == State.NEEDS_RECONNECT
     assert "was disconnected by" in waiting.last_error
     assert "Reconnect it under Social > Accounts" in waiting.last_error
-    assert "1 waiting post(s)" in message_text(response)
+    assert "1 waiting post will be sent if you reconnect it" in message_text(response)
 
 
 def test_unknown_platform_is_a_message(client, comms, db):

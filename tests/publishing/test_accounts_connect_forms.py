@@ -158,7 +158,7 @@ def test_reconnecting_bluesky_with_its_own_app_password_resumes_its_posts(
     )
 
     assert response["Location"] == ACCOUNTS
-    assert "1 waiting post(s) will now be sent" in message_text(response)
+    assert "1 waiting post will now be sent" in message_text(response)
     account.refresh_from_db()
     assert account.status == ChannelAccount.Status.CONNECTED
     assert account.access_token != "revoked"  # noqa: S105

@@ -93,7 +93,7 @@ def test_retry_failed_queues_them_again(account, django_capture_on_commit_callba
     with django_capture_on_commit_callbacks() as sent:
         code, out, _err = run("--retry-failed")
 
-    assert "Queued 1 failed post(s) again." in out
+    assert "Queued 1 failed post again." in out
     failed.refresh_from_db()
     posted.refresh_from_db()
     assert failed.state == State.PENDING and failed.attempts == 0
@@ -108,7 +108,7 @@ def test_sweep_enqueues_the_due_rows(account):
 
     code, out, _err = run("--sweep")
 
-    assert "Enqueued 1 due post(s)." in out
+    assert "Enqueued 1 due post." in out
     assert code == 0
 
 

@@ -72,7 +72,7 @@ def test_a_page_that_cannot_go_live_does_not_hold_up_the_others(
 ):
     stuck, fine, _taken = stuck_and_fine
 
-    with pytest.raises(CommandError, match="1 scheduled change"):
+    with pytest.raises(CommandError, match="1 scheduled change failed"):
         call_command("publish_scheduled")
 
     fine.refresh_from_db()

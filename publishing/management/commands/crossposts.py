@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from publishing import actions, delivery, scheduling
 from publishing.health import sweeper_health, worker_health
 from publishing.models import ChannelAccount, CrossPost
+from publishing.views.wording import number_of
 
 State = CrossPost.State
 
@@ -77,9 +78,11 @@ class Command(BaseCommand):
             retried = [
                 actions.retry_now(row) for row in rows.filter(state=State.FAILED)
             ]
-            self.stdout.write(f"Queued {len(retried)} failed post(s) again.")
+            self.stdout.write(
+                f"Queued {number_of(len(retried), 'failed post')} again."
+            )
         if sweep:
-            self.stdout.write(f"Enqueued {delivery.sweep()} due post(s).")
+            self.stdout.write(f"Enqueued {number_of(delivery.sweep(), 'due post')}.")
 
         counts = actions.summary(rows)
         self.stdout.write("State               Count")

@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from wagtail.management.commands import publish_scheduled
 
 from publishing import scheduling
+from publishing.views.wording import number_of
 
 
 class Command(publish_scheduled.Command):
@@ -28,6 +29,7 @@ class Command(publish_scheduled.Command):
             self.stderr.write(f"Could not {failure}")
         if failures:
             raise CommandError(
-                f"{len(failures)} scheduled change(s) failed; the others were made."
+                f"{number_of(len(failures), 'scheduled change')} failed; the others "
+                "were made."
             )
         return None
