@@ -74,8 +74,8 @@ def approve(
     the audit entry records both.
 
     Raises :class:`lifecycle.NotAllowed` with the reason when the protocol
-    refuses ``user`` the approval (they published the page) or the platform
-    would refuse the edited text."""
+    refuses ``user`` the approval (they published the page), and
+    :class:`EditRefused` when the platform would refuse the edited text."""
     if shown_hash is not None and shown_hash != row.content_hash:
         raise ContentChanged(CONTENT_CHANGED)
     refusal = approval_refusal(row, user)
@@ -88,12 +88,17 @@ def approve(
     return _act(row, "approved", user, **facts)
 
 
+class EditRefused(lifecycle.NotAllowed):
+    """The platform would refuse the approver's edited text: a mistake in the
+    form, to be put right there, not a refusal of the approval."""
+
+
 def edited_content(row: CrossPost, text: str) -> dict:
     """The row's content with ``text`` in place of its text: the fields the
     approval writes, its hash and the guard's findings in it (kept for the
     record; the approval covers them).
 
-    Raises :class:`lifecycle.NotAllowed` when the platform would refuse it."""
+    Raises :class:`EditRefused` when the platform would refuse it."""
     edited = copy(row)
     edited.text = text
     post = content.post_from_row(edited)
@@ -108,7 +113,7 @@ def edited_content(row: CrossPost, text: str) -> dict:
             f"them; {adapter.name} allows {limit:,}. Shorten it.",
         )
     if problems:
-        raise lifecycle.NotAllowed(" ".join(problems))
+        raise EditRefused(" ".join(problems))
     page = row.page.specific if row.page_id else None
     return {
         "text": text,

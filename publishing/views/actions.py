@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
 
+from channels import registry
+
 from .. import actions, content, guard, lifecycle
 from ..models import CrossPost
 
@@ -171,7 +173,7 @@ class ReasonForm(forms.Form):
 
     def __init__(
         self, *args, action: RowAction, text: str = "", content_hash: str = "",
-        **kwargs,
+        counting_rule: str = "", **kwargs,
     ):
         super().__init__(*args, **kwargs)
         if action.covers_content:
@@ -184,6 +186,9 @@ class ReasonForm(forms.Form):
             self.fields["text"].initial = text
         else:
             del self.fields["text"]
+        if counting_rule and "text" in self.fields:
+            # The platform's limit, as the editor's counter says it.
+            self.fields["text"].help_text += f" {counting_rule}"
         if not action.reason:
             del self.fields["reason"]
         else:
@@ -240,8 +245,14 @@ class CrossPostActionView(View):
 
     def blank_form(self) -> ReasonForm:
         return ReasonForm(
-            action=self.action, text=self.row.text, content_hash=self.row.content_hash
+            action=self.action, text=self.row.text,
+            content_hash=self.row.content_hash, counting_rule=self.counting_rule(),
         )
+
+    def counting_rule(self) -> str:
+        """How the row's platform counts the text, and its limit."""
+        adapter = registry.get(self.row.platform)
+        return adapter.counting_rule.format(limit=adapter.max_text_length)
 
     def other_choices(self) -> list[dict]:
         """The other things the person may do with a held post, explained, so
@@ -270,7 +281,9 @@ class CrossPostActionView(View):
         return self.render(self.blank_form())
 
     def post(self, request, pk, action):
-        form = ReasonForm(request.POST, action=self.action)
+        form = ReasonForm(
+            request.POST, action=self.action, counting_rule=self.counting_rule()
+        )
         if not form.is_valid():
             messages.error(request, "Please correct the form.")
             return self.render(form)
@@ -296,6 +309,12 @@ class CrossPostActionView(View):
                 form.initial["reason"] = reason
                 messages.error(request, str(changed))
                 return self.render(form, status=409)
+            except actions.EditRefused as refusal:
+                # The edit is put right where it was made: the screen again,
+                # with the text and the reason as typed.
+                form.add_error("text", str(refusal))
+                messages.error(request, "Please correct the form.")
+                return self.render(form)
             except lifecycle.NotAllowed as refusal:
                 messages.error(request, f"Nothing was done: {refusal}")
                 return redirect(self.next_url())

@@ -134,17 +134,33 @@ def test_approving_without_an_edit_keeps_the_text_and_covers_it(client, people, 
     assert row.approved_hash == row.content_hash == held.content_hash
 
 
-def test_an_edit_the_platform_would_refuse_is_not_approved(client, people, site):
+def test_an_edit_the_platform_would_refuse_is_put_right_on_the_form(
+    client, people, site
+):
     row = make_row(make_account(), State.HELD)  # X: 280 characters
     client.force_login(people["comms"])
+    url = action_url(row, "approve")
+    # The screen says the platform's limit beside the text, and shows no label
+    # for the hidden hash of what it shows.
+    screen = client.get(url).content.decode()
+    assert "X counts links as 23 characters" in screen
+    assert 'type="hidden" name="content_hash"' in screen
+    assert "Content hash" not in screen
+
     response = client.post(
-        action_url(row, "approve"),
-        {"text": "Bins " * 100, "reason": "Shorter.", "content_hash": "hash"},
+        url, {"text": "Bins " * 100, "reason": "Shorter.", "content_hash": "hash"}
     )
-    assert texts(response) == [
-        "Nothing was done: The edited text is 500 characters as X counts them; "
-        "X allows 280. Shorten it."
+
+    # The screen again, the error on the text and the text and reason as
+    # typed: nothing the comms manager wrote is lost.
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["text"] == [
+        "The edited text is 500 characters as X counts them; X allows 280. "
+        "Shorten it."
     ]
+    page = response.content.decode()
+    assert ("Bins " * 100) in page and "Shorter." in page
     row.refresh_from_db()
     assert row.state == State.HELD and row.text.startswith("Bins collected late")
 
