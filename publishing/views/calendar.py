@@ -83,6 +83,11 @@ def published(rows, first: date, last: date, department: str, account: str):
             key, Entry(row.page_title, row.page_id)
         )
         entry.rows.append(row)
+    for entries in days.values():
+        for entry in entries.values():
+            # A page's channels in one order on every day, as the dashboard
+            # lists them, whichever went out first.
+            entry.rows.sort(key=lambda row: (row.platform, row.account.display_name))
     return {day: list(entries.values()) for day, entries in days.items()}
 
 

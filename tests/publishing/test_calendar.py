@@ -62,6 +62,28 @@ def test_the_month_shows_each_post_on_its_day_with_its_state(client, people, row
     assert 'style="' not in html.split("<main", 1)[1]
 
 
+def test_a_pages_channels_are_in_one_order_whichever_posted_first(
+    client, people, site
+):
+    page = site["news"]
+    accounts = {
+        platform: make_account(platform, f"{n}000000001", f"Exampleshire {n}")
+        for n, platform in enumerate(("youtube", "x", "mastodon", "facebook"), 1)
+    }
+    for minute, platform in enumerate(("youtube", "x", "mastodon", "facebook")):
+        make_row(
+            accounts[platform], State.POSTED, page=page,
+            posted_at=datetime(2026, 12, 2, 9, minute, tzinfo=UTC),
+        )
+    client.force_login(people["comms"])
+
+    cell = day_cell(client.get(CALENDAR).content.decode(), "2026-12-02")
+
+    shown = [cell.index(f"{name}: Posted") for name in
+             ("Facebook", "Mastodon", "X", "YouTube")]
+    assert shown == sorted(shown)
+
+
 def test_the_week_shows_only_that_week(client, people, rows):
     client.force_login(people["comms"])
 
