@@ -13,7 +13,7 @@ import pytest
 from django.core.files.base import ContentFile
 from wagtail.documents import get_document_model
 
-from publishing.models import ChannelAccount
+from publishing.models import ChannelAccount, CrossPost
 from tests.browser import ARTIFACTS, needs_chromium
 from tests.publishing.conftest import EXPECT_MS
 
@@ -194,6 +194,42 @@ def test_five_accounts_fit_a_laptop_screen_names_whole(open_as, people, db):
     assert x_row.get_by_role("link", name="Reconnect X: @ExampleshireCC").is_visible()
     tab.get_by_role("button", name="More options for X: @ExampleshireCC").click()
     expect(menu).to_have_text(["Picture", "Use", "Disconnect"])
+    assert not tab.console_errors
+
+
+def test_the_foi_record_fits_a_laptop_screen_titles_whole(open_as, people, db):
+    from django.utils import timezone
+
+    from tests.publishing.conftest import make_account, make_row
+
+    title = "Household Waste Collection Policy"
+    link = (
+        "https://www.exampleshire.gov.uk/policies/household-waste-collection-policy/"
+        "?utm_source={0}&utm_medium=social&utm_campaign=council-social"
+    )
+    for n, platform in enumerate(("bluesky", "facebook", "mastodon", "x", "youtube")):
+        make_row(
+            make_account(platform, f"{n}00000001", f"Exampleshire County Council {n}"),
+            CrossPost.State.POSTED,
+            title=title,
+            text=f"{title}\n\nHow and when we collect bins. {link.format(platform)}",
+            permalink=f"https://{platform}.example/exampleshirecountycouncil/posts/"
+            f"{n}1803405060708090100",
+            review_reason="The council's own published helpline number.",
+            posted_at=timezone.now(),
+        )
+
+    tab = open_as(people["comms"], "/admin/social/foi/")
+
+    tab.screenshot(path=str(ARTIFACTS / "foi.png"), full_page=True)
+    titles = tab.locator("td.title .title-wrapper")
+    assert titles.count() == 5
+    for index in range(5):
+        # Whole words: at most a line a word, never a letter or two a line.
+        assert titles.nth(index).evaluate(LINES) <= len(title.split())
+    # Every column is in view at 1280 px, "Taken down" the last of them.
+    results = tab.locator("#listing-results")
+    assert results.evaluate("box => box.scrollWidth <= box.clientWidth")
     assert not tab.console_errors
 
 
