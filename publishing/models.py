@@ -470,32 +470,30 @@ class SocialSettings(BaseSiteSetting):
         related_name="+",
         help_text="Accounts a page is posted to unless its editor chooses others.",
     )
+    # Each template's label and help come from its platform's adapter
+    # (settings_form.describe_templates).
     facebook_template = models.TextField(
-        default="{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
-        help_text="Placeholders: {title}, {summary}, {link}, {hashtags}.",
+        default="{title}\n\n{summary}\n\n{link}\n\n{hashtags}"
     )
     x_template = models.TextField(default="{title}: {summary} {link} {hashtags}")
     youtube_description_template = models.TextField(
         default="{summary}\n\nRead more: {link}\n\n{hashtags}"
     )
-    bluesky_template = models.TextField(
-        default=DEFAULT_TEMPLATE,
-        help_text="Placeholders: {title}, {summary}, {link}, {hashtags}. Bluesky "
-        "counts the link in full within its 300 characters; a longer text is cut "
-        "to fit, keeping the link.",
-    )
-    mastodon_template = models.TextField(
-        default=DEFAULT_TEMPLATE,
-        help_text="Placeholders: {title}, {summary}, {link}, {hashtags}. Mastodon "
-        "counts the link as 23 of its 500 characters; a longer text is cut to "
-        "fit, keeping the link.",
-    )
+    bluesky_template = models.TextField(default=DEFAULT_TEMPLATE)
+    mastodon_template = models.TextField(default=DEFAULT_TEMPLATE)
     add_utm_tags = models.BooleanField(
+        "Add UTM tags",
         default=True,
-        help_text="Add utm_source/utm_medium to links so analytics show which "
-        "platform a visitor came from.",
+        help_text="Add utm_source, utm_medium and utm_campaign to links so "
+        "analytics show which platform a visitor came from.",
     )
-    utm_campaign = models.CharField(max_length=60, blank=True, default="council-social")
+    utm_campaign = models.CharField(
+        "UTM campaign",
+        max_length=60,
+        blank=True,
+        default="council-social",
+        help_text="The utm_campaign of every link posted.",
+    )
 
     #: The message template field of each platform that has one. A field is a
     #: column, so a new platform uses its adapter's default template until one

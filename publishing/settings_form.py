@@ -41,11 +41,38 @@ def label_accounts(form, name: str) -> None:
         field.label_from_instance = account_choice_label
 
 
+#: What every message template may hold.
+PLACEHOLDERS = "Placeholders: {title}, {summary}, {link}, {hashtags}."
+
+
+def describe_templates(form, field_names: Mapping[str, str]) -> None:
+    """Name each platform's template field (``{platform: field name}``) as
+    the platform spells itself ("YouTube description template"), and say in
+    its help what it may hold and how the platform counts it, from the
+    platform's adapter, so the five read alike and never disagree with it."""
+    for platform, name in field_names.items():
+        field = form.fields.get(name)
+        if field is None:
+            continue
+        adapter = registry.get(platform)
+        rest = name.removeprefix(f"{platform}_").replace("_", " ")
+        field.label = f"{adapter.name} {rest}"
+        help_text = [
+            PLACEHOLDERS,
+            adapter.counting_rule.format(limit=adapter.max_text_length),
+        ]
+        if adapter.fit_measure is not None:
+            help_text.append("A longer text is cut to fit, keeping the link.")
+        field.help_text = " ".join(help_text)
+
+
 class SocialSettingsForm(WagtailAdminModelForm):
     """The social settings' form, with the message templates of the enabled
     platforms only."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        without_other_platforms(self, self._meta.model.TEMPLATE_FIELDS)
+        templates = self._meta.model.TEMPLATE_FIELDS
+        without_other_platforms(self, templates)
+        describe_templates(self, templates)
         label_accounts(self, "default_accounts")

@@ -187,3 +187,35 @@ def test_the_settings_screen_has_a_template_for_each_enabled_platform_only(
     assert 'name="mastodon_template"' in html
     assert 'name="x_template"' in html
     assert 'name="bluesky_template"' not in html
+
+
+def test_the_settings_screen_names_each_template_as_its_platform_counts_it(
+    admin_client, site
+):
+    default_site = Site.objects.get(is_default_site=True)
+    url = reverse(
+        "wagtailsettings:edit", args=["publishing", "socialsettings", default_site.pk]
+    )
+
+    response = admin_client.get(url)
+
+    fields = response.context["form"].fields
+    labels = {name: str(fields[name].label) for name in fields if "template" in name}
+    assert labels == {
+        "facebook_template": "Facebook template",
+        "x_template": "X template",
+        "youtube_description_template": "YouTube description template",
+        "bluesky_template": "Bluesky template",
+        "mastodon_template": "Mastodon template",
+    }
+    # Each says what it may hold and how its platform counts it; those the
+    # platform cuts to fit say so.
+    for name in labels:
+        assert fields[name].help_text.startswith("Placeholders: {title}, {summary},")
+    assert "X counts links as 23 characters" in fields["x_template"].help_text
+    assert "cut to fit" in fields["x_template"].help_text
+    assert "5,000 characters" in fields["youtube_description_template"].help_text
+    assert "cut to fit" not in fields["facebook_template"].help_text
+    html = response.content.decode()
+    assert "UTM campaign" in html and "Add UTM tags" in html
+    assert "Youtube" not in html and "Utm" not in html
