@@ -56,8 +56,8 @@ class XAdapter(ChannelAdapter):
     max_text_length = 280
     fit_measure = staticmethod(weighted_length)
     counting_rule = (
-        "X counts links as 23 characters, and emoji and Chinese, Japanese or "
-        "Korean characters as 2."
+        "X allows {limit:,} characters: it counts links as 23, and emoji and "
+        "Chinese, Japanese or Korean characters as 2."
     )
     supports_update = False
     default_web_url = "https://x.com"

@@ -143,7 +143,7 @@ def test_an_edit_the_platform_would_refuse_is_put_right_on_the_form(
     # The screen says the platform's limit beside the text, and shows no label
     # for the hidden hash of what it shows.
     screen = client.get(url).content.decode()
-    assert "X counts links as 23 characters" in screen
+    assert "X allows 280 characters: it counts links as 23" in screen
     assert 'type="hidden" name="content_hash"' in screen
     assert "Content hash" not in screen
 

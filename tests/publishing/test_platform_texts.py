@@ -212,7 +212,8 @@ def test_the_settings_screen_names_each_template_as_its_platform_counts_it(
     # platform cuts to fit say so.
     for name in labels:
         assert fields[name].help_text.startswith("Placeholders: {title}, {summary},")
-    assert "X counts links as 23 characters" in fields["x_template"].help_text
+    x_help = fields["x_template"].help_text
+    assert "X allows 280 characters: it counts links as 23" in x_help
     assert "cut to fit" in fields["x_template"].help_text
     assert "5,000 characters" in fields["youtube_description_template"].help_text
     assert "cut to fit" not in fields["facebook_template"].help_text

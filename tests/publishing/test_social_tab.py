@@ -131,7 +131,9 @@ def test_each_counter_names_how_its_platform_counts(editor_client, make_announce
     channels = preview(editor_client, page, youtube_title="Bins: what goes where")[
         "channels"
     ]
-    assert channels["x"]["rule"].startswith("X counts links as 23 characters")
+    assert channels["x"]["rule"].startswith(
+        "X allows 280 characters: it counts links as 23"
+    )
     assert channels["facebook"]["rule"] == "Facebook allows 63,206 characters."
     assert channels["youtube"]["rule"].startswith("YouTube description: 5,000")
     assert "unit" not in channels["youtube"]
@@ -434,8 +436,8 @@ def test_the_counter_updates_as_the_editor_types(live_server, client, make_polic
         expect(counter).to_have_text(f"{expected} / 280 characters")
         rules = tab.locator(".social-counter .social-counter__rule")
         expect(rules.nth(1)).to_have_text(
-            "X counts links as 23 characters, and emoji and Chinese, Japanese or "
-            "Korean characters as 2."
+            "X allows 280 characters: it counts links as 23, and emoji and "
+            "Chinese, Japanese or Korean characters as 2."
         )
         expect(
             tab.locator(".social-counter[data-platform=youtube]")
