@@ -8,7 +8,9 @@ register = template.Library()
 
 @register.simple_tag
 def page_crossposts(page):
-    """The page's live posts on each platform, for "Also on ..." links."""
+    """The page's live posts on each platform, for "Also on ..." links, in
+    the order every screen lists channels (Bluesky, Facebook, ... YouTube),
+    not newest first."""
     if page is None or not page.pk:
         return []
     posts = (
@@ -16,6 +18,7 @@ def page_crossposts(page):
         .exclude(permalink="")
         .select_related("account")
         .defer("account__access_token", "account__refresh_token")
+        .order_by("platform", "account__display_name")
     )
     return [post for post in posts if post.link_to_post]
 

@@ -53,6 +53,22 @@ def test_policy_shows_also_on_links_once_a_crosspost_is_recorded(
     assert "Also on X" not in page_html(client, policy.url)
 
 
+def test_also_on_links_list_the_channels_in_one_order(client, accounts, make_policy):
+    policy = make_policy()
+    publish(policy)
+    # Recorded as the posts went out: YouTube first, Facebook last.
+    for number, platform in enumerate(("youtube", "x", "facebook")):
+        web = settings.SOCIAL_CHANNELS[platform]["WEB_URL"]
+        record_crosspost(
+            policy, accounts[platform], f"19{number}", f"{web}/e/posts/19{number}"
+        )
+
+    html = page_html(client, policy.url)
+
+    shown = re.findall(r'rel="noopener">Also on (\w+)<', html)
+    assert shown == ["Facebook", "X", "YouTube"]
+
+
 @pytest.mark.parametrize(
     "permalink",
     ["javascript:alert(1)", "https://evil.example/status/1", "http://x.com/e/status/1"],
