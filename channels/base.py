@@ -270,6 +270,12 @@ class ChannelAdapter:
         return []
 
     @classmethod
+    def counting_rule_text(cls) -> str:
+        """:attr:`counting_rule` with the platform's limit filled in, as the
+        editor's counter, the approval screen and the settings say it."""
+        return cls.counting_rule.format(limit=cls.max_text_length)
+
+    @classmethod
     def text_length(cls, text: str) -> int:
         """``text``'s length as the platform counts it against ``max_text_length``."""
         return len(text)

@@ -151,7 +151,7 @@ def channel_preview(page, platform: str, social_settings, protocol_settings) -> 
         "text": text,
         "length": length,
         "limit": limit,
-        "rule": adapter.counting_rule.format(limit=limit),
+        "rule": adapter.counting_rule_text(),
         "over_limit": length > limit,
         "shortened": shortened,
         "findings": [finding.as_dict() for finding in findings],

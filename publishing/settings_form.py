@@ -57,10 +57,7 @@ def describe_templates(form, field_names: Mapping[str, str]) -> None:
         adapter = registry.get(platform)
         rest = name.removeprefix(f"{platform}_").replace("_", " ")
         field.label = f"{adapter.name} {rest}"
-        help_text = [
-            PLACEHOLDERS,
-            adapter.counting_rule.format(limit=adapter.max_text_length),
-        ]
+        help_text = [PLACEHOLDERS, adapter.counting_rule_text()]
         if adapter.fit_measure is not None:
             help_text.append("A longer text is cut to fit, keeping the link.")
         field.help_text = " ".join(help_text)

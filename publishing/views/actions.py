@@ -251,8 +251,7 @@ class CrossPostActionView(View):
 
     def counting_rule(self) -> str:
         """How the row's platform counts the text, and its limit."""
-        adapter = registry.get(self.row.platform)
-        return adapter.counting_rule.format(limit=adapter.max_text_length)
+        return registry.get(self.row.platform).counting_rule_text()
 
     def other_choices(self) -> list[dict]:
         """The other things the person may do with a held post, explained, so

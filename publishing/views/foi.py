@@ -28,11 +28,6 @@ class PostTextColumn(Column):
     cell_template_name = "publishing/admin/cells/post_text.html"
 
 
-def str_of(name: str):
-    """An accessor for a cell showing the related object ``name`` as text."""
-    return lambda row: str(getattr(row, name))
-
-
 def approval(row) -> str:
     """Who approved a post and why, in one cell ("" when it needed none)."""
     reason = row.review_reason
@@ -60,7 +55,7 @@ class PostedRecordView(FormulaSafeExportMixin, ReportView):
     columns = [
         DateColumn("posted_at", label=_("Posted")),
         PageTitleColumn("page_title", label=_("Page"), classname="social-foi-page"),
-        Column("account", label=_("Account"), accessor=str_of("account")),
+        Column("account", label=_("Account")),  # "Bluesky: @…", as it prints
         PostTextColumn("text", label=_("Text"), classname="social-foi-text"),
         UserColumn("published_by", label=_("Published by")),
         Column(
