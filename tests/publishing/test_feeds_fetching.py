@@ -16,9 +16,16 @@ from .hostile_server import PICTURE, hostile_server, image, redirect
 
 
 @pytest.fixture
-def cdn(settings):
+def cdn(settings, tmp_path):
     """A hostile 'Facebook CDN' on the allow-list, and an inside service that
-    is not."""
+    is not; pictures are stored in a folder of the test's own.
+
+    A picture is kept under a digest of its address, and a copy already kept is
+    never fetched again. The CDN's port is the system's choice, and a later
+    test (or run) may be given a port an earlier one had: sharing the media
+    folder, it would find the earlier test's picture at its own address
+    instead of asking its CDN."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     with hostile_server() as cdn, hostile_server() as inside:
         settings.SANDBOX_HOSTS = [*django_settings.SANDBOX_HOSTS, cdn.netloc]
         channels = {**settings.SOCIAL_CHANNELS}
