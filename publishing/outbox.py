@@ -127,6 +127,10 @@ def queue_page(page, revision=None, user=None) -> tuple[list[CrossPost], list[Sk
     the accounts skipped with the reason. Publishing the same revision twice
     changes nothing, unless its posts were taken down or cancelled meanwhile.
     """
+    # This publish's own accounts left out, or none: never an earlier one's
+    # (the context outlives a request, and a page and revision numbered alike
+    # would otherwise be told another publish's reasons).
+    _last_skipped.set(None)
     mode = page.social_mode
     if mode == SocialPostingMixin.SocialMode.NONE:
         return [], []

@@ -20,7 +20,7 @@ from wagtail.models import Page
 from channels import registry
 
 from .. import actions, lifecycle, outbox
-from ..models import CrossPost
+from ..models import ChannelAccount, CrossPost
 from . import wording
 from .dashboard import can_act
 
@@ -78,30 +78,31 @@ def posting_notes(page) -> tuple[str, list[str]]:
     a sentence for the publish message ("" if nowhere), and a sentence for
     each reason a post of it failed before it was sent (an image that cannot
     be read, a link too long for a platform), naming the accounts it failed
-    on. A failed post is never told as one on its way, and an account the
-    publish left out (YouTube for a page without a video) is named with why."""
+    on. Each post is told as what happens to it: a first post as posting, a
+    standing post as updated, or as left as it is when it already says what
+    this version would. A post that waits for its account to be reconnected
+    is told so, and a failed post is never told as one on its way. An account
+    the publish left out (YouTube for a page without a video) is named with
+    why."""
     rows = (
         CrossPost.objects.filter(page_id=page.pk, revision_id=page.live_revision_id)
         .order_by("platform", "account__display_name")
-        .values_list("state", "account__platform", "account__display_name",
-                     "last_error")
+        .values_list("state", "operation", "account__platform",
+                     "account__display_name", "account__status", "last_error")
     )
-    sending, held, failed = [], [], {}
-    for state, platform, name, error in rows:
+    told: dict[str, list[str]] = {kind: [] for kind in _TOLD_AS}
+    failed: dict[str, list[str]] = {}
+    for state, operation, platform, name, status, error in rows:
         account = f"{registry.display_name(platform)}: {name}"
         if state == State.FAILED:
             failed.setdefault(error, []).append(account)
-        elif state == State.HELD:
-            held.append(account)
         else:
-            sending.append(account)
-    parts = []
-    if sending:
-        parts.append(f"Posting to {get_text_list(sending, 'and')}.")
-    if held:
-        parts.append(
-            f"Held for a comms manager's approval: {get_text_list(held, 'and')}."
-        )
+            told[_told_as(state, operation, status)].append(account)
+    parts = [
+        sentence.format(accounts=get_text_list(told[kind], "and"))
+        for kind, sentence in _TOLD_AS.items()
+        if told[kind] and kind != "unchanged"
+    ]
     left_out: dict[str, list[str]] = {}
     for skipped in outbox.skipped_by(page):
         left_out.setdefault(skipped.reason, []).append(str(skipped.account))
@@ -109,13 +110,47 @@ def posting_notes(page) -> tuple[str, list[str]]:
         f"Not sent to {get_text_list(names, 'and')}, as {reason}."
         for reason, names in left_out.items()
     ]
-    if sending or held:
+    if told["unchanged"]:
+        parts.append(
+            _TOLD_AS["unchanged"].format(
+                accounts=get_text_list(told["unchanged"], "and")
+            )
+        )
+    if any(told[kind] for kind in _TOLD_AS if kind != "unchanged"):
         parts.append("Follow it on the page's Social tab.")
     not_posted = [
         f"Not posted to {get_text_list(accounts, 'and')}. {error}".rstrip()
         for error, accounts in failed.items()
     ]
     return " ".join(parts), not_posted
+
+
+#: How the publish message tells each kind of post, in this order.
+_TOLD_AS = {
+    "posting": "Posting to {accounts}.",
+    "updating": "Updating the posts on {accounts}.",
+    "held": "Held for a comms manager's approval: {accounts}.",
+    "waiting": "Waiting until a comms manager reconnects {accounts}, then posting.",
+    "unchanged": "Nothing sent to {accounts}: their posts already say this.",
+}
+
+
+def _told_as(state: str, operation: str, account_status: str) -> str:
+    """Which of :data:`_TOLD_AS` a post of the page just published is (not
+    one that failed)."""
+    if state == State.HELD:
+        return "held"
+    if state == State.POSTED:
+        # Published again with nothing new for this post: nothing is sent.
+        return "unchanged"
+    if (
+        state == State.NEEDS_RECONNECT
+        or account_status == ChannelAccount.Status.NEEDS_RECONNECT
+    ):
+        return "waiting"
+    if operation == CrossPost.Operation.UPDATE:
+        return "updating"
+    return "posting"
 
 
 def add_posting_note(request, page) -> None:

@@ -107,6 +107,76 @@ def test_the_publish_message_names_an_account_left_out_and_why(
     assert "X: @ExampleshireCC and YouTube: Exampleshire CC." in message
 
 
+def _delivered(page) -> None:
+    """Mark the page's posts as a worker leaves them once they are out."""
+    for row in rows_for(page):
+        CrossPost.objects.filter(pk=row.pk).update(
+            state=State.POSTED, remote_id=f"post-{row.pk}",
+            posted_hash=row.content_hash, sent_hash=row.content_hash,
+        )
+
+
+def test_publishing_again_unchanged_says_nothing_is_sent(published, client):
+    """Published again with nothing new for its posts (a search description
+    changed): nothing goes out, and the message must not say "Posting to",
+    which an editor would read as a second post on every channel."""
+    page, _response = published
+    _delivered(page)
+    client.get(edit_url(page))  # shows (and so clears) the first message
+
+    response = client.post(
+        edit_url(page), publish_form(page) | {"search_description": "Bin days"}
+    )
+
+    [message] = texts(response)
+    assert "has been published" in message
+    assert "Posting to" not in message and "Follow it" not in message
+    assert (
+        "Nothing sent to Facebook: Exampleshire CC, X: @ExampleshireCC and "
+        "YouTube: Exampleshire CC: their posts already say this."
+    ) in message
+    assert {row.state for row in rows_for(page)} == {State.POSTED}
+
+
+def test_publishing_a_change_says_the_posts_are_updated(published, client):
+    page, _response = published
+    _delivered(page)
+    client.get(edit_url(page))
+
+    response = client.post(
+        edit_url(page),
+        publish_form(page) | {"title": "Bin collections move to Tuesdays"},
+    )
+
+    [message] = texts(response)
+    updating = [str(row.account) for row in rows_for(page)
+                if row.state == State.UPDATING]
+    assert len(updating) == 3
+    assert (
+        "Updating the posts on Facebook: Exampleshire CC, X: @ExampleshireCC and "
+        "YouTube: Exampleshire CC. Follow it on the page's Social tab."
+    ) in message
+    assert "Posting to" not in message
+
+
+def test_a_post_for_an_account_needing_reconnection_is_told_as_waiting(
+    people, accounts, make_announcement, client
+):
+    accounts["x"].status = accounts["x"].Status.NEEDS_RECONNECT
+    accounts["x"].save(update_fields=["status"])
+    page = make_announcement(live=False)
+    client.force_login(people["moderator"])
+
+    response = client.post(edit_url(page), publish_form(page))
+
+    [message] = texts(response)
+    assert (
+        "Posting to Facebook: Exampleshire CC and YouTube: Exampleshire CC. "
+        "Waiting until a comms manager reconnects X: @ExampleshireCC, then posting. "
+        "Follow it on the page's Social tab."
+    ) in message
+
+
 def test_saving_a_draft_of_a_published_page_says_nothing_of_posting(published, client):
     page, _response = published
     client.get(edit_url(page))  # shows (and so clears) the publish message
