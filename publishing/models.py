@@ -401,7 +401,11 @@ class CrossPost(models.Model):
     @property
     def link_to_post(self) -> str:
         """The permalink if it is on the platform's own hosts, else "": the
-        platform sets it, so it is checked before it becomes a link."""
+        platform sets it, so it is checked before it becomes a link. A post
+        taken down has none: its address leads nowhere now (the record keeps
+        it: ``permalink``, the FOI export)."""
+        if self.state == self.State.RETRACTED:
+            return ""
         return allowed_url(self.platform, self.permalink)
 
     @property

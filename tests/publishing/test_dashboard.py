@@ -228,6 +228,23 @@ def test_a_page_is_one_row_with_a_chip_per_channel_opening_to_its_rows(
     assert 'style="' not in body
 
 
+def test_a_post_taken_down_says_when_and_is_no_longer_a_link(
+    client, people, policy_page
+):
+    facebook = make_account("facebook", "200000000001", "Exampleshire CC")
+    permalink = f"{settings.SOCIAL_CHANNELS['facebook']['WEB_URL']}/posts/1"
+    make_row(
+        facebook, State.RETRACTED, page=policy_page, permalink=permalink,
+        remote_id="200_1", retracted_at=datetime(2026, 12, 4, 14, 5, tzinfo=UTC),
+    )
+    client.force_login(people["comms"])
+
+    html = client.get(RESULTS).content.decode()
+
+    assert permalink not in html and "View post" not in html
+    assert "Taken down 4 Dec 2026, 14:05" in html
+
+
 def test_filters_narrow_the_channels_a_page_shows(client, people, account, policy_page):
     facebook = make_account("facebook", "200000000001", "Exampleshire CC")
     make_row(account, State.FAILED, page=policy_page)

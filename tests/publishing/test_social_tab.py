@@ -4,6 +4,7 @@ outbox composes, and the edit view lists the page's cross-posts."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
@@ -374,6 +375,29 @@ def test_a_permalink_off_the_platforms_hosts_is_not_a_link(
 
     assert permalink not in response.content.decode()
     assert "View the post on Facebook" not in response.content.decode()
+
+
+def test_a_post_taken_down_says_when_and_is_no_longer_a_link(
+    editor_client, make_policy, plain_accounts
+):
+    """After an unpublish the post is gone from Facebook: a link to it would
+    lead to the platform's "not found", so the tab says when it came down."""
+    page = make_policy()
+    permalink = f"{settings.SOCIAL_CHANNELS['facebook']['WEB_URL']}/200/posts/1"
+    make_row(
+        page, plain_accounts["facebook"], state=State.RETRACTED, permalink=permalink,
+        remote_id="200_1", retracted_at=datetime(2026, 12, 4, 14, 5, tzinfo=UTC),
+    )
+
+    html = editor_client.get(
+        reverse("wagtailadmin_pages:edit", args=[page.pk])
+    ).content.decode()
+
+    assert "View the post on Facebook" not in html and permalink not in html
+    assert "Facebook: Retracted" in html
+    assert (
+        'Taken down <time datetime="2026-12-04T14:05:00+00:00">4 Dec 2026, 14:05'
+    ) in html
 
 
 def test_a_page_without_cross_posts_says_so(editor_client, make_policy):
