@@ -273,12 +273,43 @@ def _row_fields(page, revision, user, account, draft: _Draft) -> dict:
 
 def retract_page(page, user=None) -> list[CrossPost]:
     """Take the page's posts down (unpublish or delete); cancel unsent ones.
-    The rows that moved."""
+    The rows that moved (also noted for :func:`retracted_by`)."""
+    page_id = page.pk
     rows = (
-        CrossPost.objects.filter(page_id=page.pk)
+        CrossPost.objects.filter(page_id=page_id)
         .select_related("account")
         .defer(*(f"account__{name}" for name in TOKEN_FIELDS))
         .select_for_update(of=("self",))
     )
     with dispatch.batched(), audit.batched():
-        return lifecycle.advance_all(rows, "unpublished", user=user)
+        moved = lifecycle.advance_all(rows, "unpublished", user=user)
+    # Deleting a page sends its signal once for each of its models' rows, so
+    # the page's later calls (which move nothing) add to the first one's.
+    noted = _last_retracted.get()
+    earlier = noted[1] if noted is not None and noted[0] == page_id else ()
+    _last_retracted.set((page_id, earlier + tuple(moved)))
+    return moved
+
+
+#: The rows the latest unpublish or delete in this context moved, as ``(page
+#: id, rows)``, for the editor's message (:func:`retracted_by`). One page at a
+#: time is kept; the admin's unpublish and delete start it afresh
+#: (:func:`forget_retracted`), as the context outlives a request.
+_last_retracted: ContextVar[tuple | None] = ContextVar(
+    "outbox_retracted", default=None
+)
+
+
+def forget_retracted() -> None:
+    """Start noting what an unpublish or delete moves afresh."""
+    _last_retracted.set(None)
+
+
+def retracted_by(page_id: int) -> list[CrossPost]:
+    """The rows unpublishing or deleting page ``page_id`` moved in this context
+    since :func:`forget_retracted`, each where it went: on its way down, or
+    cancelled before it was sent."""
+    noted = _last_retracted.get()
+    if noted is None or noted[0] != page_id:
+        return []
+    return list(noted[1])

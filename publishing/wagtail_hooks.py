@@ -7,6 +7,7 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
+from . import outbox
 from .audit import ACTIONS, action_name
 from .views import urls as admin_urls
 from .views import video_chooser
@@ -14,7 +15,7 @@ from .views.accounts import can_manage_channels
 from .views.alerts import can_see_alerts
 from .views.dashboard import can_act, crosspost_policy
 from .views.panels import NeedsAttentionPanel
-from .views.status import add_posting_note, taking_down_note
+from .views.status import add_posting_note, add_taking_down_note, taking_down_note
 
 PERMISSIONS = (
     "manage_channels",
@@ -123,6 +124,23 @@ def say_what_deleting_does_to_the_posts(request, page):
         note = taking_down_note(page, deleting=True)
         if note:
             messages.warning(request, note)
+    else:
+        outbox.forget_retracted()
+
+
+@hooks.register("before_unpublish_page")
+def note_what_unpublishing_moves(request, page):
+    outbox.forget_retracted()
+
+
+@hooks.register("after_unpublish_page")
+def say_which_posts_come_down(request, page):
+    add_taking_down_note(request, page.pk)
+
+
+@hooks.register("after_delete_page")
+def say_which_posts_of_the_deleted_page_come_down(request, page):
+    add_taking_down_note(request, page.pk, deleted=True)
 
 
 @hooks.register("register_permissions")

@@ -223,6 +223,31 @@ def taking_down_note(page, *, deleting: bool = False) -> str:
     return " ".join(parts)
 
 
+def add_taking_down_note(request, page_id: int, *, deleted: bool = False) -> None:
+    """After a page is unpublished (or, with ``deleted``, deleted): say which
+    of its posts are being taken down and which, not yet sent, were cancelled
+    (nothing when it had none)."""
+    taken_down, cancelled = [], []
+    moved = outbox.retracted_by(page_id)
+    for row in sorted(moved, key=lambda row: (row.platform, row.account.display_name)):
+        if row.state == State.CANCELLED:
+            cancelled.append(str(row.account))
+        else:
+            taken_down.append(str(row.account))
+    parts = []
+    if taken_down:
+        parts.append(f"Taking down its posts on {get_text_list(taken_down, 'and')}.")
+    if cancelled:
+        parts.append(
+            f"Its posts not yet sent to {get_text_list(cancelled, 'and')} are "
+            "cancelled."
+        )
+    if taken_down and not deleted:
+        parts.append("Follow it on the page's Social tab.")
+    if parts:
+        messages.info(request, " ".join(parts))
+
+
 class PageStatusView(View):
     """The status panel's fragment, which the panel fetches while a post of
     the page is on its way."""

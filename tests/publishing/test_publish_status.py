@@ -356,6 +356,41 @@ def test_the_unpublish_page_says_which_posts_come_down_and_which_are_cancelled(
     assert "data-unpublishing-note" not in html
 
 
+def test_unpublishing_says_which_posts_are_being_taken_down(published, client):
+    page, _response = published
+    CrossPost.objects.filter(page_id=page.pk, platform="facebook").update(
+        state=State.POSTED, remote_id="200000000001_1"
+    )
+    client.get(edit_url(page))  # shows (and so clears) the publish message
+
+    response = client.post(reverse("wagtailadmin_pages:unpublish", args=[page.pk]))
+
+    said = texts(response)
+    assert (
+        "Taking down its posts on Facebook: Exampleshire CC. Its posts not yet "
+        "sent to X: @ExampleshireCC and YouTube: Exampleshire CC are cancelled. "
+        "Follow it on the page's Social tab."
+    ) in said
+    assert any("unpublished" in text for text in said)
+
+
+def test_deleting_says_which_posts_are_being_taken_down(published, client):
+    page, _response = published
+    CrossPost.objects.filter(page_id=page.pk).update(state=State.POSTED, remote_id="1")
+    client.get(edit_url(page))
+
+    response = client.post(
+        reverse("wagtailadmin_pages:delete", args=[page.pk]),
+        {"confirm_site_name": "Exampleshire County Council"},
+    )
+
+    said = texts(response)
+    assert (
+        "Taking down its posts on Facebook: Exampleshire CC, X: @ExampleshireCC "
+        "and YouTube: Exampleshire CC."
+    ) in said, said
+
+
 def test_the_delete_page_says_the_posts_come_down_first(published, client):
     """Deleting a page takes its posts down first (``page_deleted``)."""
     page, _response = published
