@@ -53,3 +53,33 @@ class AtomicAdminWritesMiddleware:
         if self.admin_prefix is None:
             self.admin_prefix = reverse("wagtailadmin_home")
         return request.path.startswith(self.admin_prefix)
+
+
+class ApprovalNoteMiddleware:
+    """Wagtail's workflow action view (a moderator's "Approve" from the
+    dashboard's "Awaiting your review") publishes a page without the page
+    editor's hooks, so nothing there would say where the page is being posted,
+    or that a post of it was held or not sent. After it, the moderator is told
+    as an editor who publishes is (:func:`views.status.add_approval_note`).
+    It runs once the change has committed (it sits outside
+    :class:`AtomicAdminWritesMiddleware`), and inside Django's messages, which
+    keep what it says for the next page."""
+
+    VIEW_NAME = "wagtailadmin_pages:workflow_action"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if (
+            request.method == "POST"
+            and match is not None
+            and match.view_name == self.VIEW_NAME
+            and response.status_code < 400
+        ):
+            from .views.status import add_approval_note
+
+            add_approval_note(request, match.kwargs["page_id"])
+        return response

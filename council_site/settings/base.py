@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Turns a sign-in refused for too many failures into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Says where a page approved outside its editor is being posted, once the
+    # approval has committed (publishing/middleware.py).
+    "publishing.middleware.ApprovalNoteMiddleware",
     # Last, so it wraps the view alone: an admin change and the outbox rows it
     # writes commit together (publishing/middleware.py).
     "publishing.middleware.AtomicAdminWritesMiddleware",

@@ -154,19 +154,11 @@ def _told_as(state: str, operation: str, account_status: str) -> str:
 
 
 def add_posting_note(request, page) -> None:
-    """After a page is saved from its editor: if this request published it,
-    add where it is being posted to the success message Wagtail has queued,
-    and an error message for each reason a post of it failed at once.
-
-    A request published the page when the page is live and its newest
-    revision is the live one: saving a draft, submitting or scheduling makes
-    a newer revision than the live one."""
-    live, latest, published = (
-        Page.objects.filter(pk=page.pk)
-        .values_list("live", "latest_revision_id", "live_revision_id")
-        .get()
-    )
-    if not (live and latest == published):
+    """After a page is saved from its editor: if this request published it
+    (:func:`_published_by_this_request`), add where it is being posted to the
+    success message Wagtail has queued, and an error message for each reason
+    a post of it failed at once."""
+    if not _published_by_this_request(page.pk):
         return
     note, not_posted = posting_notes(page)
     for message in not_posted:
@@ -184,6 +176,41 @@ def add_posting_note(request, page) -> None:
     queued[-1].message = format_html(
         "{} {}{}", SafeString(head), note, SafeString(newline + rest)
     )
+
+
+def _published_by_this_request(page_id: int) -> bool:
+    """Whether the request that just saved page ``page_id`` (or acted on its
+    workflow) published it: the page is live and its newest revision is the
+    live one. Saving a draft, submitting, scheduling or a workflow step that
+    is not the last makes or leaves a newer revision than the live one."""
+    found = (
+        Page.objects.filter(pk=page_id)
+        .values_list("live", "latest_revision_id", "live_revision_id")
+        .first()
+    )
+    if found is None:
+        return False
+    live, latest, published = found
+    return live and latest == published
+
+
+def add_approval_note(request, page_id: int) -> None:
+    """After a moderator's approval outside the page editor (Wagtail's
+    "Awaiting your review" and its workflow action view, which run none of the
+    editor's hooks): if it published the page, say so and where the page is
+    being posted, as the editor's publish message does; and an error message
+    for each reason a post of it failed at once."""
+    if not _published_by_this_request(page_id):
+        return  # a step of the workflow, or a rejection: nothing was published
+    page = Page.objects.get(pk=page_id).specific
+    note, not_posted = posting_notes(page)
+    messages.success(
+        request,
+        " ".join(filter(None, [f"Page '{page.get_admin_display_title()}' is "
+                                "approved and published.", note])),
+    )
+    for message in not_posted:
+        messages.error(request, message)
 
 
 def taking_down_note(page, *, deleting: bool = False) -> str:

@@ -177,6 +177,65 @@ def test_a_post_for_an_account_needing_reconnection_is_told_as_waiting(
     ) in message
 
 
+def _submitted_for_moderation(page, people, client):
+    """``page`` submitted by the editor; the client then signed in as a
+    moderator, older messages cleared. The workflow's task awaiting them."""
+    client.force_login(people["editor"])
+    form = publish_form(page)
+    del form["action-publish"]
+    client.post(edit_url(page), form | {"action-submit": "action-submit"})
+    page.refresh_from_db()
+    client.force_login(people["moderator"])
+    client.get(reverse("wagtailadmin_home"))  # shows (so clears) older messages
+    return page.current_workflow_state.current_task_state
+
+
+def test_a_moderator_approving_outside_the_editor_is_told_where_it_is_posted(
+    people, accounts, make_announcement, client
+):
+    """The editor submits for moderation; the moderator approves from the
+    dashboard's "Awaiting your review" (Wagtail's workflow action view, which
+    runs none of the editor's hooks), and so publishes: they are told where
+    the page goes and what was left out, as an editor who publishes is."""
+    page = make_announcement(live=False, with_video=False)
+    task_state = _submitted_for_moderation(page, people, client)
+
+    response = client.post(
+        reverse(
+            "wagtailadmin_pages:workflow_action",
+            args=[page.pk, "approve", task_state.pk],
+        ),
+        {"comment": ""},
+    )
+
+    page.refresh_from_db()
+    assert page.live
+    assert texts(response) == [
+        f"Page '{page.title}' is approved and published. Posting to Facebook: "
+        "Exampleshire CC and X: @ExampleshireCC. Not sent to YouTube: "
+        "Exampleshire CC, as it needs a video and this page has none. Follow it "
+        "on the page's Social tab."
+    ]
+
+
+def test_rejecting_in_moderation_says_nothing_of_posting(
+    people, accounts, make_announcement, client
+):
+    page = make_announcement(live=False)
+    task_state = _submitted_for_moderation(page, people, client)
+
+    response = client.post(
+        reverse(
+            "wagtailadmin_pages:workflow_action",
+            args=[page.pk, "reject", task_state.pk],
+        ),
+        {"comment": "Not yet"},
+    )
+
+    assert not any("Posting" in text or "approved" in text for text in texts(response))
+    assert rows_for(page) == []
+
+
 def test_saving_a_draft_of_a_published_page_says_nothing_of_posting(published, client):
     page, _response = published
     client.get(edit_url(page))  # shows (and so clears) the publish message
