@@ -273,7 +273,7 @@ def _row_fields(page, revision, user, account, draft: _Draft) -> dict:
 
 def retract_page(page, user=None) -> list[CrossPost]:
     """Take the page's posts down (unpublish or delete); cancel unsent ones.
-    The rows that moved (also noted for :func:`retracted_by`)."""
+    The rows that moved (also noted for :func:`noted_retractions`)."""
     page_id = page.pk
     rows = (
         CrossPost.objects.filter(page_id=page_id)
@@ -283,33 +283,32 @@ def retract_page(page, user=None) -> list[CrossPost]:
     )
     with dispatch.batched(), audit.batched():
         moved = lifecycle.advance_all(rows, "unpublished", user=user)
-    # Deleting a page sends its signal once for each of its models' rows, so
-    # the page's later calls (which move nothing) add to the first one's.
-    noted = _last_retracted.get()
-    earlier = noted[1] if noted is not None and noted[0] == page_id else ()
-    _last_retracted.set((page_id, earlier + tuple(moved)))
+    noted = _retractions.get()
+    if noted is not None:
+        # Deleting a page sends its signal once for each of its models' rows,
+        # so the page's later calls (which move nothing) add to the first's.
+        noted[page_id] = noted.get(page_id, ()) + tuple(moved)
     return moved
 
 
-#: The rows the latest unpublish or delete in this context moved, as ``(page
-#: id, rows)``, for the editor's message (:func:`retracted_by`). One page at a
-#: time is kept; the admin's unpublish and delete start it afresh
-#: (:func:`forget_retracted`), as the context outlives a request.
-_last_retracted: ContextVar[tuple | None] = ContextVar(
-    "outbox_retracted", default=None
-)
+#: What unpublishing or deleting pages moved in this context, by page id,
+#: while the admin's unpublish or delete notes it for the person's message
+#: (:func:`note_retractions`); ``None`` the rest of the time, so a worker
+#: that unpublishes pages keeps nothing.
+_retractions: ContextVar[dict | None] = ContextVar("outbox_retractions", default=None)
 
 
-def forget_retracted() -> None:
-    """Start noting what an unpublish or delete moves afresh."""
-    _last_retracted.set(None)
+def note_retractions() -> None:
+    """From now on in this context, note the rows each :func:`retract_page`
+    moves, until :func:`noted_retractions` hands them over."""
+    _retractions.set({})
 
 
-def retracted_by(page_id: int) -> list[CrossPost]:
-    """The rows unpublishing or deleting page ``page_id`` moved in this context
-    since :func:`forget_retracted`, each where it went: on its way down, or
-    cancelled before it was sent."""
-    noted = _last_retracted.get()
-    if noted is None or noted[0] != page_id:
-        return []
-    return list(noted[1])
+def noted_retractions() -> dict[int, list[CrossPost]]:
+    """The rows each page's unpublish or delete moved since
+    :func:`note_retractions`, by page id (pages that moved none left out),
+    each where it went: on its way down, or cancelled before it was sent.
+    Noting stops."""
+    noted = _retractions.get() or {}
+    _retractions.set(None)
+    return {page_id: list(rows) for page_id, rows in noted.items() if rows}

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.models import Page
 
 from . import outbox
 from .audit import ACTIONS, action_name
@@ -125,22 +126,39 @@ def say_what_deleting_does_to_the_posts(request, page):
         if note:
             messages.warning(request, note)
     else:
-        outbox.forget_retracted()
+        outbox.note_retractions()
 
 
 @hooks.register("before_unpublish_page")
 def note_what_unpublishing_moves(request, page):
-    outbox.forget_retracted()
+    outbox.note_retractions()
 
 
 @hooks.register("after_unpublish_page")
 def say_which_posts_come_down(request, page):
-    add_taking_down_note(request, page.pk)
+    add_taking_down_note(request)
 
 
 @hooks.register("after_delete_page")
 def say_which_posts_of_the_deleted_page_come_down(request, page):
-    add_taking_down_note(request, page.pk, deleted=True)
+    add_taking_down_note(request, deleted=True)
+
+
+def _takes_pages_down(action_type: str, action) -> bool:
+    """Whether a bulk action unpublishes or deletes pages (not images, say)."""
+    return action_type in ("unpublish", "delete") and issubclass(action.model, Page)
+
+
+@hooks.register("before_bulk_action")
+def note_what_a_bulk_action_moves(request, action_type, objects, action):
+    if _takes_pages_down(action_type, action):
+        outbox.note_retractions()
+
+
+@hooks.register("after_bulk_action")
+def say_which_posts_a_bulk_action_takes_down(request, action_type, objects, action):
+    if _takes_pages_down(action_type, action):
+        add_taking_down_note(request, deleted=action_type == "delete")
 
 
 @hooks.register("register_permissions")

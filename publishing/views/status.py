@@ -250,28 +250,33 @@ def taking_down_note(page, *, deleting: bool = False) -> str:
     return " ".join(parts)
 
 
-def add_taking_down_note(request, page_id: int, *, deleted: bool = False) -> None:
-    """After a page is unpublished (or, with ``deleted``, deleted): say which
-    of its posts are being taken down and which, not yet sent, were cancelled
-    (nothing when it had none)."""
-    taken_down, cancelled = [], []
-    moved = outbox.retracted_by(page_id)
-    for row in sorted(moved, key=lambda row: (row.platform, row.account.display_name)):
-        if row.state == State.CANCELLED:
-            cancelled.append(str(row.account))
-        else:
-            taken_down.append(str(row.account))
-    parts = []
-    if taken_down:
-        parts.append(f"Taking down its posts on {get_text_list(taken_down, 'and')}.")
-    if cancelled:
-        parts.append(
-            f"Its posts not yet sent to {get_text_list(cancelled, 'and')} are "
-            "cancelled."
-        )
-    if taken_down and not deleted:
-        parts.append("Follow it on the page's Social tab.")
-    if parts:
+def add_taking_down_note(request, *, deleted: bool = False) -> None:
+    """After pages are unpublished (or, with ``deleted``, deleted) from the
+    admin, one or several at once: say which of their posts are being taken
+    down and which, not yet sent, were cancelled (:func:`outbox.
+    noted_retractions`); nothing for a page that had none. With several
+    pages, each sentence names its page."""
+    noted = outbox.noted_retractions()
+    for rows in noted.values():
+        taken_down, cancelled = [], []
+        rows.sort(key=lambda row: (row.platform, row.account.display_name))
+        for row in rows:
+            if row.state == State.CANCELLED:
+                cancelled.append(str(row.account))
+            else:
+                taken_down.append(str(row.account))
+        parts = [f"'{rows[0].page_title}':"] if len(noted) > 1 else []
+        if taken_down:
+            parts.append(
+                f"Taking down its posts on {get_text_list(taken_down, 'and')}."
+            )
+        if cancelled:
+            parts.append(
+                f"Its posts not yet sent to {get_text_list(cancelled, 'and')} are "
+                "cancelled."
+            )
+        if taken_down and not deleted:
+            parts.append("Follow it on the page's Social tab.")
         messages.info(request, " ".join(parts))
 
 

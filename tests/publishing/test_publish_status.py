@@ -470,6 +470,31 @@ def test_the_delete_page_says_the_posts_come_down_first(published, client):
     assert str(warning.message) in unescape(response.content.decode())
 
 
+@pytest.mark.parametrize("action", ["unpublish", "delete"])
+def test_a_bulk_unpublish_or_delete_then_says_which_posts_are_being_taken_down(
+    people, accounts, make_announcement, client, action
+):
+    first = make_announcement(title="Bins: new dates", live=False)
+    second = make_announcement(title="Libraries: new hours", live=False)
+    client.force_login(people["moderator"])
+    for page in (first, second):
+        client.post(edit_url(page), publish_form(page))
+    CrossPost.objects.filter(platform="x").update(state=State.POSTED, remote_id="1")
+    client.get(reverse("wagtailadmin_home"))  # shows (so clears) older messages
+    url = reverse("wagtail_bulk_action", args=("wagtailcore", "page", action))
+
+    response = client.post(f"{url}?id={first.pk}&id={second.pk}")
+
+    assert response.status_code == 302
+    said = texts(response)
+    for title in ("Bins: new dates", "Libraries: new hours"):
+        assert (
+            f"'{title}': Taking down its posts on X: @ExampleshireCC. Its posts not "
+            "yet sent to Facebook: Exampleshire CC and YouTube: Exampleshire CC "
+            "are cancelled."
+        ) in "\n".join(said), said
+
+
 @pytest.mark.parametrize(
     ("action", "sentence"),
     [
