@@ -98,11 +98,12 @@ def posting_notes(page) -> tuple[str, list[str]]:
             failed.setdefault(error, []).append(account)
         else:
             told[_told_as(state, operation, status)].append(account)
-    parts = [
-        sentence.format(accounts=get_text_list(told[kind], "and"))
-        for kind, sentence in _TOLD_AS.items()
-        if told[kind] and kind != "unchanged"
-    ]
+
+    def said(kind: str) -> str:
+        return _TOLD_AS[kind].format(accounts=get_text_list(told[kind], "and"))
+
+    on_its_way = [kind for kind in _TOLD_AS if kind != "unchanged" and told[kind]]
+    parts = [said(kind) for kind in on_its_way]
     left_out: dict[str, list[str]] = {}
     for skipped in outbox.skipped_by(page):
         left_out.setdefault(skipped.reason, []).append(str(skipped.account))
@@ -111,12 +112,8 @@ def posting_notes(page) -> tuple[str, list[str]]:
         for reason, names in left_out.items()
     ]
     if told["unchanged"]:
-        parts.append(
-            _TOLD_AS["unchanged"].format(
-                accounts=get_text_list(told["unchanged"], "and")
-            )
-        )
-    if any(told[kind] for kind in _TOLD_AS if kind != "unchanged"):
+        parts.append(said("unchanged"))
+    if on_its_way:
         parts.append("Follow it on the page's Social tab.")
     not_posted = [
         f"Not posted to {get_text_list(accounts, 'and')}. {error}".rstrip()
@@ -243,11 +240,13 @@ def taking_down_note(page, *, deleting: bool = False) -> str:
             "publishing the page again posts them anew."
         )
     if cancelled:
-        parts.append(
-            f"Its posts not yet sent to {get_text_list(cancelled, 'and')} are "
-            "cancelled."
-        )
+        parts.append(_cancelled_sentence(cancelled))
     return " ".join(parts)
+
+
+def _cancelled_sentence(accounts: list[str]) -> str:
+    """Posts of a page unpublished or deleted before they were sent."""
+    return f"Its posts not yet sent to {get_text_list(accounts, 'and')} are cancelled."
 
 
 def add_taking_down_note(request, *, deleted: bool = False) -> None:
@@ -271,10 +270,7 @@ def add_taking_down_note(request, *, deleted: bool = False) -> None:
                 f"Taking down its posts on {get_text_list(taken_down, 'and')}."
             )
         if cancelled:
-            parts.append(
-                f"Its posts not yet sent to {get_text_list(cancelled, 'and')} are "
-                "cancelled."
-            )
+            parts.append(_cancelled_sentence(cancelled))
         if taken_down and not deleted:
             parts.append("Follow it on the page's Social tab.")
         messages.info(request, " ".join(parts))
